@@ -1,0 +1,1 @@
+"""The Qt-free core: paths, values, store data types, errors, diff."""

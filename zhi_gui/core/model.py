@@ -1,0 +1,117 @@
+"""Plain data types for what travels between a host and a store.
+
+Values stay as JSON bytes at this level: zhi sends ``value_json`` and
+``metadata_json`` verbatim, and keeping the bytes keeps integers integers and
+unknown labels untouched. ``zhi_gui.core.values`` decodes them for display.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Versioning(enum.IntEnum):
+    NONE = 0
+    TREE = 1
+    VALUE = 2
+
+
+class Encryption(enum.IntEnum):
+    NONE = 0  # not supported
+    SUPPORTED = 1  # supported, not initialised
+    ACTIVE = 2
+
+
+class Action(enum.IntEnum):
+    READ = 0
+    WRITE = 1
+    DELETE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str
+    value_json: bytes = b"null"
+    metadata_json: bytes = b""
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    versioning: Versioning = Versioning.NONE
+    encryption: Encryption = Encryption.NONE
+    auth: bool = False
+    access_control: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuthField:
+    name: str
+    description: str = ""
+    required: bool = False
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuthMethod:
+    type: str
+    description: str = ""
+    fields: tuple[AuthField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    token: str = ""
+    expires_at: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueVersion:
+    """GetValueVersion's answer: ``found`` False means no such version."""
+
+    found: bool
+    value_json: bytes = b""
+    metadata_json: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    path: str
+    actions: tuple[Action, ...]
+
+
+# --- the project's extension service -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoreDescription:
+    api_version: int
+    store_kind: str
+    location: str
+    features: frozenset[str]
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    id: str
+    time: str = ""  # RFC 3339 UTC
+    author: str = ""
+    message: str = ""
+    changed_paths: int = 0
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPage:
+    versions: tuple[VersionInfo, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TreeChunk:
+    entries: tuple[Entry, ...]
+    version: str
+    total: int

@@ -1,0 +1,91 @@
+"""Conversions between protobuf messages and zhi_gui.core.model types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from zhi_gui.core import model as m
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
+from zhi_gui.plugin.gen.zhiplugin.v1 import config_pb2 as cfg_pb
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+
+
+def entry_to_pb(entry: m.Entry) -> cfg_pb.TreeEntry:
+    return cfg_pb.TreeEntry(
+        path=entry.path,
+        value_json=entry.value_json,
+        metadata_json=entry.metadata_json,
+        version=entry.version,
+    )
+
+
+def entries_to_pb(entries: Iterable[m.Entry]) -> list[cfg_pb.TreeEntry]:
+    return [entry_to_pb(e) for e in entries]
+
+
+def entry_from_pb(msg: cfg_pb.TreeEntry) -> m.Entry:
+    return m.Entry(msg.path, msg.value_json, msg.metadata_json, msg.version)
+
+
+def entries_from_pb(msgs: Iterable[cfg_pb.TreeEntry]) -> list[m.Entry]:
+    return [m.Entry(x.path, x.value_json, x.metadata_json, x.version) for x in msgs]
+
+
+def caps_to_pb(caps: m.Capabilities) -> pb.StoreCapabilitiesResponse:
+    return pb.StoreCapabilitiesResponse(
+        versioning=int(caps.versioning),  # type: ignore[arg-type]
+        encryption=int(caps.encryption),
+        auth=caps.auth,
+        access_control=caps.access_control,
+    )
+
+
+def caps_from_pb(msg: pb.StoreCapabilitiesResponse) -> m.Capabilities:
+    versioning = m.Versioning(msg.versioning) if msg.versioning in (0, 1, 2) else m.Versioning.NONE
+    encryption = m.Encryption(msg.encryption) if msg.encryption in (0, 1, 2) else m.Encryption.NONE
+    return m.Capabilities(versioning, encryption, msg.auth, msg.access_control)
+
+
+def auth_methods_to_pb(methods: Sequence[m.AuthMethod]) -> pb.AuthMethodsResponse:
+    return pb.AuthMethodsResponse(
+        methods=[
+            pb.AuthMethodMsg(
+                type=a.type,
+                description=a.description,
+                fields=[
+                    pb.AuthFieldMsg(name=f.name, description=f.description, required=f.required,
+                                    secret=f.secret)
+                    for f in a.fields
+                ],
+            )
+            for a in methods
+        ]
+    )
+
+
+def auth_methods_from_pb(msg: pb.AuthMethodsResponse) -> list[m.AuthMethod]:
+    return [
+        m.AuthMethod(
+            a.type,
+            a.description,
+            tuple(m.AuthField(f.name, f.description, f.required, f.secret) for f in a.fields),
+        )
+        for a in msg.methods
+    ]
+
+
+def permissions_to_pb(perms: Sequence[m.Permission]) -> list[pb.PermissionMsg]:
+    return [pb.PermissionMsg(path=p.path, actions=[int(a) for a in p.actions]) for p in perms]  # type: ignore[misc]
+
+
+def permissions_from_pb(msgs: Iterable[pb.PermissionMsg]) -> list[m.Permission]:
+    return [m.Permission(p.path, tuple(m.Action(a) for a in p.actions if a in (0, 1, 2))) for p in msgs]
+
+
+def version_info_to_pb(v: m.VersionInfo) -> ext_pb.VersionInfo:
+    return ext_pb.VersionInfo(id=v.id, time=v.time, author=v.author, message=v.message,
+                              changed_paths=v.changed_paths, kind=v.kind)
+
+
+def version_info_from_pb(v: ext_pb.VersionInfo) -> m.VersionInfo:
+    return m.VersionInfo(v.id, v.time, v.author, v.message, v.changed_paths, v.kind)

@@ -1,0 +1,149 @@
+from zhi_gui.plugin.gen.zhiplugin.v1 import config_pb2 as _config_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class DescribeRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DescribeResponse(_message.Message):
+    __slots__ = ("api_version", "store_kind", "location", "features", "locked")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STORE_KIND_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    LOCKED_FIELD_NUMBER: _ClassVar[int]
+    api_version: int
+    store_kind: str
+    location: str
+    features: _containers.RepeatedScalarFieldContainer[str]
+    locked: bool
+    def __init__(self, api_version: _Optional[int] = ..., store_kind: _Optional[str] = ..., location: _Optional[str] = ..., features: _Optional[_Iterable[str]] = ..., locked: _Optional[bool] = ...) -> None: ...
+
+class ListPathsRequest(_message.Message):
+    __slots__ = ("id", "prefix", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    prefix: str
+    version: str
+    def __init__(self, id: _Optional[str] = ..., prefix: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class ListPathsChunk(_message.Message):
+    __slots__ = ("paths",)
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, paths: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class StreamTreeRequest(_message.Message):
+    __slots__ = ("id", "version", "prefix", "chunk_size")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: str
+    prefix: str
+    chunk_size: int
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[str] = ..., prefix: _Optional[str] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+
+class StreamTreeChunk(_message.Message):
+    __slots__ = ("values", "version", "total")
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[_config_pb2.TreeEntry]
+    version: str
+    total: int
+    def __init__(self, values: _Optional[_Iterable[_Union[_config_pb2.TreeEntry, _Mapping]]] = ..., version: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class VersionInfo(_message.Message):
+    __slots__ = ("id", "time", "author", "message", "changed_paths", "kind")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_PATHS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    time: str
+    author: str
+    message: str
+    changed_paths: int
+    kind: str
+    def __init__(self, id: _Optional[str] = ..., time: _Optional[str] = ..., author: _Optional[str] = ..., message: _Optional[str] = ..., changed_paths: _Optional[int] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class DescribeVersionsRequest(_message.Message):
+    __slots__ = ("id", "offset", "limit", "versions")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    offset: int
+    limit: int
+    versions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., offset: _Optional[int] = ..., limit: _Optional[int] = ..., versions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DescribeVersionsResponse(_message.Message):
+    __slots__ = ("versions", "total")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[VersionInfo]
+    total: int
+    def __init__(self, versions: _Optional[_Iterable[_Union[VersionInfo, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class WriteValuesRequest(_message.Message):
+    __slots__ = ("id", "values", "delete_paths", "cas_version", "cas_versions", "message", "author")
+    class CasVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    DELETE_PATHS_FIELD_NUMBER: _ClassVar[int]
+    CAS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CAS_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    values: _containers.RepeatedCompositeFieldContainer[_config_pb2.TreeEntry]
+    delete_paths: _containers.RepeatedScalarFieldContainer[str]
+    cas_version: str
+    cas_versions: _containers.ScalarMap[str, str]
+    message: str
+    author: str
+    def __init__(self, id: _Optional[str] = ..., values: _Optional[_Iterable[_Union[_config_pb2.TreeEntry, _Mapping]]] = ..., delete_paths: _Optional[_Iterable[str]] = ..., cas_version: _Optional[str] = ..., cas_versions: _Optional[_Mapping[str, str]] = ..., message: _Optional[str] = ..., author: _Optional[str] = ...) -> None: ...
+
+class WriteValuesResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    def __init__(self, version: _Optional[str] = ...) -> None: ...
+
+class UnlockRequest(_message.Message):
+    __slots__ = ("passphrase",)
+    PASSPHRASE_FIELD_NUMBER: _ClassVar[int]
+    passphrase: bytes
+    def __init__(self, passphrase: _Optional[bytes] = ...) -> None: ...
+
+class UnlockResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LockRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LockResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -1,0 +1,252 @@
+"""``serve``: run a Python ``Store`` as a go-plugin gRPC plugin that zhi's Go host accepts.
+
+What a go-plugin host expects (zhi-protocol.md 1), in order:
+1. the magic cookie in the environment, else a hint on stderr and exit 1;
+2. the gRPC server listening (unix socket by default) *before* the handshake;
+3. the handshake as the very first stdout line, flushed; stdout then points
+   at stderr so a stray print cannot corrupt anything;
+4. health ``plugin`` SERVING, GRPCController.Shutdown, GRPCStdio held open,
+   a GRPCBroker stub;
+5. hclog JSON on stderr, SIGINT ignored, SIGTERM = shutdown, and exit when the
+   host process disappears.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import grp
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any, NoReturn
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+
+from zhi_gui.plugin.gen.plugin import grpc_broker_pb2_grpc as broker_grpc
+from zhi_gui.plugin.gen.plugin import grpc_controller_pb2 as controller_pb
+from zhi_gui.plugin.gen.plugin import grpc_controller_pb2_grpc as controller_grpc
+from zhi_gui.plugin.gen.plugin import grpc_stdio_pb2_grpc as stdio_grpc
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+from zhi_gui.plugin.handshake import (
+    APP_PROTOCOL_VERSION,
+    COOKIE_HINT,
+    MAGIC_COOKIE_KEY,
+    MAGIC_COOKIE_VALUE,
+    format_handshake,
+)
+from zhi_gui.plugin.hclog import setup_plugin_logging
+from zhi_gui.plugin.servicers import ExtensionServicer, StoreServicer
+from zhi_gui.plugin.store_api import Store
+
+# Python plugins accept big writes; Go plugins stop at 4 MiB and hosts chunk for them.
+MAX_MESSAGE_BYTES = 1 << 30
+MAX_UNIX_SOCKET_PATH = 107
+PARENT_POLL_SECONDS = 0.5
+TRANSPORT_ENV = "ZHI_GUI_PLUGIN_TRANSPORT"  # "tcp" forces a TCP listener (tests, Windows-like hosts)
+
+log = logging.getLogger("zhi_gui.plugin.server")
+
+
+def plugin_options() -> dict[str, Any]:
+    """The store's options from ``ZHI_PLUGIN_OPTIONS``; absent or invalid JSON = none."""
+    raw = os.environ.get("ZHI_PLUGIN_OPTIONS", "")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        log.warning("ZHI_PLUGIN_OPTIONS is not valid JSON, ignoring it", extra={"error": str(exc)})
+        return {}
+    if not isinstance(data, dict):
+        log.warning("ZHI_PLUGIN_OPTIONS is not a JSON object, ignoring it")
+        return {}
+    return data
+
+
+def check_launched_by_host() -> None:
+    """Exit 1 with go-plugin's hint unless a host with a compatible protocol launched us."""
+    if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+        sys.stderr.write(COOKIE_HINT)
+        sys.stderr.flush()
+        raise SystemExit(1)
+    wanted = os.environ.get("PLUGIN_PROTOCOL_VERSIONS", "").strip()
+    if wanted:
+        versions = {v.strip() for v in wanted.split(",")}
+        if str(APP_PROTOCOL_VERSION) not in versions:
+            sys.stderr.write(
+                f"Incompatible API version with plugin. Plugin version: {APP_PROTOCOL_VERSION}, "
+                f"host versions: {wanted}\n"
+            )
+            raise SystemExit(1)
+
+
+class _Controller(controller_grpc.GRPCControllerServicer):
+    def __init__(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+
+    async def Shutdown(self, request: controller_pb.Empty, context: Any) -> controller_pb.Empty:
+        log.debug("shutdown requested by the host")
+        self._stop.set()
+        return controller_pb.Empty()
+
+
+class _Stdio(stdio_grpc.GRPCStdioServicer):
+    """Held open until shutdown: our stdout/stderr go to the real fds, not this stream."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+
+    async def StreamStdio(self, request: Any, context: Any) -> None:
+        await self._stop.wait()
+
+
+class _Broker(broker_grpc.GRPCBrokerServicer):
+    """Store plugins broker nothing; the stream just stays open until shutdown
+    (ending it ourselves first avoids grpc logging a cancelled handler)."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+
+    async def StartStream(self, request_iterator: AsyncIterator[Any], context: Any) -> None:
+        await self._stop.wait()
+
+
+def _unix_socket_path() -> tuple[str, str | None]:
+    """(socket path, temp dir we created or None)."""
+    base = os.environ.get("PLUGIN_UNIX_SOCKET_DIR", "")
+    created = None
+    if not base:
+        created = base = tempfile.mkdtemp(prefix="zhi-plugin-")
+    path = os.path.join(base, f"plugin{secrets.token_hex(5)}")
+    if len(path.encode()) > MAX_UNIX_SOCKET_PATH:
+        if created:
+            shutil.rmtree(created, ignore_errors=True)
+        created = base = tempfile.mkdtemp(prefix="zp-", dir="/tmp")
+        path = os.path.join(base, f"plugin{secrets.token_hex(5)}")
+    return path, created
+
+
+def _bind(server: grpc.aio.Server) -> tuple[str, str, str | None]:
+    """Bind a listener; returns (network, address, temp dir to remove)."""
+    if os.environ.get(TRANSPORT_ENV, "").lower() == "tcp":
+        low = int(os.environ.get("PLUGIN_MIN_PORT", "10000") or 10000)
+        high = int(os.environ.get("PLUGIN_MAX_PORT", "25000") or 25000)
+        for port in range(low, high + 1):
+            with contextlib.suppress(RuntimeError):
+                if server.add_insecure_port(f"127.0.0.1:{port}") == port:
+                    return "tcp", f"127.0.0.1:{port}", None
+        raise SystemExit(f"no free TCP port in {low}..{high}")
+    path, created = _unix_socket_path()
+    server.add_insecure_port(f"unix:{path}")
+    return "unix", path, created
+
+
+def _apply_socket_group(path: str) -> None:
+    group = os.environ.get("PLUGIN_UNIX_SOCKET_GROUP", "")
+    if not group:
+        return
+    try:
+        gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+        os.chown(path, -1, gid)
+        os.chmod(path, 0o660)
+    except (KeyError, OSError) as exc:
+        log.warning("cannot give the socket to group %s: %s", group, exc)
+
+
+async def _watch_parent(stop: asyncio.Event) -> None:
+    # stdin EOF is not a signal (go-plugin hands the child the host's stdin), and
+    # PR_SET_PDEATHSIG fires when the *thread* that forked us exits, which Go
+    # hosts do all the time. Re-parenting is the reliable sign the host is gone.
+    parent = os.getppid()
+    while not stop.is_set():
+        await asyncio.sleep(PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            log.info("host process is gone, exiting")
+            stop.set()
+
+
+async def _serve_async(store: Store) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+    server = grpc.aio.server(options=[
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ])
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    controller_grpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
+    stdio_grpc.add_GRPCStdioServicer_to_server(_Stdio(stop), server)
+    broker_grpc.add_GRPCBrokerServicer_to_server(_Broker(stop), server)
+    pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(store), server)
+    if store.serves_extension:
+        ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(store), server)
+
+    network, address, temp_dir = _bind(server)
+    await server.start()
+    if network == "unix":
+        _apply_socket_group(address)
+    await health.set("plugin", health_pb2.HealthCheckResponse.SERVING)
+    await health.set("", health_pb2.HealthCheckResponse.SERVING)
+
+    # The handshake goes straight to fd 1 (no Python buffering to forget to
+    # flush), then fd 1 is pointed at stderr: nothing else may reach stdout.
+    os.write(1, format_handshake(network, address).encode())
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    log.info("plugin serving", extra={"network": network, "address": address})
+
+    watcher = asyncio.create_task(_watch_parent(stop))
+    try:
+        await stop.wait()
+    finally:
+        watcher.cancel()
+        await health.enter_graceful_shutdown()
+        await server.stop(grace=0.3)
+        with contextlib.suppress(Exception):
+            await store.close()
+        if network == "unix":
+            with contextlib.suppress(OSError):
+                os.unlink(address)
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        log.info("plugin stopped")
+
+
+def serve(store_factory: Any, *, name: str, log_level: int | None = None) -> NoReturn:
+    """Run a store plugin until the host shuts it down; never returns.
+
+    ``store_factory(options: dict) -> Store`` builds the store from
+    ``ZHI_PLUGIN_OPTIONS`` once the cookie check has passed, so a plugin run by
+    hand prints the hint instead of touching its data.
+    """
+    check_launched_by_host()
+    level = log_level if log_level is not None else _env_log_level()
+    logger = setup_plugin_logging(name, level)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host's terminal Ctrl+C is the host's business
+    try:
+        store = store_factory(plugin_options())
+    except Exception as exc:
+        logger.error("cannot start the store: %s", exc)
+        raise SystemExit(1) from None
+    asyncio.run(_serve_async(store))
+    sys.stderr.flush()
+    # Skip interpreter teardown (grpc's atexit joins can take seconds): the
+    # host measures how fast we exit after Shutdown.
+    os._exit(0)
+
+
+def _env_log_level() -> int:
+    value = os.environ.get("ZHI_PLUGIN_LOG_LEVEL", "info").upper()
+    return {"TRACE": logging.DEBUG, "WARN": logging.WARNING}.get(value, getattr(logging, value, logging.INFO))

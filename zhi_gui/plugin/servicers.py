@@ -1,0 +1,234 @@
+"""gRPC servicers that put a ``Store`` on the wire (zhiplugin.v1 + zhigui.ext.v1).
+
+Every handler converts the request, awaits the store, converts the answer,
+and turns a ``StoreError`` into a status with zhi's ErrorInfo marker. Input is
+validated here once for all Python stores: tree ids, written paths, and that
+written values and metadata are JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.jsonvalues import check_metadata_json, check_value_json
+from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import validate_path, validate_tree_id
+from zhi_gui.plugin import convert as cv
+from zhi_gui.plugin import wire_errors
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+from zhi_gui.plugin.store_api import Store
+
+log = logging.getLogger("zhi_gui.plugin.server")
+T = TypeVar("T")
+
+
+async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except E.StoreError as exc:
+        code, message, trailer = wire_errors.encode(exc)
+        if code in (grpc.StatusCode.UNKNOWN,):
+            log.warning("%s failed: %s", rpc, message)
+        await context.abort(code, message, trailing_metadata=trailer)
+    except (grpc.aio.AbortError, grpc.aio.UsageError):  # from context.abort above
+        raise
+    except Exception as exc:
+        log.exception("%s: unexpected error", rpc)
+        await context.abort(grpc.StatusCode.INTERNAL, f"{rpc}: internal error in the plugin: {exc}")
+    raise AssertionError("unreachable")  # context.abort always raises
+
+
+def validated_entries(tree_id: str, msgs: Any) -> list[Entry]:
+    validate_tree_id(tree_id)
+    entries = cv.entries_from_pb(msgs)
+    for entry in entries:
+        validate_path(entry.path)
+        try:
+            check_value_json(entry.value_json)
+            check_metadata_json(entry.metadata_json)
+        except E.InvalidArgument as exc:
+            raise E.InvalidArgument(f"{entry.path}: {exc.message}", {"path": entry.path}) from None
+    return entries
+
+
+class StoreServicer(pb_grpc.StoreServiceServicer):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def Capabilities(self, request: pb.StoreCapabilitiesRequest, context: Any) -> pb.StoreCapabilitiesResponse:
+        return cv.caps_to_pb(await guarded(context, "Capabilities", self.store.capabilities))
+
+    async def AuthMethods(self, request: pb.AuthMethodsRequest, context: Any) -> pb.AuthMethodsResponse:
+        return cv.auth_methods_to_pb(await guarded(context, "AuthMethods", self.store.auth_methods))
+
+    async def Login(self, request: pb.LoginRequest, context: Any) -> pb.LoginResponse:
+        result = await guarded(context, "Login", lambda: self.store.login(request.method, dict(request.credentials)))
+        return pb.LoginResponse(token=result.token, expires_at=result.expires_at, metadata=result.metadata)
+
+    async def ListTrees(self, request: pb.ListTreesRequest, context: Any) -> pb.ListTreesResponse:
+        return pb.ListTreesResponse(ids=await guarded(context, "ListTrees", self.store.list_trees))
+
+    async def DeleteTree(self, request: pb.DeleteTreeRequest, context: Any) -> pb.DeleteTreeResponse:
+        async def call() -> None:
+            await self.store.delete_tree(validate_tree_id(request.id))
+        await guarded(context, "DeleteTree", call)
+        return pb.DeleteTreeResponse()
+
+    async def GetValues(self, request: pb.GetValuesRequest, context: Any) -> pb.GetValuesResponse:
+        async def call() -> list[Entry]:
+            return await self.store.get_values(validate_tree_id(request.id), list(request.paths))
+        return pb.GetValuesResponse(values=cv.entries_to_pb(await guarded(context, "GetValues", call)))
+
+    async def PutValues(self, request: pb.PutValuesRequest, context: Any) -> pb.PutValuesResponse:
+        async def call() -> None:
+            entries = validated_entries(request.id, request.values)
+            await self.store.put_values(request.id, entries, request.cas_version, dict(request.cas_versions))
+        await guarded(context, "PutValues", call)
+        return pb.PutValuesResponse()
+
+    async def DeleteValues(self, request: pb.DeleteValuesRequest, context: Any) -> pb.DeleteValuesResponse:
+        async def call() -> None:
+            await self.store.delete_values(validate_tree_id(request.id), list(request.paths))
+        await guarded(context, "DeleteValues", call)
+        return pb.DeleteValuesResponse()
+
+    async def ListTreeVersions(self, request: pb.ListTreeVersionsRequest, context: Any) -> pb.ListTreeVersionsResponse:
+        async def call() -> list[str]:
+            return await self.store.list_tree_versions(validate_tree_id(request.id))
+        return pb.ListTreeVersionsResponse(versions=await guarded(context, "ListTreeVersions", call))
+
+    async def GetTreeVersion(self, request: pb.GetTreeVersionRequest, context: Any) -> pb.GetTreeVersionResponse:
+        async def call() -> list[Entry]:
+            return await self.store.get_tree_version(validate_tree_id(request.id), request.version, list(request.paths))
+        return pb.GetTreeVersionResponse(values=cv.entries_to_pb(await guarded(context, "GetTreeVersion", call)))
+
+    async def RollbackTree(self, request: pb.RollbackTreeRequest, context: Any) -> pb.RollbackTreeResponse:
+        async def call() -> None:
+            await self.store.rollback_tree(validate_tree_id(request.id), request.version)
+        await guarded(context, "RollbackTree", call)
+        return pb.RollbackTreeResponse()
+
+    async def DeleteTreeVersion(self, request: pb.DeleteTreeVersionRequest, context: Any) -> pb.DeleteTreeVersionResponse:
+        async def call() -> None:
+            await self.store.delete_tree_version(validate_tree_id(request.id), request.version)
+        await guarded(context, "DeleteTreeVersion", call)
+        return pb.DeleteTreeVersionResponse()
+
+    async def ListValueVersions(self, request: pb.ListValueVersionsRequest, context: Any) -> pb.ListValueVersionsResponse:
+        async def call() -> list[str]:
+            return await self.store.list_value_versions(validate_tree_id(request.id), request.path)
+        return pb.ListValueVersionsResponse(versions=await guarded(context, "ListValueVersions", call))
+
+    async def GetValueVersion(self, request: pb.GetValueVersionRequest, context: Any) -> pb.GetValueVersionResponse:
+        async def call() -> Any:
+            return await self.store.get_value_version(validate_tree_id(request.id), request.path, request.version)
+        result = await guarded(context, "GetValueVersion", call)
+        return pb.GetValueVersionResponse(found=result.found, value_json=result.value_json,
+                                          metadata_json=result.metadata_json)
+
+    async def RollbackValue(self, request: pb.RollbackValueRequest, context: Any) -> pb.RollbackValueResponse:
+        async def call() -> None:
+            await self.store.rollback_value(validate_tree_id(request.id), request.path, request.version)
+        await guarded(context, "RollbackValue", call)
+        return pb.RollbackValueResponse()
+
+    async def DeleteValueVersion(self, request: pb.DeleteValueVersionRequest, context: Any) -> pb.DeleteValueVersionResponse:
+        async def call() -> None:
+            await self.store.delete_value_version(validate_tree_id(request.id), request.path, request.version)
+        await guarded(context, "DeleteValueVersion", call)
+        return pb.DeleteValueVersionResponse()
+
+    async def InitEncryption(self, request: pb.InitEncryptionRequest, context: Any) -> pb.InitEncryptionResponse:
+        await guarded(context, "InitEncryption", lambda: self.store.init_encryption(request.passphrase))
+        return pb.InitEncryptionResponse()
+
+    async def RotateEncryption(self, request: pb.RotateEncryptionRequest, context: Any) -> pb.RotateEncryptionResponse:
+        await guarded(context, "RotateEncryption",
+                      lambda: self.store.rotate_encryption(request.old_passphrase, request.new_passphrase))
+        return pb.RotateEncryptionResponse()
+
+    async def GrantAccess(self, request: pb.GrantAccessRequest, context: Any) -> pb.GrantAccessResponse:
+        await guarded(context, "GrantAccess", lambda: self.store.grant_access(
+            request.id, request.user, cv.permissions_from_pb(request.permissions)))
+        return pb.GrantAccessResponse()
+
+    async def RevokeAccess(self, request: pb.RevokeAccessRequest, context: Any) -> pb.RevokeAccessResponse:
+        await guarded(context, "RevokeAccess",
+                      lambda: self.store.revoke_access(request.id, request.user, list(request.paths)))
+        return pb.RevokeAccessResponse()
+
+    async def ListAccess(self, request: pb.ListAccessRequest, context: Any) -> pb.ListAccessResponse:
+        access = await guarded(context, "ListAccess", lambda: self.store.list_access(request.id))
+        return pb.ListAccessResponse(access={
+            user: pb.UserPermissions(permissions=cv.permissions_to_pb(perms)) for user, perms in access.items()
+        })
+
+
+class ExtensionServicer(ext_grpc.StoreExtensionServicer):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def Describe(self, request: ext_pb.DescribeRequest, context: Any) -> ext_pb.DescribeResponse:
+        d = await guarded(context, "Describe", self.store.describe)
+        return ext_pb.DescribeResponse(api_version=d.api_version, store_kind=d.store_kind, location=d.location,
+                                       features=sorted(d.features), locked=d.locked)
+
+    async def ListPaths(self, request: ext_pb.ListPathsRequest, context: Any) -> AsyncIterator[ext_pb.ListPathsChunk]:
+        async def call() -> list[str]:
+            return await self.store.list_paths(validate_tree_id(request.id), request.prefix, request.version)
+        paths = await guarded(context, "ListPaths", call)
+        for start in range(0, len(paths), 5000):
+            yield ext_pb.ListPathsChunk(paths=paths[start:start + 5000])
+
+    async def StreamTree(self, request: ext_pb.StreamTreeRequest, context: Any) -> AsyncIterator[ext_pb.StreamTreeChunk]:
+        async def start() -> AsyncIterator[Any]:
+            # stream_tree of a store without it raises at once: inside guarded.
+            return self.store.stream_tree(validate_tree_id(request.id), request.version, request.prefix,
+                                          request.chunk_size)
+        iterator = await guarded(context, "StreamTree", start)
+        while True:
+            chunk = await guarded(context, "StreamTree", lambda: _next_or_none(iterator))
+            if chunk is None:
+                return
+            yield ext_pb.StreamTreeChunk(values=cv.entries_to_pb(chunk.entries), version=chunk.version,
+                                         total=chunk.total)
+
+    async def DescribeVersions(self, request: ext_pb.DescribeVersionsRequest, context: Any) -> ext_pb.DescribeVersionsResponse:
+        async def call() -> Any:
+            return await self.store.describe_versions(validate_tree_id(request.id), request.offset, request.limit,
+                                                      list(request.versions))
+        page = await guarded(context, "DescribeVersions", call)
+        return ext_pb.DescribeVersionsResponse(versions=[cv.version_info_to_pb(v) for v in page.versions],
+                                               total=page.total)
+
+    async def WriteValues(self, request: ext_pb.WriteValuesRequest, context: Any) -> ext_pb.WriteValuesResponse:
+        async def call() -> str:
+            entries = validated_entries(request.id, request.values)
+            for path in request.delete_paths:
+                validate_path(path)
+            return await self.store.write_values(request.id, entries, list(request.delete_paths), request.cas_version,
+                                                 dict(request.cas_versions), request.message, request.author)
+        return ext_pb.WriteValuesResponse(version=await guarded(context, "WriteValues", call))
+
+    async def Unlock(self, request: ext_pb.UnlockRequest, context: Any) -> ext_pb.UnlockResponse:
+        await guarded(context, "Unlock", lambda: self.store.unlock(request.passphrase))
+        return ext_pb.UnlockResponse()
+
+    async def Lock(self, request: ext_pb.LockRequest, context: Any) -> ext_pb.LockResponse:
+        await guarded(context, "Lock", self.store.lock)
+        return ext_pb.LockResponse()
+
+
+async def _next_or_none(iterator: AsyncIterator[T]) -> T | None:
+    try:
+        return await anext(iterator)
+    except StopAsyncIteration:
+        return None

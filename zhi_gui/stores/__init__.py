@@ -1,0 +1,1 @@
+"""The project's Python store implementations (each served by a plugin in plugins/)."""
