@@ -1,0 +1,57 @@
+"""Shared test setup: offscreen Qt, paths of the shipped plugins, an asyncio runner."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A go-plugin host hands its environment to the plugin; PYTHONUNBUFFERED would
+# hide a missing flush of the handshake line, so the tests never set it.
+os.environ.pop("PYTHONUNBUFFERED", None)
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = ROOT / "plugins"
+INTEROP_BIN = Path(
+    os.environ.get("ZHI_INTEROP_DIR", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zhi-interop")
+) / "bin"
+T = TypeVar("T")
+
+
+def plugin_path(name: str) -> Path:
+    """plugins/zhi-store-<name>/zhi-store-<name>"""
+    return PLUGINS / f"zhi-store-{name}" / f"zhi-store-{name}"
+
+
+@pytest.fixture
+def arun() -> Callable[[Coroutine[Any, Any, T]], T]:
+    """Run a coroutine to completion on a fresh event loop (tests without Qt)."""
+
+    def run(coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run(asyncio.wait_for(coro, timeout))
+
+    return run
+
+
+@pytest.fixture
+def short_tmp() -> Any:
+    """A temp dir with a short path (unix socket paths are limited to 107 bytes)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="zt-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def interop_binary(name: str) -> Path:
+    """A Go peer from ../shared/interop, or skip the test saying how to build it."""
+    path = INTEROP_BIN / name
+    if not path.is_file():
+        pytest.skip(f"{name} not built: run ../shared/interop/build.sh (looked in {INTEROP_BIN})")
+    return path
