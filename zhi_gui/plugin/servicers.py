@@ -79,70 +79,89 @@ class StoreServicer(pb_grpc.StoreServiceServicer):
     async def DeleteTree(self, request: pb.DeleteTreeRequest, context: Any) -> pb.DeleteTreeResponse:
         async def call() -> None:
             await self.store.delete_tree(validate_tree_id(request.id))
+
         await guarded(context, "DeleteTree", call)
         return pb.DeleteTreeResponse()
 
     async def GetValues(self, request: pb.GetValuesRequest, context: Any) -> pb.GetValuesResponse:
         async def call() -> list[Entry]:
             return await self.store.get_values(validate_tree_id(request.id), list(request.paths))
+
         return pb.GetValuesResponse(values=cv.entries_to_pb(await guarded(context, "GetValues", call)))
 
     async def PutValues(self, request: pb.PutValuesRequest, context: Any) -> pb.PutValuesResponse:
         async def call() -> None:
             entries = validated_entries(request.id, request.values)
             await self.store.put_values(request.id, entries, request.cas_version, dict(request.cas_versions))
+
         await guarded(context, "PutValues", call)
         return pb.PutValuesResponse()
 
     async def DeleteValues(self, request: pb.DeleteValuesRequest, context: Any) -> pb.DeleteValuesResponse:
         async def call() -> None:
             await self.store.delete_values(validate_tree_id(request.id), list(request.paths))
+
         await guarded(context, "DeleteValues", call)
         return pb.DeleteValuesResponse()
 
     async def ListTreeVersions(self, request: pb.ListTreeVersionsRequest, context: Any) -> pb.ListTreeVersionsResponse:
         async def call() -> list[str]:
             return await self.store.list_tree_versions(validate_tree_id(request.id))
+
         return pb.ListTreeVersionsResponse(versions=await guarded(context, "ListTreeVersions", call))
 
     async def GetTreeVersion(self, request: pb.GetTreeVersionRequest, context: Any) -> pb.GetTreeVersionResponse:
         async def call() -> list[Entry]:
             return await self.store.get_tree_version(validate_tree_id(request.id), request.version, list(request.paths))
+
         return pb.GetTreeVersionResponse(values=cv.entries_to_pb(await guarded(context, "GetTreeVersion", call)))
 
     async def RollbackTree(self, request: pb.RollbackTreeRequest, context: Any) -> pb.RollbackTreeResponse:
         async def call() -> None:
             await self.store.rollback_tree(validate_tree_id(request.id), request.version)
+
         await guarded(context, "RollbackTree", call)
         return pb.RollbackTreeResponse()
 
-    async def DeleteTreeVersion(self, request: pb.DeleteTreeVersionRequest, context: Any) -> pb.DeleteTreeVersionResponse:
+    async def DeleteTreeVersion(
+        self, request: pb.DeleteTreeVersionRequest, context: Any
+    ) -> pb.DeleteTreeVersionResponse:
         async def call() -> None:
             await self.store.delete_tree_version(validate_tree_id(request.id), request.version)
+
         await guarded(context, "DeleteTreeVersion", call)
         return pb.DeleteTreeVersionResponse()
 
-    async def ListValueVersions(self, request: pb.ListValueVersionsRequest, context: Any) -> pb.ListValueVersionsResponse:
+    async def ListValueVersions(
+        self, request: pb.ListValueVersionsRequest, context: Any
+    ) -> pb.ListValueVersionsResponse:
         async def call() -> list[str]:
             return await self.store.list_value_versions(validate_tree_id(request.id), request.path)
+
         return pb.ListValueVersionsResponse(versions=await guarded(context, "ListValueVersions", call))
 
     async def GetValueVersion(self, request: pb.GetValueVersionRequest, context: Any) -> pb.GetValueVersionResponse:
         async def call() -> Any:
             return await self.store.get_value_version(validate_tree_id(request.id), request.path, request.version)
+
         result = await guarded(context, "GetValueVersion", call)
-        return pb.GetValueVersionResponse(found=result.found, value_json=result.value_json,
-                                          metadata_json=result.metadata_json)
+        return pb.GetValueVersionResponse(
+            found=result.found, value_json=result.value_json, metadata_json=result.metadata_json
+        )
 
     async def RollbackValue(self, request: pb.RollbackValueRequest, context: Any) -> pb.RollbackValueResponse:
         async def call() -> None:
             await self.store.rollback_value(validate_tree_id(request.id), request.path, request.version)
+
         await guarded(context, "RollbackValue", call)
         return pb.RollbackValueResponse()
 
-    async def DeleteValueVersion(self, request: pb.DeleteValueVersionRequest, context: Any) -> pb.DeleteValueVersionResponse:
+    async def DeleteValueVersion(
+        self, request: pb.DeleteValueVersionRequest, context: Any
+    ) -> pb.DeleteValueVersionResponse:
         async def call() -> None:
             await self.store.delete_value_version(validate_tree_id(request.id), request.path, request.version)
+
         await guarded(context, "DeleteValueVersion", call)
         return pb.DeleteValueVersionResponse()
 
@@ -151,25 +170,32 @@ class StoreServicer(pb_grpc.StoreServiceServicer):
         return pb.InitEncryptionResponse()
 
     async def RotateEncryption(self, request: pb.RotateEncryptionRequest, context: Any) -> pb.RotateEncryptionResponse:
-        await guarded(context, "RotateEncryption",
-                      lambda: self.store.rotate_encryption(request.old_passphrase, request.new_passphrase))
+        await guarded(
+            context,
+            "RotateEncryption",
+            lambda: self.store.rotate_encryption(request.old_passphrase, request.new_passphrase),
+        )
         return pb.RotateEncryptionResponse()
 
     async def GrantAccess(self, request: pb.GrantAccessRequest, context: Any) -> pb.GrantAccessResponse:
-        await guarded(context, "GrantAccess", lambda: self.store.grant_access(
-            request.id, request.user, cv.permissions_from_pb(request.permissions)))
+        await guarded(
+            context,
+            "GrantAccess",
+            lambda: self.store.grant_access(request.id, request.user, cv.permissions_from_pb(request.permissions)),
+        )
         return pb.GrantAccessResponse()
 
     async def RevokeAccess(self, request: pb.RevokeAccessRequest, context: Any) -> pb.RevokeAccessResponse:
-        await guarded(context, "RevokeAccess",
-                      lambda: self.store.revoke_access(request.id, request.user, list(request.paths)))
+        await guarded(
+            context, "RevokeAccess", lambda: self.store.revoke_access(request.id, request.user, list(request.paths))
+        )
         return pb.RevokeAccessResponse()
 
     async def ListAccess(self, request: pb.ListAccessRequest, context: Any) -> pb.ListAccessResponse:
         access = await guarded(context, "ListAccess", lambda: self.store.list_access(request.id))
-        return pb.ListAccessResponse(access={
-            user: pb.UserPermissions(permissions=cv.permissions_to_pb(perms)) for user, perms in access.items()
-        })
+        return pb.ListAccessResponse(
+            access={user: pb.UserPermissions(permissions=cv.permissions_to_pb(perms)) for user, perms in access.items()}
+        )
 
 
 class ExtensionServicer(ext_grpc.StoreExtensionServicer):
@@ -178,44 +204,68 @@ class ExtensionServicer(ext_grpc.StoreExtensionServicer):
 
     async def Describe(self, request: ext_pb.DescribeRequest, context: Any) -> ext_pb.DescribeResponse:
         d = await guarded(context, "Describe", self.store.describe)
-        return ext_pb.DescribeResponse(api_version=d.api_version, store_kind=d.store_kind, location=d.location,
-                                       features=sorted(d.features), locked=d.locked)
+        return ext_pb.DescribeResponse(
+            api_version=d.api_version,
+            store_kind=d.store_kind,
+            location=d.location,
+            features=sorted(d.features),
+            locked=d.locked,
+        )
 
     async def ListPaths(self, request: ext_pb.ListPathsRequest, context: Any) -> AsyncIterator[ext_pb.ListPathsChunk]:
         async def call() -> list[str]:
             return await self.store.list_paths(validate_tree_id(request.id), request.prefix, request.version)
+
         paths = await guarded(context, "ListPaths", call)
         for start in range(0, len(paths), 5000):
-            yield ext_pb.ListPathsChunk(paths=paths[start:start + 5000])
+            yield ext_pb.ListPathsChunk(paths=paths[start : start + 5000])
 
-    async def StreamTree(self, request: ext_pb.StreamTreeRequest, context: Any) -> AsyncIterator[ext_pb.StreamTreeChunk]:
+    async def StreamTree(
+        self, request: ext_pb.StreamTreeRequest, context: Any
+    ) -> AsyncIterator[ext_pb.StreamTreeChunk]:
         async def start() -> AsyncIterator[Any]:
             # stream_tree of a store without it raises at once: inside guarded.
-            return self.store.stream_tree(validate_tree_id(request.id), request.version, request.prefix,
-                                          request.chunk_size)
+            return self.store.stream_tree(
+                validate_tree_id(request.id), request.version, request.prefix, request.chunk_size
+            )
+
         iterator = await guarded(context, "StreamTree", start)
         while True:
             chunk = await guarded(context, "StreamTree", lambda: _next_or_none(iterator))
             if chunk is None:
                 return
-            yield ext_pb.StreamTreeChunk(values=cv.entries_to_pb(chunk.entries), version=chunk.version,
-                                         total=chunk.total)
+            yield ext_pb.StreamTreeChunk(
+                values=cv.entries_to_pb(chunk.entries), version=chunk.version, total=chunk.total
+            )
 
-    async def DescribeVersions(self, request: ext_pb.DescribeVersionsRequest, context: Any) -> ext_pb.DescribeVersionsResponse:
+    async def DescribeVersions(
+        self, request: ext_pb.DescribeVersionsRequest, context: Any
+    ) -> ext_pb.DescribeVersionsResponse:
         async def call() -> Any:
-            return await self.store.describe_versions(validate_tree_id(request.id), request.offset, request.limit,
-                                                      list(request.versions))
+            return await self.store.describe_versions(
+                validate_tree_id(request.id), request.offset, request.limit, list(request.versions)
+            )
+
         page = await guarded(context, "DescribeVersions", call)
-        return ext_pb.DescribeVersionsResponse(versions=[cv.version_info_to_pb(v) for v in page.versions],
-                                               total=page.total)
+        return ext_pb.DescribeVersionsResponse(
+            versions=[cv.version_info_to_pb(v) for v in page.versions], total=page.total
+        )
 
     async def WriteValues(self, request: ext_pb.WriteValuesRequest, context: Any) -> ext_pb.WriteValuesResponse:
         async def call() -> str:
             entries = validated_entries(request.id, request.values)
             for path in request.delete_paths:
                 validate_path(path)
-            return await self.store.write_values(request.id, entries, list(request.delete_paths), request.cas_version,
-                                                 dict(request.cas_versions), request.message, request.author)
+            return await self.store.write_values(
+                request.id,
+                entries,
+                list(request.delete_paths),
+                request.cas_version,
+                dict(request.cas_versions),
+                request.message,
+                request.author,
+            )
+
         return ext_pb.WriteValuesResponse(version=await guarded(context, "WriteValues", call))
 
     async def Unlock(self, request: ext_pb.UnlockRequest, context: Any) -> ext_pb.UnlockResponse:

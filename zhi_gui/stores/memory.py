@@ -26,8 +26,8 @@ from zhi_gui.core.model import (
     StoreDescription,
     TreeChunk,
     ValueVersion,
-    Versioning,
     VersionInfo,
+    Versioning,
     VersionPage,
 )
 from zhi_gui.core.paths import under_prefix
@@ -212,7 +212,8 @@ class MemoryStore(Store):
         target = self._find_version(tree, version).cells
         self.version_counter += 1
         new = str(self.version_counter)
-        changed = {p for p in set(target) | set(tree.cells) if target.get(p, (None,))[:2] != tree.cells.get(p, (None,))[:2]}
+        changed = {p for p in set(target) | set(tree.cells)
+                   if target.get(p, (None,))[:2] != tree.cells.get(p, (None,))[:2]}
         tree.cells = {p: (c[0], c[1], new if p in changed else c[2]) for p, c in target.items()}
         info = VersionInfo(new, now_rfc3339(), default_author(), f"rollback to {version}", len(changed), "rollback")
         tree.versions.append(_TreeVersion(info, dict(tree.cells)))

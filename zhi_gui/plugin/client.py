@@ -1,0 +1,381 @@
+"""``StoreClient``: the typed async client of a store plugin (host side).
+
+It implements the same ``Store`` interface as the plugins, so the GUI and the
+composition wrappers can use a remote store like a local one. Each call has a
+deadline, failures come back as the typed errors of ``zhi_gui.core.errors``
+(zhi's ErrorInfo marker first, then the status code, then the message), calls
+in flight are capped (a burst of thousands otherwise comes back CANCELLED), and
+PutValues above the 4 MiB a Go plugin accepts is split into several calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import (
+    AuthMethod,
+    Capabilities,
+    Entry,
+    LoginResult,
+    Permission,
+    StoreDescription,
+    TreeChunk,
+    ValueVersion,
+    VersionPage,
+)
+from zhi_gui.plugin import convert as cv
+from zhi_gui.plugin.gen.plugin import grpc_controller_pb2 as controller_pb
+from zhi_gui.plugin.gen.plugin import grpc_controller_pb2_grpc as controller_grpc
+from zhi_gui.plugin.gen.plugin import grpc_stdio_pb2_grpc as stdio_grpc
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
+from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+from zhi_gui.plugin.grpc_runtime import GrpcRuntime
+from zhi_gui.plugin.store_api import Store
+from zhi_gui.plugin.wire_errors import classify_rpc_error
+
+log = logging.getLogger("zhi_gui.plugin.client")
+T = TypeVar("T")
+
+GO_MAX_MESSAGE = 4 * 1024 * 1024
+# Room for the request's own framing (tree id, CAS fields) under Go's limit.
+DEFAULT_CHUNK_BYTES = GO_MAX_MESSAGE - 256 * 1024
+MAX_IN_FLIGHT = 64
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 1 << 30),
+    ("grpc.max_send_message_length", 1 << 30),
+    # A plugin is a local child process: fail fast instead of backing off.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+
+
+def _entry_size(entry: Entry) -> int:
+    return len(entry.path) + len(entry.value_json) + len(entry.metadata_json) + len(entry.version) + 16
+
+
+def chunk_entries(entries: Sequence[Entry], limit: int) -> list[list[Entry]]:
+    """Split entries into batches whose encoded size stays under ``limit`` (a
+    single bigger entry goes alone; the plugin then decides)."""
+    batches: list[list[Entry]] = [[]]
+    size = 0
+    for entry in entries:
+        entry_size = _entry_size(entry)
+        if batches[-1] and size + entry_size > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(entry)
+        size += entry_size
+    return batches
+
+
+class StoreClient(Store):
+    """Use ``connect`` (from any loop) to create one."""
+
+    def __init__(self, runtime: GrpcRuntime, channel: grpc.aio.Channel, *, name: str,
+                 timeout: float, chunk_bytes: int) -> None:
+        self._rt = runtime
+        self._channel = channel
+        self.name = name
+        self.timeout = timeout
+        self.chunk_bytes = chunk_bytes
+        self._store = pb_grpc.StoreServiceStub(channel)
+        self._ext = ext_grpc.StoreExtensionStub(channel)
+        self._controller = controller_grpc.GRPCControllerStub(channel)
+        self._health = health_pb2_grpc.HealthStub(channel)
+        self._stdio = stdio_grpc.GRPCStdioStub(channel)
+        self._in_flight: asyncio.Semaphore | None = None  # created on the gRPC loop
+        self._description: StoreDescription | None = None
+        self._description_known = False
+        self.closed = False
+
+    @classmethod
+    async def connect(cls, target: str, *, name: str = "", timeout: float = 15.0,
+                      connect_timeout: float = 5.0, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> StoreClient:
+        runtime = GrpcRuntime.get()
+
+        async def open_channel() -> grpc.aio.Channel:
+            channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+            try:
+                await asyncio.wait_for(channel.channel_ready(), connect_timeout)
+            except TimeoutError:
+                await channel.close()
+                raise E.PluginUnavailable(
+                    f"cannot connect to the plugin at {target} within {connect_timeout:g} s") from None
+            return channel
+
+        channel = await runtime.run(open_channel())
+        return cls(runtime, channel, name=name, timeout=timeout, chunk_bytes=chunk_bytes)
+
+    # --- plumbing ------------------------------------------------------------
+    async def _call(self, rpc: str, method: Callable[..., Any], request: Any, timeout: float | None = None) -> Any:
+        if self.closed:
+            raise E.PluginUnavailable(f"{rpc}: the connection to the plugin is closed")
+
+        async def on_grpc_loop() -> Any:
+            if self._in_flight is None:
+                self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+            async with self._in_flight:
+                try:
+                    return await method(request, timeout=timeout or self.timeout)
+                except grpc.aio.AioRpcError as exc:
+                    raise classify_rpc_error(exc, rpc) from None
+
+        return await self._rt.run(on_grpc_loop())
+
+    def _on_loop(self, coro: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T]:
+        return self._rt.run(coro)
+
+    # --- go-plugin infrastructure ------------------------------------------
+    async def ping(self, timeout: float = 5.0) -> bool:
+        """go-plugin's Ping: health of service ``plugin``."""
+        try:
+            resp = await self._call("Health", self._health.Check,
+                                    health_pb2.HealthCheckRequest(service="plugin"), timeout)
+        except E.ZhiError:
+            return False
+        return bool(resp.status == health_pb2.HealthCheckResponse.SERVING)
+
+    async def shutdown_plugin(self, timeout: float = 1.0) -> None:
+        """GRPCController.Shutdown, then close the channel. Go plugins drop the
+        connection inside the handler, so any error here is expected."""
+        if self.closed:
+            return
+        with contextlib.suppress(E.ZhiError, asyncio.CancelledError):
+            await self._call("Shutdown", self._controller.Shutdown, controller_pb.Empty(), timeout)
+        await self.close()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self._rt.run(self._channel.close(grace=None))
+
+    async def drain_stdio(self, on_data: Callable[[int, bytes], None]) -> None:
+        """Hold go-plugin's GRPCStdio stream open, passing (channel, data) on.
+        Plugins without it (go-plugin < 1.1, zhi-store-gopeer) answer UNIMPLEMENTED."""
+
+        async def pump() -> None:
+            call = self._stdio.StreamStdio(_empty())
+            try:
+                async for item in call:
+                    on_data(item.channel, item.data)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    log.debug("%s does not serve plugin.GRPCStdio", self.name)
+                elif exc.code() not in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE):
+                    log.warning("%s: stdio stream ended: %s", self.name, exc.details())
+            finally:
+                call.cancel()
+
+        await self._rt.run(pump())
+
+    # --- StoreService ----------------------------------------------------------
+    async def capabilities(self) -> Capabilities:
+        resp = await self._call("Capabilities", self._store.Capabilities, pb.StoreCapabilitiesRequest())
+        return cv.caps_from_pb(resp)
+
+    async def auth_methods(self) -> list[AuthMethod]:
+        return cv.auth_methods_from_pb(await self._call("AuthMethods", self._store.AuthMethods,
+                                                        pb.AuthMethodsRequest()))
+
+    async def login(self, method: str, credentials: Mapping[str, str]) -> LoginResult:
+        resp = await self._call("Login", self._store.Login,
+                                pb.LoginRequest(method=method, credentials=dict(credentials)))
+        return LoginResult(resp.token, resp.expires_at, dict(resp.metadata))
+
+    async def list_trees(self) -> list[str]:
+        return list((await self._call("ListTrees", self._store.ListTrees, pb.ListTreesRequest())).ids)
+
+    async def delete_tree(self, tree_id: str) -> None:
+        # zhi's stores answer success for a missing tree, some peers NOT_FOUND: both mean "gone".
+        with contextlib.suppress(E.NotFound):
+            await self._call("DeleteTree", self._store.DeleteTree, pb.DeleteTreeRequest(id=tree_id))
+
+    async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
+        resp = await self._call("GetValues", self._store.GetValues, pb.GetValuesRequest(id=tree_id, paths=paths))
+        return await self._on_loop(_convert_entries(resp.values))
+
+    async def put_values(self, tree_id: str, entries: Sequence[Entry], cas_version: str = "",
+                         cas_versions: Mapping[str, str] | None = None) -> None:
+        """Writes above the chunk limit go out as several PutValues calls: the
+        first carries the tree CAS version; the whole write is then not atomic
+        (zhi has no multi-call transaction), which is said in the log."""
+        batches = chunk_entries(entries, self.chunk_bytes)
+        if len(batches) > 1:
+            log.info("%s: PutValues of %d entries split into %d calls (4 MiB limit)", self.name,
+                     len(entries), len(batches))
+        for index, batch in enumerate(batches):
+            paths = {e.path for e in batch}
+            request = pb.PutValuesRequest(
+                id=tree_id, values=cv.entries_to_pb(batch), cas_version=cas_version if index == 0 else "",
+                cas_versions={p: v for p, v in (cas_versions or {}).items() if p in paths or len(batches) == 1},
+            )
+            await self._call("PutValues", self._store.PutValues, request)
+
+    async def delete_values(self, tree_id: str, paths: Sequence[str]) -> None:
+        await self._call("DeleteValues", self._store.DeleteValues, pb.DeleteValuesRequest(id=tree_id, paths=paths))
+
+    async def list_tree_versions(self, tree_id: str) -> list[str]:
+        resp = await self._call("ListTreeVersions", self._store.ListTreeVersions,
+                                pb.ListTreeVersionsRequest(id=tree_id))
+        return list(resp.versions)
+
+    async def get_tree_version(self, tree_id: str, version: str, paths: Sequence[str]) -> list[Entry]:
+        resp = await self._call("GetTreeVersion", self._store.GetTreeVersion,
+                                pb.GetTreeVersionRequest(id=tree_id, version=version, paths=paths))
+        return await self._on_loop(_convert_entries(resp.values))
+
+    async def rollback_tree(self, tree_id: str, version: str) -> None:
+        await self._call("RollbackTree", self._store.RollbackTree, pb.RollbackTreeRequest(id=tree_id, version=version))
+
+    async def delete_tree_version(self, tree_id: str, version: str) -> None:
+        await self._call("DeleteTreeVersion", self._store.DeleteTreeVersion,
+                         pb.DeleteTreeVersionRequest(id=tree_id, version=version))
+
+    async def list_value_versions(self, tree_id: str, path: str) -> list[str]:
+        resp = await self._call("ListValueVersions", self._store.ListValueVersions,
+                                pb.ListValueVersionsRequest(id=tree_id, path=path))
+        return list(resp.versions)
+
+    async def get_value_version(self, tree_id: str, path: str, version: str) -> ValueVersion:
+        resp = await self._call("GetValueVersion", self._store.GetValueVersion,
+                                pb.GetValueVersionRequest(id=tree_id, path=path, version=version))
+        return ValueVersion(resp.found, resp.value_json, resp.metadata_json)
+
+    async def rollback_value(self, tree_id: str, path: str, version: str) -> None:
+        await self._call("RollbackValue", self._store.RollbackValue,
+                         pb.RollbackValueRequest(id=tree_id, path=path, version=version))
+
+    async def delete_value_version(self, tree_id: str, path: str, version: str) -> None:
+        await self._call("DeleteValueVersion", self._store.DeleteValueVersion,
+                         pb.DeleteValueVersionRequest(id=tree_id, path=path, version=version))
+
+    async def init_encryption(self, passphrase: bytes) -> None:
+        # Key derivation is slow by design: allow more than the default deadline.
+        await self._call("InitEncryption", self._store.InitEncryption,
+                         pb.InitEncryptionRequest(passphrase=passphrase), max(self.timeout, 120))
+
+    async def rotate_encryption(self, old_passphrase: bytes, new_passphrase: bytes) -> None:
+        await self._call("RotateEncryption", self._store.RotateEncryption,
+                         pb.RotateEncryptionRequest(old_passphrase=old_passphrase, new_passphrase=new_passphrase),
+                         max(self.timeout, 300))
+
+    async def grant_access(self, tree_id: str, user: str, permissions: Sequence[Permission]) -> None:
+        await self._call("GrantAccess", self._store.GrantAccess, pb.GrantAccessRequest(
+            id=tree_id, user=user, permissions=cv.permissions_to_pb(permissions)))
+
+    async def revoke_access(self, tree_id: str, user: str, paths: Sequence[str]) -> None:
+        await self._call("RevokeAccess", self._store.RevokeAccess,
+                         pb.RevokeAccessRequest(id=tree_id, user=user, paths=paths))
+
+    async def list_access(self, tree_id: str) -> dict[str, list[Permission]]:
+        resp = await self._call("ListAccess", self._store.ListAccess, pb.ListAccessRequest(id=tree_id))
+        return {user: cv.permissions_from_pb(perms.permissions) for user, perms in resp.access.items()}
+
+    # --- zhigui.ext.v1 -----------------------------------------------------------
+    async def extension(self) -> StoreDescription | None:
+        """The extension service's description, or None for a plain zhi plugin (cached)."""
+        if not self._description_known:
+            try:
+                self._description = await self.describe()
+            except E.Unsupported:
+                self._description = None
+            self._description_known = True
+        return self._description
+
+    async def describe(self) -> StoreDescription:
+        d = await self._call("Describe", self._ext.Describe, ext_pb.DescribeRequest())
+        description = StoreDescription(d.api_version, d.store_kind, d.location, frozenset(d.features), d.locked)
+        self._description, self._description_known = description, True
+        return description
+
+    async def list_paths(self, tree_id: str, prefix: str = "", version: str = "") -> list[str]:
+        async def collect() -> list[str]:
+            paths: list[str] = []
+            call = self._ext.ListPaths(ext_pb.ListPathsRequest(id=tree_id, prefix=prefix, version=version),
+                                       timeout=self.timeout * 4)
+            try:
+                async for chunk in call:
+                    paths.extend(chunk.paths)
+            except grpc.aio.AioRpcError as exc:
+                raise classify_rpc_error(exc, "ListPaths") from None
+            return paths
+
+        return await self._rt.run(collect())
+
+    async def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
+                          chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
+        """Chunks arrive decoded on the gRPC thread and are handed over one by one."""
+        caller = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        request = ext_pb.StreamTreeRequest(id=tree_id, version=version, prefix=prefix, chunk_size=chunk_size)
+
+        async def pump() -> None:
+            call = self._ext.StreamTree(request, timeout=self.timeout * 8)
+            try:
+                async for msg in call:
+                    chunk = TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total)
+                    caller.call_soon_threadsafe(queue.put_nowait, ("chunk", chunk))
+                caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            except grpc.aio.AioRpcError as exc:
+                caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, "StreamTree")))
+            except asyncio.CancelledError:
+                call.cancel()
+                raise
+
+        future = self._rt.submit(pump())
+        try:
+            while True:
+                kind, item = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise item
+                yield item
+        finally:
+            future.cancel()
+
+    async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
+                                versions: Sequence[str] = ()) -> VersionPage:
+        resp = await self._call("DescribeVersions", self._ext.DescribeVersions, ext_pb.DescribeVersionsRequest(
+            id=tree_id, offset=offset, limit=limit, versions=versions))
+        return VersionPage(tuple(cv.version_info_from_pb(v) for v in resp.versions), resp.total)
+
+    async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
+                           cas_version: str = "", cas_versions: Mapping[str, str] | None = None,
+                           message: str = "", author: str = "") -> str:
+        request = ext_pb.WriteValuesRequest(
+            id=tree_id, values=cv.entries_to_pb(entries), delete_paths=delete_paths, cas_version=cas_version,
+            cas_versions=dict(cas_versions or {}), message=message, author=author)
+        return str((await self._call("WriteValues", self._ext.WriteValues, request, self.timeout * 4)).version)
+
+    async def unlock(self, passphrase: bytes) -> None:
+        await self._call("Unlock", self._ext.Unlock, ext_pb.UnlockRequest(passphrase=passphrase),
+                         max(self.timeout, 60))
+        self._description_known = False
+
+    async def lock(self) -> None:
+        await self._call("Lock", self._ext.Lock, ext_pb.LockRequest())
+        self._description_known = False
+
+
+def _empty() -> Any:
+    from google.protobuf import empty_pb2
+
+    return empty_pb2.Empty()
+
+
+async def _convert_entries(msgs: Any) -> list[Entry]:
+    # Runs on the gRPC thread: converting 100,000 entries must not stall Qt.
+    return cv.entries_from_pb(msgs)

@@ -1,0 +1,293 @@
+"""Launch a zhi store plugin as go-plugin does (zhi-protocol.md 1), asynchronously.
+
+``launch_store`` starts the executable in its own process group with the
+handshake environment and stdin from /dev/null, reads the handshake line with a
+timeout (reporting the plugin's stderr and exit status if it dies first),
+connects, keeps stdout drained and stderr parsed into ``LogLine``s, holds
+GRPCStdio open, and returns a ``PluginProcess`` whose ``store`` is a typed async
+client. ``close`` shuts the plugin down the way a Go host does: Shutdown, wait
+2 s, kill the whole group, remove a socket left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zhi_gui.core.errors import LaunchError
+from zhi_gui.plugin.audit import AuditMode, AuditResult, audit_binary
+from zhi_gui.plugin.client import DEFAULT_CHUNK_BYTES, StoreClient
+from zhi_gui.plugin.handshake import (
+    APP_PROTOCOL_VERSION,
+    MAGIC_COOKIE_KEY,
+    MAGIC_COOKIE_VALUE,
+    Handshake,
+    parse_handshake,
+)
+from zhi_gui.plugin.hclog import LogLine, parse_line
+
+log = logging.getLogger("zhi_gui.plugin.launcher")
+GRACEFUL_EXIT_SECONDS = 2.0
+LOG_LINES_KEPT = 5000
+
+
+@dataclass
+class LaunchConfig:
+    args: Sequence[str] = ()
+    options: Mapping[str, Any] | None = None  # -> ZHI_PLUGIN_OPTIONS
+    # Isolated: the child gets only the handshake variables, PATH and the
+    # names in env_passthrough, so the GUI's secrets never reach a plugin.
+    isolated_env: bool = False
+    env_passthrough: Sequence[str] = ()
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    audit: AuditMode = AuditMode.HARD_FAIL
+    metadata_dir: Path | None = None
+    handshake_timeout: float = 10.0
+    connect_timeout: float = 5.0
+    call_timeout: float = 15.0
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    on_log: Callable[[LogLine], None] | None = None
+    cwd: str | None = None
+
+
+def build_env(config: LaunchConfig, socket_dir: str) -> dict[str, str]:
+    if config.isolated_env:
+        names = ("PATH", *config.env_passthrough)
+        env = {k: os.environ[k] for k in names if k in os.environ}
+    else:
+        env = dict(os.environ)
+    env.pop("PLUGIN_CLIENT_CERT", None)  # zhi does not use AutoMTLS
+    env.pop("ZHI_PLUGIN_OPTIONS", None)
+    env.update({
+        MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE,
+        "PLUGIN_PROTOCOL_VERSIONS": str(APP_PROTOCOL_VERSION),
+        "PLUGIN_MIN_PORT": "10000",
+        "PLUGIN_MAX_PORT": "25000",
+        "PLUGIN_UNIX_SOCKET_DIR": socket_dir,
+    })
+    if config.options is not None:
+        env["ZHI_PLUGIN_OPTIONS"] = json.dumps(dict(config.options))
+    env.update(config.extra_env)
+    return env
+
+
+class PluginProcess:
+    """A running plugin: its process, connection, logs and exit."""
+
+    def __init__(self, path: Path, proc: asyncio.subprocess.Process, audit: AuditResult | None,
+                 socket_dir: str, on_log: Callable[[LogLine], None] | None) -> None:
+        self.path = path
+        self.proc = proc
+        self.pid = proc.pid
+        self.audit = audit
+        self.handshake: Handshake | None = None
+        self.store: StoreClient = None  # type: ignore[assignment]  # set by launch_store
+        self.logs: collections.deque[LogLine] = collections.deque(maxlen=LOG_LINES_KEPT)
+        self.started_at = time.monotonic()
+        self._socket_dir = socket_dir
+        self._on_log = on_log
+        self._exit_listeners: list[Callable[[int], None]] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._closing = False
+        self.exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    # --- logs ------------------------------------------------------------------
+    def _log(self, line: LogLine) -> None:
+        self.logs.append(line)
+        if self._on_log:
+            try:
+                self._on_log(line)
+            except Exception:
+                log.exception("log listener failed")
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        return "\n".join(entry.raw for entry in list(self.logs)[-lines:] if entry.raw)
+
+    async def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        while True:
+            try:
+                raw = await self.proc.stderr.readline()
+            except ValueError:  # a line over the stream limit: keep what we can
+                raw = await self.proc.stderr.read(65536)
+            if not raw:
+                return
+            self._log(parse_line(raw.decode("utf-8", "replace")))
+
+    async def _drain_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        while True:
+            chunk = await self.proc.stdout.read(65536)
+            if not chunk:
+                return
+            for text in chunk.decode("utf-8", "replace").splitlines():
+                self._log(LogLine("debug", f"stdout: {text}", raw=text))
+
+    async def _watch_exit(self) -> None:
+        code = await self.proc.wait()
+        if not self.exited.done():
+            self.exited.set_result(code)
+        if not self._closing:
+            log.warning("plugin %s (pid %s) exited with status %s", self.path.name, self.pid, code)
+        for listener in list(self._exit_listeners):
+            try:
+                listener(code)
+            except Exception:
+                log.exception("exit listener failed")
+
+    def add_exit_listener(self, listener: Callable[[int], None]) -> None:
+        """Called once with the exit status when the process ends (also on close)."""
+        self._exit_listeners.append(listener)
+
+    @property
+    def running(self) -> bool:
+        return not self.exited.done()
+
+    # --- shutdown --------------------------------------------------------------
+    async def close(self) -> None:
+        """Graceful stop, then kill the process group; safe to call twice."""
+        if self._closing:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.exited)
+            return
+        self._closing = True
+        if self.store is not None and self.running:
+            await self.store.shutdown_plugin()
+        elif self.store is not None:
+            await self.store.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.exited), GRACEFUL_EXIT_SECONDS)
+        except TimeoutError:
+            log.warning("plugin %s did not exit within %.0f s after Shutdown; killing it",
+                        self.path.name, GRACEFUL_EXIT_SECONDS)
+        self.kill_group()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(self.exited), 5)
+        # Children of a meta-plugin may outlive it; the group kill reaches them too.
+        self.kill_group()
+        for task in self._tasks:
+            task.cancel()
+        self._cleanup_files()
+
+    def kill_group(self, sig: int = signal.SIGKILL) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def _cleanup_files(self) -> None:
+        if self.handshake and self.handshake.network == "unix":
+            with contextlib.suppress(OSError):
+                os.unlink(self.handshake.address)
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    async def __aenter__(self) -> PluginProcess:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+async def launch_store(path: str | os.PathLike[str], config: LaunchConfig | None = None,
+                       **overrides: Any) -> PluginProcess:
+    """Start a store plugin and connect to it. Raises LaunchError (or AuditError)
+    with the reason, the plugin's stderr and its exit status."""
+    if config is None:
+        config = LaunchConfig(**overrides)
+    elif overrides:
+        config = LaunchConfig(**{**config.__dict__, **overrides})
+    audit = await asyncio.to_thread(audit_binary, path, config.audit, config.metadata_dir)
+    binary = audit.path
+    # A short private directory: unix socket paths must stay under 108 bytes.
+    socket_dir = tempfile.mkdtemp(prefix="zhi-", dir="/tmp")
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            str(binary), *config.args,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=build_env(config, socket_dir), cwd=config.cwd,
+            start_new_session=True,  # own process group: one kill reaches a meta-plugin's children
+        )
+    except OSError as exc:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+        raise LaunchError(f"cannot start plugin {binary}: {exc.strerror or exc}") from None
+    plugin = PluginProcess(binary, proc, audit, socket_dir, config.on_log)
+    plugin._tasks.append(asyncio.create_task(plugin._read_stderr()))
+    plugin._tasks.append(asyncio.create_task(plugin._watch_exit()))
+    try:
+        plugin.handshake = await _read_handshake(plugin, config.handshake_timeout)
+        plugin._tasks.append(asyncio.create_task(plugin._drain_stdout()))
+        plugin.store = await _connect(plugin, config)
+    except BaseException:
+        plugin._closing = True
+        plugin.kill_group()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(plugin.exited), 2)
+        for task in plugin._tasks:
+            task.cancel()
+        plugin._cleanup_files()
+        raise
+    plugin._tasks.append(asyncio.create_task(plugin.store.drain_stdio(
+        lambda channel, data: plugin._log(parse_line(data.decode("utf-8", "replace"))))))
+    log.info("plugin %s started (pid %s, %s %s) in %.0f ms", binary.name, plugin.pid, plugin.handshake.network,
+             plugin.handshake.address, (time.monotonic() - plugin.started_at) * 1000)
+    return plugin
+
+
+async def _stderr_settled(plugin: PluginProcess) -> None:
+    # Let the stderr reader catch the last lines of a dying plugin.
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(plugin._tasks[0]), 1.0)
+
+
+async def _read_handshake(plugin: PluginProcess, timeout: float) -> Handshake:
+    assert plugin.proc.stdout is not None
+    line_task = asyncio.ensure_future(plugin.proc.stdout.readline())
+    waiting: list[asyncio.Future[Any]] = [line_task, plugin.exited]
+    done, _ = await asyncio.wait(waiting, timeout=timeout,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    name = plugin.path.name
+    if line_task in done and not line_task.exception():
+        raw = line_task.result()
+        if raw:
+            return parse_handshake(raw.decode("utf-8", "replace"))
+    line_task.cancel()
+    if line_task in done and isinstance(line_task.exception(), ValueError):
+        raise LaunchError(f"plugin {name} printed more than 64 KiB without a newline instead of the handshake")
+    if plugin.exited.done() or (line_task in done):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(plugin.exited), 2)
+        await _stderr_settled(plugin)
+        status = plugin.exited.result() if plugin.exited.done() else None
+        raise LaunchError(f"plugin {name} exited before its handshake", stderr_tail=plugin.stderr_tail(),
+                          exit_status=status)
+    raise LaunchError(f"plugin {name} printed no handshake within {timeout:g} s (is it a zhi plugin? "
+                      "a Python plugin that does not flush stdout hangs like this)",
+                      stderr_tail=plugin.stderr_tail())
+
+
+async def _connect(plugin: PluginProcess, config: LaunchConfig) -> StoreClient:
+    assert plugin.handshake is not None
+    connect = asyncio.ensure_future(StoreClient.connect(
+        plugin.handshake.grpc_target(), name=plugin.path.name, timeout=config.call_timeout,
+        connect_timeout=config.connect_timeout, chunk_bytes=config.chunk_bytes))
+    waiting: list[asyncio.Future[Any]] = [connect, plugin.exited]
+    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    if connect not in done:
+        connect.cancel()
+        await _stderr_settled(plugin)
+        raise LaunchError(f"plugin {plugin.path.name} exited right after its handshake",
+                          stderr_tail=plugin.stderr_tail(), exit_status=plugin.exited.result())
+    try:
+        return connect.result()
+    except Exception as exc:
+        raise LaunchError(f"plugin {plugin.path.name}: {exc}", stderr_tail=plugin.stderr_tail()) from None
