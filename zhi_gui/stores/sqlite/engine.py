@@ -1,0 +1,614 @@
+"""The synchronous core of zhi-store-sqlite.
+
+Everything here runs on ONE worker thread (see ``store.SqliteStore``): the
+connection is created there and never leaves it. Every mutation is one
+``BEGIN IMMEDIATE`` transaction; multi-statement reads run in one read
+transaction, so they see one consistent snapshot (WAL mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import Encryption, Entry, VersionInfo, VersionPage
+from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
+from zhi_gui.stores.sqlite.crypto import (
+    CIPHER_NAME,
+    DEFAULT_SCRYPT_N,
+    KDF_NAME,
+    KdfParams,
+    RowCipher,
+    new_data_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from zhi_gui.stores.sqlite.schema import open_database
+
+log = logging.getLogger("zhi_gui.stores.sqlite")
+
+RESEAL_BATCH = 5000
+_VERSION_RE = re.compile(r"[0-9]{1,18}")
+
+_LOOKUP = ("SELECT p.pid, h.seq FROM paths p LEFT JOIN head h ON h.pid = p.pid "
+           "WHERE p.tid = ? AND p.path = ?")
+_HEAD_ONE = ("SELECT h.seq, c.value, c.meta FROM paths p CROSS JOIN head h CROSS JOIN changes c "
+             "WHERE p.tid = ? AND p.path = ? AND h.pid = p.pid AND c.pid = h.pid AND c.seq = h.seq")
+_AT_ONE = ("SELECT c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
+           "WHERE p.tid = ? AND p.path = ? AND c.pid = p.pid AND c.seq <= ? "
+           "ORDER BY c.seq DESC LIMIT 1")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStart:
+    """Where a stream reads from: a tree at one fixed version."""
+
+    tree: str
+    tid: int
+    seq: int
+    version: str
+    total: int
+
+
+def _prefix_clause(prefix: str) -> tuple[str, list[Any]]:
+    """SQL selecting ``p.path`` under ``prefix`` (same rule as ``core.paths.under_prefix``),
+    as an index range plus an exact filter."""
+    if not prefix:
+        return "", []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    if prefix.endswith("/"):
+        return " AND p.path >= ? AND p.path < ?", [prefix, upper]
+    return (" AND p.path >= ? AND p.path < ? AND (p.path = ? OR substr(p.path, 1, ?) = ?)",
+            [prefix, prefix + "0", prefix, len(prefix) + 1, prefix + "/"])
+
+
+def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and any(
+            word in text for word in ("malformed", "not a database", "corrupt")):
+        return E.StoreCorrupt(f"store file {path} is damaged: {text}", {"path": str(path)})
+    return E.StoreError(f"SQLite error on {path}: {text}", {"path": str(path)})
+
+
+class Engine:
+    def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
+        self.path = path
+        self.author = author or default_author()
+        self.scrypt_n = scrypt_n
+        self.encrypted = False
+        self.lock_reason = ""
+        self._wrapped: bytes | None = None
+        self._kdf: KdfParams | None = None
+        self._cipher: RowCipher | None = None
+        self._data_version: int | None = None
+        self.conn = open_database(path)
+        try:
+            with self._txn():
+                pass  # loads the meta table
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # --- plumbing ------------------------------------------------------------
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    @contextlib.contextmanager
+    def _txn(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.Error as exc:
+            raise _db_error(self.path, exc) from exc
+        try:
+            self._sync_meta()
+            yield conn
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _db_error(self.path, exc) from exc
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise _db_error(self.path, exc) from exc
+
+    def _sync_meta(self) -> None:
+        """Reload the encryption state when another connection committed."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return
+        self._data_version = version
+        meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        mode = meta.get("encryption", "none")
+        if mode == "none":
+            self.encrypted, self._wrapped, self._kdf, self._cipher = False, None, None, None
+            return
+        if mode != CIPHER_NAME or meta.get("kdf") != KDF_NAME:
+            raise E.StoreCorrupt(f"store file {self.path} uses unknown encryption {mode!r}/{meta.get('kdf')!r}")
+        try:
+            params = KdfParams(int(meta["kdf_n"]), int(meta["kdf_r"]), int(meta["kdf_p"]), bytes(meta["kdf_salt"]))
+            wrapped = bytes(meta["wrapped_key"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise E.StoreCorrupt(f"store file {self.path} has incomplete encryption parameters ({exc})") from None
+        params.check()
+        if self._wrapped is not None and wrapped != self._wrapped and self._cipher is not None:
+            self._cipher = None
+            self.lock_reason = ("the store's passphrase was changed by another process: "
+                                "unlock it again with the new passphrase")
+        self.encrypted, self._wrapped, self._kdf = True, wrapped, params
+
+    def _require_unlocked(self) -> None:
+        if self.encrypted and self._cipher is None:
+            reason = self.lock_reason or "the store is encrypted and locked: unlock it with its passphrase"
+            raise E.StoreLocked(reason, {"path": str(self.path)})
+
+    def _tree(self, name: str) -> tuple[int, int | None] | None:
+        row = self.conn.execute("SELECT tid, head FROM trees WHERE name = ?", (name,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def _existing_tree(self, name: str) -> tuple[int, int | None]:
+        tree = self._tree(name)
+        if tree is None:
+            raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+        return tree
+
+    def _version_seq(self, tid: int, name: str, version: str) -> int:
+        if _VERSION_RE.fullmatch(version):
+            row = self.conn.execute("SELECT seq FROM versions WHERE seq = ? AND tid = ?",
+                                    (int(version), tid)).fetchone()
+            if row:
+                return int(row[0])
+        raise E.NotFound(f"version {version!r} of tree {name!r} not found",
+                         {"tree_id": name, "path": "", "version": version})
+
+    def _seal(self, tree: str, path: str, seq: int, value: bytes, meta: bytes) -> tuple[bytes, bytes | None]:
+        if self._cipher is None:
+            return value, meta
+        return self._cipher.seal_value(tree, path, seq, value, meta), None
+
+    def _open(self, tree: str, path: str, seq: int, value: bytes, meta: bytes | None) -> tuple[bytes, bytes]:
+        if self._cipher is None:
+            return bytes(value), bytes(meta or b"")
+        return self._cipher.open_value(tree, path, seq, value)
+
+    def _entry(self, tree: str, path: str, seq: int, value: bytes, meta: bytes | None) -> Entry:
+        plain_value, plain_meta = self._open(tree, path, seq, value, meta)
+        return Entry(path, plain_value, plain_meta, str(seq))
+
+    def _message(self, tree: str, seq: int, message: Any) -> str:
+        if not message:
+            return ""
+        if self._cipher is None:
+            return str(message)
+        return self._cipher.open_message(tree, seq, bytes(message))
+
+    def _seal_message(self, tree: str, seq: int, message: str) -> Any:
+        if not message or self._cipher is None:
+            return message
+        return self._cipher.seal_message(tree, seq, message)
+
+    # --- state ---------------------------------------------------------------
+    def encryption(self) -> Encryption:
+        with self._txn():
+            return Encryption.ACTIVE if self.encrypted else Encryption.SUPPORTED
+
+    def locked(self) -> bool:
+        with self._txn():
+            return self.encrypted and self._cipher is None
+
+    def list_trees(self) -> list[str]:
+        with self._txn() as conn:
+            return [row[0] for row in conn.execute("SELECT name FROM trees ORDER BY name")]
+
+    def delete_tree(self, name: str) -> None:
+        with self._txn(write=True) as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None:
+                return
+            tid = tree[0]
+            conn.execute("DELETE FROM head WHERE pid IN (SELECT pid FROM paths WHERE tid = ?)", (tid,))
+            conn.execute("DELETE FROM changes WHERE pid IN (SELECT pid FROM paths WHERE tid = ?)", (tid,))
+            conn.execute("DELETE FROM paths WHERE tid = ?", (tid,))
+            conn.execute("DELETE FROM versions WHERE tid = ?", (tid,))
+            conn.execute("DELETE FROM trees WHERE tid = ?", (tid,))
+
+    # --- reads ---------------------------------------------------------------
+    def get_values(self, name: str, paths: Sequence[str]) -> list[Entry]:
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or tree[1] is None:
+                return []
+            tid = tree[0]
+            if not paths:
+                return self._rows(name, tid, tree[1], True, "", "", 0)
+            out = []
+            for path in dict.fromkeys(paths):
+                row = conn.execute(_HEAD_ONE, (tid, path)).fetchone()
+                if row:
+                    out.append(self._entry(name, path, row[0], row[1], row[2]))
+            return out
+
+    def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
+              limit: int) -> list[Entry]:
+        """The state of a tree at ``seq`` (its head when ``at_head``), ordered by path."""
+        where, args = _prefix_clause(prefix)
+        if after:
+            where += " AND p.path > ?"
+            args.append(after)
+        tail = " ORDER BY p.path" + (" LIMIT ?" if limit else "")
+        if limit:
+            args.append(limit)
+        if at_head:
+            sql = ("SELECT p.path, h.seq, c.value, c.meta FROM paths p CROSS JOIN head h CROSS JOIN changes c "
+                   "WHERE p.tid = ? AND h.pid = p.pid AND c.pid = h.pid AND c.seq = h.seq" + where + tail)
+            params: list[Any] = [tid, *args]
+        else:
+            sql = ("SELECT p.path, c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
+                   "WHERE p.tid = ? AND c.pid = p.pid AND c.seq = (SELECT max(c2.seq) FROM changes c2 "
+                   "WHERE c2.pid = p.pid AND c2.seq <= ?) AND c.value IS NOT NULL" + where + tail)
+            params = [tid, seq, *args]
+        return [self._entry(name, path, s, value, meta)
+                for path, s, value, meta in self.conn.execute(sql, params)]
+
+    def _count(self, tid: int, seq: int, at_head: bool, prefix: str) -> int:
+        where, args = _prefix_clause(prefix)
+        if at_head:
+            sql = "SELECT count(*) FROM paths p CROSS JOIN head h WHERE p.tid = ? AND h.pid = p.pid" + where
+            params: list[Any] = [tid, *args]
+        else:
+            sql = ("SELECT count(*) FROM paths p WHERE p.tid = ? AND (SELECT c.value IS NOT NULL FROM changes c "
+                   "WHERE c.pid = p.pid AND c.seq <= ? ORDER BY c.seq DESC LIMIT 1)" + where)
+            params = [tid, seq, *args]
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def list_versions(self, name: str) -> list[str]:
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None:
+                return []
+            return [str(row[0]) for row in
+                    conn.execute("SELECT seq FROM versions WHERE tid = ? ORDER BY seq DESC", (tree[0],))]
+
+    def get_version(self, name: str, version: str, paths: Sequence[str]) -> list[Entry]:
+        with self._txn() as conn:
+            self._require_unlocked()
+            tid, _ = self._existing_tree(name)
+            seq = self._version_seq(tid, name, version)
+            if not paths:
+                return self._rows(name, tid, seq, False, "", "", 0)
+            out = []
+            for path in dict.fromkeys(paths):
+                row = conn.execute(_AT_ONE, (tid, path, seq)).fetchone()
+                if row and row[1] is not None:
+                    out.append(self._entry(name, path, row[0], row[1], row[2]))
+            return out
+
+    def list_paths(self, name: str, prefix: str, version: str) -> list[str]:
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None:
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return []
+            tid = tree[0]
+            where, args = _prefix_clause(prefix)
+            if not version:
+                sql = ("SELECT p.path FROM paths p CROSS JOIN head h WHERE p.tid = ? AND h.pid = p.pid"
+                       + where + " ORDER BY p.path")
+                return [row[0] for row in conn.execute(sql, [tid, *args])]
+            seq = self._version_seq(tid, name, version)
+            sql = ("SELECT p.path FROM paths p WHERE p.tid = ? AND (SELECT c.value IS NOT NULL FROM changes c "
+                   "WHERE c.pid = p.pid AND c.seq <= ? ORDER BY c.seq DESC LIMIT 1)" + where + " ORDER BY p.path")
+            return [row[0] for row in conn.execute(sql, [tid, seq, *args])]
+
+    def stream_start(self, name: str, version: str, prefix: str) -> StreamStart | None:
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None:
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return None
+            tid, head = tree
+            if version:
+                seq = self._version_seq(tid, name, version)
+            elif head is None:
+                return None
+            else:
+                seq = head
+            return StreamStart(name, tid, seq, str(seq), self._count(tid, seq, seq == head, prefix))
+
+    def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> list[Entry]:
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(start.tree)
+            if tree is None or tree[0] != start.tid:
+                raise E.NotFound(f"tree {start.tree!r} was deleted while it was being read",
+                                 {"tree_id": start.tree, "path": ""})
+            self._version_seq(start.tid, start.tree, start.version)  # deleted meanwhile -> NotFound
+            return self._rows(start.tree, start.tid, start.seq, tree[1] == start.seq, prefix, after, limit)
+
+    def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None:
+                return VersionPage((), 0)
+            tid = tree[0]
+            total = int(conn.execute("SELECT count(*) FROM versions WHERE tid = ?", (tid,)).fetchone()[0])
+            cols = "SELECT seq, time, author, message, changed, kind FROM versions WHERE tid = ?"
+            if versions:
+                rows = []
+                for vid in versions:
+                    if _VERSION_RE.fullmatch(vid):
+                        row = conn.execute(cols + " AND seq = ?", (tid, int(vid))).fetchone()
+                        if row:
+                            rows.append(row)
+            else:
+                rows = conn.execute(cols + " ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                    (tid, limit if limit > 0 else -1, max(offset, 0))).fetchall()
+            infos = tuple(VersionInfo(str(seq), time, author, self._message(name, seq, message), int(changed), kind)
+                          for seq, time, author, message, changed, kind in rows)
+            return VersionPage(infos, total)
+
+    # --- writes --------------------------------------------------------------
+    def write(self, name: str, entries: Sequence[Entry], deletes: Sequence[str], cas_version: str,
+              cas_versions: Mapping[str, str] | None, message: str, author: str) -> str:
+        puts: dict[str, Entry] = {}
+        for entry in entries:
+            puts[entry.path] = entry
+        dels = list(dict.fromkeys(deletes))
+        both = [p for p in dels if p in puts]
+        if both:
+            raise E.InvalidArgument(f"path {both[0]!r} is both written and deleted in one write",
+                                    {"path": both[0]})
+        expected = expected_versions(entries, cas_versions)
+        with self._txn(write=True) as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            head_id = str(tree[1]) if tree and tree[1] is not None else ""
+            if cas_version and cas_version != head_id:
+                raise conflict("", cas_version, head_id)
+            known: dict[str, tuple[int, int | None]] = {}
+            if tree is not None:
+                for path in itertools.chain(puts, dels, expected):
+                    if path not in known:
+                        row = conn.execute(_LOOKUP, (tree[0], path)).fetchone()
+                        if row:
+                            known[path] = (row[0], row[1])
+            for path, want in expected.items():
+                info = known.get(path)
+                actual = str(info[1]) if info and info[1] is not None else ""
+                if want != actual:
+                    raise conflict(path, want, actual)
+            live_dels = [p for p in dels if p in known and known[p][1] is not None]
+            if not puts and not live_dels:
+                return head_id  # nothing to do: no version, no tree
+            if tree is None:
+                tid = int(conn.execute("INSERT INTO trees (name) VALUES (?)", (name,)).lastrowid or 0)
+            else:
+                tid = tree[0]
+            seq = self._new_version(tid, name, author, message, "write" if puts else "delete",
+                                    len(puts) + len(live_dels))
+            rows = []
+            heads = []
+            for path, entry in puts.items():
+                info = known.get(path)
+                if info is None:
+                    pid = int(conn.execute("INSERT INTO paths (tid, path) VALUES (?, ?)", (tid, path)).lastrowid or 0)
+                else:
+                    pid = info[0]
+                value, meta = self._seal(name, path, seq, entry.value_json or b"null", entry.metadata_json)
+                rows.append((pid, seq, value, meta))
+                heads.append((pid, seq))
+            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", rows)
+            conn.executemany("INSERT INTO head (pid, seq) VALUES (?, ?) "
+                             "ON CONFLICT (pid) DO UPDATE SET seq = excluded.seq", heads)
+            gone = [known[p][0] for p in live_dels]
+            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)",
+                             [(pid, seq) for pid in gone])
+            conn.executemany("DELETE FROM head WHERE pid = ?", [(pid,) for pid in gone])
+            conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
+        return str(seq)
+
+    def _new_version(self, tid: int, name: str, author: str, message: str, kind: str, changed: int) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO versions (tid, time, author, message, kind, changed) VALUES (?, ?, ?, ?, ?, ?)",
+            (tid, now_rfc3339(), author or self.author, None, kind, changed))
+        seq = int(cur.lastrowid or 0)
+        if message:
+            self.conn.execute("UPDATE versions SET message = ? WHERE seq = ?",
+                              (self._seal_message(name, seq, message), seq))
+        return seq
+
+    def rollback(self, name: str, version: str) -> str:
+        with self._txn(write=True) as conn:
+            self._require_unlocked()
+            tid, _ = self._existing_tree(name)
+            target = self._version_seq(tid, name, version)
+            pids = [row[0] for row in conn.execute(
+                "SELECT DISTINCT c.pid FROM changes c CROSS JOIN paths p "
+                "WHERE c.seq > ? AND p.pid = c.pid AND p.tid = ?", (target, tid))]
+            plan: list[tuple[int, str, tuple[bytes, bytes] | None]] = []
+            for pid in pids:
+                path = conn.execute("SELECT path FROM paths WHERE pid = ?", (pid,)).fetchone()[0]
+                old = conn.execute("SELECT seq, value, meta FROM changes WHERE pid = ? AND seq <= ? "
+                                   "ORDER BY seq DESC LIMIT 1", (pid, target)).fetchone()
+                cur = conn.execute("SELECT h.seq, c.value, c.meta FROM head h CROSS JOIN changes c "
+                                   "WHERE h.pid = ? AND c.pid = h.pid AND c.seq = h.seq", (pid,)).fetchone()
+                old_plain = self._open(name, path, old[0], old[1], old[2]) if old and old[1] is not None else None
+                cur_plain = self._open(name, path, cur[0], cur[1], cur[2]) if cur else None
+                if old_plain != cur_plain:
+                    plan.append((pid, path, old_plain))
+            seq = self._new_version(tid, name, "", f"rollback to {version}", "rollback", len(plan))
+            for pid, path, plain in plan:
+                if plain is None:
+                    conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)", (pid, seq))
+                    conn.execute("DELETE FROM head WHERE pid = ?", (pid,))
+                else:
+                    value, meta = self._seal(name, path, seq, *plain)
+                    conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)",
+                                 (pid, seq, value, meta))
+                    conn.execute("INSERT INTO head (pid, seq) VALUES (?, ?) "
+                                 "ON CONFLICT (pid) DO UPDATE SET seq = excluded.seq", (pid, seq))
+            conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
+        return str(seq)
+
+    def delete_version(self, name: str, version: str) -> None:
+        """Remove one version; its deltas fold into the next version, so every
+        other version reads exactly as before."""
+        with self._txn(write=True) as conn:
+            self._require_unlocked()
+            tid, head = self._existing_tree(name)
+            seq = self._version_seq(tid, name, version)
+            if seq == head:
+                raise E.InvalidArgument(f"version {version!r} is the current version of tree {name!r} and "
+                                        "cannot be deleted", {"tree_id": name, "version": version})
+            nxt = int(conn.execute("SELECT min(seq) FROM versions WHERE tid = ? AND seq > ?",
+                                   (tid, seq)).fetchone()[0])
+            rows = conn.execute("SELECT c.pid, c.value, c.meta, p.path FROM changes c CROSS JOIN paths p "
+                                "WHERE c.seq = ? AND p.pid = c.pid", (seq,)).fetchall()
+            overridden = {row[0] for row in conn.execute("SELECT pid FROM changes WHERE seq = ?", (nxt,))}
+            conn.execute("DELETE FROM changes WHERE seq = ?", (seq,))
+            affected = []
+            for pid, value, meta, path in rows:
+                affected.append(pid)
+                if pid in overridden:
+                    continue
+                if value is None:
+                    moved: tuple[Any, Any] = (None, None)
+                else:
+                    moved = self._seal(name, path, nxt, *self._open(name, path, seq, value, meta))
+                conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", (pid, nxt, *moved))
+                conn.execute("UPDATE head SET seq = ? WHERE pid = ? AND seq = ?", (nxt, pid, seq))
+            for pid in affected:
+                self._drop_leading_tombstones(pid)
+            conn.execute("DELETE FROM versions WHERE seq = ?", (seq,))
+            conn.execute("UPDATE versions SET changed = (SELECT count(*) FROM changes WHERE seq = ?) WHERE seq = ?",
+                         (nxt, nxt))
+
+    def _drop_leading_tombstones(self, pid: int) -> None:
+        """A path's oldest change being a deletion deletes nothing: drop it; a
+        path with no change left is forgotten."""
+        conn = self.conn
+        while True:
+            row = conn.execute("SELECT seq, value IS NULL FROM changes WHERE pid = ? ORDER BY seq LIMIT 1",
+                               (pid,)).fetchone()
+            if row is None:
+                conn.execute("DELETE FROM paths WHERE pid = ?", (pid,))
+                conn.execute("DELETE FROM head WHERE pid = ?", (pid,))
+                return
+            if not row[1]:
+                return
+            conn.execute("DELETE FROM changes WHERE pid = ? AND seq = ?", (pid, row[0]))
+
+    # --- encryption ------------------------------------------------------------
+    def init_encryption(self, passphrase: bytes) -> None:
+        if not passphrase:
+            raise E.InvalidArgument("the passphrase must not be empty")
+        with self._txn():
+            if self.encrypted:
+                raise E.InvalidArgument("encryption is already active on this store")
+        params = KdfParams.fresh(self.scrypt_n)
+        key = new_data_key()
+        wrapped = wrap_data_key(passphrase, key, params)  # the slow KDF runs outside the write lock
+        cipher = RowCipher(key)
+        with self._txn(write=True):
+            if self.encrypted:
+                raise E.InvalidArgument("encryption is already active on this store")
+            self._reseal_all(None, cipher)
+            self._write_key_meta(params, wrapped)
+        self.encrypted, self._cipher, self._wrapped, self._kdf = True, cipher, wrapped, params
+        self.lock_reason = ""
+        self._checkpoint()
+
+    def rotate_encryption(self, old: bytes, new: bytes) -> None:
+        if not new:
+            raise E.InvalidArgument("the new passphrase must not be empty")
+        with self._txn(write=True):
+            if not self.encrypted or self._wrapped is None or self._kdf is None:
+                raise E.EncryptionNotInitialised("encryption is not initialised on this store")
+            old_cipher = RowCipher(unwrap_data_key(old, self._wrapped, self._kdf))
+            params = KdfParams.fresh(self.scrypt_n)
+            key = new_data_key()
+            wrapped = wrap_data_key(new, key, params)
+            cipher = RowCipher(key)
+            self._reseal_all(old_cipher, cipher)
+            self._write_key_meta(params, wrapped)
+        self._cipher, self._wrapped, self._kdf = cipher, wrapped, params
+        self.lock_reason = ""
+        self._checkpoint()
+
+    def unlock(self, passphrase: bytes) -> None:
+        with self._txn():
+            if not self.encrypted or self._wrapped is None or self._kdf is None:
+                raise E.EncryptionNotInitialised("this store is not encrypted: there is nothing to unlock")
+            wrapped, params = self._wrapped, self._kdf
+        cipher = RowCipher(unwrap_data_key(passphrase, wrapped, params))
+        self._cipher = cipher
+        self.lock_reason = ""
+
+    def lock(self) -> None:
+        with self._txn():
+            if self.encrypted:
+                self._cipher = None
+                self.lock_reason = "the store was locked: unlock it with its passphrase"
+
+    def _write_key_meta(self, params: KdfParams, wrapped: bytes) -> None:
+        self.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+                                  ("encryption", CIPHER_NAME), ("kdf", KDF_NAME), ("kdf_n", str(params.n)),
+                                  ("kdf_r", str(params.r)), ("kdf_p", str(params.p)), ("kdf_salt", params.salt),
+                                  ("wrapped_key", wrapped)])
+
+    def _reseal_all(self, old: RowCipher | None, new: RowCipher) -> None:
+        """Re-encrypt every value row and message (``old`` None = plaintext), in
+        the caller's transaction, batch by batch."""
+        conn = self.conn
+        last = (-1, -1)
+        while True:
+            batch = conn.execute(
+                "SELECT c.pid, c.seq, c.value, c.meta, p.path, t.name FROM changes c "
+                "CROSS JOIN paths p CROSS JOIN trees t WHERE (c.pid, c.seq) > (?, ?) AND c.value IS NOT NULL "
+                "AND p.pid = c.pid AND t.tid = p.tid ORDER BY c.pid, c.seq LIMIT ?",
+                (*last, RESEAL_BATCH)).fetchall()
+            if not batch:
+                break
+            updates = []
+            for pid, seq, value, meta, path, tree in batch:
+                plain = old.open_value(tree, path, seq, value) if old else (bytes(value), bytes(meta or b""))
+                updates.append((new.seal_value(tree, path, seq, *plain), pid, seq))
+            conn.executemany("UPDATE changes SET value = ?, meta = NULL WHERE pid = ? AND seq = ?", updates)
+            last = (batch[-1][0], batch[-1][1])
+        messages = conn.execute("SELECT v.seq, v.message, t.name FROM versions v CROSS JOIN trees t "
+                                "WHERE t.tid = v.tid AND v.message IS NOT NULL AND v.message != ''").fetchall()
+        updates_m = []
+        for seq, message, tree in messages:
+            text = old.open_message(tree, seq, bytes(message)) if old else str(message)
+            updates_m.append((new.seal_message(tree, seq, text), seq))
+        conn.executemany("UPDATE versions SET message = ? WHERE seq = ?", updates_m)
+
+    def _checkpoint(self) -> None:
+        """Move the committed pages into the main file and empty the WAL, so
+        superseded (plaintext or old-key) page images do not stay in it."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # another reader holds it: the next checkpoint will do it
+            log.info("checkpoint after re-encryption deferred: %s", exc)

@@ -1,0 +1,71 @@
+"""Options of zhi-store-sqlite (from ``ZHI_PLUGIN_OPTIONS``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from zhi_gui.core.errors import InvalidArgument
+
+log = logging.getLogger("zhi_gui.stores.sqlite")
+
+DEFAULT_FILE_NAME = "default.zhistore.sqlite"
+KNOWN = frozenset({"path", "author", "passphrase_file", "passphrase_env"})
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_data_dir("zhi-gui")) / DEFAULT_FILE_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteOptions:
+    path: Path
+    author: str = ""
+    passphrase_file: str = ""
+    passphrase_env: str = ""
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any] | None) -> SqliteOptions:
+        options = dict(options or {})
+        unknown = sorted(set(options) - KNOWN)
+        if unknown:
+            log.warning("ignoring unknown options %s (known: %s)", unknown, sorted(KNOWN))
+        for key in KNOWN:
+            value = options.get(key)
+            if value is not None and not isinstance(value, str):
+                raise InvalidArgument(f"option {key!r} must be a string, not {type(value).__name__}")
+        raw_path = options.get("path") or ""
+        path = Path(os.path.expanduser(raw_path)).absolute() if raw_path else default_path()
+        return cls(path, options.get("author") or "", options.get("passphrase_file") or "",
+                   options.get("passphrase_env") or "")
+
+    @property
+    def has_passphrase_source(self) -> bool:
+        return bool(self.passphrase_file or self.passphrase_env)
+
+    def read_passphrase(self) -> tuple[bytes, str]:
+        """(passphrase, where it came from); raises InvalidArgument when the
+        configured source cannot be read. A file's one trailing newline is
+        dropped; an environment variable is taken as is."""
+        if self.passphrase_file:
+            where = f"passphrase_file {self.passphrase_file}"
+            try:
+                data = Path(os.path.expanduser(self.passphrase_file)).read_bytes()
+            except OSError as exc:
+                raise InvalidArgument(f"cannot read {where}: {exc.strerror or exc}") from None
+            if data.endswith(b"\r\n"):
+                data = data[:-2]
+            elif data.endswith(b"\n"):
+                data = data[:-1]
+            return data, where
+        where = f"environment variable {self.passphrase_env} (passphrase_env)"
+        value = os.environb.get(self.passphrase_env.encode())
+        if value is None:
+            raise InvalidArgument(f"{where} is not set")
+        return value, where

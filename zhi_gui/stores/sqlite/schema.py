@@ -1,0 +1,198 @@
+"""The SQLite file: its schema, format check and opening.
+
+Layout (format 1). History is kept as per-version deltas, never as copies of
+the tree:
+
+- ``meta(key, value)``: ``app``, ``format_version``, ``created`` and the
+  encryption parameters (see ``crypto``).
+- ``trees(tid, name, head)``: one row per tree; ``head`` is the seq of its
+  newest version.
+- ``versions(seq, tid, time, author, message, kind, changed)``: one row per
+  version; the opaque version id on the wire is ``str(seq)``. ``seq`` comes
+  from AUTOINCREMENT, so an id is never reused, even across trees.
+- ``paths(pid, tid, path)``: every path a tree ever had, interned once.
+- ``changes(pid, seq, value, meta)``: the delta of version ``seq`` for one
+  path; ``value IS NULL`` is a tombstone (the path was deleted). Reading
+  version V = for each path the latest change with ``seq <= V``
+  (primary key ``(pid, seq)``).
+- ``head(pid, seq)``: the materialised current state: which change row holds
+  each live value. Reads of the current tree are a join on primary keys.
+
+Opening never writes to a file it has not recognised: an existing file is
+first opened read-only and checked (SQLite header, zhi-gui marker, format
+version, ``PRAGMA quick_check``); only then is it opened read-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import urllib.parse
+from pathlib import Path
+
+from zhi_gui.core.errors import StoreCorrupt
+from zhi_gui.stores.common import now_rfc3339
+
+APP = "zhi-gui-sqlite"
+FORMAT_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+TABLES = ("meta", "trees", "versions", "paths", "changes", "head")
+
+SCHEMA = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB
+);
+CREATE TABLE trees (
+    tid  INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    head INTEGER
+);
+CREATE TABLE versions (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    tid     INTEGER NOT NULL,
+    time    TEXT NOT NULL,
+    author  TEXT NOT NULL,
+    message BLOB,
+    kind    TEXT NOT NULL,
+    changed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX versions_by_tree ON versions (tid, seq);
+CREATE TABLE paths (
+    pid  INTEGER PRIMARY KEY,
+    tid  INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    UNIQUE (tid, path)
+);
+CREATE TABLE changes (
+    pid   INTEGER NOT NULL,
+    seq   INTEGER NOT NULL,
+    value BLOB,
+    meta  BLOB,
+    PRIMARY KEY (pid, seq)
+) WITHOUT ROWID;
+CREATE INDEX changes_by_seq ON changes (seq);
+CREATE TABLE head (
+    pid INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+"""
+
+
+def _ro_uri(path: Path) -> str:
+    return "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+
+
+def check_existing(path: Path) -> bool:
+    """Check an existing file read-only. True = a zhi-gui store of a format we
+    read; False = an empty SQLite database (safe to initialise). Raises
+    StoreCorrupt for anything else, without writing to the file."""
+    where = str(path)
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreCorrupt(f"cannot open store file {where}: {exc}", {"path": where}) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorrupt(
+                f"store file {where} is not a SQLite database or is damaged ({exc}); it was not changed",
+                {"path": where},
+            ) from None
+        if not tables:
+            return False
+        if "meta" not in tables:
+            raise StoreCorrupt(
+                f"{where} is a SQLite database but not a zhi-gui store (no 'meta' table); "
+                "refusing to use or change it", {"path": where})
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('app', 'format_version')"))
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorrupt(f"store file {where} is damaged: {exc}; it was not changed", {"path": where}) from None
+        if meta.get("app") != APP:
+            raise StoreCorrupt(
+                f"{where} is a SQLite database but not a zhi-gui store (app marker {meta.get('app')!r}); "
+                "refusing to use or change it", {"path": where})
+        try:
+            version = int(meta.get("format_version"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise StoreCorrupt(f"store file {where} has an unreadable format_version "
+                               f"{meta.get('format_version')!r}; it was not changed", {"path": where}) from None
+        if version > FORMAT_VERSION:
+            raise StoreCorrupt(
+                f"store file {where} has format version {version}, newer than this zhi-store-sqlite "
+                f"understands ({FORMAT_VERSION}); upgrade zhi-gui to open it. The file was not changed.",
+                {"path": where, "format_version": str(version)})
+        if version < 1:
+            raise StoreCorrupt(f"store file {where} has an invalid format version {version}", {"path": where})
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise StoreCorrupt(f"store file {where} is damaged: missing tables {missing}; it was not changed",
+                               {"path": where})
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            shown = "; ".join(str(p) for p in problems[:3])
+            raise StoreCorrupt(f"store file {where} is damaged ({shown}); it was not changed", {"path": where})
+        return True
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the store file read-write with the project's pragmas."""
+    if path.is_dir():
+        raise StoreCorrupt(f"store path {path} is a directory, not a file", {"path": str(path)})
+    if path.exists() and path.stat().st_size > 0:
+        check_existing(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreCorrupt(f"cannot open store file {path}: {exc}", {"path": str(path)}) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreCorrupt(f"cannot switch {path} to WAL mode (got {mode!r})", {"path": str(path)})
+        conn.execute("PRAGMA synchronous=FULL")
+        # Deleted and overwritten content is zeroed in the file, so old
+        # plaintext does not linger in free space after InitEncryption.
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        _initialise(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _initialise(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+                ("app", APP),
+                ("format_version", str(FORMAT_VERSION)),
+                ("created", now_rfc3339()),
+                ("encryption", "none"),
+            ])
+        elif "meta" not in tables:  # appeared between the read-only check and now
+            raise StoreCorrupt(f"{path} is a SQLite database but not a zhi-gui store; refusing to change it",
+                               {"path": str(path)})
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise

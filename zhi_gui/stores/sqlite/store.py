@@ -1,0 +1,188 @@
+"""``SqliteStore``: the async ``Store`` face of the SQLite engine.
+
+All SQLite work runs on one dedicated worker thread (a single-thread
+executor): the plugin's asyncio loop never blocks on disk or on the key
+derivation, and the connection is only ever used by the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import (
+    Capabilities,
+    Entry,
+    StoreDescription,
+    TreeChunk,
+    ValueVersion,
+    Versioning,
+    VersionPage,
+)
+from zhi_gui.plugin.store_api import Store
+from zhi_gui.stores.sqlite.crypto import DEFAULT_SCRYPT_N
+from zhi_gui.stores.sqlite.engine import Engine
+from zhi_gui.stores.sqlite.options import SqliteOptions
+
+log = logging.getLogger("zhi_gui.stores.sqlite")
+T = TypeVar("T")
+
+FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock"})
+DEFAULT_CHUNK = 2000
+MAX_CHUNK = 50_000
+
+
+def _value_versioning() -> E.Unsupported:
+    return E.Unsupported("value versioning is not supported by this store (it versions whole trees)",
+                         {"feature": "value_versioning"})
+
+
+class SqliteStore(Store):
+    serves_extension = True
+
+    def __init__(self, options: Mapping[str, Any] | None = None, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
+        self.options = SqliteOptions.parse(options)
+        self.path = self.options.path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhi-sqlite")
+        try:
+            self._engine: Engine = self._executor.submit(
+                Engine, self.path, author=self.options.author, scrypt_n=scrypt_n).result()
+            self._executor.submit(self._unlock_from_options).result()
+        except BaseException:
+            self._executor.shutdown(wait=True)
+            raise
+        self._closed = False
+
+    def _unlock_from_options(self) -> None:
+        engine = self._engine
+        if not self.options.has_passphrase_source:
+            if engine.encrypted:
+                log.info("store %s is encrypted and starts locked (no passphrase_file/passphrase_env)", self.path)
+            return
+        if not engine.encrypted:
+            log.info("store %s is not encrypted; the configured passphrase is not used", self.path)
+            return
+        try:
+            passphrase, where = self.options.read_passphrase()
+        except E.InvalidArgument as exc:
+            engine.lock_reason = f"the store is encrypted and locked: {exc.message}"
+            log.error("%s", engine.lock_reason)
+            return
+        try:
+            engine.unlock(passphrase)
+        except E.WrongPassphrase:
+            engine.lock_reason = f"the store is encrypted and locked: the passphrase from {where} is wrong"
+            log.error("%s", engine.lock_reason)
+            return
+        log.info("store %s unlocked with the passphrase from %s", self.path, where)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise E.StoreError("the store is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        await self._run(self._engine.close)
+        self._closed = True
+        self._executor.shutdown(wait=True)
+
+    # --- StoreService ----------------------------------------------------------
+    async def capabilities(self) -> Capabilities:
+        return Capabilities(Versioning.TREE, await self._run(self._engine.encryption), False, False)
+
+    async def list_trees(self) -> list[str]:
+        return await self._run(self._engine.list_trees)
+
+    async def delete_tree(self, tree_id: str) -> None:
+        await self._run(self._engine.delete_tree, tree_id)
+
+    async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
+        return await self._run(self._engine.get_values, tree_id, list(paths))
+
+    async def put_values(self, tree_id: str, entries: Sequence[Entry], cas_version: str = "",
+                         cas_versions: Mapping[str, str] | None = None) -> None:
+        await self._run(self._engine.write, tree_id, list(entries), [], cas_version, dict(cas_versions or {}),
+                        "", "")
+
+    async def delete_values(self, tree_id: str, paths: Sequence[str]) -> None:
+        await self._run(self._engine.write, tree_id, [], list(paths), "", {}, "", "")
+
+    async def list_tree_versions(self, tree_id: str) -> list[str]:
+        return await self._run(self._engine.list_versions, tree_id)
+
+    async def get_tree_version(self, tree_id: str, version: str, paths: Sequence[str]) -> list[Entry]:
+        return await self._run(self._engine.get_version, tree_id, version, list(paths))
+
+    async def rollback_tree(self, tree_id: str, version: str) -> None:
+        await self._run(self._engine.rollback, tree_id, version)
+
+    async def delete_tree_version(self, tree_id: str, version: str) -> None:
+        await self._run(self._engine.delete_version, tree_id, version)
+
+    async def list_value_versions(self, tree_id: str, path: str) -> list[str]:
+        raise _value_versioning()
+
+    async def get_value_version(self, tree_id: str, path: str, version: str) -> ValueVersion:
+        raise _value_versioning()
+
+    async def rollback_value(self, tree_id: str, path: str, version: str) -> None:
+        raise _value_versioning()
+
+    async def delete_value_version(self, tree_id: str, path: str, version: str) -> None:
+        raise _value_versioning()
+
+    async def init_encryption(self, passphrase: bytes) -> None:
+        await self._run(self._engine.init_encryption, bytes(passphrase))
+
+    async def rotate_encryption(self, old_passphrase: bytes, new_passphrase: bytes) -> None:
+        await self._run(self._engine.rotate_encryption, bytes(old_passphrase), bytes(new_passphrase))
+
+    # --- extension -------------------------------------------------------------
+    async def describe(self) -> StoreDescription:
+        locked = await self._run(self._engine.locked)
+        return StoreDescription(1, "sqlite", str(self.path), FEATURES, locked)
+
+    async def list_paths(self, tree_id: str, prefix: str = "", version: str = "") -> list[str]:
+        return await self._run(self._engine.list_paths, tree_id, prefix, version)
+
+    async def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
+                          chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
+        size = min(chunk_size, MAX_CHUNK) if chunk_size > 0 else DEFAULT_CHUNK
+        start = await self._run(self._engine.stream_start, tree_id, version, prefix)
+        if start is None:
+            yield TreeChunk((), "", 0)
+            return
+        after = ""
+        sent = False
+        while True:
+            rows = await self._run(self._engine.stream_chunk, start, prefix, after, size)
+            if rows or not sent:
+                yield TreeChunk(tuple(rows), start.version, start.total)
+                sent = True
+            if len(rows) < size:
+                return
+            after = rows[-1].path
+
+    async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
+                                versions: Sequence[str] = ()) -> VersionPage:
+        return await self._run(self._engine.describe_versions, tree_id, offset, limit, list(versions))
+
+    async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
+                           cas_version: str = "", cas_versions: Mapping[str, str] | None = None,
+                           message: str = "", author: str = "") -> str:
+        return await self._run(self._engine.write, tree_id, list(entries), list(delete_paths), cas_version,
+                               dict(cas_versions or {}), message, author)
+
+    async def unlock(self, passphrase: bytes) -> None:
+        await self._run(self._engine.unlock, bytes(passphrase))
+
+    async def lock(self) -> None:
+        await self._run(self._engine.lock)
