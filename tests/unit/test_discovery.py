@@ -85,5 +85,5 @@ def test_bad_workspace_files(tmp_path: Path) -> None:
     (tmp_path / "zhi.yaml").write_text("store: [1, 2]\n")
     with pytest.raises(ManifestError, match="mappings"):
         load_workspace(tmp_path)
-    with pytest.raises(ManifestError, match="no zhi.yaml"):
+    with pytest.raises(ManifestError, match=r"no zhi\.yaml"):
         load_workspace(Path("/"))

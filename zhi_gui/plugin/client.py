@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -94,6 +95,11 @@ class StoreClient(Store):
         self._health = health_pb2_grpc.HealthStub(channel)
         self._stdio = stdio_grpc.GRPCStdioStub(channel)
         self._in_flight: asyncio.Semaphore | None = None  # created on the gRPC loop
+        # Also capped on each caller's loop: a burst of 1,000 calls otherwise runs
+        # 1,000 task steps in one Qt loop iteration (measured: 130-230 ms stall
+        # uncapped, 15-30 ms with 64; benchmarks/bench_launch.py).
+        self._caller_caps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
         self._description: StoreDescription | None = None
         self._description_known = False
         self.closed = False
@@ -130,7 +136,12 @@ class StoreClient(Store):
                 except grpc.aio.AioRpcError as exc:
                     raise classify_rpc_error(exc, rpc) from None
 
-        return await self._rt.run(on_grpc_loop())
+        loop = asyncio.get_running_loop()
+        cap = self._caller_caps.get(loop)
+        if cap is None:
+            cap = self._caller_caps[loop] = asyncio.Semaphore(MAX_IN_FLIGHT)
+        async with cap:
+            return await self._rt.run(on_grpc_loop())
 
     def _on_loop(self, coro: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T]:
         return self._rt.run(coro)

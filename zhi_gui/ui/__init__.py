@@ -1,0 +1,1 @@
+"""The Qt layer: windows, models (adapters over zhi_gui.core), dialogs."""

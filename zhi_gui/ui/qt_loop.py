@@ -1,0 +1,37 @@
+"""Running asyncio on the Qt event loop (qasync), the way the app and the
+benchmarks do it: QApplication first, then one qasync loop for the process."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+T = TypeVar("T")
+
+
+def qt_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def run_with_qt(main: Callable[[], Coroutine[Any, Any, T]], argv: list[str] | None = None) -> T:
+    """Run ``main()`` to completion on a qasync loop over the QApplication."""
+    app = qt_application(argv)
+    loop = qasync.QEventLoop(app)
+    executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            return loop.run_until_complete(main())
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
