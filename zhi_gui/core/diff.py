@@ -673,8 +673,8 @@ def preview_value(value_json: bytes, limit: int | None = PREVIEW_LIMIT) -> str:
         return "null"
     if limit is not None and len(value_json) > 4 * limit + 64:
         # Don't decode megabytes for a preview: cut the raw text (and a broken last char).
-        head = value_json[: 4 * limit].decode("utf-8", "ignore")
-        return _truncate(" ".join(head.split()), limit - 1).rstrip("\u2026") + "\u2026"
+        head = " ".join(value_json[: 4 * limit].decode("utf-8", "ignore").split())
+        return head[: max(limit - 1, 0)] + "\u2026"
     value, vtype = decode_typed(value_json)
     if vtype == "invalid":
         return _truncate(value_json.decode("utf-8", "replace").replace("\n", "\\n"), limit)
