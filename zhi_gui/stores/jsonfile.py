@@ -137,14 +137,13 @@ class JsonFileStore(Store):
         except FileNotFoundError:
             self._cache.pop(tree_id, None)
             return None
-        except IsADirectoryError:
-            raise self._corrupt(tree_id, path, "it is a directory, not a file") from None
         except OSError as exc:
             raise _io_error("read", path, exc) from None
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise self._corrupt(tree_id, path, "it is not a regular file")
+                kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+                raise self._corrupt(tree_id, path, f"it is {kind}")
             signature = _signature(st)
             cached = self._cache.get(tree_id)
             if cached is not None and cached[0] == signature:

@@ -1,0 +1,162 @@
+"""zhi's JSON tree file format: byte-exact writing, number-preserving reading."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import ROOT
+from zhi_gui.core.model import Entry
+from zhi_gui.stores.jsonfile_format import (
+    Cell,
+    FormatError,
+    JSONNumber,
+    dumps,
+    encode_string,
+    encode_tree,
+    go_float,
+    loads,
+    parse_metadata,
+    parse_tree,
+    parse_value,
+)
+
+FIXTURES = ROOT / "tests" / "fixtures" / "zhi-json"
+
+# A client's writes (compact, keys unsorted, metadata empty / null / {}); the
+# expected file is tests/fixtures/zhi-json/written/known-input.json.
+KNOWN_INPUT = [
+    Entry("service/name", b'"web <frontend> & api"',
+          b'{"ui.displayName":"Service","core.description":"shown in \\u2028 lists"}'),
+    Entry("service/port", b"8080", b"{}"),
+    Entry("service/replicas", b"3", b""),
+    Entry("service/ratio", b"0.25", b"null"),
+    Entry("service/env", b'{"b":[1,2,{}],"a":{"z":null,"y":true}}', b'{"core.type":"json"}'),
+    Entry("service/note", b'"tab\\there\\bbell\\fform\\u0001"', b""),
+    Entry("service/empty", b"[ ]", b" "),
+    Entry("a/first", "\"été ✓\"".encode(), b'{"ui.order":2}'),
+]
+
+
+def cells_from(entries: list[Entry]) -> dict[str, Cell]:
+    return {e.path: Cell(parse_value(e.value_json), parse_metadata(e.metadata_json)) for e in entries}
+
+
+def test_known_input_is_written_byte_for_byte() -> None:
+    expected = (FIXTURES / "written" / "known-input.json").read_bytes()
+    written = encode_tree(cells_from(KNOWN_INPUT))
+    assert written == expected
+    assert not written.endswith(b"\n"), "json.MarshalIndent writes no trailing newline"
+
+
+@pytest.mark.parametrize("name", ["default.json", "3f2a9c0d1e4b5a67.json", "empty.json"])
+def test_hand_written_fixture_reencodes_identically(name: str) -> None:
+    data = (FIXTURES / "store" / name).read_bytes()
+    assert encode_tree(parse_tree(data)) == data
+
+
+def test_numbers_keep_their_literal_text() -> None:
+    for text in ["0", "-1", "12345678901234567890", "9007199254740993", "1.0", "1e21", "1E+2", "-0",
+                 "1.5e-7", "0.1", "-3.25"]:
+        value = parse_value(text.encode())
+        assert value == JSONNumber(text)
+        assert dumps(value) == text
+        assert Cell(value).value_json == text.encode()
+    # stdlib decoding of the bytes we hand out keeps ints ints and floats floats
+    assert type(json.loads(Cell(parse_value(b"5")).value_json)) is int
+    assert type(json.loads(Cell(parse_value(b"1.0")).value_json)) is float
+    assert json.loads(Cell(parse_value(b"12345678901234567890")).value_json) == 12345678901234567890
+
+
+def test_nan_and_infinity_are_refused() -> None:
+    for text in [b"NaN", b"Infinity", b"-Infinity", b"[1, NaN]"]:
+        with pytest.raises(FormatError):
+            parse_value(text)
+    with pytest.raises(FormatError):
+        go_float(float("nan"))
+
+
+@pytest.mark.parametrize(("value", "go"), [
+    (0.0, "0"), (-0.0, "-0"), (1.0, "1"), (100.0, "100"), (0.5, "0.5"), (1e20, "100000000000000000000"),
+    (1e21, "1e+21"), (1.5e21, "1.5e+21"), (1e-6, "0.000001"), (1e-7, "1e-7"), (1.5e-10, "1.5e-10"),
+    (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (12345678901234567890.0,
+     "12345678901234567000"), (123456.789, "123456.789"),
+])
+def test_python_floats_are_written_like_go_float64(value: float, go: str) -> None:
+    assert go_float(value) == go
+    assert dumps(value) == go
+
+
+def test_string_escapes_match_go() -> None:
+    assert encode_string('a"b\\c') == '"a\\"b\\\\c"'
+    assert encode_string("\b\f\n\r\t") == '"\\b\\f\\n\\r\\t"'
+    assert encode_string("\x00\x01\x1f\x7f") == '"\\u0000\\u0001\\u001f\x7f"'
+    assert encode_string("<>&") == '"\\u003c\\u003e\\u0026"'
+    assert encode_string("\u2028\u2029") == '"\\u2028\\u2029"'
+    assert encode_string("é ✓ 😀 /") == '"é ✓ 😀 /"'
+    # a lone surrogate (only possible from an escape) goes back out as that escape
+    assert encode_string(loads('"\\ud800"')) == '"\\ud800"'
+
+
+def test_indent_layout() -> None:
+    doc = {"b": [], "a": {"y": [1, {}], "x": None}}
+    assert dumps(doc, "  ") == '{\n  "a": {\n    "x": null,\n    "y": [\n      1,\n      {}\n    ]\n  },\n  "b": []\n}'
+    assert dumps(doc) == '{"a":{"x":null,"y":[1,{}]},"b":[]}'
+    assert dumps({}, "  ") == "{}"
+
+
+def test_entry_fields_value_first_then_metadata_then_unknown_fields() -> None:
+    data = b'{"p": {"zzz": 1, "metadata": {"k": "v"}, "value": "x", "aaa": 2}}'
+    cells = parse_tree(data)
+    assert cells["p"].extra == {"zzz": JSONNumber("1"), "aaa": JSONNumber("2")}
+    assert encode_tree(cells) == (
+        b'{\n  "p": {\n    "value": "x",\n    "metadata": {\n      "k": "v"\n    },\n'
+        b'    "aaa": 2,\n    "zzz": 1\n  }\n}'
+    )
+
+
+def test_entry_without_value_field_reads_as_null() -> None:
+    cells = parse_tree(b'{"p": {"metadata": {"a": 1}}}')
+    assert cells["p"].value_json == b"null" and cells["p"].metadata_json == b'{"a":1}'
+
+
+def test_metadata_parsing() -> None:
+    assert parse_metadata(b"") is None
+    assert parse_metadata(b"  ") is None
+    assert parse_metadata(b"null") is None
+    assert parse_metadata(b"{}") is None
+    assert parse_metadata(b'{"a":1}') == {"a": JSONNumber("1")}
+    for bad in [b"[]", b'"x"', b"1", b"{"]:
+        with pytest.raises(FormatError):
+            parse_metadata(bad)
+
+
+def test_empty_value_bytes_are_null() -> None:
+    assert parse_value(b"") is None
+    assert Cell(parse_value(b"")).value_json == b"null"
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "invalid JSON at line 1 column 1"),
+    (b'{"a": ', "invalid JSON"),
+    (b"[]", "the top level is array"),
+    (b"null", "the top level is null"),
+    (b'"x"', "the top level is string"),
+    (b'{"a/b": "plain"}', "entry 'a/b' is string"),
+    (b'{"a/b": null}', "entry 'a/b' is null"),
+    (b'{"a/b": {"value": 1, "metadata": [1]}}', "metadata of 'a/b' is array"),
+    (b'{"a/b": {"value": 1, "metadata": "x"}}', "metadata of 'a/b' is string"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b"\xef\xbb\xbf{}", "byte order mark"),
+    (b'{"a": {"value": NaN}}', "NaN is not a JSON value"),
+    (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+])
+def test_corrupt_documents_name_the_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(FormatError, match=reason.replace("(", r"\(")):
+        parse_tree(data)
+
+
+def test_fixture_directory_is_valid_json() -> None:
+    for path in (FIXTURES / "store").glob("*.json"):
+        json.loads(path.read_bytes())
