@@ -35,13 +35,12 @@ from zhi_gui.stores.sqlite.schema import open_database
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
-RESEAL_BATCH = 5000
+RESEAL_BATCH = 2000
 _VERSION_RE = re.compile(r"[0-9]{1,18}")
 
-_LOOKUP = ("SELECT p.pid, h.seq FROM paths p LEFT JOIN head h ON h.pid = p.pid "
-           "WHERE p.tid = ? AND p.path = ?")
-_HEAD_ONE = ("SELECT h.seq, c.value, c.meta FROM paths p CROSS JOIN head h CROSS JOIN changes c "
-             "WHERE p.tid = ? AND p.path = ? AND h.pid = p.pid AND c.pid = h.pid AND c.seq = h.seq")
+_LOOKUP = "SELECT pid, head FROM paths WHERE tid = ? AND path = ?"
+_HEAD_ONE = ("SELECT p.head, c.value, c.meta FROM paths p CROSS JOIN changes c "
+             "WHERE p.tid = ? AND p.path = ? AND p.head IS NOT NULL AND c.pid = p.pid AND c.seq = p.head")
 _AT_ONE = ("SELECT c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
            "WHERE p.tid = ? AND p.path = ? AND c.pid = p.pid AND c.seq <= ? "
            "ORDER BY c.seq DESC LIMIT 1")
@@ -220,7 +219,6 @@ class Engine:
             if tree is None:
                 return
             tid = tree[0]
-            conn.execute("DELETE FROM head WHERE pid IN (SELECT pid FROM paths WHERE tid = ?)", (tid,))
             conn.execute("DELETE FROM changes WHERE pid IN (SELECT pid FROM paths WHERE tid = ?)", (tid,))
             conn.execute("DELETE FROM paths WHERE tid = ?", (tid,))
             conn.execute("DELETE FROM versions WHERE tid = ?", (tid,))
@@ -254,8 +252,8 @@ class Engine:
         if limit:
             args.append(limit)
         if at_head:
-            sql = ("SELECT p.path, h.seq, c.value, c.meta FROM paths p CROSS JOIN head h CROSS JOIN changes c "
-                   "WHERE p.tid = ? AND h.pid = p.pid AND c.pid = h.pid AND c.seq = h.seq" + where + tail)
+            sql = ("SELECT p.path, p.head, c.value, c.meta FROM paths p CROSS JOIN changes c "
+                   "WHERE p.tid = ? AND p.head IS NOT NULL AND c.pid = p.pid AND c.seq = p.head" + where + tail)
             params: list[Any] = [tid, *args]
         else:
             sql = ("SELECT p.path, c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
@@ -268,7 +266,7 @@ class Engine:
     def _count(self, tid: int, seq: int, at_head: bool, prefix: str) -> int:
         where, args = _prefix_clause(prefix)
         if at_head:
-            sql = "SELECT count(*) FROM paths p CROSS JOIN head h WHERE p.tid = ? AND h.pid = p.pid" + where
+            sql = "SELECT count(*) FROM paths p WHERE p.tid = ? AND p.head IS NOT NULL" + where
             params: list[Any] = [tid, *args]
         else:
             sql = ("SELECT count(*) FROM paths p WHERE p.tid = ? AND (SELECT c.value IS NOT NULL FROM changes c "
@@ -310,8 +308,7 @@ class Engine:
             tid = tree[0]
             where, args = _prefix_clause(prefix)
             if not version:
-                sql = ("SELECT p.path FROM paths p CROSS JOIN head h WHERE p.tid = ? AND h.pid = p.pid"
-                       + where + " ORDER BY p.path")
+                sql = "SELECT p.path FROM paths p WHERE p.tid = ? AND p.head IS NOT NULL" + where + " ORDER BY p.path"
                 return [row[0] for row in conn.execute(sql, [tid, *args])]
             seq = self._version_seq(tid, name, version)
             sql = ("SELECT p.path FROM paths p WHERE p.tid = ? AND (SELECT c.value IS NOT NULL FROM changes c "
@@ -407,26 +404,34 @@ class Engine:
                 tid = tree[0]
             seq = self._new_version(tid, name, author, message, "write" if puts else "delete",
                                     len(puts) + len(live_dels))
+            fresh = [p for p in puts if p not in known]
+            fresh_set = set(fresh)
+            next_pid = self._allocate_pids(len(fresh))
+            new_rows = []
+            for offset, path in enumerate(fresh):
+                known[path] = (next_pid + offset, None)
+                new_rows.append((tid, path, next_pid + offset, seq))
             rows = []
-            heads = []
             for path, entry in puts.items():
-                info = known.get(path)
-                if info is None:
-                    pid = int(conn.execute("INSERT INTO paths (tid, path) VALUES (?, ?)", (tid, path)).lastrowid or 0)
-                else:
-                    pid = info[0]
                 value, meta = self._seal(name, path, seq, entry.value_json or b"null", entry.metadata_json)
-                rows.append((pid, seq, value, meta))
-                heads.append((pid, seq))
+                rows.append((known[path][0], seq, value, meta))
             conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", rows)
-            conn.executemany("INSERT INTO head (pid, seq) VALUES (?, ?) "
-                             "ON CONFLICT (pid) DO UPDATE SET seq = excluded.seq", heads)
-            gone = [known[p][0] for p in live_dels]
+            conn.executemany("INSERT INTO paths (tid, path, pid, head) VALUES (?, ?, ?, ?)", new_rows)
+            conn.executemany("UPDATE paths SET head = ? WHERE tid = ? AND path = ?",
+                             [(seq, tid, p) for p in puts if p not in fresh_set])
             conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)",
-                             [(pid, seq) for pid in gone])
-            conn.executemany("DELETE FROM head WHERE pid = ?", [(pid,) for pid in gone])
+                             [(known[p][0], seq) for p in live_dels])
+            conn.executemany("UPDATE paths SET head = NULL WHERE tid = ? AND path = ?",
+                             [(tid, p) for p in live_dels])
             conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
         return str(seq)
+
+    def _allocate_pids(self, count: int) -> int:
+        """Reserve ``count`` path keys; returns the first."""
+        first = int(self.conn.execute("SELECT value FROM meta WHERE key = 'next_pid'").fetchone()[0])
+        if count:
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'next_pid'", (str(first + count),))
+        return first
 
     def _new_version(self, tid: int, name: str, author: str, message: str, kind: str, changed: int) -> int:
         cur = self.conn.execute(
@@ -438,21 +443,28 @@ class Engine:
                               (self._seal_message(name, seq, message), seq))
         return seq
 
+    def _tree_paths(self, tid: int, pids: set[int]) -> dict[int, tuple[str, int | None]]:
+        """pid -> (path, head seq) for the given pids of one tree (one scan of the tree)."""
+        if not pids:
+            return {}
+        return {pid: (path, head) for pid, path, head in
+                self.conn.execute("SELECT pid, path, head FROM paths WHERE tid = ?", (tid,)) if pid in pids}
+
     def rollback(self, name: str, version: str) -> str:
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tid, _ = self._existing_tree(name)
             target = self._version_seq(tid, name, version)
-            pids = [row[0] for row in conn.execute(
-                "SELECT DISTINCT c.pid FROM changes c CROSS JOIN paths p "
-                "WHERE c.seq > ? AND p.pid = c.pid AND p.tid = ?", (target, tid))]
+            later = {row[0] for row in conn.execute(
+                "SELECT DISTINCT pid FROM changes INDEXED BY changes_by_seq WHERE seq > ?", (target,))}
             plan: list[tuple[int, str, tuple[bytes, bytes] | None]] = []
-            for pid in pids:
-                path = conn.execute("SELECT path FROM paths WHERE pid = ?", (pid,)).fetchone()[0]
+            for pid, (path, head) in sorted(self._tree_paths(tid, later).items(), key=lambda item: item[1][0]):
                 old = conn.execute("SELECT seq, value, meta FROM changes WHERE pid = ? AND seq <= ? "
                                    "ORDER BY seq DESC LIMIT 1", (pid, target)).fetchone()
-                cur = conn.execute("SELECT h.seq, c.value, c.meta FROM head h CROSS JOIN changes c "
-                                   "WHERE h.pid = ? AND c.pid = h.pid AND c.seq = h.seq", (pid,)).fetchone()
+                cur = None
+                if head is not None:
+                    cur = conn.execute("SELECT seq, value, meta FROM changes WHERE pid = ? AND seq = ?",
+                                       (pid, head)).fetchone()
                 old_plain = self._open(name, path, old[0], old[1], old[2]) if old and old[1] is not None else None
                 cur_plain = self._open(name, path, cur[0], cur[1], cur[2]) if cur else None
                 if old_plain != cur_plain:
@@ -461,13 +473,12 @@ class Engine:
             for pid, path, plain in plan:
                 if plain is None:
                     conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)", (pid, seq))
-                    conn.execute("DELETE FROM head WHERE pid = ?", (pid,))
+                    conn.execute("UPDATE paths SET head = NULL WHERE tid = ? AND path = ?", (tid, path))
                 else:
                     value, meta = self._seal(name, path, seq, *plain)
                     conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)",
                                  (pid, seq, value, meta))
-                    conn.execute("INSERT INTO head (pid, seq) VALUES (?, ?) "
-                                 "ON CONFLICT (pid) DO UPDATE SET seq = excluded.seq", (pid, seq))
+                    conn.execute("UPDATE paths SET head = ? WHERE tid = ? AND path = ?", (seq, tid, path))
             conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
         return str(seq)
 
@@ -483,28 +494,33 @@ class Engine:
                                         "cannot be deleted", {"tree_id": name, "version": version})
             nxt = int(conn.execute("SELECT min(seq) FROM versions WHERE tid = ? AND seq > ?",
                                    (tid, seq)).fetchone()[0])
-            rows = conn.execute("SELECT c.pid, c.value, c.meta, p.path FROM changes c CROSS JOIN paths p "
-                                "WHERE c.seq = ? AND p.pid = c.pid", (seq,)).fetchall()
+            rows = conn.execute("SELECT pid, value, meta FROM changes WHERE seq = ?", (seq,)).fetchall()
             overridden = {row[0] for row in conn.execute("SELECT pid FROM changes WHERE seq = ?", (nxt,))}
+            paths = self._tree_paths(tid, {row[0] for row in rows})
             conn.execute("DELETE FROM changes WHERE seq = ?", (seq,))
-            affected = []
-            for pid, value, meta, path in rows:
-                affected.append(pid)
+            moved: list[tuple[int, int, Any, Any]] = []
+            heads: list[tuple[int, int, str, int]] = []
+            check: list[int] = []  # pids whose change at nxt is a deletion: maybe nothing left to delete
+            for pid, value, meta in rows:
+                path = paths[pid][0]
                 if pid in overridden:
+                    check.append(pid)
                     continue
                 if value is None:
-                    moved: tuple[Any, Any] = (None, None)
+                    moved.append((pid, nxt, None, None))
+                    check.append(pid)
                 else:
-                    moved = self._seal(name, path, nxt, *self._open(name, path, seq, value, meta))
-                conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", (pid, nxt, *moved))
-                conn.execute("UPDATE head SET seq = ? WHERE pid = ? AND seq = ?", (nxt, pid, seq))
-            for pid in affected:
-                self._drop_leading_tombstones(pid)
+                    moved.append((pid, nxt, *self._seal(name, path, nxt, *self._open(name, path, seq, value, meta))))
+                    heads.append((nxt, tid, path, seq))
+            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", moved)
+            conn.executemany("UPDATE paths SET head = ? WHERE tid = ? AND path = ? AND head = ?", heads)
+            for pid in check:
+                self._drop_leading_tombstones(tid, pid, paths[pid][0])
             conn.execute("DELETE FROM versions WHERE seq = ?", (seq,))
             conn.execute("UPDATE versions SET changed = (SELECT count(*) FROM changes WHERE seq = ?) WHERE seq = ?",
                          (nxt, nxt))
 
-    def _drop_leading_tombstones(self, pid: int) -> None:
+    def _drop_leading_tombstones(self, tid: int, pid: int, path: str) -> None:
         """A path's oldest change being a deletion deletes nothing: drop it; a
         path with no change left is forgotten."""
         conn = self.conn
@@ -512,8 +528,7 @@ class Engine:
             row = conn.execute("SELECT seq, value IS NULL FROM changes WHERE pid = ? ORDER BY seq LIMIT 1",
                                (pid,)).fetchone()
             if row is None:
-                conn.execute("DELETE FROM paths WHERE pid = ?", (pid,))
-                conn.execute("DELETE FROM head WHERE pid = ?", (pid,))
+                conn.execute("DELETE FROM paths WHERE tid = ? AND path = ?", (tid, path))
                 return
             if not row[1]:
                 return
@@ -579,24 +594,27 @@ class Engine:
                                   ("wrapped_key", wrapped)])
 
     def _reseal_all(self, old: RowCipher | None, new: RowCipher) -> None:
-        """Re-encrypt every value row and message (``old`` None = plaintext), in
-        the caller's transaction, batch by batch."""
+        """Re-encrypt every value row and message (``old`` None = plaintext) in
+        the caller's transaction: tree by tree, a batch of paths at a time."""
         conn = self.conn
-        last = (-1, -1)
-        while True:
-            batch = conn.execute(
-                "SELECT c.pid, c.seq, c.value, c.meta, p.path, t.name FROM changes c "
-                "CROSS JOIN paths p CROSS JOIN trees t WHERE (c.pid, c.seq) > (?, ?) AND c.value IS NOT NULL "
-                "AND p.pid = c.pid AND t.tid = p.tid ORDER BY c.pid, c.seq LIMIT ?",
-                (*last, RESEAL_BATCH)).fetchall()
-            if not batch:
-                break
-            updates = []
-            for pid, seq, value, meta, path, tree in batch:
-                plain = old.open_value(tree, path, seq, value) if old else (bytes(value), bytes(meta or b""))
-                updates.append((new.seal_value(tree, path, seq, *plain), pid, seq))
-            conn.executemany("UPDATE changes SET value = ?, meta = NULL WHERE pid = ? AND seq = ?", updates)
-            last = (batch[-1][0], batch[-1][1])
+        for tid, tree in conn.execute("SELECT tid, name FROM trees").fetchall():
+            after = ""
+            while True:
+                batch = conn.execute("SELECT path, pid FROM paths WHERE tid = ? AND path > ? ORDER BY path LIMIT ?",
+                                     (tid, after, RESEAL_BATCH)).fetchall()
+                if not batch:
+                    break
+                after = batch[-1][0]
+                path_of = {pid: path for path, pid in batch}
+                marks = ",".join("?" * len(batch))
+                rows = conn.execute(f"SELECT pid, seq, value, meta FROM changes WHERE pid IN ({marks}) "
+                                    "AND value IS NOT NULL", list(path_of)).fetchall()
+                updates = []
+                for pid, seq, value, meta in rows:
+                    path = path_of[pid]
+                    plain = old.open_value(tree, path, seq, value) if old else (bytes(value), bytes(meta or b""))
+                    updates.append((new.seal_value(tree, path, seq, *plain), pid, seq))
+                conn.executemany("UPDATE changes SET value = ?, meta = NULL WHERE pid = ? AND seq = ?", updates)
         messages = conn.execute("SELECT v.seq, v.message, t.name FROM versions v CROSS JOIN trees t "
                                 "WHERE t.tid = v.tid AND v.message IS NOT NULL AND v.message != ''").fetchall()
         updates_m = []

@@ -3,20 +3,22 @@
 Layout (format 1). History is kept as per-version deltas, never as copies of
 the tree:
 
-- ``meta(key, value)``: ``app``, ``format_version``, ``created`` and the
-  encryption parameters (see ``crypto``).
+- ``meta(key, value)``: ``app``, ``format_version``, ``created``,
+  ``next_pid`` and the encryption parameters (see ``crypto``).
 - ``trees(tid, name, head)``: one row per tree; ``head`` is the seq of its
   newest version.
 - ``versions(seq, tid, time, author, message, kind, changed)``: one row per
   version; the opaque version id on the wire is ``str(seq)``. ``seq`` comes
   from AUTOINCREMENT, so an id is never reused, even across trees.
-- ``paths(pid, tid, path)``: every path a tree ever had, interned once.
+- ``paths(tid, path, pid, head)``: every path a tree ever had, stored once
+  (primary key ``(tid, path)``); ``pid`` is its short key in ``changes``;
+  ``head`` is the materialised current state: the seq of the change row that
+  holds the live value, NULL when the path is deleted. Reads of the current
+  tree are one ordered scan of ``paths`` plus primary-key look-ups.
 - ``changes(pid, seq, value, meta)``: the delta of version ``seq`` for one
   path; ``value IS NULL`` is a tombstone (the path was deleted). Reading
   version V = for each path the latest change with ``seq <= V``
-  (primary key ``(pid, seq)``).
-- ``head(pid, seq)``: the materialised current state: which change row holds
-  each live value. Reads of the current tree are a join on primary keys.
+  (primary key ``(pid, seq)``). The value bytes exist once, here.
 
 Opening never writes to a file it has not recognised: an existing file is
 first opened read-only and checked (SQLite header, zhi-gui marker, format
@@ -37,7 +39,7 @@ APP = "zhi-gui-sqlite"
 FORMAT_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 
-TABLES = ("meta", "trees", "versions", "paths", "changes", "head")
+TABLES = ("meta", "trees", "versions", "paths", "changes")
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -60,11 +62,12 @@ CREATE TABLE versions (
 );
 CREATE INDEX versions_by_tree ON versions (tid, seq);
 CREATE TABLE paths (
-    pid  INTEGER PRIMARY KEY,
     tid  INTEGER NOT NULL,
     path TEXT NOT NULL,
-    UNIQUE (tid, path)
-);
+    pid  INTEGER NOT NULL,
+    head INTEGER,
+    PRIMARY KEY (tid, path)
+) WITHOUT ROWID;
 CREATE TABLE changes (
     pid   INTEGER NOT NULL,
     seq   INTEGER NOT NULL,
@@ -73,10 +76,6 @@ CREATE TABLE changes (
     PRIMARY KEY (pid, seq)
 ) WITHOUT ROWID;
 CREATE INDEX changes_by_seq ON changes (seq);
-CREATE TABLE head (
-    pid INTEGER PRIMARY KEY,
-    seq INTEGER NOT NULL
-);
 """
 
 
@@ -187,6 +186,7 @@ def _initialise(conn: sqlite3.Connection, path: Path) -> None:
                 ("format_version", str(FORMAT_VERSION)),
                 ("created", now_rfc3339()),
                 ("encryption", "none"),
+                ("next_pid", "1"),
             ])
         elif "meta" not in tables:  # appeared between the read-only check and now
             raise StoreCorrupt(f"{path} is a SQLite database but not a zhi-gui store; refusing to change it",

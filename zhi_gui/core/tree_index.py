@@ -1,0 +1,193 @@
+"""The data source behind the value tree: paths split on ``/`` into nodes, and
+filter-as-you-type done here (not in a Qt proxy) so it stays fast at 100,000+
+values. A node can carry a value *and* children (zhi allows ``a`` and ``a/b``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from zhi_gui.core.model import Entry
+
+PREVIEW_CHARS = 200
+# Leaves (most nodes) share these until they get a child: building a
+# 100,000-value tree then allocates two containers per *parent* only.
+_NO_CHILDREN: list[Node] = []
+_NO_NAMES: dict[str, Node] = {}
+
+
+class Node:
+    __slots__ = ("by_name", "children", "name", "parent", "path", "row", "sorted")
+
+    def __init__(self, name: str, path: str, parent: Node | None) -> None:
+        self.name = name
+        self.path = path
+        self.parent = parent
+        self.children = _NO_CHILDREN
+        self.by_name = _NO_NAMES
+        self.sorted = True
+        self.row = 0  # position among the parent's *visible* children (set by the model)
+
+    def adopt(self, node: Node) -> None:
+        if self.children is _NO_CHILDREN:
+            self.children, self.by_name = [], {}
+        elif self.sorted and self.children[-1].name > node.name:
+            self.sorted = False
+        self.children.append(node)
+        self.by_name[node.name] = node
+
+    def child(self, name: str) -> Node | None:
+        return self.by_name.get(name)
+
+    def sorted_children(self) -> list[Node]:
+        if not self.sorted:
+            self.children.sort(key=lambda n: n.name)
+            self.sorted = True
+        return self.children
+
+    def __repr__(self) -> str:
+        return f"Node({self.path!r})"
+
+
+class TreeIndex:
+    """Holds a tree's entries and their hierarchy."""
+
+    def __init__(self, entries: Iterable[Entry] = (), is_secret: Callable[[Entry], bool] | None = None) -> None:
+        self.root = Node("", "", None)
+        self.entries: dict[str, Entry] = {}
+        self.nodes: dict[str, Node] = {"": self.root}
+        self._is_secret = is_secret or (lambda e: False)
+        self._search: dict[str, str] = {}
+        self._bulk_add(entries)
+
+    def _bulk_add(self, entries: Iterable[Entry]) -> None:
+        # The hot path of opening a big tree: parents almost always exist already.
+        nodes, own = self.nodes, self.entries
+        for entry in entries:
+            path = entry.path
+            own[path] = entry
+            if path in nodes:
+                continue
+            parent_path, _, name = path.rpartition("/")
+            parent = nodes.get(parent_path)
+            if parent is None:
+                parent = self._ensure_node(parent_path)[0]
+            node = Node(name, path, parent)
+            parent.adopt(node)
+            nodes[path] = node
+
+    def prepare_search(self) -> None:
+        """Build every search string now (call it off the UI thread after loading)."""
+        for path in self.entries:
+            self.search_text(path)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # --- structure -----------------------------------------------------------------
+    def _ensure_node(self, path: str) -> tuple[Node, Node | None]:
+        """The node of ``path``, creating missing ancestors; also returns the topmost
+        node that was newly created (None if the node already existed)."""
+        node = self.nodes.get(path)
+        if node is not None:
+            return node, None
+        parent_path, _, name = path.rpartition("/")
+        parent, created = self._ensure_node(parent_path)
+        node = Node(name, path, parent)
+        parent.adopt(node)
+        self.nodes[path] = node
+        return node, created or node
+
+    def add_path(self, path: str) -> Node | None:
+        """Make a node for a path that is not (yet) in the store, e.g. a staged
+        addition. Returns the topmost new node, or None if nothing was created."""
+        return self._ensure_node(path)[1]
+
+    def removable_top(self, path: str, keep: Callable[[str], bool]) -> Node | None:
+        """The topmost node that would be left empty if ``path`` went away (nodes
+        with a value or a kept path stay). None if nothing would be removed."""
+        node = self.nodes.get(path)
+        if node is None or node.children or keep(path):
+            return None
+        top = node
+        while top.parent is not None and top.parent is not self.root:
+            parent = top.parent
+            if len(parent.children) > 1 or keep(parent.path):
+                break
+            top = parent
+        return top
+
+    def remove_subtree(self, node: Node) -> None:
+        parent = node.parent
+        assert parent is not None
+        parent.children.remove(node)
+        del parent.by_name[node.name]
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            self.nodes.pop(current.path, None)
+            self.entries.pop(current.path, None)
+            self._search.pop(current.path, None)
+            stack.extend(current.children)
+
+    def set_entry(self, entry: Entry) -> None:
+        self.entries[entry.path] = entry
+        self._search.pop(entry.path, None)
+        self._ensure_node(entry.path)
+
+    # --- search ------------------------------------------------------------------------
+    def search_text(self, path: str) -> str:
+        text = self._search.get(path)
+        if text is None:
+            entry = self.entries.get(path)
+            preview = ""
+            if entry is not None and not self._is_secret(entry):
+                preview = entry.value_json[:PREVIEW_CHARS].decode("utf-8", "replace")
+            text = self._search[path] = f"{path}\n{preview}".lower()
+        return text
+
+    def matching_paths(self, query: str, within: Iterable[str] | None = None) -> list[str]:
+        """Paths whose key or value preview contains ``query`` (case-insensitive);
+        secrets match by key only. ``within`` narrows a previous result."""
+        needle = query.lower()
+        candidates = within if within is not None else self.entries.keys()
+        search = self.search_text
+        return [p for p in candidates if needle in search(p)]
+
+    def visible_nodes(self, paths: Iterable[str]) -> set[str]:
+        """The given paths and all their ancestors."""
+        visible: set[str] = set()
+        for path in paths:
+            while path not in visible:
+                visible.add(path)
+                if not path:
+                    break
+                path = path.rpartition("/")[0]
+        visible.add("")
+        return visible
+
+
+class Filter:
+    """Incremental filter state: typing more characters narrows the last result."""
+
+    def __init__(self, index: TreeIndex) -> None:
+        self.index = index
+        self.query = ""
+        self.matches: list[str] | None = None
+        self.visible: set[str] | None = None
+
+    def set_query(self, query: str) -> None:
+        query = query.strip()
+        if not query:
+            self.query, self.matches, self.visible = "", None, None
+            return
+        within = self.matches if self.matches is not None and query.lower().startswith(self.query.lower()) else None
+        self.matches = self.index.matching_paths(query, within)
+        # Everything matches: no need to compute (or check against) a visible set.
+        self.visible = None if len(self.matches) == len(self.index.entries) else self.index.visible_nodes(self.matches)
+        self.query = query
+
+    def invalidate(self) -> None:
+        query, self.query, self.matches = self.query, "", None
+        if query:
+            self.set_query(query)
