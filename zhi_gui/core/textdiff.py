@@ -20,13 +20,15 @@ How a value becomes lines (:func:`pretty_lines`):
 
 Line diff: ``difflib.SequenceMatcher(autojunk=False)`` after stripping common
 leading/trailing lines. SequenceMatcher is quadratic in repeated lines (a
-pretty-printed array of objects repeats ``{`` and ``},`` thousands of times),
-so when the estimated work of a region exceeds :data:`LINE_WORK_LIMIT` the
-region is first split on lines that occur exactly once on each side (patience
-anchors, longest increasing run) and each gap is diffed on its own; a gap
-that is still too costly and has no anchors is diffed with ``autojunk=True``
-if that is cheap enough, else reported as one ``replace``. Small values
-therefore get exactly SequenceMatcher's answer and large ones can't hang.
+pretty-printed array of objects repeats ``{`` and ``},`` thousands of times)
+and rescans a region once per matching block, so a region with more than
+:data:`ANCHOR_MIN_LINES` lines or an estimated work above
+:data:`LINE_WORK_LIMIT` is first split on lines that occur exactly once on
+each side (patience anchors, longest increasing run) and each gap is diffed
+on its own, recursively. A gap that is still too costly and has no anchors is
+diffed with ``autojunk=True`` if that is cheap enough, else reported as one
+``replace``. Small values therefore get SequenceMatcher's answer (on the part
+between common leading and trailing lines) and large ones can't hang.
 
 In-line highlights: for each ``replace`` chunk, lines are paired by position
 and each pair is diffed character by character (by approximate grapheme
@@ -71,6 +73,9 @@ INTRALINE_MAX_PAIR_CHARS = 2_000
 # Estimated SequenceMatcher inner-loop steps for one region (sum over left
 # lines of their occurrences on the right); ~250k steps take ~50 ms.
 LINE_WORK_LIMIT = 250_000
+# SequenceMatcher rescans a region once per matching block it finds, so big
+# regions are split on unique lines first even when the estimate is low.
+ANCHOR_MIN_LINES = 2_000
 
 TEXT_FORMATS = frozenset({"text", "json", "yaml", "toml", "code", "markdown", "html"})
 TEXT_CORE_TYPES = frozenset({"json", "yaml"})
@@ -277,54 +282,77 @@ def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _diff_region(
-    a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int, out: list[Chunk]
-) -> None:
+def _split_region(
+    a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int
+) -> list[Chunk | tuple[int, int, int, int]]:
+    """Diff one region: chunks where the answer is known, sub-regions still to diff.
+
+    Returns the pieces in order; sub-regions (plain 4-tuples) are diffed later
+    by :func:`diff_chunks`, which keeps the recursion on an explicit stack.
+    """
+    pieces: list[Chunk | tuple[int, int, int, int]] = []
     # common leading and trailing lines
     i, j = alo, blo
     while i < ahi and j < bhi and a[i] == b[j]:
         i += 1
         j += 1
     if i > alo:
-        out.append(Chunk(alo, i, blo, j, ChunkKind.EQUAL))
+        pieces.append(Chunk(alo, i, blo, j, ChunkKind.EQUAL))
     k, m = ahi, bhi
     while k > i and m > j and a[k - 1] == b[m - 1]:
         k -= 1
         m -= 1
-    if k > i or m > j:
-        _diff_middle(a, b, i, k, j, m, out)
-    if k < ahi:
-        out.append(Chunk(k, ahi, m, bhi, ChunkKind.EQUAL))
+    suffix = Chunk(k, ahi, m, bhi, ChunkKind.EQUAL) if k < ahi else None
+    alo, ahi, blo, bhi = i, k, j, m
+
+    if alo == ahi or blo == bhi:
+        if alo < ahi or blo < bhi:
+            kind = ChunkKind.DELETE if blo == bhi else ChunkKind.INSERT
+            pieces.append(Chunk(alo, ahi, blo, bhi, kind))
+    else:
+        pieces.extend(_diff_middle(a, b, alo, ahi, blo, bhi))
+    if suffix is not None:
+        pieces.append(suffix)
+    return pieces
 
 
 def _diff_middle(
-    a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int, out: list[Chunk]
-) -> None:
-    if alo == ahi or blo == bhi:
-        out.append(Chunk(alo, ahi, blo, bhi, ChunkKind.DELETE if blo == bhi else ChunkKind.INSERT))
-        return
+    a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int
+) -> list[Chunk | tuple[int, int, int, int]]:
     sa, sb = a[alo:ahi], b[blo:bhi]
-    autojunk = False
-    if _work(sa, sb) > LINE_WORK_LIMIT:
+    work = _work(sa, sb)
+    if work > LINE_WORK_LIMIT or len(sa) + len(sb) > ANCHOR_MIN_LINES:
         anchors = _anchors(sa, sb)
         if anchors:
-            i0, j0 = alo, blo
+            pieces: list[Chunk | tuple[int, int, int, int]] = []
+            i0, j0 = alo, blo  # end of the last anchor run
+            run_i = run_j = -1  # start of the current anchor run
             for i, j in anchors:
-                _diff_region(a, b, i0, alo + i, j0, blo + j, out)
-                out.append(Chunk(alo + i, alo + i + 1, blo + j, blo + j + 1, ChunkKind.EQUAL))
-                i0, j0 = alo + i + 1, blo + j + 1
-            _diff_region(a, b, i0, ahi, j0, bhi, out)
-            return
+                i, j = alo + i, blo + j
+                if (i, j) != (i0, j0) or run_i < 0:  # a gap before this anchor
+                    if run_i >= 0:
+                        pieces.append(Chunk(run_i, i0, run_j, j0, ChunkKind.EQUAL))
+                    if i > i0 or j > j0:
+                        pieces.append((i0, i, j0, j))
+                    run_i, run_j = i, j
+                i0, j0 = i + 1, j + 1
+            pieces.append(Chunk(run_i, i0, run_j, j0, ChunkKind.EQUAL))
+            if ahi > i0 or bhi > j0:
+                pieces.append((i0, ahi, j0, bhi))
+            return pieces
+    autojunk = False
+    if work > LINE_WORK_LIMIT:
         # No unique line to split on: difflib's popularity heuristic, if that is cheap.
         counts = Counter(sb)
         popular = len(sb) // 100 + 1 if len(sb) >= 200 else len(sb) + 1
         if sum(counts[x] for x in sa if counts.get(x, 0) <= popular) > LINE_WORK_LIMIT:
-            out.append(Chunk(alo, ahi, blo, bhi, ChunkKind.REPLACE))
-            return
+            return [Chunk(alo, ahi, blo, bhi, ChunkKind.REPLACE)]
         autojunk = True
     matcher = SequenceMatcher(None, sa, sb, autojunk=autojunk)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        out.append(Chunk(alo + i1, alo + i2, blo + j1, blo + j2, ChunkKind(tag)))
+    return [
+        Chunk(alo + i1, alo + i2, blo + j1, blo + j2, ChunkKind(tag))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
 
 
 def _normalize(chunks: Iterable[Chunk]) -> list[Chunk]:
@@ -355,7 +383,13 @@ def _normalize(chunks: Iterable[Chunk]) -> list[Chunk]:
 def diff_chunks(left: Sequence[str], right: Sequence[str]) -> list[Chunk]:
     """The chunk list of two line lists (covers both sides, in order)."""
     out: list[Chunk] = []
-    _diff_region(left, right, 0, len(left), 0, len(right), out)
+    stack: list[Chunk | tuple[int, int, int, int]] = [(0, len(left), 0, len(right))]
+    while stack:  # pieces are popped in output order
+        piece = stack.pop()
+        if isinstance(piece, Chunk):
+            out.append(piece)
+        else:
+            stack.extend(reversed(_split_region(left, right, *piece)))
     return _normalize(out)
 
 
