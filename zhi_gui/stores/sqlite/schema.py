@@ -86,7 +86,21 @@ def _ro_uri(path: Path) -> str:
 def check_existing(path: Path) -> bool:
     """Check an existing file read-only. True = a zhi-gui store of a format we
     read; False = an empty SQLite database (safe to initialise). Raises
-    StoreCorrupt for anything else, without writing to the file."""
+    StoreCorrupt for anything else, without writing to the file (and removes
+    the -wal/-shm side files a read-only look at a WAL database creates)."""
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    existed = [p.exists() for p in sidecars]
+    try:
+        return _check_existing(path)
+    except StoreCorrupt:
+        for sidecar, was_there in zip(sidecars, existed, strict=True):
+            if not was_there:
+                with contextlib.suppress(OSError):
+                    sidecar.unlink()
+        raise
+
+
+def _check_existing(path: Path) -> bool:
     where = str(path)
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None)
