@@ -1,0 +1,67 @@
+from PySide6.QtCore import QModelIndex
+from PySide6.QtTest import QAbstractItemModelTester
+
+from zhi_gui.core.display import MASK
+from zhi_gui.core.model import Entry
+from zhi_gui.core.staging import Staging
+from zhi_gui.core.tree_index import Filter, TreeIndex
+from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+
+ENTRIES = [Entry("db/host", b'"localhost"', b"", "4"), Entry("db/port", b"5432", b"", "4"),
+           Entry("db/password", b'"hunter2"', b'{"ui":{"password":true}}', "2"), Entry("app", b'"x"', b"", "1"),
+           Entry("app/name", b'"demo"', b"", "1")]
+
+
+def build() -> tuple[ValueTreeModel, Staging, QAbstractItemModelTester]:
+    staging = Staging()
+    model = ValueTreeModel()
+    model.set_tree(TreeIndex(ENTRIES), staging)
+    staging.listeners.append(model.on_staged)
+    tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    return model, staging, tester
+
+
+def cell(model: ValueTreeModel, path: str, column: int) -> str:
+    return model.data(model.index_of_path(path, column))
+
+
+def test_rows_columns_and_masked_secrets(qapp) -> None:
+    model, _, _tester = build()
+    assert [model.data(model.index(r, 0)) for r in range(model.rowCount())] == ["app", "db"]
+    assert cell(model, "db/port", 1) == "5432" and cell(model, "db/port", 2) == "int"
+    assert cell(model, "db/password", 1) == MASK and "hunter2" not in str(cell(model, "db/password", 1))
+    assert cell(model, "db/host", 3) == "4"
+    assert cell(model, "app", 1) == "x", "a node can hold a value and children"
+    assert model.data(model.index_of_path("db/host"), PATH_ROLE) == "db/host"
+
+
+def test_filter_shows_matches_and_their_ancestors(qapp) -> None:
+    model, _, _tester = build()
+    f = Filter(model.index_data)
+    f.set_query("5432")
+    model.set_visible(f.visible)
+    assert model.rowCount() == 1
+    db = model.index(0, 0)
+    assert [model.data(model.index(r, 0, db)) for r in range(model.rowCount(db))] == ["port"]
+    model.set_visible(None)
+    assert model.rowCount() == 2
+
+
+def test_staged_changes_overlay_insert_and_remove_rows(qapp) -> None:
+    model, staging, _tester = build()
+    db = model.index_of_path("db")
+    model.rowCount(db)  # the view expanded "db"
+    staging.stage_set("db/port", b"6543", b"", ENTRIES[1])
+    assert cell(model, "db/port", 1) == "6543" and cell(model, "db/port", 3) == "4 *"
+    staging.stage_set("db/replica/host", b'"r1"', b"", None)
+    assert [model.data(model.index(r, 0, db)) for r in range(model.rowCount(db))] == [
+        "host", "password", "port", "replica"]
+    staging.stage_delete(["db/host"], {"db/host": ENTRIES[0]})
+    assert cell(model, "db/host", 1) == "(deleted)"
+    staging.undo()
+    staging.undo()  # the addition goes away again, with its now-empty branch
+    assert "db/replica" not in model.index_data.nodes
+    assert model.rowCount(db) == 3
+    staging.undo()
+    assert cell(model, "db/port", 1) == "5432"
+    assert model.parent(QModelIndex()) == QModelIndex()

@@ -1,0 +1,257 @@
+"""The value tree as a Qt model: an adapter over ``TreeIndex`` + ``Staging``.
+
+Lazy: Qt asks only for rows of expanded nodes, and children lists are built on
+first request. Filtering happens in the index (data source), and the model
+only swaps the set of visible nodes. Staged edits are drawn over the stored
+values; staged additions and their undo insert and remove rows in place so
+the view keeps its expansion state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from zhi_gui.core.display import is_secret, preview, type_name
+from zhi_gui.core.model import Entry
+from zhi_gui.core.staging import Staging
+from zhi_gui.core.tree_index import Node, TreeIndex
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Key", "Value", "Type", "Version")
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
+
+_COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
+
+
+class ValueTreeModel(QAbstractItemModel):
+    def __init__(self, index: TreeIndex | None = None, staging: Staging | None = None) -> None:
+        super().__init__()
+        self.index_data = index or TreeIndex()
+        self.staging = staging or Staging()
+        self.visible: set[str] | None = None
+        self._kids: dict[int, list[Node]] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._struck = QFont()
+        self._struck.setStrikeOut(True)
+
+    # --- feeding -------------------------------------------------------------------
+    def set_tree(self, index: TreeIndex, staging: Staging) -> None:
+        self.beginResetModel()
+        self.index_data, self.staging, self.visible = index, staging, None
+        self._kids.clear()
+        for path, change in staging.changes.items():
+            if change.new is not None and path not in index.nodes:
+                index.add_path(path)
+        self.endResetModel()
+
+    def set_visible(self, visible: set[str] | None) -> None:
+        """Show only these node paths (a filter result); None shows everything."""
+        self.beginResetModel()
+        self.visible = visible
+        self._kids.clear()
+        self.endResetModel()
+
+    # --- structure ---------------------------------------------------------------------
+    def _node(self, index: Index) -> Node:
+        if not index.isValid():
+            return self.index_data.root
+        node = index.internalPointer()
+        assert isinstance(node, Node)
+        return node
+
+    def children_of(self, node: Node) -> list[Node]:
+        kids = self._kids.get(id(node))
+        if kids is None:
+            everything = node.sorted_children()
+            # A copy: the index adds staged paths to node.children before the
+            # model announces them with beginInsertRows.
+            kids = list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
+            for row, kid in enumerate(kids):
+                kid.row = row
+            self._kids[id(node)] = kids
+        return kids
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if column < 0 or column >= len(COLUMNS) or (parent.isValid() and parent.column() != 0):
+            return QModelIndex()
+        kids = self.children_of(self._node(parent))
+        if not 0 <= row < len(kids):
+            return QModelIndex()
+        return self.createIndex(row, column, kids[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        parent = self._node(index).parent
+        if parent is None or parent is self.index_data.root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.children_of(self._node(parent)))
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
+        if parent.isValid() and parent.column() != 0:
+            return False
+        node = self._node(parent)
+        if self.visible is None:
+            return bool(node.children)
+        return bool(self.children_of(node))
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 4:
+            return COLUMNS[section]
+        return None
+
+    def index_of_path(self, path: str, column: int = 0) -> QModelIndex:
+        """The model index of a node, materialising its ancestors' children lists."""
+        node = self.index_data.nodes.get(path)
+        if node is None or node is self.index_data.root:
+            return QModelIndex()
+        chain = []
+        current: Node | None = node
+        while current is not None and current is not self.index_data.root:
+            chain.append(current)
+            current = current.parent
+        for ancestor in reversed(chain):
+            assert ancestor.parent is not None
+            kids = self.children_of(ancestor.parent)
+            if ancestor.row >= len(kids) or kids[ancestor.row] is not ancestor:
+                return QModelIndex()  # filtered out
+        return self.createIndex(node.row, column, node)
+
+    # --- data ------------------------------------------------------------------------------
+    def current_entry(self, path: str) -> Entry | None:
+        """What the user sees for a path: the staged value, else the stored one."""
+        change = self.staging.get(path)
+        if change is not None:
+            return change.new
+        return self.index_data.entries.get(path)
+
+    def state(self, path: str) -> str:
+        change = self.staging.get(path)
+        if change is None:
+            return ""
+        return "deleted" if change.is_delete else "added" if change.is_add else "changed"
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node = self._node(index)
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(node, column)
+        if role == PATH_ROLE:
+            return node.path
+        if role == STATE_ROLE:
+            return self.state(node.path)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return node.path
+        if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
+            state = self.state(node.path)
+            if not state:
+                return None
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(_COLORS[state])
+            return self._struck if state == "deleted" else self._bold
+        return None
+
+    def _display(self, node: Node, column: int) -> str:
+        if column == 0:
+            return node.name
+        change = self.staging.get(node.path)
+        stored = self.index_data.entries.get(node.path)
+        entry = change.new if change is not None else stored
+        if entry is None:
+            if change is not None and change.is_delete and column == 1:
+                return "(deleted)"
+            if column == 1 and node.children:
+                count = len(node.children)
+                return f"{count} key" if count == 1 else f"{count} keys"
+            return ""
+        if column == 1:
+            return preview(entry.value_json, is_secret(entry))
+        if column == 2:
+            return type_name(entry.value_json)
+        version = stored.version if stored is not None else ""
+        return f"{version} *" if change is not None else version
+
+    # --- staged edits ---------------------------------------------------------------------
+    def on_staged(self, paths: Iterable[str]) -> None:
+        """Update rows for staged changes (connect to Staging.listeners)."""
+        for path in sorted(paths):
+            change = self.staging.get(path)
+            node = self.index_data.nodes.get(path)
+            if node is None and change is not None and change.new is not None:
+                self._insert(path)
+            elif node is not None and path not in self.index_data.entries and change is None:
+                self._remove_if_empty(path)
+            else:
+                self._refresh(path)
+
+    def _refresh(self, path: str) -> None:
+        node = self.index_data.nodes.get(path)
+        if node is None or node.parent is None:
+            return
+        kids = self._kids.get(id(node.parent))
+        if kids is None or node.row >= len(kids) or kids[node.row] is not node:
+            return  # not shown yet: Qt will ask when it needs it
+        top_left = self.createIndex(node.row, 0, node)
+        self.dataChanged.emit(top_left, self.createIndex(node.row, len(COLUMNS) - 1, node))
+
+    def _insert(self, path: str) -> None:
+        if self.visible is not None:
+            self.visible |= self.index_data.visible_nodes([path])
+        top = self.index_data.add_path(path)
+        if top is None or top.parent is None:
+            return
+        parent = top.parent
+        if id(parent) not in self._kids:
+            return  # parent not shown yet
+        parent_index = self._parent_index(parent)
+        position = self._sorted_position(parent, top)
+        self.beginInsertRows(parent_index, position, position)
+        del self._kids[id(parent)]
+        self.children_of(parent)
+        self.endInsertRows()
+
+    def _remove_if_empty(self, path: str) -> None:
+        top = self.index_data.removable_top(path, keep=lambda p: p in self.index_data.entries or p in self.staging)
+        if top is None or top.parent is None:
+            return
+        parent = top.parent
+        self._forget(top)
+        if id(parent) not in self._kids:
+            self.index_data.remove_subtree(top)
+            return
+        self.beginRemoveRows(self._parent_index(parent), top.row, top.row)
+        self.index_data.remove_subtree(top)
+        del self._kids[id(parent)]
+        self.children_of(parent)
+        self.endRemoveRows()
+
+    def _forget(self, node: Node) -> None:
+        # Cached children lists are keyed by id(); a removed node's id can be reused.
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            self._kids.pop(id(current), None)
+            stack.extend(current.children)
+
+    def _parent_index(self, parent: Node) -> QModelIndex:
+        return QModelIndex() if parent is self.index_data.root else self.createIndex(parent.row, 0, parent)
+
+    def _sorted_position(self, parent: Node, node: Node) -> int:
+        names = [c.name for c in self.children_of(parent)]
+        return sum(1 for name in names if name < node.name)
