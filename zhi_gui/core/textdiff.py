@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from zhi_gui.core.diff import (
@@ -260,6 +261,8 @@ def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
     pairs = [(i, bpos[x]) for i, x in enumerate(a) if ca[x] == 1 and x in bpos]
     if not pairs:
         return []
+    if all(p[1] < q[1] for p, q in pairwise(pairs)):  # the usual case: nothing moved
+        return pairs
     # patience: longest increasing subsequence of the right positions
     tails: list[int] = []  # right position ending the best run of each length
     tail_idx: list[int] = []
@@ -320,8 +323,9 @@ def _diff_middle(
     a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int
 ) -> list[Chunk | tuple[int, int, int, int]]:
     sa, sb = a[alo:ahi], b[blo:bhi]
-    work = _work(sa, sb)
-    if work > LINE_WORK_LIMIT or len(sa) + len(sb) > ANCHOR_MIN_LINES:
+    big = len(sa) + len(sb) > ANCHOR_MIN_LINES
+    work = 0 if big else _work(sa, sb)
+    if big or work > LINE_WORK_LIMIT:
         anchors = _anchors(sa, sb)
         if anchors:
             pieces: list[Chunk | tuple[int, int, int, int]] = []
@@ -341,6 +345,8 @@ def _diff_middle(
                 pieces.append((i0, ahi, j0, bhi))
             return pieces
     autojunk = False
+    if big:
+        work = _work(sa, sb)
     if work > LINE_WORK_LIMIT:
         # No unique line to split on: difflib's popularity heuristic, if that is cheap.
         counts = Counter(sb)
