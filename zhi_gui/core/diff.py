@@ -23,8 +23,9 @@ Rules, decided once here:
   caller passes ``reveal=True``; ``config.default`` and ``core.example`` of a
   secret are masked too, since they often hold the same kind of value.
 * **Order is tree order:** paths sort segment by segment, so a node is
-  followed by its whole subtree (``a/b``, ``a/b/c``, ``a/b-c``). It equals
-  plain string order except that ``-`` and ``.`` sort before ``/``.
+  followed by its whole subtree (``a/b``, ``a/b/c``, ``a/b-c``). It differs
+  from plain string order only where a segment is a prefix of a sibling that
+  continues with ``-`` or ``.`` (plain order puts ``a/b-c`` before ``a/b/c``).
 
 Speed: unchanged paths are found by comparing raw bytes (and ``is``); only
 paths whose bytes differ are decoded. Unchanged paths get no object at all
@@ -121,7 +122,9 @@ class PathChange:
     ``value_changed`` is True (the value appeared or went away),
     ``metadata_changed`` is True when the present side has labels (listed in
     ``label_changes`` as added/removed) and ``type_changed`` is False. For
-    ``unchanged`` every flag is False.
+    ``unchanged`` every flag is False, and ``old_type``/``new_type`` are None
+    when the object was built on demand (:meth:`TreeDiff.change_for`), since
+    finding them means decoding values the diff never had to look at.
     """
 
     path: str
@@ -259,7 +262,7 @@ class TreeDiff:
     ) -> None:
         self.old = old
         self.new = new
-        ordered = sorted(changes, key=lambda c: _tree_key(c.path))
+        ordered = sorted((c for c in changes if c.is_change), key=lambda c: _tree_key(c.path))
         self.changes: tuple[PathChange, ...] = tuple(ordered)
         self._change_keys = [_tree_key(c.path) for c in ordered]
         self._by_path = {c.path: c for c in ordered}
@@ -623,7 +626,11 @@ def compare_entries(path: str, old: Entry | None, new: Entry | None) -> PathChan
 
 
 def diff_trees(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> TreeDiff:
-    """Diff two snapshots (path -> Entry). Pure and thread-safe; run it off the UI thread."""
+    """Diff two snapshots (path -> Entry; the mapping's key is the path).
+
+    Pure and thread-safe; run it off the UI thread. The snapshots are kept
+    (not copied) by the result, so don't mutate them afterwards.
+    """
     changes: list[PathChange] = []
     append = changes.append
     new_get = new.get

@@ -122,6 +122,9 @@ class TextDiff:
     _maps: dict[bool, tuple[list[int], list[Chunk]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _hl_index: dict[tuple[bool, int], tuple[Range, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __repr__(self) -> str:  # never show the lines: they may be a revealed secret
         return (
@@ -208,11 +211,20 @@ class TextDiff:
                 found = c
         return found
 
+    def _highlight_index(self) -> dict[tuple[bool, int], tuple[Range, ...]]:
+        index = self._hl_index
+        if not index and self.highlights:
+            for h in self.highlights:
+                index[(True, h.left_line)] = h.left_ranges
+                index[(False, h.right_line)] = h.right_ranges
+        return index
+
     def highlights_for_left(self, line: int) -> tuple[Range, ...]:
-        return next((h.left_ranges for h in self.highlights if h.left_line == line), ())
+        """Changed character ranges of a left line (empty when none)."""
+        return self._highlight_index().get((True, line), ())
 
     def highlights_for_right(self, line: int) -> tuple[Range, ...]:
-        return next((h.right_ranges for h in self.highlights if h.right_line == line), ())
+        return self._highlight_index().get((False, line), ())
 
 
 # --- values to lines -------------------------------------------------------------
@@ -557,7 +569,8 @@ def diff_entries(
 
     A secret (``ui.password``/``store.writeonly`` on either side, or
     ``secret=True``) is shown as one MASK line per present side, marked
-    ``replace`` when the value changed, unless ``reveal``.
+    ``replace`` when the value changed, unless ``reveal``. ``secret=False``
+    never unmasks a labelled secret; only ``reveal=True`` does.
     """
     if old is None and new is None:
         return TextDiff((), (), ())
