@@ -7,7 +7,7 @@ import asyncio
 import concurrent.futures
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import qasync
 from PySide6.QtWidgets import QApplication
@@ -32,6 +32,6 @@ def run_with_qt(main: Callable[[], Coroutine[Any, Any, T]], argv: list[str] | No
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(main())
+            return cast(T, loop.run_until_complete(main()))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
