@@ -99,7 +99,11 @@ class Supervisor:
     async def _launch(self) -> None:
         plugin = await launch_store(self.path, self.config)
         self.plugin = plugin
-        plugin.add_exit_listener(lambda code, p=plugin: self._on_exit(p, code))
+
+        def exited(code: int) -> None:
+            self._on_exit(plugin, code)
+
+        plugin.add_exit_listener(exited)
         for hook in list(self.start_hooks):
             await hook(plugin.store)
         self._set(PluginState.RUNNING, f"pid {plugin.pid}")
