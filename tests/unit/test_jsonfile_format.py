@@ -60,9 +60,14 @@ def test_numbers_keep_their_literal_text() -> None:
     for text in ["0", "-1", "12345678901234567890", "9007199254740993", "1.0", "1e21", "1E+2", "-0",
                  "1.5e-7", "0.1", "-3.25"]:
         value = parse_value(text.encode())
-        assert value == JSONNumber(text)
         assert dumps(value) == text
+        assert dumps(value, "  ") == text
         assert Cell(value).value_json == text.encode()
+    # numbers Python's int/float print back as they were are kept as int/float
+    assert type(parse_value(b"5")) is int and type(parse_value(b"0.5")) is float
+    assert type(parse_value(b"1.0")) is float and parse_value(b"12345678901234567890") == 12345678901234567890
+    for text in ["-0", "1e21", "1E+2", "1.50", "0.10"]:
+        assert parse_value(text.encode()) == JSONNumber(text)
     # stdlib decoding of the bytes we hand out keeps ints ints and floats floats
     assert type(json.loads(Cell(parse_value(b"5")).value_json)) is int
     assert type(json.loads(Cell(parse_value(b"1.0")).value_json)) is float
@@ -83,9 +88,22 @@ def test_nan_and_infinity_are_refused() -> None:
     (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (12345678901234567890.0,
      "12345678901234567000"), (123456.789, "123456.789"),
 ])
-def test_python_floats_are_written_like_go_float64(value: float, go: str) -> None:
+def test_go_float_formats_like_go_float64(value: float, go: str) -> None:
+    # what zhi writes when it rewrites a number (verified against Go's encoder)
     assert go_float(value) == go
-    assert dumps(value) == go
+
+
+def test_numbers_beyond_float64_are_refused_on_the_wire_but_read_from_files() -> None:
+    for text in [b"1e400", b"-1e309", b"1" + b"0" * 400, b'{"a":[1e999]}']:
+        with pytest.raises(FormatError, match="too large for zhi"):
+            parse_value(text)
+    with pytest.raises(FormatError, match="too large"):
+        parse_metadata(b'{"a":1e400}')
+    huge = b"9" * 5000
+    cells = parse_tree(b'{"a/b": {"value": 1e400}, "a/c": {"value": ' + huge + b"}}")
+    assert cells["a/b"].value_json == b"1e400" and cells["a/c"].value_json == huge
+    expected = b'{\n  "a/b": {\n    "value": 1e400\n  },\n  "a/c": {\n    "value": ' + huge + b"\n  }\n}"
+    assert encode_tree(cells) == expected
 
 
 def test_string_escapes_match_go() -> None:
@@ -109,7 +127,7 @@ def test_indent_layout() -> None:
 def test_entry_fields_value_first_then_metadata_then_unknown_fields() -> None:
     data = b'{"p": {"zzz": 1, "metadata": {"k": "v"}, "value": "x", "aaa": 2}}'
     cells = parse_tree(data)
-    assert cells["p"].extra == {"zzz": JSONNumber("1"), "aaa": JSONNumber("2")}
+    assert cells["p"].extra == {"zzz": 1, "aaa": 2}
     assert encode_tree(cells) == (
         b'{\n  "p": {\n    "value": "x",\n    "metadata": {\n      "k": "v"\n    },\n'
         b'    "aaa": 2,\n    "zzz": 1\n  }\n}'
@@ -126,7 +144,7 @@ def test_metadata_parsing() -> None:
     assert parse_metadata(b"  ") is None
     assert parse_metadata(b"null") is None
     assert parse_metadata(b"{}") is None
-    assert parse_metadata(b'{"a":1}') == {"a": JSONNumber("1")}
+    assert parse_metadata(b'{"a":1}') == {"a": 1}
     for bad in [b"[]", b'"x"', b"1", b"{"]:
         with pytest.raises(FormatError):
             parse_metadata(bad)

@@ -27,8 +27,10 @@ such as ``0.5`` or ``-3.25``) the bytes are identical to zhi's.
 from __future__ import annotations
 
 import json
+import json.encoder
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,7 +43,8 @@ class FormatError(ValueError):
 
 
 class JSONNumber:
-    """A JSON number kept as its literal text."""
+    """A JSON number whose literal text Python's int/float would not reproduce
+    (``-0``, ``1e21``, ``1.50``, ints beyond Python's digit limit): kept as text."""
 
     __slots__ = ("text",)
 
@@ -62,10 +65,45 @@ def _reject_constant(name: str) -> Any:
     raise FormatError(f"{name} is not a JSON value")
 
 
-def loads(text: str) -> Any:
-    """Parse JSON keeping numbers as ``JSONNumber``; NaN/Infinity are refused (Go refuses them)."""
+def _check_range(text: str) -> None:
+    if math.isinf(float(text)):
+        raise FormatError(f"the number {text[:40]} is too large for zhi (it reads numbers as float64)")
+
+
+def _parse_int(text: str) -> Any:
+    # every JSON integer literal is what int() prints back, except -0 and huge ones
+    if text == "-0" or len(text) > 4000:
+        return JSONNumber(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> Any:
+    value = float(text)
+    return value if repr(value) == text else JSONNumber(text)
+
+
+def _parse_int_checked(text: str) -> Any:
+    _check_range(text)
+    return _parse_int(text)
+
+
+def _parse_float_checked(text: str) -> Any:
+    _check_range(text)
+    return _parse_float(text)
+
+
+def loads(text: str, *, check_range: bool = False) -> Any:
+    """Parse JSON so that writing it back gives every number's literal text.
+
+    Numbers become int or float when those print back the same text, else
+    ``JSONNumber``. NaN/Infinity are refused (Go refuses them); with
+    ``check_range`` so are numbers beyond float64, which zhi cannot read.
+    """
     try:
-        return json.loads(text, parse_int=JSONNumber, parse_float=JSONNumber,
+        if check_range:
+            return json.loads(text, parse_int=_parse_int_checked, parse_float=_parse_float_checked,
+                              parse_constant=_reject_constant)
+        return json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
                           parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise FormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
@@ -73,23 +111,33 @@ def loads(text: str) -> Any:
         raise FormatError("JSON nested too deeply") from None
 
 
-def loads_bytes(data: bytes) -> Any:
+def loads_bytes(data: bytes, *, check_range: bool = False) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError(f"not UTF-8 (byte {exc.start})") from None
     if text.startswith("\ufeff"):
         raise FormatError("starts with a byte order mark (zhi cannot read that)")
-    return loads(text)
+    return loads(text, check_range=check_range)
 
 
 # --- writing -----------------------------------------------------------------
 
+# Outside strings, JSON text holds only ASCII structure, digits and letters, so
+# these characters can only be inside strings and are escaped in one pass.
 _GO_EXTRA_ESCAPES = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_basic_string: Any = json.encoder.encode_basestring  # C: escapes " \ and controls like Go
 
 
 def _escape_extra(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
+
+
+def go_escape(text: str) -> str:
+    """Go's HTML and U+2028/9 escapes (and lone surrogates) applied to encoded JSON text."""
+    if _GO_EXTRA_ESCAPES.search(text):
+        return _GO_EXTRA_ESCAPES.sub(_escape_extra, text)
+    return text
 
 
 def encode_string(value: str) -> str:
@@ -97,14 +145,12 @@ def encode_string(value: str) -> str:
     # (short forms for \b \f \n \r \t, \u00xx lower-case otherwise); add Go's
     # HTML escapes and U+2028/9. A lone surrogate (only possible from a
     # "\ud800" escape) is written back as that escape.
-    out = json.dumps(value, ensure_ascii=False)
-    if _GO_EXTRA_ESCAPES.search(out):
-        out = _GO_EXTRA_ESCAPES.sub(_escape_extra, out)
-    return out
+    return go_escape(_basic_string(value))
 
 
 def go_float(value: float) -> str:
-    """A float as Go's encoding/json writes a float64."""
+    """A float as Go's encoding/json writes a float64 (what zhi writes when it
+    rewrites a number; this module keeps the literal text instead)."""
     if value != value or value in (float("inf"), float("-inf")):
         raise FormatError(f"{value} is not a JSON number")
     magnitude = abs(value)
@@ -128,65 +174,80 @@ class Fields:
     pairs: tuple[tuple[str, Any], ...]
 
 
-def _encode(value: Any, indent: str | None, level: int, out: list[str]) -> None:
+def _number(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FormatError(f"{value} is not a JSON number")
+    return repr(value)
+
+
+def _pretty(value: Any, pad: str) -> str:
+    """``value`` indented as MarshalIndent does; ``pad`` is newline + the current indent.
+    Strings are not yet Go-escaped (``go_escape`` runs once over the result)."""
+    kind = type(value)
+    if kind is str:
+        return _basic_string(value)  # type: ignore[no-any-return]
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + INDENT
+        for key in value:
+            if type(key) is not str:
+                raise FormatError(f"object key {key!r} is not a string")
+        return "{" + inner + ("," + inner).join(
+            _basic_string(k) + ": " + _pretty(value[k], inner) for k in sorted(value)) + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = pad + INDENT
+        return "[" + inner + ("," + inner).join(_pretty(v, inner) for v in value) + pad + "]"
     if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, JSONNumber):
-        out.append(value.text)
-    elif isinstance(value, str):
-        out.append(encode_string(value))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(go_float(value))
-    elif isinstance(value, Fields | Mapping):
-        pairs: Iterable[tuple[Any, Any]]
-        if isinstance(value, Fields):
-            pairs = value.pairs
-        else:
-            for key in value:
-                if not isinstance(key, str):
-                    raise FormatError(f"object key {key!r} is not a string")
-            pairs = sorted(value.items())
-        _encode_container("{", "}", [(encode_string(k), v) for k, v in pairs], indent, level, out)
-    elif isinstance(value, list | tuple):
-        _encode_container("[", "]", [(None, v) for v in value], indent, level, out)
-    else:
-        raise FormatError(f"{type(value).__name__} is not a JSON value")
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is JSONNumber:
+        return value.text  # type: ignore[no-any-return]
+    if kind is int or kind is float:
+        return _number(value)
+    if kind is Fields:
+        inner = pad + INDENT
+        return "{" + inner + ("," + inner).join(
+            _basic_string(k) + ": " + _pretty(v, inner) for k, v in value.pairs) + pad + "}"
+    if isinstance(value, Mapping):
+        return _pretty(dict(value), pad)
+    if isinstance(value, bool | int | float | str):
+        return _pretty(type(value).__mro__[1](value), pad)  # subclasses: as their base type
+    raise FormatError(f"{type(value).__name__} is not a JSON value")
 
 
-def _encode_container(open_: str, close: str, items: list[tuple[str | None, Any]],
-                      indent: str | None, level: int, out: list[str]) -> None:
-    if not items:
-        out.append(open_ + close)
-        return
-    out.append(open_)
-    inner = "\n" + indent * (level + 1) if indent is not None else ""
-    for index, (key, item) in enumerate(items):
-        if index:
-            out.append(",")
-        out.append(inner)
-        if key is not None:
-            out.append(key)
-            out.append(": " if indent is not None else ":")
-        _encode(item, indent, level + 1, out)
-    if indent is not None:
-        out.append("\n" + indent * level)
-    out.append(close)
+def _compact(value: Any) -> str:
+    try:  # the C encoder, whenever no JSONNumber is inside
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    except TypeError:
+        pass
+    except ValueError as exc:
+        raise FormatError(str(exc)) from None
+    kind = type(value)
+    if kind is JSONNumber:
+        return value.text  # type: ignore[no-any-return]
+    if kind is dict:
+        return "{" + ",".join(_basic_string(k) + ":" + _compact(value[k]) for k in sorted(value)) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join(_compact(v) for v in value) + "]"
+    if kind is Fields:
+        return "{" + ",".join(_basic_string(k) + ":" + _compact(v) for k, v in value.pairs) + "}"
+    return _pretty(value, "")  # scalars and odd mappings: same text either way
 
 
 def dumps(value: Any, indent: str | None = None) -> str:
-    """Go's json.Marshal (indent None) or json.MarshalIndent(v, "", indent)."""
-    out: list[str] = []
+    """Go's json.Marshal (indent None) or json.MarshalIndent(v, "", "  ") of a parsed value."""
+    if indent not in (None, INDENT):
+        raise ValueError("only zhi's two-space indent is supported")
     try:
-        _encode(value, indent, 0, out)
+        return go_escape(_compact(value) if indent is None else _pretty(value, "\n"))
     except RecursionError:
         raise FormatError("JSON nested too deeply") from None
-    return "".join(out)
 
 
 def json_type(value: Any) -> str:
@@ -207,9 +268,13 @@ def json_type(value: Any) -> str:
 
 
 class Cell:
-    """One path of a tree: its value, labels and any fields zhi does not know."""
+    """One path of a tree: its value, labels and any fields zhi does not know.
 
-    __slots__ = ("_metadata_json", "_value_json", "extra", "metadata", "value")
+    Immutable once made; its encodings (wire bytes, and its text in the tree
+    file) are computed once, so rewriting a big tree re-encodes only what changed.
+    """
+
+    __slots__ = ("_fragment", "_metadata_json", "_value_json", "extra", "metadata", "value")
 
     def __init__(self, value: Any, metadata: dict[str, Any] | None = None,
                  extra: dict[str, Any] | None = None) -> None:
@@ -218,6 +283,7 @@ class Cell:
         self.extra = extra or None
         self._value_json: bytes | None = None
         self._metadata_json: bytes | None = None
+        self._fragment: str | None = None
 
     @property
     def value_json(self) -> bytes:
@@ -239,19 +305,33 @@ class Cell:
             pairs.extend(sorted(self.extra.items()))
         return Fields(tuple(pairs))
 
+    @property
+    def fragment(self) -> str:
+        """This entry's object as it stands in the tree file (one level in)."""
+        if self._fragment is None:
+            try:
+                self._fragment = go_escape(_pretty(self.fields(), _ENTRY_PAD))
+            except RecursionError:
+                raise FormatError("JSON nested too deeply") from None
+        return self._fragment
+
+
+_ENTRY_PAD = "\n" + INDENT
+_ENTRY_FIELDS = frozenset({"value", "metadata"})
+
 
 def parse_value(value_json: bytes) -> Any:
-    """A value from the wire; empty bytes are null."""
+    """A value from the wire; empty bytes are null. Numbers zhi could not read are refused."""
     if not value_json or not value_json.strip():
         return None
-    return loads_bytes(value_json)
+    return loads_bytes(value_json, check_range=True)
 
 
 def parse_metadata(metadata_json: bytes) -> dict[str, Any] | None:
     """Labels from the wire: an object, or empty / null / {} for none."""
     if not metadata_json or not metadata_json.strip():
         return None
-    labels = loads_bytes(metadata_json)
+    labels = loads_bytes(metadata_json, check_range=True)
     if labels is None:
         return None
     if not isinstance(labels, dict):
@@ -266,17 +346,20 @@ def parse_tree(data: bytes) -> dict[str, Cell]:
         raise FormatError(f"the top level is {json_type(document)}, not an object mapping paths to entries")
     cells: dict[str, Cell] = {}
     for path, raw in document.items():
-        if not isinstance(raw, dict):
+        if type(raw) is not dict:
             raise FormatError(f'entry {path!r} is {json_type(raw)}, not an object with "value" and "metadata"')
         metadata = raw.get("metadata")
-        if metadata is not None and not isinstance(metadata, dict):
+        if metadata is not None and type(metadata) is not dict:
             raise FormatError(f"metadata of {path!r} is {json_type(metadata)}, not an object of labels")
-        extra = {k: v for k, v in raw.items() if k not in ("value", "metadata")}
+        known = ("value" in raw) + (metadata is not None or "metadata" in raw)
+        extra = None if len(raw) == known else {k: v for k, v in raw.items() if k not in _ENTRY_FIELDS}
         cells[path] = Cell(raw.get("value"), metadata, extra)
     return cells
 
 
 def encode_tree(cells: Mapping[str, Cell]) -> bytes:
     """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent)."""
-    document = {path: cell.fields() for path, cell in cells.items()}
-    return dumps(document, INDENT).encode()
+    if not cells:
+        return b"{}"
+    parts = [encode_string(path) + ": " + cells[path].fragment for path in sorted(cells)]
+    return ("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
