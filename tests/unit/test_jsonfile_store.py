@@ -274,7 +274,8 @@ def test_bad_input_is_refused_and_nothing_written(arun, store_dir: Path) -> None
     bad = [
         [Entry("Bad/Path", b"1")], [Entry("a//b", b"1")], [Entry("/a", b"1")], [Entry("", b"1")],
         [Entry("a/c", b"{")], [Entry("a/c", b"NaN")], [Entry("a/c", b"1", b"[1]")], [Entry("a/c", b"1", b'"x"')],
-        [Entry("a/c", b"1"), Entry("a/d", b"nope")],
+        [Entry("a/c", b"1"), Entry("a/d", b"nope")], [Entry("a/c", b"1e400")],
+        [Entry("a/c", b"[" * 5000 + b"]" * 5000)],
     ]
     for entries in bad:
         with pytest.raises(E.InvalidArgument):

@@ -176,7 +176,10 @@ class JsonFileStore(Store):
         except OSError as exc:
             raise _io_error("create the store directory", self.dir, exc) from None
         path, real = self._tree_file(tree_id)
-        data = encode_tree(cells)
+        try:
+            data = encode_tree(cells)
+        except FormatError as exc:  # only a value read from the file can get here (too deep)
+            raise E.StoreError(f"cannot write {path}: {exc}", {"file": path, "reason": str(exc)}) from None
         target_dir = os.path.dirname(real)
         try:
             mode = stat.S_IMODE(os.stat(real).st_mode)
@@ -275,7 +278,9 @@ class JsonFileStore(Store):
             if problem:
                 raise E.InvalidArgument(f"invalid path {entry.path!r}: {problem}", {"path": entry.path})
             try:
-                puts[entry.path] = Cell(parse_value(entry.value_json), parse_metadata(entry.metadata_json))
+                cell = Cell(parse_value(entry.value_json), parse_metadata(entry.metadata_json))
+                cell.fragment  # noqa: B018 - encode now: a value that cannot be written is refused here
+                puts[entry.path] = cell
             except FormatError as exc:
                 raise E.InvalidArgument(f"{entry.path}: {exc}", {"path": entry.path}) from None
         with self._lock:

@@ -18,10 +18,13 @@ A tree file ``<dir>/<tree-id>.json`` is what zhi's Go code writes with
 Numbers: zhi decodes values into ``any``, so Go holds every number as a
 float64 and writes it back in Go's float format (``1.0`` -> ``1``,
 ``12345678901234567890`` -> ``12345678901234567000``). This module keeps the
-literal text of every number instead (``JSONNumber``), so ints stay ints, big
-ints stay exact and ``1.0`` stays ``1.0``. For every number whose text is
-already what Go would print (all ints below 2**53 and shortest-form floats
-such as ``0.5`` or ``-3.25``) the bytes are identical to zhi's.
+literal text of every number instead: a number becomes a Python int or float
+when that prints back the same text, else a ``JSONNumber`` holding the text.
+So ints stay ints, big ints stay exact and ``1.0`` stays ``1.0``. For every
+number whose text is already what Go would print (all ints below 2**53 and
+shortest-form floats such as ``0.5`` or ``-3.25``) the bytes are identical to
+zhi's. Values written through the wire must fit a float64 (zhi cannot read a
+file holding ``1e400``); files are read whatever they hold.
 """
 
 from __future__ import annotations
@@ -182,24 +185,34 @@ def _number(value: Any) -> str:
 
 def _pretty(value: Any, pad: str) -> str:
     """``value`` indented as MarshalIndent does; ``pad`` is newline + the current indent.
-    Strings are not yet Go-escaped (``go_escape`` runs once over the result)."""
+    Strings are not yet Go-escaped (``go_escape`` runs once over the result).
+    Plain loops, not generators: one Python frame per level of nesting."""
     kind = type(value)
     if kind is str:
         return _basic_string(value)  # type: ignore[no-any-return]
-    if kind is dict:
-        if not value:
+    if kind is dict or kind is Fields:
+        pairs = value.pairs if kind is Fields else value
+        if not pairs:
             return "{}"
         inner = pad + INDENT
-        for key in value:
-            if type(key) is not str:
-                raise FormatError(f"object key {key!r} is not a string")
-        return "{" + inner + ("," + inner).join(
-            _basic_string(k) + ": " + _pretty(value[k], inner) for k in sorted(value)) + pad + "}"
+        parts = []
+        if kind is Fields:
+            for key, item in pairs:
+                parts.append(_basic_string(key) + ": " + _pretty(item, inner))
+        else:
+            for key in sorted(pairs):
+                if type(key) is not str:
+                    raise FormatError(f"object key {key!r} is not a string")
+                parts.append(_basic_string(key) + ": " + _pretty(pairs[key], inner))
+        return "{" + inner + ("," + inner).join(parts) + pad + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = pad + INDENT
-        return "[" + inner + ("," + inner).join(_pretty(v, inner) for v in value) + pad + "]"
+        parts = []
+        for item in value:
+            parts.append(_pretty(item, inner))
+        return "[" + inner + ("," + inner).join(parts) + pad + "]"
     if value is None:
         return "null"
     if value is True:
@@ -210,10 +223,6 @@ def _pretty(value: Any, pad: str) -> str:
         return value.text  # type: ignore[no-any-return]
     if kind is int or kind is float:
         return _number(value)
-    if kind is Fields:
-        inner = pad + INDENT
-        return "{" + inner + ("," + inner).join(
-            _basic_string(k) + ": " + _pretty(v, inner) for k, v in value.pairs) + pad + "}"
     if isinstance(value, Mapping):
         return _pretty(dict(value), pad)
     if isinstance(value, bool | int | float | str):
@@ -231,12 +240,19 @@ def _compact(value: Any) -> str:
     kind = type(value)
     if kind is JSONNumber:
         return value.text  # type: ignore[no-any-return]
-    if kind is dict:
-        return "{" + ",".join(_basic_string(k) + ":" + _compact(value[k]) for k in sorted(value)) + "}"
+    parts = []
+    if kind is dict or kind is Fields:
+        if kind is Fields:
+            for key, item in value.pairs:
+                parts.append(_basic_string(key) + ":" + _compact(item))
+        else:
+            for key in sorted(value):
+                parts.append(_basic_string(key) + ":" + _compact(value[key]))
+        return "{" + ",".join(parts) + "}"
     if kind is list or kind is tuple:
-        return "[" + ",".join(_compact(v) for v in value) + "]"
-    if kind is Fields:
-        return "{" + ",".join(_basic_string(k) + ":" + _compact(v) for k, v in value.pairs) + "}"
+        for item in value:
+            parts.append(_compact(item))
+        return "[" + ",".join(parts) + "]"
     return _pretty(value, "")  # scalars and odd mappings: same text either way
 
 
