@@ -42,7 +42,8 @@ def fill(store: SqliteStore, arun: Run) -> list[str]:
                             message="message-secret-42"))
     arun(store.put_values("t", [Entry("app/plain", b"2")]))
     arun(store.delete_values("t", ["app/plain"]))
-    return arun(store.list_tree_versions("t"))
+    versions: list[str] = arun(store.list_tree_versions("t"))
+    return versions
 
 
 def data_calls(store: SqliteStore, version: str) -> list[Any]:
