@@ -164,6 +164,8 @@ def test_zhi_host_probe_with_restart(tmp_path: Path) -> None:
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.endswith(" 0 failed") and result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert "PASS restart-values" in result.stdout and "PASS versioning-rpcs-rejected" in result.stdout
+    # the probe notes any code other than UNIMPLEMENTED for versioning and access control
+    assert "Unimplemented is conventional" not in result.stderr
     # the file the Go host's writes produced is in zhi's canonical format
     data = (tmp_path / "store" / "probe.json").read_bytes()
     assert encode_tree(parse_tree(data)) == data
