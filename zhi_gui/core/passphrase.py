@@ -1,0 +1,119 @@
+"""Passphrase strength and the policy for new passphrases (no Qt).
+
+The estimate is zxcvbn's (Dropbox's pattern-matching estimator: dictionaries,
+common passwords, keyboard walks, sequences, dates, l33t substitutions), with
+its score 0-4 and one short sentence for the user. zxcvbn looks at the first
+:data:`ESTIMATE_LENGTH` characters only (it is quadratic and refuses longer
+input); a longer passphrase is at least as strong as its beginning.
+
+Policy for a *new* passphrase: at least :data:`MIN_LENGTH` characters, or a
+zxcvbn score of at least :data:`MIN_SCORE`; never empty or only whitespace;
+equal to its confirmation when one is given.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zxcvbn import zxcvbn as _zxcvbn  # type: ignore[import-untyped]
+
+__all__ = [
+    "ESTIMATE_LENGTH",
+    "MIN_LENGTH",
+    "MIN_SCORE",
+    "PolicyResult",
+    "StrengthEstimate",
+    "check_new_passphrase",
+    "estimate_strength",
+]
+
+MIN_LENGTH = 10
+MIN_SCORE = 3
+ESTIMATE_LENGTH = 72  # zxcvbn's own maximum
+LABELS = ("very weak", "weak", "fair", "strong", "very strong")
+
+# zxcvbn keeps the user inputs of the current call in a module-level dict:
+# concurrent calls from two threads would see each other's.
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StrengthEstimate:
+    """zxcvbn's verdict: ``score`` 0 (very weak) to 4 (very strong) and a sentence for the user."""
+
+    score: int
+    feedback: str
+    guesses_log10: float = 0.0
+    crack_time: str = ""  # at 10^4 guesses per second (a slow KDF such as scrypt, attacked offline)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.score]
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """Whether a new passphrase may be used; ``reason`` says why not (empty when accepted)."""
+
+    accepted: bool
+    reason: str
+    estimate: StrengthEstimate
+
+    def __bool__(self) -> bool:
+        return self.accepted
+
+
+def estimate_strength(passphrase: str, user_inputs: Sequence[str] = ()) -> StrengthEstimate:
+    """Score ``passphrase``; ``user_inputs`` are words an attacker would try first (store name, user name)."""
+    if not passphrase:
+        return StrengthEstimate(0, "Enter a passphrase.")
+    sample = passphrase[:ESTIMATE_LENGTH]
+    with _lock:
+        result: dict[str, Any] = _zxcvbn(sample, user_inputs=[str(word) for word in user_inputs if word])
+    score = max(0, min(4, int(result["score"])))
+    crack_time = str(result.get("crack_times_display", {}).get("offline_slow_hashing_1e4_per_second", ""))
+    return StrengthEstimate(score, _sentence(score, result.get("feedback") or {}, crack_time),
+                            float(result.get("guesses_log10", 0.0)), crack_time)
+
+
+def _sentence(score: int, feedback: dict[str, Any], crack_time: str) -> str:
+    warning = str(feedback.get("warning") or "").strip()
+    suggestions = [str(s).strip() for s in feedback.get("suggestions") or [] if str(s).strip()]
+    label = LABELS[score].capitalize()
+    if warning:
+        text = f"{label}: {_lower_first(warning)}"
+    elif score >= MIN_SCORE:
+        text = f"{label}: {crack_time} to guess offline." if crack_time else f"{label}."
+    else:
+        text = f"{label}: could be guessed in {crack_time}." if crack_time else f"{label}."
+    if suggestions and score < 4:
+        text = f"{text.rstrip('.')}. {suggestions[0]}"
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def check_new_passphrase(
+    passphrase: str, confirmation: str | None = None, user_inputs: Sequence[str] = ()
+) -> PolicyResult:
+    """Apply the minimum policy to a new passphrase (and its confirmation, when given)."""
+    estimate = estimate_strength(passphrase, user_inputs)
+    if not passphrase:
+        return PolicyResult(False, "The passphrase is empty.", estimate)
+    if not passphrase.strip():
+        return PolicyResult(False, "The passphrase is only spaces.", estimate)
+    if len(passphrase) < MIN_LENGTH and estimate.score < MIN_SCORE:
+        return PolicyResult(
+            False,
+            f"Too weak: use at least {MIN_LENGTH} characters, or a passphrase rated strong"
+            f" (this one has {len(passphrase)} and is rated {estimate.label}).",
+            estimate,
+        )
+    if confirmation is not None and confirmation != passphrase:
+        return PolicyResult(False, "The confirmation does not match the passphrase.", estimate)
+    return PolicyResult(True, "", estimate)
