@@ -259,3 +259,8 @@ def test_parse_label_value() -> None:
     assert value is None and problem and "double quotes" in problem
     assert parse_label_value("")[1]
     assert json.dumps(parse_label_value("12345678901234567890")[0]) == "12345678901234567890"
+
+
+def test_nan_and_infinity_are_not_json() -> None:
+    assert json_problem("NaN") and json_problem("[Infinity]")
+    assert parse_label_value("-Infinity")[1]

@@ -546,11 +546,22 @@ def type_problem(core_type: str, value: Any) -> str | None:
     return None  # an unknown type is zhi's to define later; do not refuse it
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: NaN and Infinity, which Python would accept, are refused like zhi's Go side does."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def json_problem(text: str) -> str | None:
     try:
-        json.loads(text)
+        parse_json(text)
     except json.JSONDecodeError as exc:
         return f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except ValueError as exc:
+        return f"JSON syntax error: {exc}"
     return None
 
 
@@ -660,7 +671,9 @@ def parse_label_value(text: str) -> tuple[Any, str | None]:
     if not stripped:
         return None, 'the label value is empty: type JSON, such as true, 3 or "text"'
     try:
-        return json.loads(stripped), None
+        return parse_json(stripped), None
     except json.JSONDecodeError as exc:
         hint = ' (text goes in double quotes: "like this")' if stripped[:1].isalpha() else ""
         return None, f"not valid JSON at column {exc.colno}: {exc.msg}{hint}"
+    except ValueError as exc:
+        return None, f"not valid JSON: {exc}"
