@@ -1,0 +1,155 @@
+"""Composition root: command line -> QApplication -> qasync loop -> main window
+-> the store to open; staged shutdown (plugin stopped before the loop ends)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from zhi_gui import __version__
+from zhi_gui.core.errors import ZhiError
+from zhi_gui.plugin.discovery import find_plugin
+from zhi_gui.plugin.workspace import load_workspace
+
+log = logging.getLogger("zhi_gui")
+DEFAULT_STORE_NAME = "default.zhistore.sqlite"
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("zhi-gui")) / DEFAULT_STORE_NAME
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="zhi-gui", description="Browse and edit zhi configuration stores. Without options, opens the embedded "
+                                    f"default store ({default_store_path()}).")
+    parser.add_argument("--version", action="version", version=f"zhi-gui {__version__}")
+    parser.add_argument("--plugin", help="store plugin to open: a path, or a name found by discovery (json, sqlite, "
+                                         "memory, zhi-store-vault, ...)")
+    parser.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                        help="a plugin option (JSON value or plain string); repeatable")
+    parser.add_argument("--options", metavar="JSON", help="all plugin options as one JSON object")
+    parser.add_argument("--tree", default="", help="tree id to show")
+    parser.add_argument("--workspace", metavar="DIR", help="open the store of a zhi workspace (zhi.yaml)")
+    parser.add_argument("--sample", action="store_true", help="fill the tree 'sample' with a realistic sample tree")
+    parser.add_argument("--theme", choices=["system", "light", "dark"], default="system")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser.parse_args(argv)
+
+
+def plugin_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.options:
+        loaded = json.loads(args.options)
+        if not isinstance(loaded, dict):
+            raise SystemExit("zhi-gui: --options must be a JSON object")
+        options.update(loaded)
+    for item in args.option:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"zhi-gui: --option {item!r} must look like KEY=VALUE")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+def resolve_target(args: argparse.Namespace) -> Any:
+    from zhi_gui.ui.store_controller import StoreTarget
+
+    options = plugin_options(args)
+    if args.workspace:
+        ws = load_workspace(Path(args.workspace))
+        found = find_plugin(ws.store_name, workspace=ws)
+        if found is None:
+            raise SystemExit(f"zhi-gui: the workspace's store plugin {ws.store_provider!r} was not found")
+        merged = {**ws.store_options, **options}
+        if ws.store_name == "json" and "dir" in merged and not Path(str(merged["dir"])).is_absolute():
+            merged["dir"] = str(ws.root / str(merged["dir"]))
+        return StoreTarget(found.path, merged, args.tree or ws.default_tree_id, f"{found.name} ({ws.root.name})")
+    if args.plugin:
+        candidate = Path(args.plugin).expanduser()
+        if candidate.exists() or "/" in args.plugin:
+            return StoreTarget(candidate, options, args.tree)
+        found = find_plugin(args.plugin)
+        if found is None:
+            raise SystemExit(f"zhi-gui: no store plugin named {args.plugin!r} (looked in the shipped plugins, "
+                             "~/.zhi/plugins and workspace directories)")
+        return StoreTarget(found.path, options, args.tree, found.name)
+    sqlite = find_plugin("sqlite")
+    if sqlite is None:
+        raise SystemExit("zhi-gui: the embedded sqlite store plugin is missing from this installation")
+    path = default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return StoreTarget(sqlite.path, {"path": str(path), **options}, args.tree, "embedded store")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    target = resolve_target(args)
+
+    import qasync
+
+    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.qt_loop import qt_application
+    from zhi_gui.ui.theme import apply_theme, icon
+
+    app = qt_application(sys.argv[:1])
+    app.setApplicationName("zhi-gui")
+    app.setOrganizationName("zhi-gui")
+    app.setDesktopFileName("zhi-gui")
+    app.setWindowIcon(icon("zhi-gui"))
+    app.setQuitOnLastWindowClosed(False)  # the window stops its plugin first, then says "closed"
+    apply_theme(app, args.theme)
+    loop = qasync.QEventLoop(app)
+    executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    done = asyncio.Event()
+    window.closed.connect(done.set)
+    app.aboutToQuit.connect(done.set)
+    window.show()
+
+    async def startup() -> None:
+        try:
+            await window.open_store(target)
+            if args.sample:
+                await window.fill_sample()
+        except ZhiError as exc:
+            window.show_error(f"Opening {target.name}", exc)
+        if args.screenshot:
+            await asyncio.sleep(0.8)
+            window.expand_for_screenshot()
+            await asyncio.sleep(0.5)
+            window.grab().save(args.screenshot)
+            log.info("screenshot saved to %s", args.screenshot)
+            window.close()
+        elif args.quit_after:
+            await asyncio.sleep(args.quit_after)
+            window.close()
+
+    async def run() -> None:
+        window.run(startup())
+        await done.wait()
+        await window.controller.close()
+
+    with loop:
+        try:
+            loop.run_until_complete(run())
+        except RuntimeError as exc:  # the loop stopped because Qt quit: fine
+            log.debug("event loop ended: %s", exc)
+    executor.shutdown(wait=False, cancel_futures=True)
+    return 0

@@ -1,0 +1,43 @@
+"""Dialogs inside coroutines without nested event loops.
+
+``exec()`` (and static QMessageBox helpers) start a nested Qt loop, which
+qasync refuses inside a running task ("Cannot enter into task"). Here a dialog
+is opened non-modally with ``open()`` and its ``finished`` signal resolves a
+future the coroutine awaits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+
+async def dialog_result(dialog: QDialog) -> int:
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def finished(code: int) -> None:
+        if not future.done():
+            future.set_result(code)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await future
+    finally:
+        dialog.finished.disconnect(finished)
+
+
+async def ask(parent: QWidget | None, title: str, text: str, informative: str = "",
+              buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+              default: QMessageBox.StandardButton = QMessageBox.StandardButton.Cancel,
+              icon: QMessageBox.Icon = QMessageBox.Icon.Question) -> QMessageBox.StandardButton:
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setObjectName("ask-" + title.lower().replace(" ", "-"))
+    if informative:
+        box.setInformativeText(informative)
+    box.setDefaultButton(default)
+    await dialog_result(box)
+    button = box.standardButton(box.clickedButton()) if box.clickedButton() else QMessageBox.StandardButton.Cancel
+    box.deleteLater()
+    return QMessageBox.StandardButton(button)

@@ -1,0 +1,687 @@
+"""The main window: store bar, trees, value tree with filter, value editor,
+staged edits with undo/redo and Review & save, and the plugin process view."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import Encryption, Versioning
+from zhi_gui.core.paths import tree_id_problem
+from zhi_gui.plugin.discovery import _manifest_for
+from zhi_gui.plugin.supervisor import PluginState
+from zhi_gui.ui.async_dialogs import ask, dialog_result
+from zhi_gui.ui.conflict_dialog import ConflictDialog
+from zhi_gui.ui.editors import ValueEditor
+from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+from zhi_gui.ui.plugin_view import PluginView
+from zhi_gui.ui.review_dialog import ReviewDialog
+from zhi_gui.ui.store_controller import StoreController, StoreTarget
+from zhi_gui.ui.theme import icon, icon_path
+from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+
+log = logging.getLogger("zhi_gui.ui")
+STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
+                "stopped": "#8a94a3"}
+AUTO_EXPAND_LIMIT = 300
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, E.StoreLocked):
+        return f"The store is locked: unlock it with its passphrase first. ({exc})"
+    if isinstance(exc, E.AuthRequired):
+        return f"The store needs you to log in first. ({exc})"
+    if isinstance(exc, E.AccessDenied):
+        return f"Access denied: {exc}"
+    if isinstance(exc, E.PluginUnavailable):
+        return f"The plugin is not available: {exc}"
+    if isinstance(exc, E.PluginTimeout):
+        return f"The plugin did not answer in time: {exc}"
+    return str(exc) or type(exc).__name__
+
+
+class MainWindow(QMainWindow):
+    storeOpened = Signal()
+    saved = Signal(str)  # new version
+    closed = Signal()  # after the plugin was shut down
+
+    def __init__(self, controller: StoreController | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main-window")
+        self.setWindowTitle("zhi-gui")
+        self.setWindowIcon(icon("zhi-gui"))
+        self.resize(1400, 860)
+        self.controller = controller or StoreController(self)
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.last_error = ""
+        self._closing_confirmed = False
+        self.model = ValueTreeModel()
+        self._filter_generation = 0
+        self._build_actions()
+        self._build_store_bar()
+        self._build_central()
+        self._build_docks()
+        self._wire_controller()
+        self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
+        self._update_actions()
+
+    # --- building -----------------------------------------------------------------------
+    def _action(self, name: str, text: str, slot: Any,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                icon_name: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("action-open", "Open store\u2026", self.open_store_dialog,
+                                        QKeySequence.StandardKey.Open, "open")
+        self.undo_action = self._action("action-undo", "Undo", self.undo, "Ctrl+Z", "undo")
+        self.redo_action = self._action("action-redo", "Redo", self.redo, "Ctrl+Shift+Z", "redo")
+        self.save_action = self._action("action-save", "Review && save\u2026", lambda: self.run(self.review_and_save()),
+                                        "Ctrl+S", "save")
+        self.new_key_action = self._action("action-new-key", "New key\u2026", self.new_key, "Ctrl+N", "add")
+        self.delete_action = self._action("action-delete", "Delete", self.delete_selected,
+                                          QKeySequence.StandardKey.Delete, "delete")
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.filter_action = self._action("action-filter", "Filter", self.focus_filter, QKeySequence.StandardKey.Find)
+        self.edit_action = self._action("action-edit", "Edit value", self.focus_editor, "F2")
+        self.reload_action = self._action("action-reload", "Reload", lambda: self.run(self.reload_tree()), "F5",
+                                          "reload")
+        self.sample_action = self._action("action-sample", "Fill with sample tree",
+                                          lambda: self.run(self.fill_sample()))
+        self.discard_action = self._action("action-discard", "Discard all staged edits",
+                                           lambda: self.run(self.discard_all()))
+
+    def _build_store_bar(self) -> None:
+        bar = QToolBar("Store")
+        bar.setObjectName("store-bar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(bar)
+        self.open_button = QToolButton()
+        self.open_button.setDefaultAction(self.open_action)
+        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.recent_menu = QMenu("Recent stores", self)
+        self.open_button.setMenu(self.recent_menu)
+        self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        bar.addWidget(self.open_button)
+        bar.addSeparator()
+        self.store_label = QLabel("no store")
+        self.store_label.setObjectName("store-label")
+        self.store_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.store_label)
+        bar.addSeparator()
+        self.versioning_label = QLabel()
+        self.encryption_label = QLabel()
+        self.auth_label = QLabel()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("state-label")
+        for label in (self.versioning_label, self.encryption_label, self.auth_label):
+            label.setContentsMargins(6, 0, 6, 0)
+            bar.addWidget(label)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
+        bar.addWidget(spacer)
+        bar.addWidget(self.state_label)
+
+        edit_bar = QToolBar("Edit")
+        edit_bar.setObjectName("edit-bar")
+        edit_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBarBreak()
+        self.addToolBar(edit_bar)
+        for action in (self.undo_action, self.redo_action):
+            edit_bar.addAction(action)
+        edit_bar.addSeparator()
+        for action in (self.new_key_action, self.delete_action, self.reload_action):
+            edit_bar.addAction(action)
+        edit_bar.addSeparator()
+        self.pending_label = QLabel("No staged edits")
+        self.pending_label.setObjectName("pending-label")
+        edit_bar.addWidget(self.pending_label)
+        edit_bar.addAction(self.save_action)
+        edit_bar.addAction(self.discard_action)
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filter")
+        self.filter_edit.setPlaceholderText("Filter keys and values (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.filter_edit.returnPressed.connect(self._filter_return)
+        self.match_label = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.filter_edit, 1)
+        row.addWidget(self.match_label)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #4d3b00; border: 1px solid #e0c060;"
+                                  " border-radius: 4px; padding: 6px; }")
+        self.banner.hide()
+        self.tree_view = QTreeView()
+        self.tree_view.setObjectName("value-tree")
+        self.tree_view.setModel(self.model)
+        self.tree_view.setUniformRowHeights(True)
+        self.tree_view.setAlternatingRowColors(True)
+        self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree_view.customContextMenuRequested.connect(self._context_menu)
+        self.tree_view.activated.connect(lambda _index: self.focus_editor())
+        header = self.tree_view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 300)
+        header.resizeSection(2, 70)
+        header.resizeSection(3, 80)
+        self.tree_view.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree_view.addAction(self.delete_action)
+        layout.addLayout(row)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tree_view, 1)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        trees = QWidget()
+        trees_layout = QVBoxLayout(trees)
+        trees_layout.setContentsMargins(4, 4, 4, 4)
+        self.trees_list = QListWidget()
+        self.trees_list.setObjectName("trees")
+        self.trees_list.itemActivated.connect(lambda item: self.run(self.switch_tree(item.text())))
+        self.trees_list.itemClicked.connect(lambda item: self.run(self.switch_tree(item.text())))
+        new_tree = QPushButton(icon("add"), "New")
+        new_tree.setObjectName("new-tree")
+        new_tree.clicked.connect(lambda: self.run(self.create_tree()))
+        delete_tree = QPushButton(icon("delete"), "Delete")
+        delete_tree.setObjectName("delete-tree")
+        delete_tree.clicked.connect(lambda: self.run(self.delete_tree()))
+        buttons = QHBoxLayout()
+        buttons.addWidget(new_tree)
+        buttons.addWidget(delete_tree)
+        trees_layout.addWidget(self.trees_list, 1)
+        trees_layout.addLayout(buttons)
+        self.trees_dock = self._dock("Trees", "trees-dock", trees, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.editor = ValueEditor()
+        self.editor.setObjectName("value-editor")
+        self.editor.staged.connect(self._editor_staged)
+        self.editor_dock = self._dock("Value", "editor-dock", self.editor, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.plugin_view = PluginView()
+        self.plugin_view.restartRequested.connect(lambda: self.run(self.restart_plugin()))
+        self.plugin_dock = self._dock("Plugin", "plugin-dock", self.plugin_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.trees_dock], [200], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.editor_dock], [460], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plugin_dock], [170], Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _wire_controller(self) -> None:
+        c = self.controller
+        c.stateChanged.connect(self._state_changed)
+        c.treesChanged.connect(self._trees_changed)
+        c.treeLoaded.connect(self._tree_loaded)
+        c.capabilitiesChanged.connect(self._capabilities_changed)
+        c.notice.connect(self.show_notice)
+        c.logLine.connect(self.plugin_view.add_line)
+        c.staging.listeners.append(self._staged)
+
+    # --- tasks and errors ----------------------------------------------------------------
+    def run(self, coro: Coroutine[Any, Any, Any], what: str = "") -> asyncio.Task[Any]:
+        """Run a coroutine on the Qt loop; failures are shown, never lost."""
+        task = asyncio.get_event_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(lambda t: self._task_done(t, what))
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any], what: str) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.show_error(what, exc)
+
+    def show_error(self, what: str, exc: BaseException) -> None:
+        text = describe_error(exc)
+        self.last_error = text
+        log.warning("%s failed: %s", what or "operation", text)
+        self.statusBar().showMessage(f"{what + ': ' if what else ''}{text}", 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "zhi-gui", (f"{what} failed" if what else "Something failed"),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("error-box")
+        box.setInformativeText(text)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_notice(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    # --- opening -------------------------------------------------------------------------
+    async def open_store(self, target: StoreTarget) -> None:
+        if not await self.confirm_discard("opening another store"):
+            return
+        self.show_notice("")
+        self.statusBar().showMessage(f"Starting {target.plugin.name}\u2026")
+        self.store_label.setText(f"<b>{target.name}</b>")
+        self.store_label.setToolTip(str(target.plugin))
+        await self.controller.open(target)
+        plugin = self.controller.supervisor.plugin if self.controller.supervisor else None
+        if plugin is not None and plugin.audit is not None:
+            name = plugin.path.name
+            kind, _, short = name.removeprefix("zhi-").partition("-")
+            manifest, _ = _manifest_for(plugin.path, short, kind)
+            self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
+        location = self.controller.description.location if self.controller.description else ""
+        self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
+                                                            if location else ""))
+        self.storeOpened.emit()
+
+    def open_store_dialog(self) -> None:
+        dialog = OpenStoreDialog(self)
+
+        async def go() -> None:
+            if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
+                target = dialog.target()
+                if target is not None:
+                    await self.open_store(target)
+            dialog.deleteLater()
+
+        self.run(go(), "Opening the store")
+
+    async def switch_tree(self, tree_id: str) -> None:
+        if tree_id == self.controller.tree_id:
+            return
+        if not await self.confirm_discard(f"switching to tree {tree_id}"):
+            self._select_tree_item(self.controller.tree_id)
+            return
+        self.controller.staging.clear()
+        await self.controller.load_tree(tree_id)
+
+    async def reload_tree(self) -> None:
+        if self.controller.tree_id:
+            await self.controller.refresh_trees()
+            await self.controller.load_tree(self.controller.tree_id)
+
+    async def restart_plugin(self) -> None:
+        await self.controller.restart_plugin()
+        await self.reload_tree()
+
+    # --- trees -------------------------------------------------------------------------------
+    async def create_tree(self) -> None:
+        name, ok = await self._ask_text("New tree", "Tree id:")
+        if not ok or not name:
+            return
+        problem = tree_id_problem(name)
+        if problem:
+            raise E.InvalidArgument(f"invalid tree id: {problem}")
+        await self.controller.create_tree(name)
+        await self.switch_tree(name)
+
+    async def _ask_text(self, title: str, label: str, text: str = "") -> tuple[str, bool]:
+        dialog = QInputDialog(self)
+        dialog.setObjectName("ask-text")
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(text)
+        accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
+        value = dialog.textValue().strip()
+        dialog.deleteLater()
+        return value, accepted
+
+    async def delete_tree(self) -> None:
+        items = self.trees_list.selectedItems()
+        if not items:
+            return
+        tree_id = items[0].text()
+        lost = await self.controller.tree_summary(tree_id)
+        answer = await ask(self, "Delete tree", f"Delete tree \u201c{tree_id}\u201d?",
+                           f"This removes {lost}. It cannot be undone.",
+                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                           icon=QMessageBox.Icon.Warning)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        await self.controller.delete_tree(tree_id)
+        if tree_id == self.controller.tree_id:
+            remaining = self.controller.trees
+            await self.controller.load_tree(remaining[0] if remaining else "default")
+        self.statusBar().showMessage(f"Deleted tree {tree_id}", 8000)
+
+    async def fill_sample(self) -> None:
+        count = await self.controller.fill_sample("sample")
+        await self.controller.load_tree("sample")
+        self.statusBar().showMessage(f"Created tree \u201csample\u201d with {count} values", 8000)
+
+    # --- editing -------------------------------------------------------------------------------
+    def selected_paths(self) -> list[str]:
+        rows = self.tree_view.selectionModel().selectedRows(0)
+        return [str(index.data(PATH_ROLE)) for index in rows]
+
+    def current_path(self) -> str:
+        index = self.tree_view.currentIndex()
+        return str(index.data(PATH_ROLE)) if index.isValid() else ""
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        path = str(current.data(PATH_ROLE)) if current.isValid() else ""
+        self._load_editor(path)
+
+    def _load_editor(self, path: str) -> None:
+        entry = self.model.current_entry(path) if path else None
+        if entry is None:
+            self.editor.clear()  # a group, a staged delete, or nothing selected
+            return
+        self.editor.load(path, entry, read_only_store=False, is_new=path not in self.controller.index.entries)
+
+    def _editor_staged(self, path: str, value_json: bytes, metadata_json: bytes) -> None:
+        self.controller.stage_set(path, value_json, metadata_json)
+        self.statusBar().showMessage(f"Staged {path}", 4000)
+
+    def delete_selected(self) -> None:
+        paths = self.selected_paths() or ([self.current_path()] if self.current_path() else [])
+        if paths:
+            self.controller.stage_delete(paths)
+
+    def new_key(self) -> None:
+        from zhi_gui.ui.editors import NewKeyDialog
+
+        current = self.current_path()
+        parent = current if current and current not in self.controller.index.entries else \
+            current.rpartition("/")[0]
+        taken = set(self.controller.index.entries) | set(self.controller.staging.changes)
+        dialog = NewKeyDialog(parent, existing=taken, parent=self)
+
+        async def go() -> None:
+            if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
+                path = dialog.path()
+                self.controller.stage_set(path, dialog.value_json(), dialog.metadata_json())
+                index = self.model.index_of_path(path)
+                if index.isValid():
+                    self.tree_view.setCurrentIndex(index)
+                    self.tree_view.scrollTo(index)
+            dialog.deleteLater()
+
+        self.run(go(), "Adding a key")
+
+    def undo(self) -> None:
+        if self.controller.staging.undo():
+            self.statusBar().showMessage("Undone", 3000)
+
+    def redo(self) -> None:
+        if self.controller.staging.redo():
+            self.statusBar().showMessage("Redone", 3000)
+
+    def _staged(self, paths: frozenset[str]) -> None:
+        self.model.on_staged(paths)
+        self._update_actions()
+        current = self.current_path()
+        if current in paths and not self.editor.dirty:
+            self._load_editor(current)
+
+    async def discard_all(self) -> None:
+        count = len(self.controller.staging)
+        if not count:
+            return
+        answer = await ask(self, "Discard", f"Discard all {count} staged edit(s)?", "They are not written anywhere.",
+                           QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Discard:
+            self.controller.staging.clear()
+
+    # --- saving -------------------------------------------------------------------------------
+    async def review_and_save(self) -> str | None:
+        c = self.controller
+        if not c.staging:
+            self.statusBar().showMessage("Nothing to save", 3000)
+            return None
+        can_message = c.description is not None and "WriteValues" in c.description.features
+        dialog = ReviewDialog(c.changes_for_review(), c.tree_id, c.target.name if c.target else "", can_message, self)
+        accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
+        message = dialog.message.text().strip()
+        dialog.deleteLater()
+        if not accepted:
+            return None
+        return await self.save(message)
+
+    async def save(self, message: str) -> str | None:
+        c = self.controller
+        while True:
+            count = len(c.staging)
+            try:
+                version = await c.save(message)
+            except E.CASConflict:
+                conflicts = await c.conflicts()
+                if not conflicts:  # a tree-level CAS failed on paths we did not touch: retry on the new head
+                    c.head_version = await c._head_of(c.store, c.tree_id)
+                    continue
+                dialog = ConflictDialog(conflicts, self)
+                accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
+                choices = dialog.keep_mine()
+                dialog.deleteLater()
+                if not accepted:
+                    self.statusBar().showMessage("Nothing saved; your edits are still staged", 8000)
+                    return None
+                for conflict, keep in zip(conflicts, choices, strict=True):
+                    c.resolve(conflict, keep)
+                self._staged(frozenset(x.path for x in conflicts))
+                if not c.staging:
+                    return None
+                continue
+            text = f"Saved {count} change(s)" + (f" as version {version}" if version else "")
+            self.statusBar().showMessage(text, 10000)
+            self.saved.emit(version)
+            self._load_editor(self.current_path())
+            return version
+
+    async def confirm_discard(self, doing: str) -> bool:
+        count = len(self.controller.staging)
+        if not count:
+            return True
+        answer = await ask(self, "Unsaved edits", f"You have {count} staged edit(s) that are not saved.",
+                           f"Save them before {doing}?",
+                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                           | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return await self.review_and_save() is not None or not self.controller.staging
+        if answer == QMessageBox.StandardButton.Discard:
+            self.controller.staging.clear()
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing_confirmed:
+            event.accept()
+            return
+        event.ignore()  # stop the plugin first (and ask about staged edits), then close
+
+        async def go() -> None:
+            if await self.confirm_discard("closing"):
+                self._closing_confirmed = True
+                await self.controller.close()
+                self.close()
+                self.closed.emit()
+
+        self.run(go(), "Closing")
+
+    # --- filter --------------------------------------------------------------------------------
+    def _filter_return(self) -> None:
+        self.tree_view.setFocus()
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    def focus_editor(self) -> None:
+        if self.current_path():
+            self.editor_dock.show()
+            self.editor.setFocus()
+
+    def _filter_changed(self, text: str) -> None:
+        # Latest wins: each keystroke gets a generation; older results are dropped.
+        self._filter_generation += 1
+        generation = self._filter_generation
+        index = self.controller.index
+        query = text.strip()
+
+        async def go() -> None:
+            if not query:
+                visible, matches = None, None
+            else:
+                loop = asyncio.get_running_loop()
+
+                def compute() -> tuple[set[str] | None, list[str]]:
+                    found = index.matching_paths(query)
+                    return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
+
+                visible, matches = await loop.run_in_executor(None, compute)
+            if generation != self._filter_generation or index is not self.controller.index:
+                return
+            self.model.set_visible(visible)
+            self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
+            if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
+                self.tree_view.expandAll()
+
+        self.run(go(), "Filtering")
+
+    # --- controller events -------------------------------------------------------------------
+    def _state_changed(self, state: str, detail: str) -> None:
+        color = STATE_COLORS.get(state, "#8a94a3")
+        self.state_label.setText(f"<span style='color:{color}; font-size:14pt'>\u25cf</span>&nbsp;plugin {state}")
+        self.state_label.setToolTip(f"plugin {state}" + (f": {detail}" if detail else ""))
+        self.plugin_view.set_state(state, detail)
+        staged = len(self.controller.staging)
+        if state == PluginState.RESTARTING.value:
+            self.show_notice(f"The store plugin stopped ({detail}). Reconnecting\u2026 Your {staged} staged "
+                             "edit(s) are kept.")
+        elif state == PluginState.FAILED.value:
+            self.show_notice(f"The store plugin failed: {detail}. Your {staged} staged edit(s) are kept; use "
+                             "Restart plugin in the Plugin panel to try again.")
+        elif state == PluginState.RUNNING.value and self.banner.text().startswith("The store plugin"):
+            self.show_notice("")
+            self.statusBar().showMessage("Reconnected to the store plugin", 8000)
+            if self.controller.tree_id:
+                self.run(self.controller.load_tree(self.controller.tree_id), "Reloading after reconnect")
+
+    def _trees_changed(self, trees: list[str]) -> None:
+        self.trees_list.clear()
+        self.trees_list.addItems(trees)
+        self._select_tree_item(self.controller.tree_id)
+
+    def _select_tree_item(self, tree_id: str) -> None:
+        for row in range(self.trees_list.count()):
+            if self.trees_list.item(row).text() == tree_id:
+                self.trees_list.setCurrentRow(row)
+                return
+
+    def _tree_loaded(self, tree_id: str) -> None:
+        current = self.current_path()
+        self.model.set_tree(self.controller.index, self.controller.staging)
+        self._select_tree_item(tree_id)
+        if self.filter_edit.text().strip():
+            self._filter_changed(self.filter_edit.text())
+        if self.model.rowCount() <= 30:
+            for row in range(self.model.rowCount()):
+                self.tree_view.expand(self.model.index(row, 0))
+        if current:
+            index = self.model.index_of_path(current)
+            if index.isValid():
+                self.tree_view.setCurrentIndex(index)
+        self.setWindowTitle(f"{tree_id} \u2014 {self.controller.target.name if self.controller.target else ''}"
+                            " \u2014 zhi-gui")
+        self.statusBar().showMessage(f"Tree {tree_id}: {len(self.controller.index)} values", 8000)
+        self._update_actions()
+
+    def _capabilities_changed(self) -> None:
+        caps = self.controller.capabilities
+        versioning = {Versioning.TREE: ("history", "tree versions"), Versioning.VALUE: ("history-value",
+                      "value versions"), Versioning.NONE: ("no-history", "no versions")}[caps.versioning]
+        self._caps_label(self.versioning_label, versioning[0], versioning[1])
+        description = self.controller.description
+        if caps.encryption == Encryption.ACTIVE:
+            locked = description is not None and description.locked
+            self._caps_label(self.encryption_label, "lock-locked" if locked else "lock-closed",
+                             "locked" if locked else "encrypted")
+        elif caps.encryption == Encryption.SUPPORTED:
+            self._caps_label(self.encryption_label, "lock-open", "not encrypted")
+        else:
+            self._caps_label(self.encryption_label, "no-encryption", "no encryption")
+        self._caps_label(self.auth_label, "key", "login") if caps.auth else self.auth_label.clear()
+        if description is None:
+            self.versioning_label.setToolTip("A plain zhi plugin (no zhi-gui extension service)")
+
+    def _caps_label(self, label: QLabel, icon_name: str, text: str) -> None:
+        path = icon_path(icon_name)
+        label.setText(f"<img src='{path}' width='16' height='16' style='vertical-align: middle'>&nbsp;{text}")
+        label.setToolTip(text)
+
+    def _update_actions(self) -> None:
+        staging = self.controller.staging
+        count = len(staging)
+        self.pending_label.setText("No staged edits" if not count else f"{count} staged edit(s)")
+        self.save_action.setEnabled(count > 0)
+        self.discard_action.setEnabled(count > 0)
+        self.undo_action.setEnabled(staging.can_undo)
+        self.redo_action.setEnabled(staging.can_redo)
+        self.undo_action.setToolTip(f"Undo {staging.undo_label}" if staging.can_undo else "Nothing to undo")
+        self.redo_action.setToolTip(f"Redo {staging.redo_label}" if staging.can_redo else "Nothing to redo")
+
+    def expand_for_screenshot(self) -> None:
+        """Show a representative view: groups expanded, a value selected."""
+        for row in range(min(self.model.rowCount(), 6)):
+            index = self.model.index(row, 0)
+            self.tree_view.expand(index)
+            for child in range(min(self.model.rowCount(index), 3)):
+                self.tree_view.expand(self.model.index(child, 0, index))
+        target = self.model.index_of_path("services/api/database/password") or QModelIndex()
+        if not target.isValid():
+            target = self.model.index(0, 0)
+        self.tree_view.setCurrentIndex(target)
+
+    def _context_menu(self, position: Any) -> None:
+        menu = QMenu(self)
+        for action in (self.edit_action, self.new_key_action, self.delete_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.reload_action)
+        menu.popup(self.tree_view.viewport().mapToGlobal(position))
+

@@ -1,0 +1,140 @@
+"""The plugin process view: its structured log (hclog JSON and text lines),
+binary path and SHA-256, manifest, state, and a restart button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.plugin.hclog import LEVELS, LogLine
+from zhi_gui.plugin.manifest import PluginManifest
+
+MAX_LINES = 5000
+_LEVEL_COLORS = {"error": QColor("#c0392b"), "warn": QColor("#b9770e"), "debug": QColor("#7f8c8d"),
+                 "trace": QColor("#95a5a6")}
+
+
+class LogModel(QAbstractListModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[LogLine] = []
+        self.min_level = 0
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.lines)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        line = self.lines[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            fields = " ".join(f"{k}={v}" for k, v in line.fields.items())
+            stamp = line.timestamp[11:23] if line.timestamp else ""
+            return f"{stamp} {line.level.upper():5} {line.module + ': ' if line.module else ''}{line.message} {fields}"
+        if role == Qt.ItemDataRole.ForegroundRole and line.level in _LEVEL_COLORS:
+            return QBrush(_LEVEL_COLORS[line.level])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return line.raw
+        return None
+
+    def add(self, line: LogLine) -> None:
+        if LEVELS.index(line.level) < self.min_level:
+            return
+        if len(self.lines) >= MAX_LINES:
+            self.beginRemoveRows(QModelIndex(), 0, 999)
+            del self.lines[:1000]
+            self.endRemoveRows()
+        self.beginInsertRows(QModelIndex(), len(self.lines), len(self.lines))
+        self.lines.append(line)
+        self.endInsertRows()
+
+    def set_lines(self, lines: list[LogLine], min_level: int) -> None:
+        self.beginResetModel()
+        self.min_level = min_level
+        self.lines = [x for x in lines if LEVELS.index(x.level) >= min_level][-MAX_LINES:]
+        self.endResetModel()
+
+
+class PluginView(QWidget):
+    restartRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("plugin-view")
+        self.all_lines: list[LogLine] = []
+        self.binary = QLabel("-")
+        self.digest = QLabel("-")
+        self.manifest = QLabel("-")
+        self.state = QLabel("-")
+        for label in (self.binary, self.digest, self.manifest, self.state):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+        self.digest.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.restart = QPushButton("Restart plugin")
+        self.restart.setObjectName("restart-plugin")
+        self.restart.clicked.connect(self.restartRequested)
+        self.level = QComboBox()
+        self.level.addItems([f"{name} and above" for name in LEVELS])
+        self.level.setCurrentIndex(1)
+        self.level.currentIndexChanged.connect(self._refilter)
+        self.model = LogModel()
+        self.model.min_level = 1
+        self.view = QListView()
+        self.view.setObjectName("plugin-log")
+        self.view.setModel(self.model)
+        self.view.setUniformItemSizes(True)
+        self.view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+        form = QFormLayout()
+        form.addRow("State", self.state)
+        form.addRow("Binary", self.binary)
+        form.addRow("SHA-256", self.digest)
+        form.addRow("Manifest", self.manifest)
+        top = QHBoxLayout()
+        top.addLayout(form, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.restart)
+        buttons.addWidget(self.level)
+        buttons.addStretch(1)
+        top.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+
+    def set_plugin(self, binary: str, digest: str, manifest: PluginManifest | None) -> None:
+        self.binary.setText(binary)
+        self.digest.setText(digest)
+        if manifest is None:
+            self.manifest.setText("no zhi-plugin.yaml beside the binary")
+        else:
+            runtime = f", runtime {manifest.runtime.type} {manifest.runtime.version}" if manifest.runtime else ""
+            self.manifest.setText(f"{manifest.name} {manifest.version} ({manifest.type}){runtime}: "
+                                  f"{manifest.description}")
+
+    def set_state(self, state: str, detail: str) -> None:
+        self.state.setText(f"{state}" + (f": {detail}" if detail else ""))
+
+    def add_line(self, line: LogLine) -> None:
+        self.all_lines.append(line)
+        if len(self.all_lines) > MAX_LINES * 2:
+            del self.all_lines[:MAX_LINES]
+        at_bottom = self.view.verticalScrollBar().value() >= self.view.verticalScrollBar().maximum() - 2
+        self.model.add(line)
+        if at_bottom:
+            self.view.scrollToBottom()
+
+    def _refilter(self, level: int) -> None:
+        self.model.set_lines(self.all_lines, level)
+        self.view.scrollToBottom()

@@ -1,0 +1,68 @@
+"""Light and dark following the system, and the project's icons."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from zhi_gui.resources_path import resources_dir
+
+
+def icon_path(name: str) -> str:
+    path = resources_dir() / "icons" / f"{name}.svg"
+    if not path.is_file():
+        path = resources_dir() / f"{name}.svg"
+    return str(path)
+
+
+@cache
+def icon(name: str) -> QIcon:
+    return QIcon(icon_path(name))
+
+
+@cache
+def dot(color: str, size: int = 12) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    window, base, text = QColor(37, 40, 45), QColor(28, 30, 34), QColor(222, 226, 230)
+    for role, color in ((QPalette.ColorRole.Window, window), (QPalette.ColorRole.WindowText, text),
+                        (QPalette.ColorRole.Base, base), (QPalette.ColorRole.AlternateBase, QColor(44, 47, 53)),
+                        (QPalette.ColorRole.Text, text), (QPalette.ColorRole.Button, window),
+                        (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.ToolTipBase, base),
+                        (QPalette.ColorRole.ToolTipText, text), (QPalette.ColorRole.Highlight, QColor(31, 111, 235)),
+                        (QPalette.ColorRole.HighlightedText, QColor(255, 255, 255)),
+                        (QPalette.ColorRole.PlaceholderText, QColor(140, 146, 155)),
+                        (QPalette.ColorRole.Link, QColor(88, 166, 255)), (QPalette.ColorRole.Mid, QColor(70, 74, 80))):
+        p.setColor(role, color)
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(120, 124, 130))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(120, 124, 130))
+    return p
+
+
+def apply_theme(app: QApplication, preference: str = "system") -> None:
+    """``preference``: system | light | dark. "system" follows the desktop's
+    colour scheme now and when it changes."""
+    app.setStyle("Fusion")
+    hints = QGuiApplication.styleHints()
+
+    def update() -> None:
+        dark = preference == "dark" or (preference == "system" and hints.colorScheme() == Qt.ColorScheme.Dark)
+        app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+
+    update()
+    if preference == "system":
+        hints.colorSchemeChanged.connect(lambda _scheme: update())
