@@ -40,3 +40,8 @@ def test_without_marker_code_then_message_decide() -> None:
 def test_garbled_trailer_is_ignored() -> None:
     err = W.classify(grpc.StatusCode.ABORTED, "x", [(W.STATUS_DETAILS_KEY, b"\xff\x00garbage")])
     assert isinstance(err, E.CASConflict)
+
+
+def test_plain_store_errors_are_not_guessed_from_their_words() -> None:
+    back = roundtrip(E.StoreError("open /data/t.json: No such file or directory"))
+    assert type(back) is E.StoreError

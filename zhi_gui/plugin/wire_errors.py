@@ -47,7 +47,10 @@ def encode(error: E.StoreError) -> tuple[grpc.StatusCode, str, tuple[tuple[str, 
     for cls, code in _ZHI_TYPED:
         if isinstance(error, cls):
             return code, error.message, _trailer(code, error.message, ZHI_REASON, ZHI_DOMAIN, error)
-    return grpc.StatusCode.UNKNOWN, error.message, ()
+    # A plain store failure (I/O and the like): our marker keeps the host from
+    # guessing a type from words in the message ("No such file" is not NotFound).
+    code = grpc.StatusCode.UNKNOWN
+    return code, error.message, _trailer(code, error.message, "store_error", OUR_DOMAIN, error)
 
 
 def _trailer(
@@ -118,6 +121,8 @@ def classify(
         for cls, _code, reason in _OURS:
             if info.reason == reason:
                 return cls(message, details)
+        if info.reason == "store_error":
+            return E.StoreError(message, details)
     by_code = _BY_CODE.get(code)
     if by_code is not None:
         if issubclass(by_code, E.StoreError):

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._build_store_bar()
         self._build_central()
         self._build_docks()
+        self._build_menus()
         self._wire_controller()
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
@@ -249,6 +250,31 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.trees_dock], [200], Qt.Orientation.Horizontal)
         self.resizeDocks([self.editor_dock], [460], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plugin_dock], [170], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.sample_action)
+        file_menu.addAction(self.reload_action)
+        file_menu.addSeparator()
+        quit_action = self._action("action-quit", "Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action, None, self.new_key_action, self.edit_action,
+                       self.delete_action, None, self.filter_action, None, self.save_action, self.discard_action):
+            if action is None:
+                edit_menu.addSeparator()
+            else:
+                edit_menu.addAction(action)
+        self.store_menu = menus.addMenu("&Store")
+        restart = self._action("action-restart", "Restart plugin", lambda: self.run(self.restart_plugin()))
+        self.store_menu.addAction(restart)
+        view_menu = menus.addMenu("&View")
+        for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
+            view_menu.addAction(dock.toggleViewAction())
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -629,6 +655,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{tree_id} \u2014 {self.controller.target.name if self.controller.target else ''}"
                             " \u2014 zhi-gui")
         self.statusBar().showMessage(f"Tree {tree_id}: {len(self.controller.index)} values", 8000)
+        if not self.controller.index.entries and self.controller.lists_keys:
+            self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
+                             "File \u25b8 Fill with sample tree to see zhi-gui at work.")
+        elif self.banner.text().startswith("Tree \u201c"):
+            self.show_notice("")
         self._update_actions()
 
     def _capabilities_changed(self) -> None:

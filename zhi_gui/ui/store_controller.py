@@ -236,9 +236,11 @@ class StoreController(QObject):
         plan = self.staging.write_plan()
         uses_extension = self.description is not None and "WriteValues" in self.description.features
         version = ""
+        versioned = self.capabilities.versioning != Versioning.NONE
         if uses_extension:
-            cas = dict(plan.cas_versions)
-            for entry in plan.entries:  # additions: the path must still not exist
+            # A store without versions has nothing to compare against (and may refuse CAS fields).
+            cas = dict(plan.cas_versions) if versioned else {}
+            for entry in plan.entries if versioned else ():  # additions: the path must still not exist
                 change = self.staging.get(entry.path)
                 if change is not None and change.base is None:
                     cas.setdefault(entry.path, "")
