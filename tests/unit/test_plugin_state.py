@@ -11,7 +11,13 @@ import platformdirs
 import pytest
 
 from zhi_gui.core.errors import ZhiError
-from zhi_gui.services.plugin_state import PluginState, PluginStateError, default_plugin_state_root
+from zhi_gui.services.plugin_state import (
+    PluginState,
+    PluginStateError,
+    default_plugin_state_root,
+    plugin_dir_name,
+    plugin_name_problem,
+)
 
 
 @pytest.fixture
@@ -246,3 +252,18 @@ def test_default_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_files_are_private(state: PluginState) -> None:
     state.set("k", 1)
     assert (state.path_for("k").stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.parametrize("raw", ["MyStore", "My Store.exe", "..", "", "é-store", "x" * 300, "CON", "a/b"])
+def test_plugin_dir_name_makes_any_name_usable(tmp_path: Path, raw: str) -> None:
+    name = plugin_dir_name(raw)
+    assert plugin_name_problem(name) is None
+    assert plugin_dir_name(raw) == name  # stable
+    PluginState(tmp_path, name).set("k", 1)
+    assert (tmp_path / name / "k.json").is_file()
+
+
+def test_plugin_dir_name_keeps_valid_names_and_separates_others() -> None:
+    assert plugin_dir_name("zhi-store-sqlite") == "zhi-store-sqlite"
+    assert plugin_dir_name("MyStore") != plugin_dir_name("mystore")
+    assert plugin_dir_name("My Store") != plugin_dir_name("My-Store")

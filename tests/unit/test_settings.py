@@ -237,11 +237,23 @@ def test_unwritable_location_raises_settings_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     s = Settings(blocker / "settings.json")
-    assert s.warnings == [] or "cannot read" in s.warnings[0]
+    assert len(s.warnings) == 1
+    assert "cannot be read" in s.warnings[0] and "could not be moved aside" in s.warnings[0]
     with pytest.raises(SettingsError, match="cannot save"):
         s.set(THEME, Theme.DARK)
     assert s.get(THEME) is Theme.DARK  # the value holds in memory for this session
     assert blocker.read_text() == "x"
+
+
+def test_unreadable_settings_are_moved_aside_not_overwritten(path: Path) -> None:
+    path.mkdir(parents=True)  # "settings.json" is a directory: reading fails for root too
+    (path / "inside").write_text("keep me")
+    s = Settings(path)
+    assert "cannot be read" in s.warnings[0]
+    aside = list(path.parent.glob("settings.json.corrupt-*"))
+    assert len(aside) == 1 and (aside[0] / "inside").read_text() == "keep me"
+    s.set(THEME, Theme.DARK)
+    assert read(path)["theme"] == "dark"
 
 
 def test_failed_replace_keeps_the_old_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ keys and circular structures are refused (JSON would change or lose them).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -36,6 +37,7 @@ __all__ = [
     "PluginStateError",
     "default_plugin_state_root",
     "key_problem",
+    "plugin_dir_name",
     "plugin_name_problem",
 ]
 
@@ -88,6 +90,19 @@ def _name_problem(name: object, what: str) -> str | None:
 def plugin_name_problem(name: object) -> str | None:
     """Why ``name`` cannot be a plugin's state directory name; None if it can."""
     return _name_problem(name, "plugin name")
+
+
+def plugin_dir_name(name: str) -> str:
+    """A valid plugin name for any plugin name or binary name (``MyStore.exe`` -> ``mystore.exe-1a2b3c4d``).
+
+    Valid names come back unchanged; others are lowercased, cleaned and get a
+    short hash of the original, so two different names never share a directory.
+    """
+    if plugin_name_problem(name) is None:
+        return name
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).lstrip("._-")[:80] or "plugin"
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned}-{digest}"
 
 
 def key_problem(key: object) -> str | None:

@@ -393,10 +393,12 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1
 class Settings:
     """The application's settings file: typed get/set of declared settings, saved atomically.
 
-    Loading never fails: problems (corrupt file moved aside, values that do
-    not fit, a file from a newer version) are logged and listed in
-    :attr:`warnings` for the GUI to show. Saving raises :class:`SettingsError`.
-    Each ``set`` saves at once; group several in ``with settings.batch():``.
+    Loading never fails: problems (corrupt or unreadable file moved aside,
+    values that do not fit, a file from a newer version) are logged and listed
+    in :attr:`warnings` for the GUI to show. Saving raises
+    :class:`SettingsError`. Each ``set`` saves at once; group several in
+    ``with settings.batch():``. Not thread-safe: use it from one thread (the
+    UI thread; a save is one small file and an fsync).
     """
 
     def __init__(
@@ -444,11 +446,12 @@ class Settings:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            if isinstance(exc, UnicodeDecodeError):
-                self._move_aside(f"it is not UTF-8 text ({exc})")
-            else:
-                self._warn(f"cannot read the settings file {self.path} ({exc}); using defaults")
+        except UnicodeDecodeError as exc:
+            self._move_aside(f"it is not UTF-8 text ({exc})")
+            return None
+        except OSError as exc:
+            # Moved aside rather than left: the next save would replace it unseen.
+            self._move_aside(f"it cannot be read ({exc})")
             return None
         try:
             loaded: Any = json.loads(text, parse_constant=_refuse_constant)
