@@ -48,3 +48,13 @@ def test_rebase_keeps_my_edit_against_their_version() -> None:
     s.stage_set("a", b"mine", b"", base("a", b"0", "1"))
     s.rebase("a", base("a", b"theirs", "2"))
     assert s.get("a").new.value_json == b"mine" and s.write_plan().cas_versions == {"a": "2"}
+
+
+def test_listeners_see_the_undo_and_redo_state_of_the_step_they_are_told_about() -> None:
+    s = Staging()
+    seen: list[tuple[bool, bool]] = []
+    s.listeners.append(lambda _paths: seen.append((s.can_undo, s.can_redo)))
+    s.stage_set("a", b"1", b"", None)
+    s.undo()
+    s.redo()
+    assert seen == [(True, False), (False, True), (True, False)]

@@ -92,9 +92,10 @@ class Staging:
         after = tuple(normalised.items())
         if before == after:
             return
-        self._apply(after)
+        # Stacks first: listeners (the UI) read can_undo/can_redo when notified.
         self._undo.append(_Step(label, before, after))
         self._redo.clear()
+        self._apply(after)
 
     def stage_set(self, path: str, value_json: bytes, metadata_json: bytes, base: Entry | None) -> None:
         existing = self.changes.get(path)
@@ -119,24 +120,24 @@ class Staging:
         if not self._undo:
             return False
         step = self._undo.pop()
-        self._apply(step.before)
         self._redo.append(step)
+        self._apply(step.before)
         return True
 
     def redo(self) -> bool:
         if not self._redo:
             return False
         step = self._redo.pop()
-        self._apply(step.after)
         self._undo.append(step)
+        self._apply(step.after)
         return True
 
     def clear(self) -> None:
         """Forget everything (after a successful save, or "discard all")."""
         paths = frozenset(self.changes)
-        self.changes.clear()
         self._undo.clear()
         self._redo.clear()
+        self.changes.clear()
         self._notify(paths)
 
     def rebase(self, path: str, base: Entry | None) -> None:

@@ -9,6 +9,7 @@ future the coroutine awaits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -25,7 +26,8 @@ async def dialog_result(dialog: QDialog) -> int:
     try:
         return await future
     finally:
-        dialog.finished.disconnect(finished)
+        with contextlib.suppress(RuntimeError):  # the dialog may be gone (window closed under it)
+            dialog.finished.disconnect(finished)
 
 
 async def ask(parent: QWidget | None, title: str, text: str, informative: str = "",

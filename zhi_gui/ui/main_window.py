@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -66,6 +66,22 @@ def describe_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+class ValueTreeView(QTreeView):
+    """Keyboard-first: Delete stages a delete, Enter/F2 go to the editor."""
+
+    deleteRequested = Signal()
+    editRequested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Delete and not event.modifiers():
+            self.deleteRequested.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and not event.modifiers():
+            self.editRequested.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class MainWindow(QMainWindow):
     storeOpened = Signal()
     saved = Signal(str)  # new version
@@ -115,9 +131,8 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("action-save", "Review && save\u2026", lambda: self.run(self.review_and_save()),
                                         "Ctrl+S", "save")
         self.new_key_action = self._action("action-new-key", "New key\u2026", self.new_key, "Ctrl+N", "add")
-        self.delete_action = self._action("action-delete", "Delete", self.delete_selected,
-                                          QKeySequence.StandardKey.Delete, "delete")
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Del itself is handled by the tree view (a window-wide Del would steal it from text fields).
+        self.delete_action = self._action("action-delete", "Delete", self.delete_selected, None, "delete")
         self.filter_action = self._action("action-filter", "Filter", self.focus_filter, QKeySequence.StandardKey.Find)
         self.edit_action = self._action("action-edit", "Edit value", self.focus_editor, "F2")
         self.reload_action = self._action("action-reload", "Reload", lambda: self.run(self.reload_tree()), "F5",
@@ -196,7 +211,9 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #4d3b00; border: 1px solid #e0c060;"
                                   " border-radius: 4px; padding: 6px; }")
         self.banner.hide()
-        self.tree_view = QTreeView()
+        self.tree_view = ValueTreeView()
+        self.tree_view.deleteRequested.connect(self.delete_selected)
+        self.tree_view.editRequested.connect(self.focus_editor)
         self.tree_view.setObjectName("value-tree")
         self.tree_view.setModel(self.model)
         self.tree_view.setUniformRowHeights(True)
@@ -204,7 +221,6 @@ class MainWindow(QMainWindow):
         self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_view.customContextMenuRequested.connect(self._context_menu)
-        self.tree_view.activated.connect(lambda _index: self.focus_editor())
         header = self.tree_view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -212,7 +228,6 @@ class MainWindow(QMainWindow):
         header.resizeSection(2, 70)
         header.resizeSection(3, 80)
         self.tree_view.selectionModel().currentChanged.connect(self._current_changed)
-        self.tree_view.addAction(self.delete_action)
         layout.addLayout(row)
         layout.addWidget(self.banner)
         layout.addWidget(self.tree_view, 1)

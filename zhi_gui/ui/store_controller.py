@@ -120,9 +120,14 @@ class StoreController(QObject):
         self.capabilitiesChanged.emit()
 
     async def close(self) -> None:
-        if self.supervisor is not None:
-            await self.supervisor.stop()
-        self.supervisor = None
+        supervisor, self.supervisor = self.supervisor, None
+        if supervisor is not None:
+            # The window may already be gone: stop reporting to it, then stop the plugin.
+            supervisor.listeners.clear()
+            supervisor.config.on_log = None
+            if supervisor.plugin is not None:
+                supervisor.plugin._on_log = None
+            await supervisor.stop()
 
     async def restart_plugin(self) -> None:
         if self.supervisor is not None:
