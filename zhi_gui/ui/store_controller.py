@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from zhi_gui.plugin.client import StoreClient
 from zhi_gui.plugin.hclog import LogLine
 from zhi_gui.plugin.launcher import LaunchConfig
 from zhi_gui.plugin.supervisor import PluginState, Supervisor
+from zhi_gui.services.settings import StoreIdentity
 
 log = logging.getLogger("zhi_gui.ui.store")
 
@@ -80,6 +81,11 @@ class StoreController(QObject):
         self.staging = Staging()
         self.lists_keys = True  # False: a plain zhi store that cannot list its keys
         self.known_paths: set[str] = set()
+        # Called after every start of the plugin (also automatic restarts), before
+        # any data is read: log in when the store has auth, unlock when it is
+        # encrypted and locked. The UI installs them (keyring first, else a dialog).
+        self.login_handler: Callable[[StoreClient], Awaitable[None]] | None = None
+        self.unlock_handler: Callable[[StoreClient], Awaitable[None]] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
     @property
@@ -117,7 +123,25 @@ class StoreController(QObject):
             self.notice.emit("This plugin does not answer Capabilities (an old or foreign plugin): "
                              "versioning, encryption and login are unknown and stay switched off.")
         self.description = await store.extension()
+        if self.capabilities.auth and self.login_handler is not None:
+            await self.login_handler(store)
+        if self.description is not None and self.description.locked and self.unlock_handler is not None:
+            await self.unlock_handler(store)
+            self.description = await store.describe()
         self.capabilitiesChanged.emit()
+
+    async def refresh_capabilities(self) -> None:
+        """Ask the store again (encryption 1 -> 2 after InitEncryption, lock state)."""
+        store = await self.store_ready()
+        self.capabilities = await store.capabilities()
+        self.description = await store.extension() if self.description is None else await store.describe()
+        self.capabilitiesChanged.emit()
+
+    def identity(self) -> StoreIdentity | None:
+        """The open store's identity (recent stores, keyring entry name)."""
+        if self.target is None:
+            return None
+        return StoreIdentity(str(self.target.plugin), self.target.options, self.tree_id, self.target.name)
 
     async def close(self) -> None:
         supervisor, self.supervisor = self.supervisor, None
