@@ -75,7 +75,8 @@ class _TableEditor(SubEditor):
         self.json_check.setObjectName("jsonModeCheck")
         self.json_check.setToolTip('Type each value as JSON: 3, true, {"a": 1}, "text"')
         self.json_check.setChecked(self.json_mode)
-        self.json_check.setVisible(spec.core_type not in ("list", "map"))
+        if spec.core_type in ("list", "map"):  # strings by definition
+            self.json_check.hide()
         self.json_check.toggled.connect(self._set_json_mode)
 
         self.buttons = QHBoxLayout()

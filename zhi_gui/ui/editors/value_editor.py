@@ -15,6 +15,9 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -176,6 +179,11 @@ class ValueEditor(QWidget):
         confirm_layout.addWidget(self.confirm_button)
         confirm_layout.addWidget(self.cancel_type_button)
         self.confirm_bar.setVisible(False)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # Push buttons outside a dialog ignore Enter; in this bar Enter means "yes".
+            confirm = QShortcut(QKeySequence(key), self.confirm_bar)
+            confirm.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            confirm.activated.connect(self._confirm_or_cancel)
 
         self.editor_host = QWidget()
         self.editor_host.setObjectName("editorHost")
@@ -300,6 +308,7 @@ class ValueEditor(QWidget):
         if self.pages.currentIndex() == 0 or self._sub is None:
             return False
         self._cancel_type()
+        self._commit_open_cell()
         self._refresh()
         if not self.can_stage():
             if not self._valid:
@@ -313,6 +322,18 @@ class ValueEditor(QWidget):
         if self._path == path and self.pages.currentIndex() == 1:  # a slot may have loaded something else
             self.load(path, Entry(path, value_json, metadata_json, version), self._store_read_only, is_new=False)
         return True
+
+    def _commit_open_cell(self) -> None:
+        """Ctrl+Enter while typing in a table cell stages what was typed: commit it first
+        (the delegate would only commit it later, from the event queue)."""
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            return
+        for view in self.findChildren(QAbstractItemView):
+            if view.state() == QAbstractItemView.State.EditingState and view.isAncestorOf(focus):
+                view.commitData(focus)
+                view.closeEditor(focus, QAbstractItemDelegate.EndEditHint.NoHint)
+                return
 
     def can_stage(self) -> bool:
         return (
@@ -589,6 +610,12 @@ class ValueEditor(QWidget):
     def _set_type_from_null(self, type_id: str) -> None:
         self._apply_type(type_id, convert(None, type_id))
         self.focus_value()
+
+    def _confirm_or_cancel(self) -> None:
+        if self.cancel_type_button.hasFocus():
+            self._cancel_type()
+        else:
+            self._confirm_type()
 
     def _confirm_type(self) -> None:
         if self._pending_type is None:
