@@ -23,13 +23,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("PYTHONUNBUFFERED", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import grpc  # noqa: E402
+import grpc
 
-from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb  # noqa: E402
-from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc  # noqa: E402
-from zhi_gui.plugin.launcher import launch_store  # noqa: E402
-from zhi_gui.ui.qt_loop import run_with_qt  # noqa: E402
-from zhi_gui.ui.stall_meter import StallMeter  # noqa: E402
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.ui.qt_loop import run_with_qt
+from zhi_gui.ui.stall_meter import StallMeter
 
 MEMORY = Path(__file__).resolve().parent.parent / "plugins" / "zhi-store-memory" / "zhi-store-memory"
 SPAWNS, SEQUENTIAL, BURST, ROUNDS = 10, 1000, 1000, 5

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._closing_confirmed = False
         self.model = ValueTreeModel()
         self._filter_generation = 0
+        self._filter_generation_done = 0  # the generation whose result is on screen
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -619,6 +620,7 @@ class MainWindow(QMainWindow):
                 return
             self.model.set_visible(visible)
             self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
+            self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()
 

@@ -21,6 +21,7 @@ class StallMeter(QObject):
         self._timer.timeout.connect(self._tick)
         self._last = 0.0
         self.longest = 0.0
+        self.longest_at = 0.0  # perf_counter() when the longest stall ended
         self.ticks = 0
 
     def start(self) -> None:
@@ -36,6 +37,8 @@ class StallMeter(QObject):
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last - self.interval)
+        stall = now - self._last - self.interval
+        if stall > self.longest:
+            self.longest, self.longest_at = stall, now
         self._last = now
         self.ticks += 1

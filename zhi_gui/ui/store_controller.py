@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.display import is_secret
+from zhi_gui.core.gc_control import paused_gc
 from zhi_gui.core.model import Capabilities, Entry, StoreDescription, Versioning
 from zhi_gui.core.staging import StagedChange, Staging
 from zhi_gui.core.tree_index import TreeIndex
@@ -170,31 +171,36 @@ class StoreController(QObject):
 
     async def load_tree(self, tree_id: str) -> None:
         store = await self.store_ready()
-        entries, head = await self._read_tree(store, tree_id)
-        index = await asyncio.get_running_loop().run_in_executor(None, build_index, entries)
-        self.index = index
+        with paused_gc():
+            index, head = await self._read_tree(store, tree_id)
+        old, self.index = self.index, index
         self.tree_id = tree_id
         self.head_version = head
         if self.staging.changes and any(c.path not in index.entries and c.base is not None
                                         for c in self.staging.changes.values()):
             log.info("staged edits kept across reload")
-        self.treeLoaded.emit(tree_id)
+        self.treeLoaded.emit(tree_id)  # the model lets go of the old index here
+        if old is not index:
+            old.dispose()
 
-    async def _read_tree(self, store: StoreClient, tree_id: str) -> tuple[list[Entry], str]:
+    async def _read_tree(self, store: StoreClient, tree_id: str) -> tuple[TreeIndex, str]:
+        loop = asyncio.get_running_loop()
         description = self.description
         if description is not None and "StreamTree" in description.features:
-            entries: list[Entry] = []
+            # The index grows chunk by chunk in a worker while the rest streams in:
+            # the plugin's work (another process) and ours overlap.
+            index = TreeIndex(is_secret=is_secret)
             head = ""
             async for chunk in store.stream_tree(tree_id):
-                entries.extend(chunk.entries)
+                await loop.run_in_executor(None, index.add_entries, chunk.entries)
                 head = chunk.version
             self.lists_keys = True
-            return entries, head
+            return index, head
         head = await self._head_of(store, tree_id)
         entries = await store.get_values(tree_id, [])
         if entries:
             self.lists_keys = True
-            return entries, head
+            return await loop.run_in_executor(None, build_index, entries), head
         # A plain zhi store returns nothing for "all paths": ask for the paths we know.
         self.lists_keys = False
         if self.known_paths:
@@ -202,7 +208,7 @@ class StoreController(QObject):
         self.notice.emit(
             "This store cannot list its keys (zhi's protocol has no such call). Showing the "
             f"{len(entries)} key(s) zhi-gui knows for it: from the workspace, or added in this window.")
-        return entries, head
+        return await loop.run_in_executor(None, build_index, entries), head
 
     async def _head_of(self, store: StoreClient, tree_id: str) -> str:
         if self.capabilities.versioning != Versioning.TREE:
