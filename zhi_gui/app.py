@@ -40,7 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tree", default="", help="tree id to show")
     parser.add_argument("--workspace", metavar="DIR", help="open the store of a zhi workspace (zhi.yaml)")
     parser.add_argument("--sample", action="store_true", help="fill the tree 'sample' with a realistic sample tree")
-    parser.add_argument("--theme", choices=["system", "light", "dark"], default="system")
+    parser.add_argument("--theme", choices=["system", "light", "dark"], help="default: the saved setting (system)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import qasync
 
+    from zhi_gui.services.settings import THEME, Settings
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.qt_loop import qt_application
     from zhi_gui.ui.theme import apply_theme, icon
@@ -112,12 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("zhi-gui")
     app.setWindowIcon(icon("zhi-gui"))
     app.setQuitOnLastWindowClosed(False)  # the window stops its plugin first, then says "closed"
-    apply_theme(app, args.theme)
+    settings = Settings()
+    for warning in settings.warnings:
+        log.warning("settings: %s", warning)
+    apply_theme(app, args.theme or settings.get(THEME).value)
     loop = qasync.QEventLoop(app)
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
-    window = MainWindow()
+    window = MainWindow(settings=settings)
     done = asyncio.Event()
     window.closed.connect(done.set)
     app.aboutToQuit.connect(done.set)

@@ -231,3 +231,66 @@ def test_selected_paths_follow_the_view(qtbot: Any, window: MainWindow, run_asyn
     select(qtbot, win, "tenants/t002/plan")
     assert win.tree_view.currentIndex().data(PATH_ROLE) == "tenants/t002/plan"
     assert win.editor.path == "tenants/t002/plan"
+
+
+def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async: Any, store_file: Path,
+                                                           tmp_path: Path) -> None:
+    from zhi_gui.services.settings import WINDOW_GEOMETRY, Settings
+
+    settings = Settings(tmp_path / "settings.json")
+    win = MainWindow(settings=settings, state_root=tmp_path / "state")
+    qtbot.addWidget(win)
+    open_sample(win, run_async, store_file)
+    recent = settings.recent_stores()
+    assert len(recent) == 1 and recent[0].options == {"path": str(store_file)}
+    assert [a.text() for a in win.recent_menu.actions()] == [recent[0].label()]
+    win._closing_confirmed = True
+    run_async(win.controller.close())
+    win.close()
+    assert Settings(tmp_path / "settings.json").get(WINDOW_GEOMETRY), "the window layout was saved"
+
+    again = MainWindow(settings=Settings(tmp_path / "settings.json"), state_root=tmp_path / "state")
+    qtbot.addWidget(again)
+    assert again.recent_menu.actions()[0].isEnabled()
+    # no tree given: the one shown last time comes back
+    run_async(again.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file)})))
+    assert again.controller.tree_id == "sample"
+    again._closing_confirmed = True
+    run_async(again.controller.close())
+
+
+def test_plain_zhi_plugin_without_the_extension_falls_back_honestly(qtbot: Any, window: MainWindow, run_async: Any,
+                                                                   short_tmp: Path) -> None:
+    from tests.conftest import interop_binary
+
+    gopeer = interop_binary("zhi-store-gopeer")
+    win = window
+    target = StoreTarget(gopeer, {}, "t", known_paths=("app/name",))
+    run_async(win.open_store(target))
+    assert win.controller.description is None and not win.controller.lists_keys
+    assert "cannot list its keys" in win.banner.text()
+    win.controller.stage_set("app/name", b'"demo"', b"")
+    win.controller.stage_set("app/port", b"8080", b"")
+    save_through_review(qtbot, win)
+    run_async(win.reload_tree())
+    assert set(win.controller.index.entries) == {"app/name", "app/port"}, "paths added here are remembered"
+
+
+def test_open_dialog_uses_a_zhi_workspace(qtbot: Any, window: MainWindow, run_async: Any, short_tmp: Path) -> None:
+    from zhi_gui.plugin.workspace import default_tree_id
+    from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+
+    workspace = short_tmp / "ws"
+    (workspace / ".zhi" / "store").mkdir(parents=True)
+    (workspace / "zhi.yaml").write_text("store:\n  provider: zhi-store-json\n  options:\n    dir: .zhi/store\n")
+    tree = default_tree_id(workspace.resolve())
+    (workspace / ".zhi" / "store" / f"{tree}.json").write_text('{\n  "db/host": {\n    "value": "localhost"\n  }\n}')
+    dialog = OpenStoreDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.use_workspace(workspace)
+    target = dialog.target()
+    assert target is not None and target.plugin.name == "zhi-store-json" and target.tree_id == tree
+    assert target.options == {"dir": str(workspace.resolve() / ".zhi/store")}
+    run_async(window.open_store(target))
+    assert window.controller.index.entries["db/host"].value_json == b'"localhost"'
+    assert "no versions" in window.versioning_label.text()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -36,6 +38,9 @@ from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState
+from zhi_gui.services import settings as S
+from zhi_gui.services.plugin_state import PluginState as PluginStateStore
+from zhi_gui.services.plugin_state import PluginStateError, plugin_dir_name
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.editors import ValueEditor
@@ -87,8 +92,11 @@ class MainWindow(QMainWindow):
     saved = Signal(str)  # new version
     closed = Signal()  # after the plugin was shut down
 
-    def __init__(self, controller: StoreController | None = None) -> None:
+    def __init__(self, controller: StoreController | None = None, settings: S.Settings | None = None,
+                 state_root: Path | None = None) -> None:
         super().__init__()
+        self.settings = settings  # None: nothing is remembered (tests)
+        self.state_root = state_root
         self.setObjectName("main-window")
         self.setWindowTitle("zhi-gui")
         self.setWindowIcon(icon("zhi-gui"))
@@ -108,6 +116,8 @@ class MainWindow(QMainWindow):
         self._wire_controller()
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
+        self._restore_layout()
+        self._refresh_recent_menu()
 
     # --- building -----------------------------------------------------------------------
     def _action(self, name: str, text: str, slot: Any,
@@ -346,6 +356,7 @@ class MainWindow(QMainWindow):
         if not await self.confirm_discard("opening another store"):
             return
         self.show_notice("")
+        target = self._with_remembered_state(target)
         self.statusBar().showMessage(f"Starting {target.plugin.name}\u2026")
         self.store_label.setText(f"<b>{target.name}</b>")
         self.store_label.setToolTip(str(target.plugin))
@@ -359,6 +370,7 @@ class MainWindow(QMainWindow):
         location = self.controller.description.location if self.controller.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
                                                             if location else ""))
+        self._remember_store()
         self.storeOpened.emit()
 
     def open_store_dialog(self) -> None:
@@ -381,6 +393,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.staging.clear()
         await self.controller.load_tree(tree_id)
+        self._remember_store()
 
     async def reload_tree(self) -> None:
         if self.controller.tree_id:
@@ -549,6 +562,7 @@ class MainWindow(QMainWindow):
                 if not c.staging:
                     return None
                 continue
+            self._remember_known_paths()
             text = f"Saved {count} change(s)" + (f" as version {version}" if version else "")
             self.statusBar().showMessage(text, 10000)
             self.saved.emit(version)
@@ -572,6 +586,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing_confirmed:
+            self._save_layout()
             event.accept()
             return
         event.ignore()  # stop the plugin first (and ask about staged edits), then close
@@ -712,6 +727,87 @@ class MainWindow(QMainWindow):
         self.redo_action.setEnabled(staging.can_redo)
         self.undo_action.setToolTip(f"Undo {staging.undo_label}" if staging.can_undo else "Nothing to undo")
         self.redo_action.setToolTip(f"Redo {staging.redo_label}" if staging.can_redo else "Nothing to redo")
+
+    # --- remembering ------------------------------------------------------------------------
+    def _plugin_state(self, plugin: Path) -> PluginStateStore | None:
+        if self.settings is None:
+            return None
+        return PluginStateStore(self.state_root, plugin_dir_name(plugin.name))
+
+    def _state_key(self, what: str) -> str:
+        identity = self.controller.identity()
+        return f"{what}.{identity.key()[:16]}" if identity else what
+
+    def _with_remembered_state(self, target: StoreTarget) -> StoreTarget:
+        """The tree last shown and the paths known for a store that cannot list its keys."""
+        state = self._plugin_state(target.plugin)
+        if state is None:
+            return target
+        key = S.StoreIdentity(str(target.plugin), target.options).key()[:16]
+        try:
+            known = state.get(f"known-paths.{key}", [])
+            last_tree = state.get(f"last-tree.{key}", "")
+        except PluginStateError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return target
+        paths = tuple(sorted(set(target.known_paths) | {p for p in known if isinstance(p, str)}))
+        return replace(target, known_paths=paths, tree_id=target.tree_id or str(last_tree or ""))
+
+    def _remember_store(self) -> None:
+        identity = self.controller.identity()
+        target = self.controller.target
+        if self.settings is None or identity is None or target is None:
+            return
+        try:
+            self.settings.remember_opened_store(identity)
+            state = self._plugin_state(target.plugin)
+            if state is not None:
+                state.set(self._state_key("last-tree"), self.controller.tree_id)
+        except (S.SettingsError, PluginStateError) as exc:
+            self.statusBar().showMessage(f"Could not remember this store: {exc}", 10000)
+        self._refresh_recent_menu()
+
+    def _remember_known_paths(self) -> None:
+        target = self.controller.target
+        if self.controller.lists_keys or target is None:
+            return
+        state = self._plugin_state(target.plugin)
+        if state is not None:
+            try:
+                state.set(self._state_key("known-paths"), sorted(self.controller.index.entries))
+            except PluginStateError as exc:
+                self.statusBar().showMessage(str(exc), 10000)
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        stores = self.settings.recent_stores() if self.settings is not None else []
+        for identity in stores:
+            action = self.recent_menu.addAction(identity.label())
+            action.setToolTip(identity.plugin_path)
+            action.triggered.connect(lambda _checked=False, i=identity: self.run(self.open_store(StoreTarget(
+                Path(i.plugin_path), dict(i.options), i.tree_id, i.display_name)), "Opening a recent store"))
+        if not stores:
+            self.recent_menu.addAction("No recent stores").setEnabled(False)
+
+    def _restore_layout(self) -> None:
+        if self.settings is None:
+            return
+        geometry = S.decode_bytes(self.settings.get(S.WINDOW_GEOMETRY))
+        state = S.decode_bytes(self.settings.get(S.WINDOW_STATE))
+        if geometry:
+            self.restoreGeometry(geometry)
+        if state:
+            self.restoreState(state)
+
+    def _save_layout(self) -> None:
+        if self.settings is None:
+            return
+        try:
+            with self.settings.batch():
+                self.settings.set(S.WINDOW_GEOMETRY, S.encode_bytes(bytes(self.saveGeometry().data())))
+                self.settings.set(S.WINDOW_STATE, S.encode_bytes(bytes(self.saveState().data())))
+        except S.SettingsError as exc:
+            log.warning("window layout not saved: %s", exc)
 
     def expand_for_screenshot(self) -> None:
         """Show a representative view: groups expanded, a value selected."""
