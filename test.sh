@@ -4,7 +4,8 @@
 # Usage: ./test.sh [pytest options]
 . "$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)/scripts/setup.sh"
 check_python
-apt_install $QT_PACKAGES
+# A real Secret Service (gnome-keyring in dbus-run-session) for the keyring tests.
+apt_install $QT_PACKAGES gnome-keyring dbus dbus-x11
 make_venv "[test]"
 cd "$ROOT"
 # The Go interop peers (a real go-plugin host and plugin) come from
