@@ -107,6 +107,8 @@ def test_new_file_settings(short_tmp: Path, arun: Run) -> None:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
     conn.close()
     assert meta["format_version"] == str(FORMAT_VERSION) and meta["app"] == "zhi-gui-sqlite"
+    for created in path.parent.glob("store.db*"):  # the file, -wal and -shm: owner only
+        assert created.stat().st_mode & 0o777 == 0o600, created
     engine = store._engine
     sync = store._executor.submit(lambda: engine.conn.execute("PRAGMA synchronous").fetchone()[0]).result()
     assert sync == 2  # FULL

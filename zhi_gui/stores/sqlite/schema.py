@@ -28,6 +28,7 @@ version, ``PRAGMA quick_check``); only then is it opened read-write.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -164,8 +165,12 @@ def open_database(path: Path) -> sqlite3.Connection:
         raise StoreCorrupt(f"store path {path} is a directory, not a file", {"path": str(path)})
     if path.exists() and path.stat().st_size > 0:
         check_existing(path)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        # Configuration values can be secrets: the file (and the -wal/-shm
+        # files SQLite gives the same mode) is readable by its owner only.
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
         conn = sqlite3.connect(str(path), isolation_level=None)
     except sqlite3.Error as exc:
