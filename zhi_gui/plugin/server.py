@@ -55,6 +55,7 @@ PARENT_POLL_SECONDS = 0.5
 TRANSPORT_ENV = "ZHI_GUI_PLUGIN_TRANSPORT"  # "tcp" forces a TCP listener (tests, Windows-like hosts)
 
 log = logging.getLogger("zhi_gui.plugin.server")
+_CODE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the zhi_gui package in use
 
 
 def plugin_options() -> dict[str, Any]:
@@ -205,7 +206,9 @@ async def _serve_async(store: Store) -> None:
     os.write(1, format_handshake(network, address).encode())
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    log.info("plugin serving", extra={"network": network, "address": address})
+    # Which code runs (an installed copy or a checkout) is worth seeing in the host's log view.
+    log.info("plugin serving", extra={"network": network, "address": address,
+                                      "code": _CODE_DIR})
 
     watcher = asyncio.create_task(_watch_parent(stop))
     try:
