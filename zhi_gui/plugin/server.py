@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import grp
+import inspect
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -47,6 +48,12 @@ from zhi_gui.plugin.handshake import (
 from zhi_gui.plugin.hclog import setup_plugin_logging
 from zhi_gui.plugin.servicers import ExtensionServicer, StoreServicer
 from zhi_gui.plugin.store_api import Store
+
+if TYPE_CHECKING:
+    from zhi_gui.plugin.config_api import ConfigPlugin
+    from zhi_gui.plugin.transform import TransformPlugin
+
+    Served = Store | ConfigPlugin | TransformPlugin
 
 # Python plugins accept big writes; Go plugins stop at 4 MiB and hosts chunk for them.
 MAX_MESSAGE_BYTES = 1 << 30
@@ -176,10 +183,57 @@ async def _watch_parent(stop: asyncio.Event) -> None:
             stop.set()
 
 
-async def _serve_async(store: Store) -> None:
+def _add_services(impl: Served, server: grpc.aio.Server) -> None:
+    """Serve what ``impl`` is: a Store (plus the extension), a config plugin,
+    a transform plugin, or several of them."""
+    from zhi_gui.plugin.config_api import ConfigPlugin
+    from zhi_gui.plugin.config_servicer import ConfigServicer
+    from zhi_gui.plugin.transform import TransformPlugin, TransformServicer
+
+    served = False
+    if isinstance(impl, Store):
+        pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(impl), server)
+        if impl.serves_extension:
+            ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(impl), server)
+        served = True
+    if isinstance(impl, ConfigPlugin):
+        ConfigServicer(impl).add_to_server(server)
+        served = True
+    if isinstance(impl, TransformPlugin):
+        TransformServicer(impl).add_to_server(server)
+        served = True
+    if not served:
+        raise TypeError(f"serve: {type(impl).__name__} is not a Store, ConfigPlugin or TransformPlugin")
+
+
+async def _build(made: Any, stop: asyncio.Event) -> Served | None:
+    """The factory's result; an awaitable one (a meta-plugin that launches its
+    children first) is awaited here, on the plugin's loop, before the handshake."""
+    if not inspect.isawaitable(made):
+        return made  # type: ignore[no-any-return]
+    task = asyncio.ensure_future(made)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():  # SIGTERM while starting: the factory cleans up on cancel
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        return None
+    try:
+        return task.result()  # type: ignore[no-any-return]
+    except Exception as exc:
+        log.error("cannot start the plugin: %s", exc)
+        raise SystemExit(1) from None
+
+
+async def _serve_async(made: Any) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    store = await _build(made, stop)
+    if store is None:
+        return
 
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -190,9 +244,7 @@ async def _serve_async(store: Store) -> None:
     controller_grpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
     stdio_grpc.add_GRPCStdioServicer_to_server(_Stdio(stop), server)
     broker_grpc.add_GRPCBrokerServicer_to_server(_Broker(stop), server)
-    pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(store), server)
-    if store.serves_extension:
-        ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(store), server)
+    _add_services(store, server)
 
     network, address, temp_dir = _bind(server)
     await server.start()
@@ -233,6 +285,12 @@ def serve(store_factory: Any, *, name: str, log_level: int | None = None) -> NoR
     ``store_factory(options: dict) -> Store`` builds the store from
     ``ZHI_PLUGIN_OPTIONS`` once the cookie check has passed, so a plugin run by
     hand prints the hint instead of touching its data.
+
+    The factory may also return a ``ConfigPlugin`` or a ``TransformPlugin``
+    (served as zhiplugin.v1.ConfigService / TransformService), or an awaitable
+    of any of them: it is awaited on the plugin's event loop before the
+    handshake, so a meta-plugin can launch its children there; if it fails,
+    the plugin logs why and exits 1 (the host sees that before any handshake).
     """
     check_launched_by_host()
     level = log_level if log_level is not None else _env_log_level()
