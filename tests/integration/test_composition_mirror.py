@@ -1,0 +1,320 @@
+"""plugins/zhi-store-mirror, the meta-plugin, as real processes: it serves the
+memory store mirrored to the json store, its children live in its process
+group, and however it stops (Shutdown, SIGTERM, SIGKILL, group kill, host
+gone, primary gone) no child is left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import INTEROP_BIN, plugin_path
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import Capabilities, Entry
+from zhi_gui.plugin.launcher import PluginProcess, launch_store
+
+MIRROR = plugin_path("mirror")
+
+
+def stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, ppid, pgrp) of a process, None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return fields[0], int(fields[1]), int(fields[2])
+
+
+def alive(pid: int) -> bool:
+    info = stat(pid)
+    return info is not None and info[0] != "Z"  # a zombie has exited
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            info = stat(int(entry))
+            if info is not None and info[1] == pid and info[0] != "Z":
+                found.append(int(entry))
+    return sorted(found)
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
+def processes_with_env(needle: str) -> list[int]:
+    """Live processes whose environment mentions ``needle`` (a unique temp path)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle.encode() in handle.read() and alive(int(entry)):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+async def wait_gone(pids: list[int], timeout: float) -> float:
+    started = time.monotonic()
+    while any(alive(p) for p in pids):
+        if time.monotonic() - started > timeout:
+            left = {p: cmdline(p) for p in pids if alive(p)}
+            raise AssertionError(f"orphaned children still running after {timeout} s: {left}")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def start(mirror_dir: Path, **options: object) -> tuple[PluginProcess, dict[str, int]]:
+    plugin = await launch_store(MIRROR, options={"mirror_dir": str(mirror_dir), **options})
+    kids: list[int] = []
+    for _ in range(100):  # the children are up before the handshake; /proc may lag a moment
+        kids = children_of(plugin.pid)
+        if len(kids) == 2:
+            break
+        await asyncio.sleep(0.02)
+    roles = {("json" if "jsonfile" in cmdline(pid) else "memory"): pid for pid in kids}
+    assert set(roles) == {"json", "memory"}, {pid: cmdline(pid) for pid in kids}
+    return plugin, roles
+
+
+def test_meta_plugin_serves_memory_mirrored_to_json(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "mirror")
+        try:
+            for pid in kids.values():
+                info = stat(pid)
+                assert info is not None and info[2] == plugin.pid, "children run in the meta-plugin's group"
+            store = plugin.store
+            assert await store.capabilities() == Capabilities(), "json: no versions, no encryption"
+            await store.put_values("t", [Entry("app/name", b'"demo"', b'{"ui.readonly":true}'), Entry("n", b"1")])
+            await store.delete_values("t", ["n"])
+            on_disk = json.loads((short_tmp / "mirror" / "t.json").read_text())
+            assert on_disk == {"app/name": {"value": "demo", "metadata": {"ui.readonly": True}}}
+            assert [e.value_json for e in await store.get_values("t", ["app/name", "n"])] == [b'"demo"']
+            description = await store.extension()
+            assert description is not None and description.store_kind == "mirror"
+            assert "zhi-store-json" in description.location and "DescribeVersions" not in description.features
+            assert await store.list_paths("t") == ["app/name"]
+            with pytest.raises(E.Unsupported, match="mirror zhi-store-json"):
+                await store.list_tree_versions("t")
+        finally:
+            started = time.monotonic()
+            await plugin.close()
+        assert time.monotonic() - started < 1.9, "graceful: children stopped within the host's 2 s"
+        assert plugin.exited.result() == 0
+        await wait_gone(list(kids.values()), 1)
+        assert any("mirroring zhi-store-memory" in line.message for line in plugin.logs)
+
+    arun(go())
+
+
+def test_graceful_shutdown_rpc_stops_the_children(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            await plugin.store.shutdown_plugin()
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
+            await wait_gone(list(kids.values()), 1)
+            stopped = [line.message for line in plugin.logs if line.message.endswith("plugin stopped")]
+            assert len(stopped) == 3, "both children and the meta-plugin stopped in order"
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+def test_sigterm_stops_the_children(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            os.kill(plugin.pid, signal.SIGTERM)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
+            await wait_gone(list(kids.values()), 1)
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+def test_sigkill_of_the_meta_plugin_leaves_no_orphans(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            os.kill(plugin.pid, signal.SIGKILL)  # the process only, not its group
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == -signal.SIGKILL
+            took = await wait_gone(list(kids.values()), 5)
+            assert took < 5  # the children notice their parent is gone (polled every 0.5 s)
+        finally:
+            plugin.kill_group()
+            await plugin.close()
+
+    arun(go())
+
+
+def test_the_hosts_group_kill_reaches_the_children(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            plugin.kill_group(signal.SIGKILL)
+            await wait_gone([plugin.pid, *kids.values()], 1)
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+def test_host_death_stops_meta_plugin_and_children(arun, short_tmp: Path) -> None:
+    """A host process that dies without any cleanup: the meta-plugin notices and stops its children."""
+    script = (
+        "import asyncio, os, sys\n"
+        "from zhi_gui.plugin.launcher import launch_store\n"
+        "async def main():\n"
+        f"    p = await launch_store({str(MIRROR)!r}, options={{'mirror_dir': {str(short_tmp / 'm')!r}}},\n"
+        f"                           extra_env={{'ZHI_TEST_MARKER': {str(short_tmp)!r}}})\n"
+        "    print(p.pid, flush=True)\n"
+        "    os._exit(0)\n"  # no Shutdown, no kill: the host just disappears
+        "asyncio.run(main())\n"
+    )
+
+    async def go() -> None:
+        host = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.DEVNULL)
+        out, _ = await asyncio.wait_for(host.communicate(), 30)
+        meta = int(out.split()[0])
+        await wait_gone([meta], 5)
+        await asyncio.sleep(0.3)
+        assert processes_with_env(f"ZHI_TEST_MARKER={short_tmp}") == [], "children of the meta-plugin left running"
+
+    arun(go())
+
+
+def test_a_killed_mirror_child_fails_no_write_and_is_logged(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            os.kill(kids["json"], signal.SIGKILL)
+            await wait_gone([kids["json"]], 2)
+            await plugin.store.put_values("t", [Entry("a", b"1")])
+            assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
+            assert not (short_tmp / "m" / "t.json").exists()
+            await asyncio.sleep(0.2)  # the log line travels through the meta-plugin's stderr
+            messages = [line.message for line in plugin.logs]
+            assert any("the mirror zhi-store-json exited" in m for m in messages), messages
+            failed = [line for line in plugin.logs
+                      if "mirror zhi-store-json: PutValues of tree 't' failed" in line.message]
+            assert failed and failed[0].level == "warn" and failed[0].fields.get("mirror") == "zhi-store-json"
+            assert plugin.running and alive(kids["memory"])
+        finally:
+            await plugin.close()
+        await wait_gone(list(kids.values()), 1)
+
+    arun(go())
+
+
+def test_mirror_failing_at_runtime_while_primary_succeeds(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        target = short_tmp / "m"
+        plugin, _ = await start(target)
+        try:
+            target.write_text("a file, not a directory")
+            await plugin.store.put_values("t", [Entry("a", b"1")])
+            assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
+            await asyncio.sleep(0.2)
+            assert any("mirror zhi-store-json: PutValues of tree 't' failed" in line.message and str(target)
+                       in line.message for line in plugin.logs)
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+def test_a_killed_primary_stops_the_meta_plugin(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, kids = await start(short_tmp / "m")
+        try:
+            os.kill(kids["memory"], signal.SIGKILL)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 10) == 0
+            await wait_gone(list(kids.values()), 1)
+            assert any("the primary zhi-store-memory exited" in line.message for line in plugin.logs)
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+def test_options_pass_through_to_the_children(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        plugin, _ = await start(short_tmp / "m", primary_options={"auth": {"username": "u", "password": "p"}})
+        try:
+            assert (await plugin.store.capabilities()).auth is True
+            with pytest.raises(E.AuthRequired):
+                await plugin.store.put_values("t", [Entry("a", b"1")])
+            await plugin.store.login("userpass", {"username": "u", "password": "p"})
+            await plugin.store.put_values("t", [Entry("a", b"1")])
+            assert (short_tmp / "m" / "t.json").exists()
+        finally:
+            await plugin.close()
+
+    arun(go())
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    ({"mirror_dir": "FILE"}, ["cannot start the mirror", "exists but is not a directory"]),
+    ({"audit": "sometimes"}, ["option 'audit' must be 'hard-fail' or 'warn'"]),
+    ({"primary_options": "versioning=tree"}, ["option 'primary_options' must be a JSON object"]),
+    ({"mirror_plugin": "/nonexistent/zhi-store-json"}, ["is not an executable file"]),
+    ({"primary_options": {"versioning": "sometimes"}}, ["cannot start the primary", "versioning must be one of"]),
+])
+def test_start_failures_are_clear_and_leave_nothing_running(arun, short_tmp: Path, options: dict,
+                                                            words: list[str]) -> None:
+    marker = short_tmp / "marker"
+    marker.write_text("x")
+    if options.get("mirror_dir") == "FILE":
+        options = {**options, "mirror_dir": str(marker)}
+
+    async def go() -> None:
+        started = time.monotonic()
+        with pytest.raises(E.LaunchError) as info:
+            await launch_store(MIRROR, options={"mirror_dir": str(marker), **options}, extra_env={
+                "ZHI_TEST_MARKER": str(marker)})
+        assert time.monotonic() - started < 10
+        for word in words:
+            assert word in str(info.value)
+        await asyncio.sleep(0.3)
+        assert processes_with_env(f"ZHI_TEST_MARKER={marker}") == [], "a child outlived the failed start"
+
+    arun(go())
+
+
+def test_zhi_host_probe_passes_the_meta_plugin(short_tmp: Path) -> None:
+    probe = INTEROP_BIN / "zhi-host-probe"
+    if not probe.is_file():
+        pytest.skip(f"zhi-host-probe not built: run ../shared/interop/build.sh (looked in {probe})")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run([str(probe), str(MIRROR)], cwd=short_tmp, env=env, capture_output=True, text=True,
+                            timeout=120, stdin=subprocess.DEVNULL)
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0 and summary.endswith(" 0 failed"), result.stdout + result.stderr[-3000:]
+    for check in ("versioning-rpcs-rejected", "graceful-kill", "stderr-log", "delete-tree"):
+        assert f"PASS {check}" in result.stdout
+    # the probe used the default mirror directory under its working directory, and deleted its tree there
+    assert (short_tmp / ".zhi" / "store").is_dir() and not list((short_tmp / ".zhi" / "store").iterdir())
