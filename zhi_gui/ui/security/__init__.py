@@ -1,0 +1,41 @@
+"""Encryption, the OS keyring and login, for the main window.
+
+One entry point: :func:`install_security` sets the store controller's unlock
+and login hooks, adds the Store menu's actions (Encrypt store..., Unlock...,
+Change passphrase..., Lock now, Forget passphrase, Log in..., Log out, Forget
+remembered login) and keeps the lock state in the store bar up to date.
+
+Modules: ``state`` (what the lock icon says, no Qt), ``messages`` (wrong
+passphrase vs locked keyring vs no secure keyring), ``widgets`` (masked
+fields, strength meter, remember box, a dialog that stays open on OK),
+``passphrase_dialogs`` and ``login_dialog`` (input only), ``encryption`` and
+``login`` (the coroutines), ``controller`` (actions, label, shared helpers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zhi_gui.services.keyring_service import PassphraseVault, SystemKeyring
+from zhi_gui.ui.security.controller import SecurityController
+from zhi_gui.ui.security.login import login_entry
+from zhi_gui.ui.security.state import LockKind, LockStatus, ignores_passphrases, lock_status
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.main_window import MainWindow
+
+__all__ = [
+    "LockKind",
+    "LockStatus",
+    "SecurityController",
+    "ignores_passphrases",
+    "install_security",
+    "lock_status",
+    "login_entry",
+]
+
+
+def install_security(window: MainWindow, vault: PassphraseVault | None = None) -> SecurityController:
+    """Wire encryption, keyring and login into ``window`` (default vault: the OS keyring)."""
+    # The controller is a child of the window (Qt keeps it as long as the window lives).
+    return SecurityController(window, vault if vault is not None else SystemKeyring())

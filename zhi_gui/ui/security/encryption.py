@@ -1,0 +1,207 @@
+"""Encrypt, unlock, change the passphrase, forget it, lock: the coroutines
+behind the Store menu and the controller's unlock hook.
+
+Passphrases live in local variables and in the dialogs' fields only: they go
+to the store over the plugin connection and to the keyring (through the
+vault's ``a*`` methods, off the UI thread), never into logs, settings, the
+plugin's options or environment. The keyring is written only after the store
+confirmed the passphrase.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from zhi_gui.core import errors as E
+from zhi_gui.plugin.client import StoreClient
+from zhi_gui.services.keyring_service import Availability, AvailabilityStatus, VaultError
+from zhi_gui.ui.security import messages as M
+from zhi_gui.ui.security.passphrase_dialogs import ChangePassphraseDialog, EncryptDialog, UnlockDialog
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.security.controller import SecurityController
+
+log = logging.getLogger("zhi_gui.ui.security")
+
+OK = Availability(AvailabilityStatus.OK, "Passphrases can be remembered in the system keyring.")
+
+
+class EncryptionFlows:
+    def __init__(self, security: SecurityController) -> None:
+        self.security = security
+        self.user_locked = False  # "Lock now": stay locked, also across plugin restarts, until "Unlock..."
+        self.last_unlock_source = ""  # "keyring" | "dialog" | "" (still locked)
+
+    # --- the hook: after every start of the plugin -------------------------------------
+    async def unlock_hook(self, store: StoreClient) -> None:
+        """Called by the controller when a freshly started plugin reports ``locked``."""
+        self.security.update_status()  # the controller tells the window only after its hooks
+        if self.user_locked:
+            log.info("store stays locked: the user locked it")
+            self.security.banner(self._locked_banner())
+            return
+        if not await self.unlock(store):
+            self.security.banner(self._locked_banner())
+
+    # --- unlock ----------------------------------------------------------------------------
+    async def unlock(self, store: StoreClient) -> bool:
+        """From the keyring silently if remembered, else by the dialog. False: left locked (cancelled)."""
+        s = self.security
+        key = s.identity_key()
+        availability, problem, stale = OK, "", False
+        try:
+            remembered = await s.vault.aget(key)
+        except VaultError as exc:
+            availability, problem = M.availability_from_error(exc), M.keyring_problem(exc)
+            log.info("unlock: keyring not usable (%s)", type(exc).__name__)
+        else:
+            if remembered is not None:
+                try:
+                    await store.unlock(remembered.encode("utf-8"))
+                except E.WrongPassphrase:
+                    stale, problem = True, M.STALE_KEYRING_PASSPHRASE
+                    log.info("unlock: the keyring's passphrase was refused by the store")
+                else:
+                    log.info("unlock: passphrase taken from the keyring")
+                    self._unlocked("keyring", "Unlocked with the passphrase remembered in the keyring")
+                    return True
+        return await self._unlock_by_dialog(store, key, availability, problem, stale)
+
+    async def _unlock_by_dialog(self, store: StoreClient, key: str, availability: Availability, problem: str,
+                                stale: bool) -> bool:
+        s = self.security
+        dialog = UnlockDialog(s.store_label(), availability, remember=True, parent=s.window)
+        dialog.show_problem(problem)
+        try:
+            while await dialog.submission():
+                passphrase = dialog.passphrase()
+                dialog.set_busy(True, "Unlocking\u2026")
+                try:
+                    await store.unlock(passphrase.encode("utf-8"))
+                except E.WrongPassphrase:
+                    log.info("unlock: wrong passphrase typed")
+                    dialog.wrong(M.WRONG_PASSPHRASE)
+                    continue
+                except E.StoreError as exc:
+                    dialog.wrong(M.store_problem(exc))
+                    continue
+                remember = dialog.remember.wanted()
+                dialog.finish(True)
+                self._unlocked("dialog", "Unlocked")
+                if remember:
+                    await s.remember(key, passphrase, "The store is unlocked")
+                elif stale:  # the wrong entry would only be tried (and fail) again next time
+                    await s.forget(key, quiet=True)
+                return True
+            log.info("unlock cancelled: the store stays locked")
+            return False
+        finally:
+            dialog.finish(False)
+
+    def _unlocked(self, source: str, text: str) -> None:
+        self.last_unlock_source = source
+        self.user_locked = False
+        self.security.clear_banner()
+        self.security.notify(text)
+        self.security.unlocked.emit(source)
+
+    def _locked_banner(self) -> str:
+        return ("This store is locked: its values stay encrypted until you unlock it with its passphrase"
+                " (Store \u25b8 Unlock\u2026).")
+
+    async def unlock_action(self) -> None:
+        """Store \u25b8 Unlock\u2026 on a locked store; shows the values afterwards."""
+        c = self.security.controller
+        store = await c.store_ready()
+        self.user_locked = False
+        if await self.unlock(store):
+            await c.refresh_capabilities()
+            await self.security.show_values()
+
+    # --- encrypt ---------------------------------------------------------------------------
+    async def encrypt(self) -> None:
+        s = self.security
+        c = s.controller
+        store = await c.store_ready()
+        key = s.identity_key()
+        availability = await s.vault.aavailable()
+        dialog = EncryptDialog(s.store_label(), availability, s.user_inputs(), s.window)
+        try:
+            while await dialog.submission():
+                passphrase = dialog.passphrase()
+                dialog.set_busy(True, "Encrypting every value and version\u2026")
+                try:
+                    await store.init_encryption(passphrase.encode("utf-8"))
+                except E.StoreError as exc:
+                    dialog.set_busy(False)
+                    dialog.show_problem(M.store_problem(exc))
+                    continue
+                remember = dialog.remember.wanted()
+                dialog.finish(True)
+                log.info("store encrypted")
+                self.user_locked = False
+                await c.refresh_capabilities()
+                s.notify("The store is encrypted")
+                if remember:
+                    await s.remember(key, passphrase, "The store is encrypted")
+                return
+        finally:
+            dialog.finish(False)
+
+    # --- change the passphrase -------------------------------------------------------------
+    async def change_passphrase(self) -> None:
+        s = self.security
+        c = s.controller
+        store = await c.store_ready()
+        key = s.identity_key()
+        availability, remembered = await s.keyring_state(key)
+        dialog = ChangePassphraseDialog(s.store_label(), availability, remembered, s.user_inputs(), s.window)
+        try:
+            while await dialog.submission():
+                old, new = dialog.old_passphrase(), dialog.new_passphrase()
+                dialog.set_busy(True, "Re-encrypting every value under the new passphrase\u2026 (large stores take"
+                                      " a while)")
+                try:
+                    await store.rotate_encryption(old.encode("utf-8"), new.encode("utf-8"))
+                except E.WrongPassphrase:
+                    log.info("change passphrase: the current passphrase was wrong")
+                    dialog.wrong_old(M.WRONG_OLD_PASSPHRASE)
+                    continue
+                except E.StoreError as exc:
+                    dialog.set_busy(False)
+                    dialog.show_problem(M.store_problem(exc))
+                    continue
+                remember = dialog.remember.wanted()
+                dialog.finish(True)
+                log.info("passphrase changed")
+                self.user_locked = False
+                await c.refresh_capabilities()
+                s.notify("The passphrase was changed")
+                # Only now that the store confirmed does the keyring change.
+                if remember:
+                    await s.remember(key, new, "The passphrase was changed",
+                                     stale_note=remembered)
+                elif remembered:
+                    await s.forget(key, quiet=True)
+                return
+        finally:
+            dialog.finish(False)
+
+    # --- forget, lock --------------------------------------------------------------------
+    async def forget(self) -> None:
+        await self.security.forget(self.security.identity_key(), what="passphrase")
+
+    async def lock(self) -> None:
+        s = self.security
+        c = s.controller
+        store = await c.store_ready()
+        await store.lock()
+        self.user_locked = True
+        self.last_unlock_source = ""
+        log.info("store locked by the user")
+        await c.refresh_capabilities()
+        s.hide_values()
+        s.banner(self._locked_banner())
+        s.notify("The store is locked")
+        s.locked.emit()

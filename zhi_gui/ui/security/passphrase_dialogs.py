@@ -1,0 +1,177 @@
+"""Encrypt, Unlock and Change passphrase dialogs. They only collect input and
+show what the controller reports; the store calls happen in ``encryption``."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+from zhi_gui.core.passphrase import PolicyResult, check_new_passphrase
+from zhi_gui.services.keyring_service import Availability
+from zhi_gui.ui.security.widgets import NOTE_STYLE, PassphraseEdit, RememberBox, SecretDialog, StrengthMeter, note
+
+POLICY_STYLE = "QLabel { color: #9a5b00; }"
+NO_RECOVERY = ("There is no way to recover a forgotten passphrase: without it, the store's values cannot be read"
+               " by anyone, including you.")
+
+
+class _NewPassphrase:
+    """A new passphrase, its confirmation, a strength meter and the policy verdict."""
+
+    def __init__(self, dialog: SecretDialog, form: QFormLayout, user_inputs: Sequence[str], label: str) -> None:
+        self.user_inputs = tuple(user_inputs)
+        self.edit = PassphraseEdit("new-passphrase", "at least 10 characters, or a strong passphrase")
+        self.confirmation = PassphraseEdit("confirmation", "type it again")
+        self.meter = StrengthMeter(self.edit, self.user_inputs)
+        self.policy = QLabel()
+        self.policy.setObjectName("policy")
+        self.policy.setWordWrap(True)
+        self.policy.setStyleSheet(POLICY_STYLE)
+        self.policy.hide()
+        form.addRow(label, self.edit)
+        form.addRow("Confirm:", self.confirmation)
+        form.addRow("", self.meter)
+        form.addRow("", self.policy)
+        dialog.secret_edits += [self.edit, self.confirmation]
+        self._cached: tuple[str, str, PolicyResult] | None = None
+        for edit in (self.edit, self.confirmation):
+            edit.textChanged.connect(lambda _text: dialog.refresh())
+
+    def verdict(self) -> PolicyResult:
+        text, confirmation = self.edit.text(), self.confirmation.text()
+        cached = self._cached
+        if cached is not None and cached[0] == text and cached[1] == confirmation:
+            return cached[2]
+        result = check_new_passphrase(text, confirmation, self.user_inputs)
+        self._cached = (text, confirmation, result)
+        return result
+
+    def problem(self) -> str:
+        result = self.verdict()
+        if result.accepted:
+            self.policy.hide()
+            return ""
+        # While the confirmation is still being typed, a mismatch is not news.
+        mismatch = self.edit.text() and result.reason.startswith("The confirmation")
+        shown = bool(self.edit.text()) and not (mismatch and not self.confirmation.text())
+        self.policy.setText(result.reason)
+        self.policy.setVisible(shown)
+        return result.reason
+
+    def text(self) -> str:
+        return self.edit.text()
+
+
+def _form(dialog: SecretDialog) -> QFormLayout:
+    form = QFormLayout(dialog.body)
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def _intro(text: str) -> QLabel:
+    label = note(text, "intro")
+    label.setMinimumWidth(460)
+    return label
+
+
+class EncryptDialog(SecretDialog):
+    def __init__(self, store_label: str, availability: Availability, user_inputs: Sequence[str] = (),
+                 parent: QWidget | None = None) -> None:
+        super().__init__("encrypt-dialog", "Encrypt store", parent)
+        form = _form(self)
+        form.addRow(_intro(f"Encrypt <b>{html.escape(store_label)}</b> with a passphrase. Its values, their"
+                           " metadata and version messages are encrypted at rest; the store asks for the"
+                           " passphrase each time it is opened."))
+        self.new = _NewPassphrase(self, form, user_inputs, "Passphrase:")
+        self.remember = RememberBox()
+        self.remember.set_availability(availability)
+        form.addRow("", self.remember)
+        warning = note(NO_RECOVERY, "no-recovery")
+        warning.setStyleSheet(NOTE_STYLE)
+        form.addRow(warning)
+        self.ok_button.setText("Encrypt")
+        self.new.meter.changed.connect(lambda _score: self.refresh())
+        self.refresh()
+
+    def problem_now(self) -> str:
+        return self.new.problem()
+
+    def passphrase(self) -> str:
+        return self.new.text()
+
+
+class UnlockDialog(SecretDialog):
+    def __init__(self, store_label: str, availability: Availability, remember: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("unlock-dialog", "Unlock store", parent)
+        form = _form(self)
+        form.addRow(_intro(f"<b>{html.escape(store_label)}</b> is encrypted. Enter its passphrase to read and"
+                           " edit its values."))
+        self.passphrase_edit = PassphraseEdit("passphrase", "passphrase")
+        self.secret_edits.append(self.passphrase_edit)
+        form.addRow("Passphrase:", self.passphrase_edit)
+        self.remember = RememberBox()
+        self.remember.set_availability(availability, default=remember)
+        form.addRow("", self.remember)
+        self.ok_button.setText("Unlock")
+        self.passphrase_edit.textChanged.connect(lambda _text: self.refresh())
+        self.refresh()
+
+    def problem_now(self) -> str:
+        return "" if self.passphrase_edit.text() else "Enter the passphrase."
+
+    def passphrase(self) -> str:
+        return self.passphrase_edit.text()
+
+    def wrong(self, text: str) -> None:
+        """The store refused: say so, empty the field for the next try."""
+        self.set_busy(False)
+        self.passphrase_edit.wipe()
+        self.show_problem(text)
+        self.passphrase_edit.setFocus()
+
+
+class ChangePassphraseDialog(SecretDialog):
+    def __init__(self, store_label: str, availability: Availability, remembered: bool,
+                 user_inputs: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__("change-passphrase-dialog", "Change passphrase", parent)
+        form = _form(self)
+        form.addRow(_intro(f"Change the passphrase of <b>{html.escape(store_label)}</b>. Every value is"
+                           " re-encrypted under a new key; on a large store this takes a while. Either the old or"
+                           " the new passphrase opens the store at every moment."))
+        self.old_edit = PassphraseEdit("old-passphrase", "current passphrase")
+        self.secret_edits.append(self.old_edit)
+        form.addRow("Current passphrase:", self.old_edit)
+        self.new = _NewPassphrase(self, form, user_inputs, "New passphrase:")
+        self.remember = RememberBox("Remember the new passphrase in keyring")
+        self.remember.set_availability(availability, default=remembered)
+        form.addRow("", self.remember)
+        self.ok_button.setText("Change passphrase")
+        self.old_edit.textChanged.connect(lambda _text: self.refresh())
+        self.new.meter.changed.connect(lambda _score: self.refresh())
+        self.refresh()
+
+    def problem_now(self) -> str:
+        problem = self.new.problem()
+        if problem:
+            return problem
+        if not self.old_edit.text():
+            return "Enter the current passphrase."
+        if self.old_edit.text() == self.new.text():
+            return "The new passphrase is the same as the current one."
+        return ""
+
+    def old_passphrase(self) -> str:
+        return self.old_edit.text()
+
+    def new_passphrase(self) -> str:
+        return self.new.text()
+
+    def wrong_old(self, text: str) -> None:
+        self.set_busy(False)
+        self.old_edit.wipe()
+        self.show_problem(text)
+        self.old_edit.setFocus()

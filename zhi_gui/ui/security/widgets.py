@@ -1,0 +1,307 @@
+"""Building blocks of the security dialogs: a masked passphrase field, a live
+strength meter, the "Remember in keyring" box, and a dialog base class whose
+OK does not close it, so a coroutine can try the input, show why it failed
+and let the user try again (no nested event loop: see ``async_dialogs``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.core.passphrase import StrengthEstimate, estimate_strength
+from zhi_gui.services.keyring_service import Availability
+from zhi_gui.ui.security.messages import availability_problem
+from zhi_gui.ui.theme import icon
+
+ERROR_STYLE = ("QLabel { color: #a61b1b; background: #fdecea; border: 1px solid #f1aeb5; border-radius: 4px;"
+               " padding: 6px; }")
+NOTE_STYLE = "QLabel { color: #6a737d; }"
+STRENGTH_COLORS = ("#c0392b", "#e67e22", "#d4ac0d", "#27ae60", "#1e8449")
+
+
+class PassphraseEdit(QLineEdit):
+    """A masked line edit with a show/hide toggle; copying out of it is impossible while masked."""
+
+    def __init__(self, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setPlaceholderText(placeholder)
+        self.setMinimumWidth(320)
+        # No input method history, no auto-completion: nothing of it kept by Qt.
+        self.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhSensitiveData
+                                 | Qt.InputMethodHint.ImhNoPredictiveText)
+        self.reveal_action = QAction(icon("eye"), "Show", self)
+        self.reveal_action.setObjectName(name + "-reveal")
+        self.reveal_action.setCheckable(True)
+        self.reveal_action.setToolTip("Show the passphrase")
+        self.reveal_action.toggled.connect(self._reveal)
+        self.addAction(self.reveal_action, QLineEdit.ActionPosition.TrailingPosition)
+
+    def _reveal(self, shown: bool) -> None:
+        self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.reveal_action.setIcon(icon("eye-off" if shown else "eye"))
+        self.reveal_action.setToolTip("Hide the passphrase" if shown else "Show the passphrase")
+
+    def wipe(self) -> None:
+        """Empty the field and mask it again (Qt's undo history goes with setText)."""
+        self.setText("")
+        self.reveal_action.setChecked(False)
+
+
+class StrengthMeter(QWidget):
+    """zxcvbn's score as a bar and a sentence, updated shortly after each keystroke."""
+
+    changed = Signal(int)
+
+    def __init__(self, source: QLineEdit, user_inputs: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("strength-meter")
+        self._source = source
+        self._user_inputs = tuple(user_inputs)
+        self.estimate: StrengthEstimate = estimate_strength("")
+        self.bar = QProgressBar()
+        self.bar.setObjectName("strength-bar")
+        self.bar.setRange(0, 5)  # 0: empty; score 0-4 shows as 1-5
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        self.label = QLabel()
+        self.label.setObjectName("strength-label")
+        self.label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+        # zxcvbn takes a few ms per call (more for long input): estimate once typing pauses.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.update_now)
+        source.textChanged.connect(lambda _text: self._timer.start())
+        self.update_now()
+
+    def update_now(self) -> None:
+        self._timer.stop()
+        text = self._source.text()
+        self.estimate = estimate_strength(text, self._user_inputs)
+        score = self.estimate.score if text else 0
+        self.bar.setValue(score + 1 if text else 0)
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {STRENGTH_COLORS[score]}; }}")
+        self.label.setText(f"Strength: {self.estimate.feedback}" if text else
+                           "Strength: type a passphrase (a few unrelated words are strong and easy to remember).")
+        self.changed.emit(score)
+
+
+class RememberBox(QWidget):
+    """ "Remember in keyring", disabled with the reason when the keyring cannot be used."""
+
+    def __init__(self, text: str = "Remember in keyring", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = QCheckBox(text)
+        self.check.setObjectName("remember")
+        self.reason = QLabel()
+        self.reason.setObjectName("remember-reason")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet(NOTE_STYLE)
+        self.reason.hide()
+        self.available = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.check)
+        layout.addWidget(self.reason)
+
+    def set_availability(self, availability: Availability, default: bool = True) -> None:
+        problem = availability_problem(availability)
+        self.available = not problem
+        self.check.setEnabled(not problem)
+        self.check.setChecked(default and not problem)
+        self.check.setToolTip(problem or availability.message)
+        self.reason.setText(problem)
+        self.reason.setVisible(bool(problem))
+
+    def wanted(self) -> bool:
+        # Not isEnabled(): the whole form is disabled while the store works.
+        return self.available and self.check.isChecked()
+
+
+class SecretDialog(QDialog):
+    """A dialog that stays open on OK until its coroutine says so.
+
+    Use: ``while await dialog.submission(): ... dialog.finish(True)``; between
+    submissions, ``set_busy`` shows an indeterminate bar and locks the inputs,
+    ``show_problem`` says what went wrong. ``finish`` wipes every passphrase
+    field, closes the dialog and schedules its deletion.
+    """
+
+    def __init__(self, name: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.busy = False
+        self._waiter: asyncio.Future[bool] | None = None
+        self._finished = False  # closed (by finish(), Cancel, Escape or the window manager)
+        self._deleting = False
+        self.secret_edits: list[PassphraseEdit] = []
+        self.body = QWidget()
+        self.problem = QLabel()
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(ERROR_STYLE)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.hide()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("busy")
+        self.progress.setRange(0, 0)  # indeterminate: the store does not report progress
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(10)
+        self.progress.hide()
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("busy-label")
+        self.progress_label.setStyleSheet(NOTE_STYLE)
+        self.progress_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("ok")
+        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setObjectName("cancel")
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        self.finished.connect(self._on_finished)
+        layout = QVBoxLayout(self)
+        # Grow with its word-wrapped messages instead of clipping them.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.body.setMinimumWidth(520)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit)
+        layout.addWidget(self.body)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.progress)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    # --- what subclasses provide --------------------------------------------------------
+    def problem_now(self) -> str:
+        """Why the input cannot be submitted yet ('' = it can)."""
+        return ""
+
+    def refresh(self) -> None:
+        """Re-check the input; OK is enabled only when it can be submitted."""
+        self.ok_button.setEnabled(not self.busy and not self.problem_now())
+        self._fit_timer.start()
+
+    def _fit(self) -> None:
+        """Grow (never shrink below what the user chose) to show every message in full."""
+        hint = self.layout().totalHeightForWidth(self.width()) if self.layout().hasHeightForWidth() else -1
+        height = max(hint, self.sizeHint().height())
+        if height > self.height():
+            self.resize(self.width(), height)
+
+    # --- the coroutine side -------------------------------------------------------------
+    async def submission(self) -> bool:
+        """Open (the first time) and wait: True when OK was pressed, False when cancelled."""
+        if self._finished:
+            return False
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiter = future
+        if not self.isVisible():
+            self.open()
+        return await future
+
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy = busy
+        self.body.setEnabled(not busy)
+        self.cancel_button.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        self.progress_label.setText(text)
+        self.progress_label.setVisible(busy and bool(text))
+        if busy:
+            self.problem.hide()
+        self.refresh()
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+        self._fit_timer.start()
+
+    def wipe(self) -> None:
+        for edit in self.secret_edits:
+            edit.wipe()
+
+    def finish(self, accepted: bool) -> None:
+        """Wipe the passphrases, close, and delete the dialog later."""
+        if self._deleting:
+            return
+        self._deleting = True
+        self.busy = False
+        with contextlib.suppress(RuntimeError):  # already deleted with its parent
+            self.wipe()
+            if not self._finished:
+                self._finished = True
+                self.done(QDialog.DialogCode.Accepted if accepted else QDialog.DialogCode.Rejected)
+            self.deleteLater()
+
+    # --- the Qt side ----------------------------------------------------------------------
+    def _resolve(self, value: bool) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(value)
+
+    def _submit(self) -> None:
+        if self.busy or self._waiter is None:
+            return
+        problem = self.problem_now()
+        if problem:
+            self.show_problem(problem)
+            return
+        self._resolve(True)
+
+    def reject(self) -> None:
+        if self.busy:  # a store call is running: it cannot be taken back half-way
+            return
+        super().reject()
+
+    def _on_finished(self, _code: int) -> None:
+        self._finished = True
+        self.wipe()
+        self._resolve(False)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.busy and event.key() == Qt.Key.Key_Escape:
+            return
+        super().keyPressEvent(event)
+
+
+def note(text: str, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    return label
