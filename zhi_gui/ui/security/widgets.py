@@ -213,7 +213,8 @@ class SecretDialog(QDialog):
 
     def _fit(self) -> None:
         """Grow (never shrink below what the user chose) to show every message in full."""
-        hint = self.layout().totalHeightForWidth(self.width()) if self.layout().hasHeightForWidth() else -1
+        layout = self.layout()
+        hint = layout.totalHeightForWidth(self.width()) if layout is not None and layout.hasHeightForWidth() else -1
         height = max(hint, self.sizeHint().height())
         if height > self.height():
             self.resize(self.width(), height)
