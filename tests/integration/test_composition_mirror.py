@@ -318,3 +318,47 @@ def test_zhi_host_probe_passes_the_meta_plugin(short_tmp: Path) -> None:
         assert f"PASS {check}" in result.stdout
     # the probe used the default mirror directory under its working directory, and deleted its tree there
     assert (short_tmp / ".zhi" / "store").is_dir() and not list((short_tmp / ".zhi" / "store").iterdir())
+
+
+def test_isolated_environment_still_finds_the_children(arun, short_tmp: Path) -> None:
+    async def go() -> None:
+        async with await launch_store(MIRROR, options={"mirror_dir": str(short_tmp / "m")}, isolated_env=True) as p:
+            await p.store.put_values("t", [Entry("a", b"1")])
+            assert (short_tmp / "m" / "t.json").exists()
+
+    arun(go())
+
+
+def test_supervisor_restarts_a_dead_meta_plugin_without_leftovers(arun, short_tmp: Path) -> None:
+    from zhi_gui.plugin.launcher import LaunchConfig
+    from zhi_gui.plugin.supervisor import PluginState, RestartPolicy, Supervisor
+
+    async def go() -> None:
+        sup = Supervisor(MIRROR, LaunchConfig(options={"mirror_dir": str(short_tmp / "m")}),
+                         RestartPolicy(backoff=(0.05,), max_restarts=2, window=60))
+        await sup.start()
+        try:
+            await sup.store.put_values("t", [Entry("a", b"1")])
+            first = sup.plugin
+            assert first is not None
+            old_kids = children_of(first.pid)
+            os.kill(first.pid, signal.SIGKILL)
+            for _ in range(200):  # the death is noticed by the exit watcher, then the restart begins
+                if sup.plugin is not first:
+                    break
+                await asyncio.sleep(0.02)
+            store = await sup.wait_running()
+            assert sup.state == PluginState.RUNNING and sup.plugin is not first
+            await wait_gone(old_kids, 5)
+            # memory is empty after the restart; the json mirror kept the data on disk
+            assert await store.get_values("t", ["a"]) == []
+            assert json.loads((short_tmp / "m" / "t.json").read_text()) == {"a": {"value": 1}}
+            await store.put_values("t", [Entry("b", b"2")])
+            assert json.loads((short_tmp / "m" / "t.json").read_text()) == {"a": {"value": 1}, "b": {"value": 2}}
+        finally:
+            plugin = sup.plugin
+            await sup.stop()
+        assert plugin is not None
+        await wait_gone([plugin.pid, *children_of(plugin.pid)], 2)
+
+    arun(go())

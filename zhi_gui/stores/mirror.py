@@ -80,7 +80,9 @@ def find_child(binary: str, explicit: object = None) -> Path:
     short = binary.removeprefix("zhi-store-")
     candidates: list[Path] = []
     for home in _homes():
-        candidates += [home / binary, home.parent / binary / binary, home.parent / short]
+        candidates += [home / binary, home.parent / binary / binary]
+        if home.name == "store":  # nested layout: store/mirror next to store/memory
+            candidates.append(home / short)
     on_path = shutil.which(binary)
     if on_path:
         candidates.append(Path(on_path))
