@@ -185,25 +185,22 @@ async def _watch_parent(stop: asyncio.Event) -> None:
 
 def _add_services(impl: Served, server: grpc.aio.Server) -> None:
     """Serve what ``impl`` is: a Store (plus the extension), a config plugin,
-    a transform plugin, or several of them."""
+    a transform plugin, or several of them. Anything else is served as a store
+    (duck typing, as before config and transform plugins could be served)."""
     from zhi_gui.plugin.config_api import ConfigPlugin
     from zhi_gui.plugin.config_servicer import ConfigServicer
     from zhi_gui.plugin.transform import TransformPlugin, TransformServicer
 
-    served = False
-    if isinstance(impl, Store):
-        pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(impl), server)
-        if impl.serves_extension:
-            ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(impl), server)
-        served = True
-    if isinstance(impl, ConfigPlugin):
-        ConfigServicer(impl).add_to_server(server)
-        served = True
-    if isinstance(impl, TransformPlugin):
-        TransformServicer(impl).add_to_server(server)
-        served = True
-    if not served:
-        raise TypeError(f"serve: {type(impl).__name__} is not a Store, ConfigPlugin or TransformPlugin")
+    is_config, is_transform = isinstance(impl, ConfigPlugin), isinstance(impl, TransformPlugin)
+    if isinstance(impl, Store) or not (is_config or is_transform):
+        store: Store = impl  # type: ignore[assignment]
+        pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(store), server)
+        if getattr(store, "serves_extension", False):
+            ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(store), server)
+    if is_config:
+        ConfigServicer(impl).add_to_server(server)  # type: ignore[arg-type]
+    if is_transform:
+        TransformServicer(impl).add_to_server(server)  # type: ignore[arg-type]
 
 
 async def _build(made: Any, stop: asyncio.Event) -> Served | None:
