@@ -221,7 +221,7 @@ def test_unlock_by_dialog_wrong_passphrase_then_retry(qtbot: Any, run_async: Any
     assert "keyring" not in problem_text(dialog).lower(), "a wrong passphrase is not a keyring problem"
 
     type_into(qtbot, dialog, "passphrase", PASS)
-    click_ok(qtbot, dialog)
+    qtbot.keyClick(child(dialog, QLineEdit, "passphrase"), Qt.Key.Key_Return)  # Enter submits
     wait_task(qtbot, task)
     assert task.exception() is None, task.exception()
     assert wiped == [[""]]
@@ -311,6 +311,41 @@ def test_change_passphrase_updates_the_keyring_and_the_old_one_is_refused(qtbot:
     assert task.exception() is None
     assert again.controller.index.entries["services/api/replicas"].value_json == b"3"
     assert vault.keys() == []
+
+
+def test_change_passphrase_of_a_locked_store_unlocks_it(qtbot: Any, run_async: Any, make_window: Any,
+                                                        store_file: Path) -> None:
+    vault = InMemoryVault()
+    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault, remember=False)
+    win, security = make_window(vault)
+    task = start_open(win, store_file)
+    child(find_dialog(qtbot, win, "unlock-dialog"), QPushButton, "cancel").click()
+    wait_task(qtbot, task)
+    find_dialog(qtbot, win, "error-box").close()
+    assert security.change_action.isEnabled()
+    security.change_action.trigger()
+    dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
+    assert not child(dialog, QCheckBox, "remember").isChecked(), "nothing was remembered before"
+    type_into(qtbot, dialog, "old-passphrase", PASS)
+    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
+    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: "services/api/replicas" in win.controller.index.entries, timeout=30000)
+    assert security.status.kind is LockKind.UNLOCKED and not win.banner.isVisible()
+    assert vault.get(key) is None
+
+
+def test_a_dialog_deleted_under_its_coroutine_ends_the_wait(qtbot: Any, run_async: Any, make_window: Any,
+                                                            store_file: Path) -> None:
+    vault = InMemoryVault()
+    encrypted_sample(qtbot, run_async, make_window, store_file, vault, remember=False)
+    win, security = make_window(vault)
+    task = start_open(win, store_file)
+    dialog = find_dialog(qtbot, win, "unlock-dialog")
+    dialog.deleteLater()  # as when its window goes away
+    wait_task(qtbot, task)
+    assert isinstance(task.exception(), E.StoreLocked)
+    assert security.status.kind is LockKind.LOCKED
 
 
 def test_forget_passphrase_says_whether_there_was_one(qtbot: Any, run_async: Any, make_window: Any,

@@ -156,6 +156,7 @@ class EncryptionFlows:
         store = await c.store_ready()
         key = s.identity_key()
         availability, remembered = await s.keyring_state(key)
+        was_locked = c.description is not None and c.description.locked
         dialog = ChangePassphraseDialog(s.store_label(), availability, remembered, s.user_inputs(), s.window)
         try:
             while await dialog.submission():
@@ -178,6 +179,9 @@ class EncryptionFlows:
                 self.user_locked = False
                 await c.refresh_capabilities()
                 s.notify("The passphrase was changed")
+                if was_locked:  # RotateEncryption needs the old passphrase, and leaves the store unlocked
+                    s.clear_banner()
+                    await s.show_values()
                 # Only now that the store confirmed does the keyring change.
                 if remember:
                     await s.remember(key, new, "The passphrase was changed",

@@ -158,6 +158,7 @@ class SecretDialog(QDialog):
         self.setModal(True)
         self.busy = False
         self._waiter: asyncio.Future[bool] | None = None
+        self._pending: list[asyncio.Future[bool]]
         self._finished = False  # closed (by finish(), Cancel, Escape or the window manager)
         self._deleting = False
         self.secret_edits: list[PassphraseEdit] = []
@@ -186,6 +187,9 @@ class SecretDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         self.finished.connect(self._on_finished)
+        # Deleted without finishing (its window closed under it): the coroutine must not wait forever.
+        pending = self._pending = []
+        self.destroyed.connect(lambda *_args: _cancel_waiters(pending))
         layout = QVBoxLayout(self)
         # Grow with its word-wrapped messages instead of clipping them.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
@@ -226,6 +230,7 @@ class SecretDialog(QDialog):
             return False
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiter = future
+        self._pending[:] = [future]
         if not self.isVisible():
             self.open()
         return await future
@@ -298,6 +303,13 @@ class SecretDialog(QDialog):
         if self.busy and event.key() == Qt.Key.Key_Escape:
             return
         super().keyPressEvent(event)
+
+
+def _cancel_waiters(pending: list[asyncio.Future[bool]]) -> None:
+    for future in pending:
+        if not future.done():
+            future.set_result(False)
+    pending.clear()
 
 
 def note(text: str, name: str = "") -> QLabel:
