@@ -1,0 +1,86 @@
+"""Version history, diff and rollback.
+
+``install_history(window)`` is the one entry point: it adds the History dock
+(version list, key history) and the Diff dock (whole-tree diff beside the
+side-by-side value diff) to a :class:`~zhi_gui.ui.main_window.MainWindow`, a
+History menu, entries in the Store and View menus, and connects the window's
+signals. Modules:
+
+``access``            what is read and written through the StoreController (pagers, snapshots)
+``versions_model``    the version list model (pages, "Staged edits" pseudo-row)
+``tree_diff_model``   the lazy tree model over ``TreeDiff``
+``value_diff``        the side-by-side value diff (panes, link map, master scrollbar)
+``scrollsync``        aligned rows for the master scrollbar (Qt-free)
+``diff_view``         tree diff + value diff, counts, filter, next/previous change
+``key_history_view``  the history of one key
+``rollback_dialog``   preview + confirmation of a rollback
+``panel``             the History panel that ties them together
+``timefmt``           "5 min ago" and exact local times (Qt-free)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
+
+from zhi_gui.ui.history.diff_view import DiffView
+from zhi_gui.ui.history.panel import HistoryPanel
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.main_window import MainWindow
+
+__all__ = ["DiffView", "HistoryPanel", "install_history"]
+
+
+def _menu_titled(window: MainWindow, title: str) -> QMenu | None:
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and menu.title() == title:
+            return menu
+    return None
+
+
+def install_history(window: MainWindow) -> HistoryPanel:
+    """Create the History and Diff docks, their menus, and wire them to the window."""
+    diff_view = DiffView(shortcuts=False)  # F7 / Shift+F7 are window actions of the panel
+    diff_dock = window._dock("Diff", "diff-dock", diff_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+    window.tabifyDockWidget(window.plugin_dock, diff_dock)
+    window.plugin_dock.raise_()
+    panel = HistoryPanel(window, diff_view, diff_dock)
+    dock = window._dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
+    panel.dock = dock
+    window.resizeDocks([window.editor_dock, dock], [360, 440], Qt.Orientation.Vertical)
+
+    menu = QMenu("&History", window)
+    menu.setObjectName("history-menu-bar")
+    for action in (panel.show_action, dock.toggleViewAction(), diff_dock.toggleViewAction(), None,
+                   panel.compare_action, panel.staged_action, panel.key_history_action, None,
+                   panel.next_change_action, panel.prev_change_action, None,
+                   panel.rollback_action, panel.delete_version_action):
+        if action is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(action)
+    view_menu = _menu_titled(window, "&View")
+    if view_menu is not None:
+        window.menuBar().insertMenu(view_menu.menuAction(), menu)
+        view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(diff_dock.toggleViewAction())
+    else:
+        window.menuBar().addMenu(menu)
+    window.store_menu.addSeparator()
+    for action in (panel.show_action, panel.rollback_action, panel.delete_version_action):
+        window.store_menu.addAction(action)
+
+    c = window.controller
+    c.treeLoaded.connect(panel.on_tree_loaded)
+    c.capabilitiesChanged.connect(lambda: panel.on_tree_loaded())
+    c.staging.listeners.append(panel.on_staged)
+    window.saved.connect(panel.on_saved)
+    window.storeOpened.connect(panel.on_store_opened)
+    window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
+    window.history_panel = panel  # type: ignore[attr-defined]
+    return panel
