@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from zhi_gui.services.settings import THEME, Settings
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.qt_loop import qt_application
+    from zhi_gui.ui.security import install_security
     from zhi_gui.ui.theme import apply_theme, icon
 
     app = qt_application(sys.argv[:1])
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     window = MainWindow(settings=settings)
+    install_security(window)  # encryption, unlock, login; passphrases in the OS keyring
     done = asyncio.Event()
     window.closed.connect(done.set)
     app.aboutToQuit.connect(done.set)

@@ -19,6 +19,7 @@ T = TypeVar("T")
 @pytest.fixture(scope="session")
 def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.events._set_running_loop(None)  # set again per GUI test (_qloop_running)
     # Plain threads for run_in_executor/to_thread: qasync's QThread executor is
     # never shut down in "already running" mode and Qt complains at exit.
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-test")
@@ -26,6 +27,15 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(loop)
     yield loop
     executor.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture(autouse=True)
+def _qloop_running(qloop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """The session loop counts as "running" only during GUI tests: outside them
+    (unit and integration tests in the same run) asyncio.run must work."""
+    asyncio.events._set_running_loop(qloop)
+    yield
+    asyncio.events._set_running_loop(None)
     # Never stop or close it: a stray exit makes later nested loops return at once.
 
 

@@ -112,7 +112,12 @@ class StoreController(QObject):
         self.supervisor = supervisor
         self.known_paths = set(target.known_paths)
         await supervisor.start()
-        await self.refresh_trees()
+        if self.description is not None and self.description.locked:
+            return  # unlock cancelled: the tree is loaded after "Unlock..."
+        try:
+            await self.refresh_trees()
+        except E.AuthRequired:
+            return  # login cancelled: the tree is loaded after "Log in..."
         tree = target.tree_id or (self.trees[0] if self.trees else "default")
         await self.load_tree(tree)
 
