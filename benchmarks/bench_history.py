@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -191,10 +192,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-plugin", action="store_true", help="skip the end-to-end row with the sqlite plugin")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after building the versions (what an app can do after loading a tree: "
+                             "gen-2 collections then skip those objects)")
     args = parser.parse_args()
     runs: int = max(args.runs, 1)
 
     old, new, mix = build_versions()
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
     best, median = timeit(lambda: diff_trees(old, new), runs)
     counts = diff_trees(old, new).counts
     rows: list[Row] = [("core diff_trees, 100k values, 1% changed",
@@ -206,7 +213,7 @@ def main() -> None:
     rows += run_with_qt(lambda: gui_rows(old, new, runs, not args.no_plugin))
 
     print(f"history benchmark: {runs} runs, Python {sys.version.split()[0]}, "
-          f"QPA {os.environ.get('QT_QPA_PLATFORM', 'default')}")
+          f"QPA {os.environ.get('QT_QPA_PLATFORM', 'default')}" + (", gc.freeze()" if args.gc_freeze else ""))
     print(f"versions: {N_VALUES:,} values each; changes: " + ", ".join(f"{k} {v}" for k, v in mix.items()))
     print("core row: min / median ms of the diff; view rows: median / worst longest event-loop stall in ms")
     print()
