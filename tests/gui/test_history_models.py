@@ -306,3 +306,13 @@ def test_value_diff_cuts_huge_lines_and_marks_insertions(qtbot: Any) -> None:
     assert view.prepared is not None and view.prepared.left.markers == [(1, "added")]
     assert view.prepared.right.kinds == [None, "added", None]
     view.grab()
+
+
+def test_in_line_highlights_cover_whole_words() -> None:
+    from zhi_gui.ui.history.value_diff import prepare, whole_words
+
+    assert whole_words('"dark-mode": false,', [(13, 17)]) == [(13, 18)]  # "fals" -> "false"
+    assert whole_words("api:1.9.0", [(6, 7)]) == [(6, 7)]  # digits between dots stay single
+    assert whole_words("ab cd", [(0, 1), (1, 2), (4, 5)]) == [(0, 2), (3, 5)]
+    prepared = prepare(diff_lines(['  "on": true,'], ['  "on": false,']))
+    assert prepared.left.words == {0: [(8, 12)]} and prepared.right.words == {0: [(8, 13)]}

@@ -52,7 +52,11 @@ def install_history(window: MainWindow) -> HistoryPanel:
     dock = window._dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     window.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
     panel.dock = dock
-    window.resizeDocks([window.editor_dock, dock], [360, 440], Qt.Orientation.Vertical)
+    # The right column (value editor above history) runs down to the bottom edge, so the
+    # version list keeps its height when the Diff dock opens below the value tree.
+    window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.resizeDocks([window.editor_dock, dock], [330, 520], Qt.Orientation.Vertical)
+    window.resizeDocks([dock], [520], Qt.Orientation.Horizontal)
 
     menu = QMenu("&History", window)
     menu.setObjectName("history-menu-bar")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,32 @@ def _clip(line: str) -> tuple[str, bool]:
     return line[:LINE_LIMIT] + f" \u2026 ({len(line) - LINE_LIMIT:,} more characters)", True
 
 
+def _in_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def whole_words(line: str, ranges: Sequence[Range]) -> list[Range]:
+    """Widen character ranges to the words they touch ("tru|e" -> "true", not "tru").
+
+    A character diff of ``true`` and ``false`` marks ``tru`` / ``fals``; people
+    read words. Punctuation and spaces stay as they are; overlapping results merge.
+    """
+    out: list[Range] = []
+    for start, end in ranges:
+        if start < end:
+            if _in_word(line[start]):
+                while start > 0 and _in_word(line[start - 1]):
+                    start -= 1
+            if _in_word(line[end - 1]):
+                while end < len(line) and _in_word(line[end]):
+                    end += 1
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
 def prepare(diff: TextDiff) -> Prepared:
     """Per-line tables for the panes (pure; runs in an executor)."""
     left, right = SideLines(), SideLines()
@@ -111,9 +138,10 @@ def prepare(diff: TextDiff) -> Prepared:
     for h in diff.highlights:
         for target, lines, number, ranges in ((left, diff.left_lines, h.left_line, h.left_ranges),
                                               (right, diff.right_lines, h.right_line, h.right_ranges)):
-            clipped = [(s, min(e, LINE_LIMIT)) for s, e in ranges if s < LINE_LIMIT]
+            line = lines[number]
+            clipped = [(s, min(e, LINE_LIMIT)) for s, e in whole_words(line, ranges) if s < LINE_LIMIT]
             if clipped:
-                target.words[number] = utf16_ranges(lines[number], clipped)
+                target.words[number] = utf16_ranges(line, clipped)
     return Prepared(diff, left, right, changes)
 
 
@@ -388,6 +416,7 @@ class ValueDiffView(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 2)
         header.addWidget(self.path_label)
+        header.addSpacing(10)
         header.addWidget(self.summary_label, 1)
         header.addWidget(self.reveal_button)
         header.addWidget(self.prev_button)
