@@ -474,3 +474,23 @@ def test_long_history_loads_in_pages(qtbot: Any, window: MainWindow, run_async: 
     assert panel.diff_view.title_label.text().startswith("version 15")
     rows = diff_rows(panel.diff_view.model)
     assert rows["counter"][2:] == ["13", "14"]
+
+
+def test_saving_through_the_window_adds_a_version_and_refreshes_the_comparison(
+        qtbot: Any, window: MainWindow, run_async: Any, store_file: Path) -> None:
+    from tests.gui.test_main_window import save_through_review
+
+    win = window
+    panel = open_sqlite(win, run_async, store_file)
+    wait_listed(qtbot, panel, 1)
+    compare(qtbot, panel, ["1"])
+    assert panel.diff_view.diff is not None and panel.diff_view.diff.is_empty
+    meta = win.controller.index.entries["services/api/replicas"].metadata_json
+    win.controller.stage_set("services/api/replicas", b"11", meta)
+    assert panel.model.index(0, 0).data() == "Staged edits"
+    with qtbot.waitSignal(panel.compared, timeout=20000):  # version 1 stays selected and is compared again
+        save_through_review(qtbot, win, "eleven replicas")
+    wait_listed(qtbot, panel, 2)
+    assert panel.model.index(0, 0).data() == "2  (current)" and panel.model.index(0, 3).data() == "eleven replicas"
+    assert [r.id for r in panel.selected_rows()] == ["1"]
+    assert diff_rows(panel.diff_view.model)["services/api/replicas"][3] == "11"

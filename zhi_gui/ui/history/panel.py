@@ -685,6 +685,7 @@ class HistoryPanel(QWidget):
             view.status.setText("")
             return
         view.title.setText(f"When did <b>{path}</b> change, and to what?")
+        view.reveal.setVisible(False)
         scan = KeyHistoryScan(self.access, self.access.tree_pager(), path, self.key_page_size, self.key_want)
         self._scan = scan
         view.model.reset(True, loading=True)
@@ -706,6 +707,8 @@ class HistoryPanel(QWidget):
         if scan is not self._scan:
             return
         model.append(changes, not scan.done, generation)
+        # the toggle only where there is something to reveal
+        self.key_view.reveal.setVisible(any(item.change.secret for item in model.rows))
         tail = "all versions" if scan.done else "scroll down for older ones"
         self.key_view.status.setText(f"{len(model.rows):,} change(s) in {scan.scanned:,} of {scan.total:,} "
                                      f"version(s) \u00b7 {tail}")
