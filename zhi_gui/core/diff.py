@@ -47,6 +47,7 @@ from typing import Any, Literal
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_metadata, decode_value
 from zhi_gui.core.model import Entry
+from zhi_gui.core.sorting import gil_friendly_sorted
 
 MASK = "\u2022" * 8  # ••••••••
 SECRET_LABELS = ("ui.password", "store.writeonly")
@@ -333,7 +334,7 @@ class TreeDiff:
     @cached_property
     def _keys(self) -> list[str]:
         union = self.old.keys() | self.new.keys()
-        return sorted(map(_tree_key, union))
+        return gil_friendly_sorted(list(map(_tree_key, union)))
 
     @cached_property
     def all_paths(self) -> tuple[str, ...]:

@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_menus()
         self._wire_controller()
+        from zhi_gui.ui.history import install_history  # imports this module: installed late
+
+        self.history_panel = install_history(self)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
         self._restore_layout()
@@ -825,6 +828,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         for action in (self.edit_action, self.new_key_action, self.delete_action):
             menu.addAction(action)
+        menu.addAction(self.history_panel.key_history_action)
         menu.addSeparator()
         menu.addAction(self.reload_action)
         menu.popup(self.tree_view.viewport().mapToGlobal(position))

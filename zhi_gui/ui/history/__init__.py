@@ -86,5 +86,5 @@ def install_history(window: MainWindow) -> HistoryPanel:
     window.saved.connect(panel.on_saved)
     window.storeOpened.connect(panel.on_store_opened)
     window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
-    window.history_panel = panel  # type: ignore[attr-defined]
+    window.history_panel = panel
     return panel

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -40,45 +39,9 @@ Snapshot = Mapping[str, Entry]
 EXPAND_ALL_LIMIT = 60  # changes: a small diff opens fully expanded
 
 
-SORT_SLICE = 4096
-
-
-def gil_friendly_sorted(items: list[str]) -> list[str]:
-    """``sorted(items)`` in short C calls.
-
-    One ``sorted()`` of 100,000 strings holds the GIL for ~40 ms, and the UI
-    thread waits that long for its next event. Sorting slices and merging them
-    pairwise (timsort merges two sorted runs in one linear pass) keeps every
-    call under ~8 ms, for about the same total time.
-    """
-    runs = [sorted(items[i:i + SORT_SLICE]) for i in range(0, len(items), SORT_SLICE)]
-    while len(runs) > 1:
-        merged = []
-        for i in range(0, len(runs) - 1, 2):
-            pair = runs[i] + runs[i + 1]
-            pair.sort()
-            merged.append(pair)
-        if len(runs) % 2:
-            merged.append(runs[-1])
-        runs = merged
-    return runs[0] if runs else []
-
-
-def _prime_tree_order(diff: TreeDiff, old: Snapshot, new: Snapshot) -> None:
-    """Build the diff's sorted path index (``TreeDiff._keys``, a cached property)
-    GIL-friendly, before anything asks for it. Without the cached property (a
-    future core), nothing is done and the core builds its index itself."""
-    if not isinstance(type(diff).__dict__.get("_keys"), cached_property) or "_keys" in diff.__dict__:
-        return
-    keys = [p.replace("/", "\0") for p in old]  # the core's tree-order key
-    keys += [p.replace("/", "\0") for p in new if p not in old]
-    diff.__dict__["_keys"] = gil_friendly_sorted(keys)
-
-
 def compute_diff(old: Snapshot, new: Snapshot, only_changes: bool) -> tuple[TreeDiff, list[DiffNode]]:
     """The diff and its first level (pure; runs in an executor)."""
     diff = diff_trees(old, new)
-    _prime_tree_order(diff, old, new)
     return diff, diff.children("", only_changes=only_changes)
 
 
