@@ -1,11 +1,18 @@
 """Screenshots of the history panel and both diff views (run under xvfb-run)."""
-import asyncio, os, sys, tempfile, json
+import asyncio
+import json
+import sys
+import tempfile
 from pathlib import Path
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication
 
 from zhi_gui.ui.qt_loop import run_with_qt
 from zhi_gui.ui.theme import apply_theme
-from PySide6.QtWidgets import QApplication
+
+SQLITE = Path(__file__).resolve().parent.parent / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")
 OUT.mkdir(parents=True, exist_ok=True)
 
@@ -14,9 +21,9 @@ async def settle(t=0.6):
     QApplication.processEvents()
 
 async def main():
+    from zhi_gui.core.model import Entry
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.store_controller import StoreTarget
-    from zhi_gui.core.model import Entry
     app = QApplication.instance()
     apply_theme(app, "light")
     tmp = Path(tempfile.mkdtemp(prefix="zs-", dir="/tmp"))
@@ -24,8 +31,7 @@ async def main():
     panel = win.history_panel
     win.resize(1600, 1000)
     win.show()
-    await win.open_store(StoreTarget(Path(__file__).resolve().parent.parent / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite",
-                                     {"path": str(tmp / "demo.sqlite")}, "sample"))
+    await win.open_store(StoreTarget(SQLITE, {"path": str(tmp / "demo.sqlite")}, "sample"))
     await win.fill_sample()
     store = win.controller.store
     e = dict(win.controller.index.entries)
@@ -44,7 +50,8 @@ async def main():
                                         put("global/motd", "Welcome to staging.\nData is reset every Sunday night.\n"
                                                            "Ask #platform for access."),
                                         put("global/log-level", "debug")],
-                             ["tenants/t003/seats", "tenants/t003/plan"], message="Feature flags for the beta", author="carol")
+                             ["tenants/t003/seats", "tenants/t003/plan"], message="Feature flags for the beta",
+                             author="carol")
     routes = ("routes:\n  - path: /v1\n    upstream: api\n  - path: /v2\n    upstream: api-v2\n"
               "    timeout: 30s\n  - path: /auth\n    upstream: auth\n")
     syn = json.dumps({"laptop": ["notebook"], "phone": ["mobile", "cell"], "tv": ["television", "telly"]}, indent=2)
