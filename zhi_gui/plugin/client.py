@@ -169,8 +169,10 @@ class StoreClient(Store):
         if self.closed:
             return
         self.closed = True
+        # Once asked, the channel closes even if our caller is cancelled meanwhile.
+        closing = asyncio.wrap_future(self._rt.submit(self._channel.close(grace=None)))
         with contextlib.suppress(Exception):
-            await self._rt.run(self._channel.close(grace=None))
+            await asyncio.shield(closing)
 
     async def drain_stdio(self, on_data: Callable[[int, bytes], None]) -> None:
         """Hold go-plugin's GRPCStdio stream open, passing (channel, data) on.
