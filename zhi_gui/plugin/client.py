@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
@@ -33,9 +31,7 @@ from zhi_gui.core.model import (
     VersionPage,
 )
 from zhi_gui.plugin import convert as cv
-from zhi_gui.plugin.gen.plugin import grpc_controller_pb2 as controller_pb
-from zhi_gui.plugin.gen.plugin import grpc_controller_pb2_grpc as controller_grpc
-from zhi_gui.plugin.gen.plugin import grpc_stdio_pb2_grpc as stdio_grpc
+from zhi_gui.plugin.channel import PluginChannel
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
 from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
@@ -50,14 +46,6 @@ T = TypeVar("T")
 GO_MAX_MESSAGE = 4 * 1024 * 1024
 # Room for the request's own framing (tree id, CAS fields) under Go's limit.
 DEFAULT_CHUNK_BYTES = GO_MAX_MESSAGE - 256 * 1024
-MAX_IN_FLIGHT = 64
-CHANNEL_OPTIONS = [
-    ("grpc.max_receive_message_length", 1 << 30),
-    ("grpc.max_send_message_length", 1 << 30),
-    # A plugin is a local child process: fail fast instead of backing off.
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 1000),
-]
 
 
 def _entry_size(entry: Entry) -> int:
@@ -79,119 +67,25 @@ def chunk_entries(entries: Sequence[Entry], limit: int) -> list[list[Entry]]:
     return batches
 
 
-class StoreClient(Store):
-    """Use ``connect`` (from any loop) to create one."""
+class StoreClient(PluginChannel, Store):
+    """Use ``await StoreClient.connect(target, ...)`` (from any loop) to create one."""
 
-    def __init__(self, runtime: GrpcRuntime, channel: grpc.aio.Channel, *, name: str,
-                 timeout: float, chunk_bytes: int) -> None:
-        self._rt = runtime
-        self._channel = channel
-        self.name = name
-        self.timeout = timeout
+    def __init__(self, runtime: GrpcRuntime, channel: grpc.aio.Channel, *, name: str, timeout: float,
+                 chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
         self.chunk_bytes = chunk_bytes
-        self._store = pb_grpc.StoreServiceStub(channel)
-        self._ext = ext_grpc.StoreExtensionStub(channel)
-        self._controller = controller_grpc.GRPCControllerStub(channel)
-        self._health = health_pb2_grpc.HealthStub(channel)
-        self._stdio = stdio_grpc.GRPCStdioStub(channel)
-        self._in_flight: asyncio.Semaphore | None = None  # created on the gRPC loop
-        # Also capped on each caller's loop: a burst of 1,000 calls otherwise runs
-        # 1,000 task steps in one Qt loop iteration (measured: 130-230 ms stall
-        # uncapped, 15-30 ms with 64; benchmarks/bench_launch.py).
-        self._caller_caps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary())
         self._description: StoreDescription | None = None
         self._description_known = False
-        self.closed = False
+        super().__init__(runtime, channel, name=name, timeout=timeout)
 
-    @classmethod
-    async def connect(cls, target: str, *, name: str = "", timeout: float = 15.0,
-                      connect_timeout: float = 5.0, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> StoreClient:
-        runtime = GrpcRuntime.get()
-
-        async def open_channel() -> grpc.aio.Channel:
-            channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
-            try:
-                await asyncio.wait_for(channel.channel_ready(), connect_timeout)
-            except TimeoutError:
-                await channel.close()
-                raise E.PluginUnavailable(
-                    f"cannot connect to the plugin at {target} within {connect_timeout:g} s") from None
-            return channel
-
-        channel = await runtime.run(open_channel())
-        return cls(runtime, channel, name=name, timeout=timeout, chunk_bytes=chunk_bytes)
-
-    # --- plumbing ------------------------------------------------------------
-    async def _call(self, rpc: str, method: Callable[..., Any], request: Any, timeout: float | None = None) -> Any:
-        if self.closed:
-            raise E.PluginUnavailable(f"{rpc}: the connection to the plugin is closed")
-
-        async def on_grpc_loop() -> Any:
-            if self._in_flight is None:
-                self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
-            async with self._in_flight:
-                try:
-                    return await method(request, timeout=timeout or self.timeout)
-                except grpc.aio.AioRpcError as exc:
-                    raise classify_rpc_error(exc, rpc) from None
-
-        loop = asyncio.get_running_loop()
-        cap = self._caller_caps.get(loop)
-        if cap is None:
-            cap = self._caller_caps[loop] = asyncio.Semaphore(MAX_IN_FLIGHT)
-        async with cap:
-            return await self._rt.run(on_grpc_loop())
+    def _make_stubs(self, channel: grpc.aio.Channel) -> None:
+        self._store = pb_grpc.StoreServiceStub(channel)
+        self._ext = ext_grpc.StoreExtensionStub(channel)
 
     def _on_loop(self, coro: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T]:
         return self._rt.run(coro)
 
-    # --- go-plugin infrastructure ------------------------------------------
-    async def ping(self, timeout: float = 5.0) -> bool:
-        """go-plugin's Ping: health of service ``plugin``."""
-        try:
-            resp = await self._call("Health", self._health.Check,
-                                    health_pb2.HealthCheckRequest(service="plugin"), timeout)
-        except E.ZhiError:
-            return False
-        return bool(resp.status == health_pb2.HealthCheckResponse.SERVING)
-
-    async def shutdown_plugin(self, timeout: float = 1.0) -> None:
-        """GRPCController.Shutdown, then close the channel. Go plugins drop the
-        connection inside the handler, so any error here is expected."""
-        if self.closed:
-            return
-        with contextlib.suppress(E.ZhiError, asyncio.CancelledError):
-            await self._call("Shutdown", self._controller.Shutdown, controller_pb.Empty(), timeout)
-        await self.close()
-
-    async def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        # Once asked, the channel closes even if our caller is cancelled meanwhile.
-        closing = asyncio.wrap_future(self._rt.submit(self._channel.close(grace=None)))
-        with contextlib.suppress(Exception):
-            await asyncio.shield(closing)
-
-    async def drain_stdio(self, on_data: Callable[[int, bytes], None]) -> None:
-        """Hold go-plugin's GRPCStdio stream open, passing (channel, data) on.
-        Plugins without it (go-plugin < 1.1, zhi-store-gopeer) answer UNIMPLEMENTED."""
-
-        async def pump() -> None:
-            call = self._stdio.StreamStdio(_empty())
-            try:
-                async for item in call:
-                    on_data(item.channel, item.data)
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
-                    log.debug("%s does not serve plugin.GRPCStdio", self.name)
-                elif exc.code() not in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE):
-                    log.warning("%s: stdio stream ended: %s", self.name, exc.details())
-            finally:
-                call.cancel()
-
-        await self._rt.run(pump())
+    async def close(self) -> None:  # Store.close and PluginChannel.close: the channel's
+        await PluginChannel.close(self)
 
     # --- StoreService ----------------------------------------------------------
     async def capabilities(self) -> Capabilities:
@@ -381,12 +275,6 @@ class StoreClient(Store):
     async def lock(self) -> None:
         await self._call("Lock", self._ext.Lock, ext_pb.LockRequest())
         self._description_known = False
-
-
-def _empty() -> Any:
-    from google.protobuf import empty_pb2
-
-    return empty_pb2.Empty()
 
 
 async def _convert_entries(msgs: Any) -> list[Entry]:

@@ -21,13 +21,14 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zhi_gui.core.errors import LaunchError
 from zhi_gui.plugin.audit import AuditMode, AuditResult, audit_binary
+from zhi_gui.plugin.channel import PluginChannel
 from zhi_gui.plugin.client import DEFAULT_CHUNK_BYTES, StoreClient
 from zhi_gui.plugin.handshake import (
     APP_PROTOCOL_VERSION,
@@ -39,6 +40,8 @@ from zhi_gui.plugin.handshake import (
 from zhi_gui.plugin.hclog import LogLine, parse_line
 
 log = logging.getLogger("zhi_gui.plugin.launcher")
+C = TypeVar("C", bound=PluginChannel)
+Connect = Callable[[str, "LaunchConfig", str], Awaitable[C]]
 GRACEFUL_EXIT_SECONDS = 2.0
 LOG_LINES_KEPT = 5000
 
@@ -87,13 +90,16 @@ class PluginProcess:
     """A running plugin: its process, connection, logs and exit."""
 
     def __init__(self, path: Path, proc: asyncio.subprocess.Process, audit: AuditResult | None,
-                 socket_dir: str, on_log: Callable[[LogLine], None] | None) -> None:
+                 socket_dir: str, on_log: Callable[[LogLine], None] | None, own_process_group: bool = True) -> None:
         self.path = path
         self.proc = proc
         self.pid = proc.pid
         self.audit = audit
         self.handshake: Handshake | None = None
+        self.client: PluginChannel | None = None  # set once connected
         self.store: StoreClient = None  # type: ignore[assignment]  # set by launch_store
+        # False: a meta-plugin's child shares its parent's group; only the child is signalled.
+        self.own_process_group = own_process_group
         self.logs: collections.deque[LogLine] = collections.deque(maxlen=LOG_LINES_KEPT)
         self.started_at = time.monotonic()
         self._socket_dir = socket_dir
@@ -163,10 +169,10 @@ class PluginProcess:
                 await asyncio.shield(self.exited)
             return
         self._closing = True
-        if self.store is not None and self.running:
-            await self.store.shutdown_plugin()
-        elif self.store is not None:
-            await self.store.close()
+        if self.client is not None and self.running:
+            await self.client.shutdown_plugin()
+        elif self.client is not None:
+            await self.client.close()
         try:
             await asyncio.wait_for(asyncio.shield(self.exited), GRACEFUL_EXIT_SECONDS)
         except TimeoutError:
@@ -182,6 +188,13 @@ class PluginProcess:
         self._cleanup_files()
 
     def kill_group(self, sig: int = signal.SIGKILL) -> None:
+        if not self.own_process_group:
+            # A shared group is the caller's own: signal only the child, and only
+            # until it is reaped (its pid could be reused after).
+            if self.running:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(self.pid, sig)
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, sig)
 
@@ -200,12 +213,35 @@ class PluginProcess:
 
 async def launch_store(path: str | os.PathLike[str], config: LaunchConfig | None = None,
                        **overrides: Any) -> PluginProcess:
-    """Start a store plugin and connect to it. Raises LaunchError (or AuditError)
-    with the reason, the plugin's stderr and its exit status."""
+    """Start a store plugin and connect to it; ``.store`` is its ``StoreClient``.
+    Raises LaunchError (or AuditError) with the reason, the plugin's stderr and
+    its exit status."""
+    plugin = await launch_plugin(path, merge_config(config, overrides), connect=connect_store)
+    assert isinstance(plugin.client, StoreClient)
+    plugin.store = plugin.client
+    return plugin
+
+
+async def connect_store(target: str, config: LaunchConfig, name: str) -> StoreClient:
+    return await StoreClient.connect(target, name=name, timeout=config.call_timeout,
+                                     connect_timeout=config.connect_timeout, chunk_bytes=config.chunk_bytes)
+
+
+def merge_config(config: LaunchConfig | None, overrides: Mapping[str, Any]) -> LaunchConfig:
+    """``config`` with ``overrides`` applied; a misspelt option is named, not ignored."""
+    unknown = sorted(set(overrides) - {f.name for f in fields(LaunchConfig)})
+    if unknown:
+        raise TypeError(f"unknown launch option(s): {', '.join(unknown)}")
     if config is None:
-        config = LaunchConfig(**overrides)
-    elif overrides:
-        config = LaunchConfig(**{**config.__dict__, **overrides})
+        return LaunchConfig(**overrides)
+    return replace(config, **overrides) if overrides else config
+
+
+async def launch_plugin(path: str | os.PathLike[str], config: LaunchConfig, *, connect: Connect[C],
+                        kind: str = "store", own_process_group: bool = True) -> PluginProcess:
+    """Start any zhi plugin kind; ``connect(target, config, name)`` makes its client
+    (``.client``). ``own_process_group=False`` keeps the child in the caller's
+    group (a meta-plugin's children, so the host's group kill reaches them)."""
     audit = await asyncio.to_thread(audit_binary, path, config.audit, config.metadata_dir)
     binary = audit.path
     # A short private directory: unix socket paths must stay under 108 bytes.
@@ -215,18 +251,18 @@ async def launch_store(path: str | os.PathLike[str], config: LaunchConfig | None
             str(binary), *config.args,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env=build_env(config, socket_dir), cwd=config.cwd,
-            start_new_session=True,  # own process group: one kill reaches a meta-plugin's children
+            start_new_session=own_process_group,  # own group: one kill reaches a meta-plugin's children
         )
     except OSError as exc:
         shutil.rmtree(socket_dir, ignore_errors=True)
-        raise LaunchError(f"cannot start plugin {binary}: {exc.strerror or exc}") from None
-    plugin = PluginProcess(binary, proc, audit, socket_dir, config.on_log)
+        raise LaunchError(f"cannot start {kind} plugin {binary}: {exc.strerror or exc}") from None
+    plugin = PluginProcess(binary, proc, audit, socket_dir, config.on_log, own_process_group)
     plugin._tasks.append(asyncio.create_task(plugin._read_stderr()))
     plugin._tasks.append(asyncio.create_task(plugin._watch_exit()))
     try:
         plugin.handshake = await _read_handshake(plugin, config.handshake_timeout)
         plugin._tasks.append(asyncio.create_task(plugin._drain_stdout()))
-        plugin.store = await _connect(plugin, config)
+        client = await _connect(plugin, config, connect)
     except BaseException:
         plugin._closing = True
         plugin.kill_group()
@@ -236,10 +272,11 @@ async def launch_store(path: str | os.PathLike[str], config: LaunchConfig | None
             task.cancel()
         plugin._cleanup_files()
         raise
-    plugin._tasks.append(asyncio.create_task(plugin.store.drain_stdio(
+    plugin.client = client
+    plugin._tasks.append(asyncio.create_task(client.drain_stdio(
         lambda channel, data: plugin._log(parse_line(data.decode("utf-8", "replace"))))))
-    log.info("plugin %s started (pid %s, %s %s) in %.0f ms", binary.name, plugin.pid, plugin.handshake.network,
-             plugin.handshake.address, (time.monotonic() - plugin.started_at) * 1000)
+    log.info("%s plugin %s started (pid %s, %s %s) in %.0f ms", kind, binary.name, plugin.pid,
+             plugin.handshake.network, plugin.handshake.address, (time.monotonic() - plugin.started_at) * 1000)
     return plugin
 
 
@@ -275,19 +312,17 @@ async def _read_handshake(plugin: PluginProcess, timeout: float) -> Handshake:
                       stderr_tail=plugin.stderr_tail())
 
 
-async def _connect(plugin: PluginProcess, config: LaunchConfig) -> StoreClient:
+async def _connect(plugin: PluginProcess, config: LaunchConfig, connect: Connect[C]) -> C:
     assert plugin.handshake is not None
-    connect = asyncio.ensure_future(StoreClient.connect(
-        plugin.handshake.grpc_target(), name=plugin.path.name, timeout=config.call_timeout,
-        connect_timeout=config.connect_timeout, chunk_bytes=config.chunk_bytes))
-    waiting: list[asyncio.Future[Any]] = [connect, plugin.exited]
+    task = asyncio.ensure_future(connect(plugin.handshake.grpc_target(), config, plugin.path.name))
+    waiting: list[asyncio.Future[Any]] = [task, plugin.exited]
     done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-    if connect not in done:
-        connect.cancel()
+    if task not in done:
+        task.cancel()
         await _stderr_settled(plugin)
         raise LaunchError(f"plugin {plugin.path.name} exited right after its handshake",
                           stderr_tail=plugin.stderr_tail(), exit_status=plugin.exited.result())
     try:
-        return connect.result()
+        return task.result()
     except Exception as exc:
         raise LaunchError(f"plugin {plugin.path.name}: {exc}", stderr_tail=plugin.stderr_tail()) from None

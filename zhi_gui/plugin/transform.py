@@ -34,7 +34,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin import convert as cv
-from zhi_gui.plugin.config_client import PluginChannel
+from zhi_gui.plugin.channel import PluginChannel
 from zhi_gui.plugin.gen.zhiplugin.v1 import config_pb2  # noqa: F401  (registers zhiplugin.v1.TreeEntry)
 from zhi_gui.plugin.servicers import guarded
 

@@ -15,7 +15,6 @@ from these.
 
 from zhi_gui.plugin.composition.delegating import DelegatingConfig, DelegatingStore
 from zhi_gui.plugin.composition.launch import (
-    ChildProcess,
     Launched,
     launch_config,
     launch_store_client,
@@ -26,7 +25,6 @@ from zhi_gui.plugin.composition.merged import MergedConfig
 from zhi_gui.plugin.composition.mirrored import MirroredStore, MirrorFailure, combine_capabilities, strip_cas
 
 __all__ = [
-    "ChildProcess",
     "DelegatingConfig",
     "DelegatingStore",
     "Launched",
