@@ -32,7 +32,10 @@ from zhi_gui.plugin.wire_errors import classify_rpc_error
 log = logging.getLogger("zhi_gui.plugin.channel")
 C = TypeVar("C", bound="PluginChannel")
 
-MAX_IN_FLIGHT = 64
+MAX_IN_FLIGHT = 64  # per channel, on the gRPC loop
+# Per caller loop: fewer, so one Qt loop iteration never resumes many callers
+# at once (1,000 concurrent calls: worst Qt stall 35-52 ms with 64, see bench_launch.py).
+CALLER_IN_FLIGHT = 16
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 1 << 30),
     ("grpc.max_send_message_length", 1 << 30),
@@ -98,7 +101,7 @@ class PluginChannel:
         loop = asyncio.get_running_loop()
         cap = self._caller_caps.get(loop)
         if cap is None:
-            cap = self._caller_caps[loop] = asyncio.Semaphore(MAX_IN_FLIGHT)
+            cap = self._caller_caps[loop] = asyncio.Semaphore(CALLER_IN_FLIGHT)
         async with cap:
             return await self._rt.run(on_grpc_loop())
 
