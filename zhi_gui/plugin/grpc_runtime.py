@@ -3,9 +3,10 @@
 Measured on this machine (benchmarks/bench_launch.py, longest Qt stall during
 1,000 concurrent calls): grpc.aio directly on the qasync loop 122 ms uncapped,
 31-41 ms capped at 64 in flight; on this thread, capped at 16 per caller
-loop and 64 per channel, 26-40 ms (worst of 5 bursts, three runs). Both capped variants meet the 50 ms target; this one also keeps
-protobuf decoding of big answers (a 100,000-value tree) off the UI thread. So
-all grpc.aio channels live on one background asyncio loop, and callers on any
+loop and 64 per channel, 26-40 ms (worst of 5 bursts, three runs). Both
+capped variants meet the 50 ms target; this one also keeps protobuf decoding
+of big answers (a 100,000-value tree) off the UI thread. So all grpc.aio
+channels live on one background asyncio loop, and callers on any
 loop (the Qt loop, a plugin's own loop) await results bridged from it.
 """
 
