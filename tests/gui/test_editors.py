@@ -708,3 +708,37 @@ def test_new_key_dialog_cancel(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.finished) as finished:
         qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
     assert finished.args == [0]
+
+
+def test_set_focus_on_the_panel_enters_the_value(qtbot: Any, editor: ValueEditor) -> None:
+    load(editor, b"42")
+    editor.setFocus()
+    assert QApplication.focusWidget() is child(editor, QLineEdit, "numberEdit")
+
+
+def test_esc_in_a_cell_cancels_only_the_cell(qtbot: Any, editor: ValueEditor) -> None:
+    load(editor, b'["a","b"]')
+    table = child(editor, QTableWidget, "itemTable")
+    edit_cell(qtbot, table, 0, 0, "changed")
+    table.setCurrentCell(1, 0)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClicks(cell, "zzz")
+    qtbot.keyClick(cell, Qt.Key.Key_Escape)
+    committed(qtbot, table)
+    assert editor.dirty  # the first edit survives
+    assert stage_with_keys(qtbot, editor)[1] == b'["changed","b"]'
+
+
+def test_ctrl_enter_while_typing_in_a_cell_stages_what_was_typed(qtbot: Any, editor: ValueEditor) -> None:
+    load(editor, b'{"k":"v"}')
+    table = child(editor, QTableWidget, "entryTable")
+    table.setFocus()
+    table.setCurrentCell(0, 1)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = QApplication.focusWidget()
+    assert isinstance(cell, QLineEdit)
+    qtbot.keyClick(cell, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(cell, "typed")
+    assert stage_with_keys(qtbot, editor)[1] == b'{"k":"typed"}'

@@ -292,6 +292,7 @@ class ValueEditor(QWidget):
         self._entry = None
         self._is_new = False
         self._pending_type = None
+        self.setFocusProxy(None)  # type: ignore[arg-type]  # Qt takes nullptr: no proxy
         self._remove_sub()
         self.pages.setCurrentIndex(0)
         self._set_state(valid=True, message="", dirty=False)
@@ -426,6 +427,8 @@ class ValueEditor(QWidget):
         self.editor_layout.addWidget(sub)
         sub.show()
         self._sub = sub
+        # The window's "edit value" (editor.setFocus()) lands in the value field.
+        self.setFocusProxy(sub.focus_target())
         self._update_header()
         self._update_tab_order()
 
@@ -648,7 +651,7 @@ class ValueEditor(QWidget):
     def _escape(self) -> None:
         if self.confirm_bar.isVisible():
             self._cancel_type()
-        else:
+        elif self.revert_button.isEnabled():
             self.revert()
 
     def _has_focus(self) -> bool:
