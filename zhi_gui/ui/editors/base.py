@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -46,6 +46,8 @@ class SubEditor(QWidget):
     """
 
     changed = Signal()
+    # Whether the editor wants the panel's height (text, tables) or just its own (one field).
+    expanding: ClassVar[bool] = True
 
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -86,7 +86,8 @@ def convert(value: Any, target: str) -> Conversion:
         return Conversion(new, False, f"The value becomes {_show(new)}.")
     if target == "string":
         text = _as_text(value)
-        return Conversion(text, False, f"The value becomes the text {_show(text)}.")
+        shown = text if len(text) <= 60 else text[:59] + "\u2026"
+        return Conversion(text, False, f"The value becomes the text \u201c{shown}\u201d.")
     if target in ("int", "float"):
         return _to_number(value, target, old)
     if target == "bool":

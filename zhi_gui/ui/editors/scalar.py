@@ -39,6 +39,8 @@ def _placeholder(spec: EditorSpec) -> str:
 class LineEditor(SubEditor):
     """A one-line string."""
 
+    expanding = False
+
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.edit = QLineEdit()
@@ -48,7 +50,6 @@ class LineEditor(SubEditor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
-        layout.addStretch(1)
         self.edit.textEdited.connect(self._user_changed)
 
     def _show(self, value: Any) -> None:
@@ -95,6 +96,8 @@ class MultilineEditor(SubEditor):
 
 
 class _NumberEditor(SubEditor):
+    expanding = False
+
     pattern = INT_RE
 
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
@@ -113,7 +116,6 @@ class _NumberEditor(SubEditor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addStretch(1)
         self.edit.textEdited.connect(self._user_changed)
 
     def _apply_read_only(self, read_only: bool) -> None:
@@ -158,6 +160,8 @@ class FloatEditor(_NumberEditor):
 
 
 class BoolEditor(SubEditor):
+    expanding = False
+
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.check = QCheckBox("false")
@@ -165,7 +169,6 @@ class BoolEditor(SubEditor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.check)
-        layout.addStretch(1)
         self.check.toggled.connect(self._toggled)
 
     def _toggled(self, checked: bool) -> None:
@@ -188,6 +191,8 @@ class BoolEditor(SubEditor):
 
 class NullEditor(SubEditor):
     """Null: nothing to edit, but a value of a chosen type can be set."""
+
+    expanding = False
 
     typeRequested = Signal(str)
 
@@ -216,7 +221,6 @@ class NullEditor(SubEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
         layout.addLayout(row)
-        layout.addStretch(1)
 
     def _show(self, value: Any) -> None:
         pass
@@ -242,6 +246,8 @@ def _option_text(option: Any) -> str:
 class EnumEditor(SubEditor):
     """``ui.enum``: one of a list of values. A current value outside the list is shown and flagged."""
 
+    expanding = False
+
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.combo = QComboBox()
@@ -250,7 +256,6 @@ class EnumEditor(SubEditor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
-        layout.addStretch(1)
         self.combo.currentIndexChanged.connect(self._user_changed)
 
     def _show(self, value: Any) -> None:

@@ -75,6 +75,8 @@ class PasswordEditor(SubEditor):
     """``ui.password``: masked until revealed. Copy puts the value on the clipboard
     without showing it. A secret over several lines (a key file) is hidden whole."""
 
+    expanding = False
+
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self._multiline = False
@@ -120,7 +122,6 @@ class PasswordEditor(SubEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        layout.addStretch(1)
         self.line.textEdited.connect(self._user_changed)
         self.text.textChanged.connect(self._user_changed)
 
@@ -176,6 +177,8 @@ class WriteOnlyEditor(SubEditor):
     """``store.writeonly``: the store never returns the value, so nothing is shown;
     the user can only replace it with a new one."""
 
+    expanding = False
+
     def __init__(self, spec: EditorSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.info = wrapped_label(
@@ -207,7 +210,6 @@ class WriteOnlyEditor(SubEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.info)
         layout.addLayout(row)
-        layout.addStretch(1)
         self._typed = kind_for_type(spec.core_type)
 
     def _reveal(self, on: bool) -> None:

@@ -195,7 +195,9 @@ class ValueEditor(QWidget):
         value_layout = QVBoxLayout(value_box)
         value_layout.setContentsMargins(0, 0, 0, 0)
         value_layout.addWidget(self.editor_host, 1)
-        value_layout.addWidget(self.problem_label)
+        value_layout.addWidget(self.problem_label)  # right under the field it is about
+        value_layout.addStretch(0)
+        self.value_layout = value_layout
 
         self.metadata = MetadataEditor()
         self.metadata.setObjectName("metadataEditor")
@@ -425,12 +427,22 @@ class ValueEditor(QWidget):
         if isinstance(sub, NullEditor):
             sub.typeRequested.connect(self._set_type_from_null)
         self.editor_layout.addWidget(sub)
+        self.value_layout.setStretch(0, 1 if sub.expanding else 0)
+        self.value_layout.setStretch(2, 0 if sub.expanding else 1)
         sub.show()
         self._sub = sub
         # The window's "edit value" (editor.setFocus()) lands in the value field.
         self.setFocusProxy(sub.focus_target())
         self._update_header()
         self._update_tab_order()
+        self._settle_layout()
+
+    def _settle_layout(self) -> None:
+        """Lay the new editor out now rather than on the next event-loop pass, so a
+        click or a grab right after ``load`` finds every field where it is drawn."""
+        for layout in (self.editor_layout, self.value_layout, self.layout()):
+            if layout is not None:
+                layout.activate()
 
     def _update_tab_order(self) -> None:
         if self._sub is None:
@@ -584,6 +596,7 @@ class ValueEditor(QWidget):
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirtyChanged.emit(dirty)
+        self._settle_layout()
 
     # --- changing the type ---------------------------------------------------------------
 
