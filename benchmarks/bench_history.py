@@ -143,7 +143,7 @@ async def panel_row(old: dict[str, Entry], new: dict[str, Entry], runs: int) -> 
     """Through the window and the History panel against the real sqlite plugin."""
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
-    from zhi_gui.ui.store_controller import StoreTarget
+    from zhi_gui.session import StoreTarget
 
     tmp = Path(tempfile.mkdtemp(prefix="zb-", dir="/tmp"))
     window = MainWindow()

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -18,6 +18,12 @@ from zhi_gui import __version__
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.plugin.discovery import find_plugin
 from zhi_gui.plugin.workspace import load_workspace
+
+if TYPE_CHECKING:
+    from zhi_gui.services.keyring_service import PassphraseVault
+    from zhi_gui.services.settings import Settings
+    from zhi_gui.session import StoreSession
+    from zhi_gui.ui.main_window import MainWindow
 
 log = logging.getLogger("zhi_gui")
 DEFAULT_STORE_NAME = "default.zhistore.sqlite"
@@ -66,7 +72,7 @@ def plugin_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def resolve_target(args: argparse.Namespace) -> Any:
-    from zhi_gui.ui.store_controller import StoreTarget
+    from zhi_gui.session import StoreTarget
 
     options = plugin_options(args)
     if args.workspace:
@@ -95,6 +101,20 @@ def resolve_target(args: argparse.Namespace) -> Any:
     return StoreTarget(sqlite.path, {"path": str(path), **options}, args.tree, "embedded store")
 
 
+def build_window(settings: Settings | None = None, state_root: Path | None = None,
+                 vault: PassphraseVault | None = None, session: StoreSession | None = None) -> MainWindow:
+    """The main window with its panels, composed in one place (the app and the tests):
+    history (versions, diff, rollback) and security (encryption, keyring, login)."""
+    from zhi_gui.ui.history import install_history
+    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.security import install_security
+
+    window = MainWindow(session=session, settings=settings, state_root=state_root)
+    install_history(window)
+    install_security(window, vault)  # passphrases in the OS keyring unless a vault is given
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -103,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
 
     from zhi_gui.services.settings import THEME, Settings
-    from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.qt_loop import qt_application
-    from zhi_gui.ui.security import install_security
+    from zhi_gui.ui.tasks import install_global_handlers
     from zhi_gui.ui.theme import apply_theme, icon
 
     app = qt_application(sys.argv[:1])
@@ -122,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
-    window = MainWindow(settings=settings)
-    install_security(window)  # encryption, unlock, login; passphrases in the OS keyring
+    window = build_window(settings)
+    install_global_handlers(loop, window.show_error)
     done = asyncio.Event()
     window.closed.connect(done.set)
     app.aboutToQuit.connect(done.set)
@@ -150,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         window.run(startup())
         await done.wait()
-        await window.controller.close()
+        window.task_runner.cancel_all()
+        await window.session.close()
 
     with loop:
         try:

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 from tests.conftest import plugin_path
 from zhi_gui.core.diff import MASK
 from zhi_gui.core.model import Entry
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.history import HistoryPanel, install_history
 from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel
 from zhi_gui.ui.history.versions_model import DESCRIBED_COLUMNS, VERSION_ROLE
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.store_controller import StoreTarget
 from zhi_gui.ui.value_tree_model import PATH_ROLE as TREE_PATH_ROLE
 
 PASSWORD = "services/api/database/password"

@@ -19,8 +19,8 @@ from zhi_gui.core.diff import MASK, compare_entries, diff_trees
 from zhi_gui.core.key_history import key_history
 from zhi_gui.core.model import Entry, VersionInfo
 from zhi_gui.core.textdiff import Chunk, ChunkKind, diff_lines
+from zhi_gui.session.history import VersionRow
 from zhi_gui.ui.history import tree_diff_model
-from zhi_gui.ui.history.access import VersionRow
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.history.key_history_view import KeyHistoryModel
 from zhi_gui.ui.history.scrollsync import AlignedRows

@@ -24,10 +24,10 @@ from tests.gui.test_history import (
 )
 from zhi_gui.core.diff import MASK
 from zhi_gui.core.model import Entry
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.history import HistoryPanel
 from zhi_gui.ui.history.versions_model import PLAIN_COLUMNS, VALUE_COLUMNS
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.store_controller import StoreTarget
 
 PASSWORD = "services/api/database/password"
 

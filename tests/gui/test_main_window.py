@@ -16,8 +16,8 @@ from tests.conftest import plugin_path
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.plugin.supervisor import PluginState
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.store_controller import StoreTarget
 from zhi_gui.ui.value_tree_model import PATH_ROLE
 
 

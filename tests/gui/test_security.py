@@ -24,11 +24,11 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, StoreDescription
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import LockKind, SecurityController, install_security, lock_status
 from zhi_gui.ui.security.state import ignores_passphrases
 from zhi_gui.ui.stall_meter import StallMeter
-from zhi_gui.ui.store_controller import StoreTarget
 
 PASS = "orbit lantern quiet harbor 42"
 NEW_PASS = "violet canyon drums at noon 7"
@@ -480,7 +480,7 @@ def test_vault_store_label_in_the_window(qtbot: Any, make_window: Any) -> None:
     c.target = StoreTarget(Path("/opt/zhi/zhi-store-vault"), {})
     c.capabilities = Capabilities(encryption=Encryption.ACTIVE)
     c.description = None
-    c.capabilitiesChanged.emit()
+    win.events.capabilitiesChanged.emit()
     assert "encrypted by Vault (passphrase ignored)" in win.encryption_label.text()
     assert "does not use it" in win.encryption_label.toolTip()
     assert not security.encrypt_action.isEnabled() and not security.change_action.isEnabled()

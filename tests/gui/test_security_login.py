@@ -19,9 +19,9 @@ from tests.gui.test_security import child, click_ok, problem_text, type_into, wa
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services.keyring_service import InMemoryVault
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import SecurityController, install_security, login_entry
-from zhi_gui.ui.store_controller import StoreTarget
 
 AUTH = {"username": "ada", "password": "analytical-engine-1843"}
 TARGET = StoreTarget(plugin_path("memory"), {"auth": AUTH}, "app", "memory with login")

@@ -31,9 +31,9 @@ from tests.gui.test_security import (
 )
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.services.settings import Settings
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import LockKind, SecurityController, install_security
-from zhi_gui.ui.store_controller import StoreTarget
 
 PASS = "juniper mosaic ferry 58 lighthouse"
 NEW_PASS = "copper kettle whistles twice 31"

@@ -51,7 +51,7 @@ from zhi_gui.services.keyring_service import SystemKeyring
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.qt_loop import run_with_qt
 from zhi_gui.ui.security import LockKind, install_security
-from zhi_gui.ui.store_controller import StoreTarget
+from zhi_gui.session import StoreTarget
 
 out = {"mode": mode}
 

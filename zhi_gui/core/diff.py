@@ -47,12 +47,13 @@ from typing import Any, Literal
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_metadata, decode_value
 from zhi_gui.core.model import Entry
+from zhi_gui.core.secrets import is_secret, is_secret_labels
 from zhi_gui.core.sorting import gil_friendly_sorted
 
 MASK = "\u2022" * 8  # ••••••••
-SECRET_LABELS = ("ui.password", "store.writeonly")
 # Labels that often carry a copy of a secret's value (a default, an example).
 SECRET_BEARING_LABELS = frozenset({"config.default", "core.example"})
+_BEARING_NAMESPACES = frozenset(name.partition(".")[0] for name in SECRET_BEARING_LABELS)
 PREVIEW_LIMIT = 80
 
 ValueType = Literal["null", "bool", "int", "float", "string", "object", "array", "invalid"]
@@ -87,7 +88,8 @@ class LabelChange:
 
     def display(self, *, secret: bool = False, reveal: bool = False) -> str:
         """``+label = v`` / ``-label (was v)`` / ``~label: a -> b``."""
-        hide = secret and not reveal and self.label in SECRET_BEARING_LABELS
+        # Nested metadata ({"config": {"default": ...}}) carries the same copies under its namespace.
+        hide = secret and not reveal and (self.label in SECRET_BEARING_LABELS or self.label in _BEARING_NAMESPACES)
 
         def show(value: Any) -> str:
             return MASK if hide else _preview_decoded(value, 40)
@@ -494,12 +496,12 @@ def truthy_label(value: Any) -> bool:
 
 
 def _is_secret(labels: Mapping[str, Any]) -> bool:
-    return any(truthy_label(labels.get(name)) for name in SECRET_LABELS)
+    return is_secret_labels(labels)
 
 
 def is_secret_entry(entry: Entry | None) -> bool:
-    """True when the entry carries ``ui.password`` or ``store.writeonly`` set to true."""
-    return entry is not None and _is_secret(labels_of(entry.metadata_json))
+    """True when the entry carries ``ui.password`` or ``store.writeonly`` (either form) set to yes."""
+    return is_secret(entry)
 
 
 def json_type(value: Any) -> ValueType:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from zhi_gui.core.jsonvalues import decode_metadata
 from zhi_gui.core.model import Entry
+from zhi_gui.core.secrets import is_secret as _is_secret
+from zhi_gui.core.secrets import is_secret_metadata
+
+__all__ = ["MASK", "is_secret", "is_secret_metadata", "label", "preview", "type_name"]
 
 MASK = "\u2022" * 8
 PREVIEW_LIMIT = 160
@@ -25,24 +28,9 @@ def label(metadata: dict[str, Any], name: str, default: Any = None) -> Any:
     return default
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    return bool(value)
-
-
-def is_secret_metadata(metadata_json: bytes) -> bool:
-    if not metadata_json:
-        return False
-    try:
-        metadata = decode_metadata(metadata_json)
-    except Exception:
-        return False
-    return _truthy(label(metadata, "ui.password")) or _truthy(label(metadata, "store.writeonly"))
-
-
 def is_secret(entry: Entry) -> bool:
-    return is_secret_metadata(entry.metadata_json)
+    """Kept for callers of the first wave: the answer comes from ``core.secrets``."""
+    return _is_secret(entry)
 
 
 def type_name(value_json: bytes) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.core.diff import compare_entries
-from zhi_gui.ui.store_controller import Conflict
+from zhi_gui.session import Conflict
 
 KEEP_MINE, TAKE_THEIRS = 0, 1
 

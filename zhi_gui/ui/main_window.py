@@ -1,17 +1,23 @@
 """The main window: store bar, trees, value tree with filter, value editor,
-staged edits with undo/redo and Review & save, and the plugin process view."""
+staged edits with undo/redo and Review & save, and the plugin process view.
+
+The window shows a :class:`~zhi_gui.session.StoreSession` and sends it intents;
+it holds no second copy of the store's state. The value editor is bound to an
+:class:`~zhi_gui.session.EditTarget`: whatever the user does next (another key,
+tree or store, lock, quit), the typed change is staged for its own target or
+the user is asked; it never lands elsewhere and is never dropped silently."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Coroutine
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -39,15 +45,15 @@ from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services import settings as S
-from zhi_gui.services.plugin_state import PluginState as PluginStateStore
-from zhi_gui.services.plugin_state import PluginStateError, plugin_dir_name
+from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
 from zhi_gui.ui.review_dialog import ReviewDialog
-from zhi_gui.ui.store_controller import StoreController, StoreTarget
+from zhi_gui.ui.session_signals import SessionSignals
+from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 
@@ -55,6 +61,7 @@ log = logging.getLogger("zhi_gui.ui")
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
+CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 
 
 def describe_error(exc: BaseException) -> str:
@@ -92,35 +99,56 @@ class MainWindow(QMainWindow):
     saved = Signal(str)  # new version
     closed = Signal()  # after the plugin was shut down
 
-    def __init__(self, controller: StoreController | None = None, settings: S.Settings | None = None,
+    def __init__(self, session: StoreSession | None = None, settings: S.Settings | None = None,
                  state_root: Path | None = None) -> None:
         super().__init__()
         self.settings = settings  # None: nothing is remembered (tests)
-        self.state_root = state_root
         self.setObjectName("main-window")
         self.setWindowTitle("zhi-gui")
         self.setWindowIcon(icon("zhi-gui"))
         self.resize(1400, 860)
-        self.controller = controller or StoreController(self)
-        self.tasks: set[asyncio.Task[Any]] = set()
+        memory = SessionMemory(settings, state_root) if settings is not None else None
+        self.session = session or StoreSession(memory)
+        self.events = SessionSignals(self.session, self)
+        self.task_runner = TaskRunner(self.show_error)
         self.last_error = ""
         self._closing_confirmed = False
+        self._editor_target: EditTarget | None = None
+        self._changes_report: ChangesElsewhere | None = None
         self.model = ValueTreeModel()
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
+        self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
+        self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self._build_actions()
         self._build_store_bar()
         self._build_central()
         self._build_docks()
         self._build_menus()
-        self._wire_controller()
-        from zhi_gui.ui.history import install_history  # imports this module: installed late
-
-        self.history_panel = install_history(self)
+        self._wire_session()
+        self._change_timer = QTimer(self)
+        self._change_timer.setInterval(CHANGE_CHECK_MS)
+        self._change_timer.timeout.connect(self.check_for_changes)
+        self._change_timer.start()
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._application_state_changed)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
         self._restore_layout()
         self._refresh_recent_menu()
+
+    @property
+    def controller(self) -> StoreSession:
+        """The open store's session (the name the first wave's code and tests use)."""
+        return self.session
+
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        return self.task_runner.tasks
+
+    def main_window(self) -> QMainWindow:
+        return self
 
     # --- building -----------------------------------------------------------------------
     def _action(self, name: str, text: str, slot: Any,
@@ -222,6 +250,7 @@ class MainWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
+        self.banner.linkActivated.connect(self._banner_link)
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #4d3b00; border: 1px solid #e0c060;"
                                   " border-radius: 4px; padding: 6px; }")
         self.banner.hide()
@@ -253,14 +282,16 @@ class MainWindow(QMainWindow):
         trees_layout.setContentsMargins(4, 4, 4, 4)
         self.trees_list = QListWidget()
         self.trees_list.setObjectName("trees")
-        self.trees_list.itemActivated.connect(lambda item: self.run(self.switch_tree(item.text())))
-        self.trees_list.itemClicked.connect(lambda item: self.run(self.switch_tree(item.text())))
-        new_tree = QPushButton(icon("add"), "New")
+        self.trees_list.itemActivated.connect(lambda item: self.run(self.switch_tree(item.text()), "Switching tree",
+                                                                    "switch-tree"))
+        self.trees_list.itemClicked.connect(lambda item: self.run(self.switch_tree(item.text()), "Switching tree",
+                                                                  "switch-tree"))
+        self.new_tree_button = new_tree = QPushButton(icon("add"), "New")
         new_tree.setObjectName("new-tree")
-        new_tree.clicked.connect(lambda: self.run(self.create_tree()))
-        delete_tree = QPushButton(icon("delete"), "Delete")
+        new_tree.clicked.connect(lambda: self.run(self.create_tree(), "Creating a tree"))
+        self.delete_tree_button = delete_tree = QPushButton(icon("delete"), "Delete")
         delete_tree.setObjectName("delete-tree")
-        delete_tree.clicked.connect(lambda: self.run(self.delete_tree()))
+        delete_tree.clicked.connect(lambda: self.run(self.delete_tree(), "Deleting a tree"))
         buttons = QHBoxLayout()
         buttons.addWidget(new_tree)
         buttons.addWidget(delete_tree)
@@ -301,9 +332,12 @@ class MainWindow(QMainWindow):
         self.store_menu = menus.addMenu("&Store")
         restart = self._action("action-restart", "Restart plugin", lambda: self.run(self.restart_plugin()))
         self.store_menu.addAction(restart)
-        view_menu = menus.addMenu("&View")
+        self.view_menu = menus.addMenu("&View")
         for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
-            view_menu.addAction(dock.toggleViewAction())
+            self.view_menu.addAction(dock.toggleViewAction())
+
+    def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        return self._dock(title, name, widget, area)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -312,37 +346,38 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _wire_controller(self) -> None:
-        c = self.controller
-        c.stateChanged.connect(self._state_changed)
-        c.treesChanged.connect(self._trees_changed)
-        c.treeLoaded.connect(self._tree_loaded)
-        c.capabilitiesChanged.connect(self._capabilities_changed)
-        c.notice.connect(self.show_notice)
-        c.logLine.connect(self.plugin_view.add_line)
-        c.staging.listeners.append(self._staged)
+    def _wire_session(self) -> None:
+        e = self.events
+        e.stateChanged.connect(self._state_changed)
+        e.treesChanged.connect(self._trees_changed)
+        e.treeLoaded.connect(self._tree_loaded)
+        e.valuesHidden.connect(self._values_hidden)
+        e.capabilitiesChanged.connect(self._capabilities_changed)
+        e.notice.connect(self.show_notice)
+        e.logLine.connect(self.plugin_view.add_line)
+        e.staged.connect(self._staged)
+        e.saved.connect(self.saved.emit)
+        e.changedElsewhere.connect(self._changed_elsewhere)
 
     # --- tasks and errors ----------------------------------------------------------------
-    def run(self, coro: Coroutine[Any, Any, Any], what: str = "") -> asyncio.Task[Any]:
-        """Run a coroutine on the Qt loop; failures are shown, never lost."""
-        task = asyncio.get_event_loop().create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(lambda t: self._task_done(t, what))
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any], what: str) -> None:
-        self.tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            self.show_error(what, exc)
+    def run(self, coro: Coroutine[Any, Any, Any], what: str = "", name: str = "") -> asyncio.Task[Any]:
+        """Run a coroutine on the Qt loop; failures are shown, never lost. A named task
+        replaces the running one of the same name (latest wins)."""
+        return self.task_runner.run(coro, what, name)
 
     def show_error(self, what: str, exc: BaseException) -> None:
+        """The one place errors are shown: the status bar and a non-modal message box."""
         text = describe_error(exc)
         self.last_error = text
         log.warning("%s failed: %s", what or "operation", text)
+        if not shiboken6.isValid(self):  # a task that outlived its window: the log is all there is
+            return
         self.statusBar().showMessage(f"{what + ': ' if what else ''}{text}", 15000)
+        previous = self.findChild(QMessageBox, "error-box")
+        if previous is not None and previous.isVisible():
+            previous.setText(f"{what} failed" if what else "Something failed")
+            previous.setInformativeText(text)  # one box, the latest error: no pile of windows
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, "zhi-gui", (f"{what} failed" if what else "Something failed"),
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("error-box")
@@ -354,58 +389,156 @@ class MainWindow(QMainWindow):
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
 
+    # --- the value editor's target ------------------------------------------------------
+    def flush_editor(self) -> bool:
+        """Stage what is typed in the editor for its own key. False when it cannot be
+        staged (not valid, or its store/tree is gone): the typed text stays in the editor."""
+        if not self.editor.dirty:
+            return True
+        if self.editor.can_stage():
+            return self.editor.stage()
+        return False
+
+    async def settle_editor(self, doing: str) -> bool:
+        """Before ``doing`` something that replaces the editor's key: stage the typed change
+        for its own key, or ask (keep editing / discard) when it cannot be staged."""
+        if self.flush_editor():
+            return True
+        path = self._editor_target.path if self._editor_target else self.editor.path
+        problem = self.editor.problem or "it cannot be staged here"
+        answer = await ask(self, "Unstaged edit", f"The value you typed for \u201c{path}\u201d is not staged.",
+                           f"It cannot be staged: {problem}. Discard it before {doing}?",
+                           QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                           QMessageBox.StandardButton.Cancel, QMessageBox.Icon.Warning)
+        if answer == QMessageBox.StandardButton.Discard:
+            self.editor.revert()
+            return True
+        self._show_editor_key()
+        return False
+
+    def _show_editor_key(self) -> None:
+        """Bring the key being edited back on screen (the user chose to keep editing it)."""
+        target = self._editor_target
+        if target is None:
+            return
+        index = self.model.index_of_path(target.path)
+        if index.isValid() and self.current_path() != target.path:
+            self._select_quietly(index)
+        self.editor_dock.show()
+        self.editor.focus_value()
+
+    def _select_quietly(self, index: QModelIndex) -> None:
+        model = self.tree_view.selectionModel()
+        model.blockSignals(True)
+        try:
+            self.tree_view.setCurrentIndex(index)
+        finally:
+            model.blockSignals(False)
+        self.tree_view.viewport().update()
+
     # --- opening -------------------------------------------------------------------------
     async def open_store(self, target: StoreTarget) -> None:
+        if not await self.settle_editor("opening another store"):
+            return
         if not await self.confirm_discard("opening another store"):
             return
         self.show_notice("")
-        target = self._with_remembered_state(target)
+        self._changes_report = None
+        self._load_editor("")
         self.statusBar().showMessage(f"Starting {target.plugin.name}\u2026")
         self.store_label.setText(f"<b>{target.name}</b>")
         self.store_label.setToolTip(str(target.plugin))
-        await self.controller.open(target)
-        plugin = self.controller.supervisor.plugin if self.controller.supervisor else None
+        self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
+        self._update_actions()
+        await self.session.open(target)
+        plugin = self.session.supervisor.plugin if self.session.supervisor else None
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
             kind, _, short = name.removeprefix("zhi-").partition("-")
             manifest, _ = _manifest_for(plugin.path, short, kind)
             self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
-        location = self.controller.description.location if self.controller.description else ""
+        location = self.session.description.location if self.session.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
                                                             if location else ""))
-        self._remember_store()
+        self._refresh_recent_menu()
+        self._update_actions()
         self.storeOpened.emit()
 
     def open_store_dialog(self) -> None:
         dialog = OpenStoreDialog(self)
 
         async def go() -> None:
-            if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
-                target = dialog.target()
-                if target is not None:
-                    await self.open_store(target)
-            dialog.deleteLater()
+            try:
+                if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
+                    target = dialog.target()
+                    if target is not None:
+                        await self.open_store(target)
+            finally:
+                dialog.deleteLater()
 
         self.run(go(), "Opening the store")
 
     async def switch_tree(self, tree_id: str) -> None:
-        if tree_id == self.controller.tree_id:
+        if tree_id == self.session.tree_id and self.session.loaded:
             return
-        if not await self.confirm_discard(f"switching to tree {tree_id}"):
-            self._select_tree_item(self.controller.tree_id)
+        if not await self.settle_editor(f"switching to tree {tree_id}") or \
+                not await self.confirm_discard(f"switching to tree {tree_id}"):
+            self._select_tree_item(self.session.tree_id)
             return
-        self.controller.staging.clear()
-        await self.controller.load_tree(tree_id)
-        self._remember_store()
+        await self.session.load_tree(tree_id)
 
     async def reload_tree(self) -> None:
-        if self.controller.tree_id:
-            await self.controller.refresh_trees()
-            await self.controller.load_tree(self.controller.tree_id)
+        """Read the tree again; staged edits stay, and conflicts with them are shown."""
+        if not self.session.tree_id:
+            return
+        self.flush_editor()
+        await self.session.refresh_trees()
+        await self.session.load_tree(self.session.tree_id)
+        self._changes_report = None
+        if self.session.staging:
+            await self._resolve_conflicts_now()
+
+    async def _resolve_conflicts_now(self) -> None:
+        conflicts = await self.session.conflicts()
+        if not conflicts:
+            return
+        choices = await self._ask_conflicts(conflicts)
+        if choices is None:
+            self.show_notice(f"{len(conflicts)} of your staged edit(s) conflict with changes made elsewhere. They "
+                             "stay staged; saving will ask again.")
+            return
+        for conflict, keep in zip(conflicts, choices, strict=True):
+            self.session.resolve(conflict, keep)
+        self.model.on_staged({c.path for c in conflicts})
 
     async def restart_plugin(self) -> None:
-        await self.controller.restart_plugin()
+        self.flush_editor()
+        await self.session.restart_plugin()
         await self.reload_tree()
+
+    # --- changes made elsewhere -------------------------------------------------------------
+    def check_for_changes(self) -> None:
+        """Ask the store (cheaply) whether someone else saved; only while the window is visible."""
+        if not self.isVisible() or not self.session.can_edit:
+            return
+        self.run(self.session.check_for_changes(), "", "check-changes")
+
+    def _application_state_changed(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check_for_changes()
+
+    def _changed_elsewhere(self, report: ChangesElsewhere) -> None:
+        self._changes_report = report
+        count = len(report.changed)
+        text = f"{count} key(s) changed elsewhere (another window or program saved this tree)."
+        if report.conflicting:
+            text += f" {len(report.conflicting)} of them have staged edits of yours: reloading shows the conflicts."
+        self.show_notice(text + " <a href='reload'>Reload</a> (your staged edits are kept)")
+
+    def _banner_link(self, link: str) -> None:
+        if link == "reload":
+            self.show_notice("")
+            self.run(self.reload_tree(), "Reloading", "reload")
 
     # --- trees -------------------------------------------------------------------------------
     async def create_tree(self) -> None:
@@ -415,7 +548,7 @@ class MainWindow(QMainWindow):
         problem = tree_id_problem(name)
         if problem:
             raise E.InvalidArgument(f"invalid tree id: {problem}")
-        await self.controller.create_tree(name)
+        await self.session.create_tree(name)
         await self.switch_tree(name)
 
     async def _ask_text(self, title: str, label: str, text: str = "") -> tuple[str, bool]:
@@ -434,22 +567,25 @@ class MainWindow(QMainWindow):
         if not items:
             return
         tree_id = items[0].text()
-        lost = await self.controller.tree_summary(tree_id)
+        if tree_id == self.session.tree_id and (
+                not await self.settle_editor("deleting the tree") or not await self.confirm_discard(
+                    "deleting the tree")):
+            return
+        lost = await self.session.tree_summary(tree_id)
         answer = await ask(self, "Delete tree", f"Delete tree \u201c{tree_id}\u201d?",
                            f"This removes {lost}. It cannot be undone.",
                            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                            icon=QMessageBox.Icon.Warning)
         if answer != QMessageBox.StandardButton.Yes:
             return
-        await self.controller.delete_tree(tree_id)
-        if tree_id == self.controller.tree_id:
-            remaining = self.controller.trees
-            await self.controller.load_tree(remaining[0] if remaining else "default")
+        await self.session.delete_tree(tree_id)
         self.statusBar().showMessage(f"Deleted tree {tree_id}", 8000)
 
     async def fill_sample(self) -> None:
-        count = await self.controller.fill_sample("sample")
-        await self.controller.load_tree("sample")
+        if not await self.settle_editor("showing the sample tree") or \
+                not await self.confirm_discard("showing the sample tree"):
+            return
+        count = await self.session.fill_sample("sample")
         self.statusBar().showMessage(f"Created tree \u201csample\u201d with {count} values", 8000)
 
     # --- editing -------------------------------------------------------------------------------
@@ -463,51 +599,88 @@ class MainWindow(QMainWindow):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         path = str(current.data(PATH_ROLE)) if current.isValid() else ""
+        if self._editor_target is not None and path == self._editor_target.path:
+            return
+        if not self.flush_editor():
+            # Typed but not stageable: stay on that key and ask (the new selection waits).
+            self._show_editor_key()
+            self.run(self._leave_invalid_edit(path), "Leaving the value", "leave-edit")
+            return
         self._load_editor(path)
 
+    async def _leave_invalid_edit(self, next_path: str) -> None:
+        if await self.settle_editor("selecting another key"):
+            index = self.model.index_of_path(next_path) if next_path else QModelIndex()
+            if index.isValid():
+                self.tree_view.setCurrentIndex(index)
+            self._load_editor(next_path)
+
     def _load_editor(self, path: str) -> None:
-        entry = self.model.current_entry(path) if path else None
+        entry = self.model.current_entry(path) if path and self.session.loaded else None
         if entry is None:
+            self._editor_target = None
             self.editor.clear()  # a group, a staged delete, or nothing selected
             return
-        self.editor.load(path, entry, read_only_store=False, is_new=path not in self.controller.index.entries)
+        self._editor_target = self.session.edit_target(path)
+        read_only = not self.session.can_edit
+        self.editor.load(path, entry, read_only_store=read_only, is_new=path not in self.session.index.entries)
 
     def _editor_staged(self, path: str, value_json: bytes, metadata_json: bytes) -> None:
-        self.controller.stage_set(path, value_json, metadata_json)
+        target = self._editor_target
+        if target is None or target.path != path:
+            self.show_error("Staging", E.InvalidArgument(f"the editor's key {path!r} is no longer open"))
+            return
+        self.session.stage_edit(target, value_json, metadata_json)
         self.statusBar().showMessage(f"Staged {path}", 4000)
 
     def delete_selected(self) -> None:
+        if not self.session.can_edit:
+            return
         paths = self.selected_paths() or ([self.current_path()] if self.current_path() else [])
         if paths:
-            self.controller.stage_delete(paths)
+            self.flush_editor()
+            self.session.stage_delete(paths)
 
     def new_key(self) -> None:
         from zhi_gui.ui.editors import NewKeyDialog
 
+        if not self.session.can_edit:
+            self.statusBar().showMessage("Open a store and a tree first (Ctrl+O)", 5000)
+            return
         current = self.current_path()
-        parent = current if current and current not in self.controller.index.entries else \
+        parent = current if current and current not in self.session.index.entries else \
             current.rpartition("/")[0]
-        taken = set(self.controller.index.entries) | set(self.controller.staging.changes)
+        taken = set(self.session.index.entries) | set(self.session.staging.changes)
         dialog = NewKeyDialog(parent, existing=taken, parent=self)
+        target = (self.session.session_id, self.session.tree_id)
 
         async def go() -> None:
-            if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
+            try:
+                if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+                    return
+                if target != (self.session.session_id, self.session.tree_id):
+                    raise E.InvalidArgument("the store or tree changed while the New key dialog was open: "
+                                            "nothing was staged")
+                if not self.flush_editor():
+                    self.statusBar().showMessage("Finish or discard the value being edited first", 8000)
+                    return
                 path = dialog.path()
-                self.controller.stage_set(path, dialog.value_json(), dialog.metadata_json())
+                self.session.stage_set(path, dialog.value_json(), dialog.metadata_json())
                 index = self.model.index_of_path(path)
                 if index.isValid():
                     self.tree_view.setCurrentIndex(index)
                     self.tree_view.scrollTo(index)
-            dialog.deleteLater()
+            finally:
+                dialog.deleteLater()
 
         self.run(go(), "Adding a key")
 
     def undo(self) -> None:
-        if self.controller.staging.undo():
+        if self.session.staging.undo():
             self.statusBar().showMessage("Undone", 3000)
 
     def redo(self) -> None:
-        if self.controller.staging.redo():
+        if self.session.staging.redo():
             self.statusBar().showMessage("Redone", 3000)
 
     def _staged(self, paths: frozenset[str]) -> None:
@@ -518,62 +691,56 @@ class MainWindow(QMainWindow):
             self._load_editor(current)
 
     async def discard_all(self) -> None:
-        count = len(self.controller.staging)
+        count = len(self.session.staging)
         if not count:
             return
         answer = await ask(self, "Discard", f"Discard all {count} staged edit(s)?", "They are not written anywhere.",
                            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Discard:
-            self.controller.staging.clear()
+            self.session.discard_staged()
 
     # --- saving -------------------------------------------------------------------------------
     async def review_and_save(self) -> str | None:
-        c = self.controller
-        if not c.staging:
+        s = self.session
+        if not self.flush_editor():
+            self._show_editor_key()
+            self.statusBar().showMessage("The value being edited is not valid: fix it or press Esc first", 8000)
+            return None
+        if not s.staging:
             self.statusBar().showMessage("Nothing to save", 3000)
             return None
-        can_message = c.description is not None and "WriteValues" in c.description.features
-        dialog = ReviewDialog(c.changes_for_review(), c.tree_id, c.target.name if c.target else "", can_message, self)
+        can_message = s.has_feature("WriteValues")
+        dialog = ReviewDialog(s.changes_for_review(), s.tree_id, s.target.name if s.target else "", can_message, self)
+        dialog.message.setText(s.draft_message)
         accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
         message = dialog.message.text().strip()
         dialog.deleteLater()
         if not accepted:
+            s.draft_message = message  # typed, then cancelled: offered again next time
             return None
         return await self.save(message)
 
+    async def _ask_conflicts(self, conflicts: list[Conflict]) -> list[bool] | None:
+        dialog = ConflictDialog(conflicts, self)
+        try:
+            accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
+            return dialog.keep_mine() if accepted else None
+        finally:
+            dialog.deleteLater()
+
     async def save(self, message: str) -> str | None:
-        c = self.controller
-        while True:
-            count = len(c.staging)
-            try:
-                version = await c.save(message)
-            except E.CASConflict:
-                conflicts = await c.conflicts()
-                if not conflicts:  # a tree-level CAS failed on paths we did not touch: retry on the new head
-                    c.head_version = await c._head_of(c.store, c.tree_id)
-                    continue
-                dialog = ConflictDialog(conflicts, self)
-                accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
-                choices = dialog.keep_mine()
-                dialog.deleteLater()
-                if not accepted:
-                    self.statusBar().showMessage("Nothing saved; your edits are still staged", 8000)
-                    return None
-                for conflict, keep in zip(conflicts, choices, strict=True):
-                    c.resolve(conflict, keep)
-                self._staged(frozenset(x.path for x in conflicts))
-                if not c.staging:
-                    return None
-                continue
-            self._remember_known_paths()
-            text = f"Saved {count} change(s)" + (f" as version {version}" if version else "")
-            self.statusBar().showMessage(text, 10000)
-            self.saved.emit(version)
-            self._load_editor(self.current_path())
-            return version
+        outcome = await self.session.save(message, self._ask_conflicts)
+        if not outcome.saved:
+            self.statusBar().showMessage(f"Nothing saved: {outcome.reason}", 8000)
+            self._update_actions()
+            return None
+        text = f"Saved {outcome.count} change(s)" + (f" as version {outcome.version}" if outcome.version else "")
+        self.statusBar().showMessage(text, 10000)
+        self._load_editor(self.current_path())
+        return outcome.version
 
     async def confirm_discard(self, doing: str) -> bool:
-        count = len(self.controller.staging)
+        count = len(self.session.staging)
         if not count:
             return True
         answer = await ask(self, "Unsaved edits", f"You have {count} staged edit(s) that are not saved.",
@@ -581,9 +748,9 @@ class MainWindow(QMainWindow):
                            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
-            return await self.review_and_save() is not None or not self.controller.staging
+            return await self.review_and_save() is not None or not self.session.staging
         if answer == QMessageBox.StandardButton.Discard:
-            self.controller.staging.clear()
+            self.session.discard_staged()
             return True
         return False
 
@@ -592,16 +759,18 @@ class MainWindow(QMainWindow):
             self._save_layout()
             event.accept()
             return
-        event.ignore()  # stop the plugin first (and ask about staged edits), then close
+        event.ignore()  # stop the plugin first (and ask about typed and staged edits), then close
 
         async def go() -> None:
-            if await self.confirm_discard("closing"):
+            if await self.settle_editor("closing") and await self.confirm_discard("closing"):
                 self._closing_confirmed = True
-                await self.controller.close()
+                self._change_timer.stop()
+                await self.session.close()
                 self.close()
                 self.closed.emit()
+                self.task_runner.cancel_all()
 
-        self.run(go(), "Closing")
+        self.run(go(), "Closing", "close")
 
     # --- filter --------------------------------------------------------------------------------
     def _filter_return(self) -> None:
@@ -612,7 +781,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.selectAll()
 
     def focus_editor(self) -> None:
-        if self.current_path():
+        if self.current_path() and self.session.loaded:
             self.editor_dock.show()
             self.editor.setFocus()
 
@@ -620,7 +789,7 @@ class MainWindow(QMainWindow):
         # Latest wins: each keystroke gets a generation; older results are dropped.
         self._filter_generation += 1
         generation = self._filter_generation
-        index = self.controller.index
+        index = self.session.index
         query = text.strip()
 
         async def go() -> None:
@@ -634,7 +803,7 @@ class MainWindow(QMainWindow):
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
                 visible, matches = await loop.run_in_executor(None, compute)
-            if generation != self._filter_generation or index is not self.controller.index:
+            if generation != self._filter_generation or index is not self.session.index:
                 return
             self.model.set_visible(visible)
             self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
@@ -650,7 +819,7 @@ class MainWindow(QMainWindow):
         self.state_label.setText(f"<span style='color:{color}; font-size:14pt'>\u25cf</span>&nbsp;plugin {state}")
         self.state_label.setToolTip(f"plugin {state}" + (f": {detail}" if detail else ""))
         self.plugin_view.set_state(state, detail)
-        staged = len(self.controller.staging)
+        staged = len(self.session.staging)
         if state == PluginState.RESTARTING.value:
             self.show_notice(f"The store plugin stopped ({detail}). Reconnecting\u2026 Your {staged} staged "
                              "edit(s) are kept.")
@@ -660,13 +829,15 @@ class MainWindow(QMainWindow):
         elif state == PluginState.RUNNING.value and self.banner.text().startswith("The store plugin"):
             self.show_notice("")
             self.statusBar().showMessage("Reconnected to the store plugin", 8000)
-            if self.controller.tree_id:
-                self.run(self.controller.load_tree(self.controller.tree_id), "Reloading after reconnect")
+            if self.session.tree_id and self.session.loaded:
+                self.flush_editor()
+                self.run(self.reload_tree(), "Reloading after reconnect", "reload")
+        self._update_actions()
 
     def _trees_changed(self, trees: list[str]) -> None:
         self.trees_list.clear()
         self.trees_list.addItems(trees)
-        self._select_tree_item(self.controller.tree_id)
+        self._select_tree_item(self.session.tree_id)
 
     def _select_tree_item(self, tree_id: str) -> None:
         for row in range(self.trees_list.count()):
@@ -676,7 +847,14 @@ class MainWindow(QMainWindow):
 
     def _tree_loaded(self, tree_id: str) -> None:
         current = self.current_path()
-        self.model.set_tree(self.controller.index, self.controller.staging)
+        target = self._editor_target
+        if target is not None and self.editor.dirty and not self.session.accepts(target):
+            # Cannot happen through the window's own flows (they stage or ask first); if it
+            # does, keep the typed text on screen rather than bind it to this tree.
+            log.warning("the editor holds an unstaged edit of %s in tree %s", target.path, target.tree_id)
+        self._editor_target = None
+        self.editor.clear()
+        self.model.set_tree(self.session.index, self.session.staging)
         self._select_tree_item(tree_id)
         if self.filter_edit.text().strip():
             self._filter_changed(self.filter_edit.text())
@@ -687,22 +865,31 @@ class MainWindow(QMainWindow):
             index = self.model.index_of_path(current)
             if index.isValid():
                 self.tree_view.setCurrentIndex(index)
-        self.setWindowTitle(f"{tree_id} \u2014 {self.controller.target.name if self.controller.target else ''}"
+                self._load_editor(current)
+        self.setWindowTitle(f"{tree_id} \u2014 {self.session.target.name if self.session.target else ''}"
                             " \u2014 zhi-gui")
-        self.statusBar().showMessage(f"Tree {tree_id}: {len(self.controller.index)} values", 8000)
-        if not self.controller.index.entries and self.controller.lists_keys:
+        self.statusBar().showMessage(f"Tree {tree_id}: {len(self.session.index)} values", 8000)
+        if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
                              "File \u25b8 Fill with sample tree to see zhi-gui at work.")
         elif self.banner.text().startswith("Tree \u201c"):
             self.show_notice("")
         self._update_actions()
 
+    def _values_hidden(self) -> None:
+        """The store was locked: its values leave the screen (staged edits stay in the session)."""
+        self.flush_editor()
+        self._editor_target = None
+        self.editor.clear()
+        self.model.set_tree(self.session.index, self.session.staging)
+        self._update_actions()
+
     def _capabilities_changed(self) -> None:
-        caps = self.controller.capabilities
+        caps = self.session.capabilities
         versioning = {Versioning.TREE: ("history", "tree versions"), Versioning.VALUE: ("history-value",
                       "value versions"), Versioning.NONE: ("no-history", "no versions")}[caps.versioning]
         self._caps_label(self.versioning_label, versioning[0], versioning[1])
-        description = self.controller.description
+        description = self.session.description
         if caps.encryption == Encryption.ACTIVE:
             locked = description is not None and description.locked
             self._caps_label(self.encryption_label, "lock-locked" if locked else "lock-closed",
@@ -721,7 +908,7 @@ class MainWindow(QMainWindow):
         label.setToolTip(text)
 
     def _update_actions(self) -> None:
-        staging = self.controller.staging
+        staging = self.session.staging
         count = len(staging)
         self.pending_label.setText("No staged edits" if not count else f"{count} staged edit(s)")
         self.save_action.setEnabled(count > 0)
@@ -730,57 +917,17 @@ class MainWindow(QMainWindow):
         self.redo_action.setEnabled(staging.can_redo)
         self.undo_action.setToolTip(f"Undo {staging.undo_label}" if staging.can_undo else "Nothing to undo")
         self.redo_action.setToolTip(f"Redo {staging.redo_label}" if staging.can_redo else "Nothing to redo")
+        editable = self.session.can_edit
+        for action in (self.new_key_action, self.delete_action, self.edit_action):
+            action.setEnabled(editable)
+        running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
+        for action in (self.sample_action, self.reload_action):
+            action.setEnabled(running and not self.session.locked)
+        self.save_action.setEnabled(count > 0 and running)
+        self.new_tree_button.setEnabled(running and not self.session.locked)
+        self.delete_tree_button.setEnabled(running and not self.session.locked)
 
     # --- remembering ------------------------------------------------------------------------
-    def _plugin_state(self, plugin: Path) -> PluginStateStore | None:
-        if self.settings is None:
-            return None
-        return PluginStateStore(self.state_root, plugin_dir_name(plugin.name))
-
-    def _state_key(self, what: str) -> str:
-        identity = self.controller.identity()
-        return f"{what}.{identity.key()[:16]}" if identity else what
-
-    def _with_remembered_state(self, target: StoreTarget) -> StoreTarget:
-        """The tree last shown and the paths known for a store that cannot list its keys."""
-        state = self._plugin_state(target.plugin)
-        if state is None:
-            return target
-        key = S.StoreIdentity(str(target.plugin), target.options).key()[:16]
-        try:
-            known = state.get(f"known-paths.{key}", [])
-            last_tree = state.get(f"last-tree.{key}", "")
-        except PluginStateError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
-            return target
-        paths = tuple(sorted(set(target.known_paths) | {p for p in known if isinstance(p, str)}))
-        return replace(target, known_paths=paths, tree_id=target.tree_id or str(last_tree or ""))
-
-    def _remember_store(self) -> None:
-        identity = self.controller.identity()
-        target = self.controller.target
-        if self.settings is None or identity is None or target is None:
-            return
-        try:
-            self.settings.remember_opened_store(identity)
-            state = self._plugin_state(target.plugin)
-            if state is not None:
-                state.set(self._state_key("last-tree"), self.controller.tree_id)
-        except (S.SettingsError, PluginStateError) as exc:
-            self.statusBar().showMessage(f"Could not remember this store: {exc}", 10000)
-        self._refresh_recent_menu()
-
-    def _remember_known_paths(self) -> None:
-        target = self.controller.target
-        if self.controller.lists_keys or target is None:
-            return
-        state = self._plugin_state(target.plugin)
-        if state is not None:
-            try:
-                state.set(self._state_key("known-paths"), sorted(self.controller.index.entries))
-            except PluginStateError as exc:
-                self.statusBar().showMessage(str(exc), 10000)
-
     def _refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
         stores = self.settings.recent_stores() if self.settings is not None else []
@@ -788,7 +935,7 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(identity.label())
             action.setToolTip(identity.plugin_path)
             action.triggered.connect(lambda _checked=False, i=identity: self.run(self.open_store(StoreTarget(
-                Path(i.plugin_path), dict(i.options), i.tree_id, i.display_name)), "Opening a recent store"))
+                Path(i.plugin_path), dict(i.options), "", i.display_name)), "Opening a recent store"))
         if not stores:
             self.recent_menu.addAction("No recent stores").setEnabled(False)
 
@@ -826,9 +973,8 @@ class MainWindow(QMainWindow):
 
     def _context_menu(self, position: Any) -> None:
         menu = QMenu(self)
-        for action in (self.edit_action, self.new_key_action, self.delete_action):
+        for action in (self.edit_action, self.new_key_action, self.delete_action, *self.context_actions):
             menu.addAction(action)
-        menu.addAction(self.history_panel.key_history_action)
         menu.addSeparator()
         menu.addAction(self.reload_action)
         menu.popup(self.tree_view.viewport().mapToGlobal(position))

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.errors import ManifestError
 from zhi_gui.plugin.discovery import DiscoveredPlugin, discover
 from zhi_gui.plugin.workspace import Workspace, load_workspace
-from zhi_gui.ui.store_controller import StoreTarget
+from zhi_gui.session import StoreTarget
 
 ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -2,11 +2,10 @@
 
 ``install_history(window)`` is the one entry point: it adds the History dock
 (version list, key history) and the Diff dock (whole-tree diff beside the
-side-by-side value diff) to a :class:`~zhi_gui.ui.main_window.MainWindow`, a
-History menu, entries in the Store and View menus, and connects the window's
-signals. Modules:
+side-by-side value diff) to a window (:class:`~zhi_gui.ui.window_api.WindowApi`), a
+History menu, entries in the Store and View menus, and connects the session's
+signals. What is read and written lives in :mod:`zhi_gui.session.history`. Modules:
 
-``access``            what is read and written through the StoreController (pagers, snapshots)
 ``versions_model``    the version list model (pages, "Staged edits" pseudo-row)
 ``tree_diff_model``   the lazy tree model over ``TreeDiff``
 ``value_diff``        the side-by-side value diff (panes, link map, master scrollbar)
@@ -29,36 +28,31 @@ from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.history.panel import HistoryPanel
 
 if TYPE_CHECKING:
-    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.window_api import WindowApi
 
 __all__ = ["DiffView", "HistoryPanel", "install_history"]
 
 
-def _menu_titled(window: MainWindow, title: str) -> QMenu | None:
-    for action in window.menuBar().actions():
-        menu = action.menu()
-        if isinstance(menu, QMenu) and menu.title() == title:
-            return menu
-    return None
-
-
-def install_history(window: MainWindow) -> HistoryPanel:
+def install_history(window: WindowApi) -> HistoryPanel:
     """Create the History and Diff docks, their menus, and wire them to the window."""
+    main = window.main_window()
+    if main.findChild(HistoryPanel) is not None:
+        raise RuntimeError("this window already has a History panel")
     diff_view = DiffView(shortcuts=False)  # F7 / Shift+F7 are window actions of the panel
-    diff_dock = window._dock("Diff", "diff-dock", diff_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-    window.tabifyDockWidget(window.plugin_dock, diff_dock)
+    diff_dock = window.add_dock("Diff", "diff-dock", diff_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+    main.tabifyDockWidget(window.plugin_dock, diff_dock)
     window.plugin_dock.raise_()
     panel = HistoryPanel(window, diff_view, diff_dock)
-    dock = window._dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
-    window.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
+    dock = window.add_dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    main.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
     panel.dock = dock
     # The right column (value editor above history) runs down to the bottom edge, so the
     # version list keeps its height when the Diff dock opens below the value tree.
-    window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-    window.resizeDocks([window.editor_dock, dock], [330, 520], Qt.Orientation.Vertical)
-    window.resizeDocks([dock], [520], Qt.Orientation.Horizontal)
+    main.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+    main.resizeDocks([window.editor_dock, dock], [330, 520], Qt.Orientation.Vertical)
+    main.resizeDocks([dock], [520], Qt.Orientation.Horizontal)
 
-    menu = QMenu("&History", window)
+    menu = QMenu("&History", main)
     menu.setObjectName("history-menu-bar")
     for action in (panel.show_action, dock.toggleViewAction(), diff_dock.toggleViewAction(), None,
                    panel.compare_action, panel.staged_action, panel.key_history_action, None,
@@ -68,23 +62,22 @@ def install_history(window: MainWindow) -> HistoryPanel:
             menu.addSeparator()
         else:
             menu.addAction(action)
-    view_menu = _menu_titled(window, "&View")
-    if view_menu is not None:
-        window.menuBar().insertMenu(view_menu.menuAction(), menu)
-        view_menu.addAction(dock.toggleViewAction())
-        view_menu.addAction(diff_dock.toggleViewAction())
-    else:
-        window.menuBar().addMenu(menu)
+    view_menu = window.view_menu
+    main.menuBar().insertMenu(view_menu.menuAction(), menu)
+    view_menu.addAction(dock.toggleViewAction())
+    view_menu.addAction(diff_dock.toggleViewAction())
     window.store_menu.addSeparator()
     for action in (panel.show_action, panel.rollback_action, panel.delete_version_action):
         window.store_menu.addAction(action)
 
-    c = window.controller
-    c.treeLoaded.connect(panel.on_tree_loaded)
-    c.capabilitiesChanged.connect(lambda: panel.on_tree_loaded())
-    c.staging.listeners.append(panel.on_staged)
-    window.saved.connect(panel.on_saved)
-    window.storeOpened.connect(panel.on_store_opened)
+    e = window.events
+    e.treeLoaded.connect(panel.on_tree_loaded)
+    e.capabilitiesChanged.connect(lambda: panel.on_tree_loaded())
+    e.valuesHidden.connect(panel.on_values_hidden)
+    e.staged.connect(panel.on_staged)
+    e.saved.connect(panel.on_saved)
+    e.opened.connect(panel.on_store_opened)
     window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
+    window.context_actions.append(panel.key_history_action)
     window.history_panel = panel
     return panel

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.diff import ChangeKind
 from zhi_gui.core.key_history import KeyChange, key_history
 from zhi_gui.core.model import Entry
-from zhi_gui.ui.history.access import HistoryAccess, Pager, VersionRow
+from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import dot
@@ -244,6 +244,13 @@ class KeyHistoryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
+
+    def clear_history(self, text: str = "Select a key in the tree to see when it changed.") -> None:
+        """Nothing listed (the store was locked or closed)."""
+        self.model.reset(False)
+        self.path = ""
+        self.title.setText(text)
+        self.status.setText("")
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():

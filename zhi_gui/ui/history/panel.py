@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.core.model import Entry, Versioning
+from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.async_dialogs import ask, dialog_result
-from zhi_gui.ui.history.access import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.history.colors import muted_text
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.history.key_history_view import PAGE as KEY_PAGE
@@ -55,7 +55,7 @@ from zhi_gui.ui.theme import icon
 
 if TYPE_CHECKING:
     from zhi_gui.core.key_history import KeyChange
-    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.window_api import WindowApi
 
 log = logging.getLogger("zhi_gui.ui.history")
 Snapshot = dict[str, Entry]
@@ -70,12 +70,12 @@ class HistoryPanel(QWidget):
     compared = Signal()  # a comparison is on screen in the diff view
     keyHistoryShown = Signal()  # a page of the key history arrived
 
-    def __init__(self, window: MainWindow, diff_view: DiffView, diff_dock: QDockWidget | None = None) -> None:
+    def __init__(self, window: WindowApi, diff_view: DiffView, diff_dock: QDockWidget | None = None) -> None:
         super().__init__()
         self.setObjectName("history-panel")
         self.window_ = window
-        self.controller = window.controller
-        self.access = HistoryAccess(self.controller)
+        self.session = window.session
+        self.access = HistoryAccess(self.session)
         self.diff_view = diff_view
         self.diff_dock = diff_dock
         self.dock: QDockWidget | None = None
@@ -204,14 +204,14 @@ class HistoryPanel(QWidget):
 
     def _build_actions(self) -> None:
         def action(name: str, text: str, slot: Any, shortcut: str = "", icon_name: str = "") -> QAction:
-            act = QAction(text, self.window_)
+            act = QAction(text, self.window_.main_window())
             act.setObjectName(name)
             if icon_name:
                 act.setIcon(icon(icon_name))
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
                 act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-                self.window_.addAction(act)
+                self.window_.main_window().addAction(act)
             act.triggered.connect(slot)
             return act
 
@@ -277,8 +277,8 @@ class HistoryPanel(QWidget):
             self.diff_dock.raise_()
             if first:
                 self._diff_sized = True
-                height = max(self.window_.height() * 9 // 20, 320)
-                self.window_.resizeDocks([self.diff_dock], [height], Qt.Orientation.Vertical)
+                height = max(self.window_.main_window().height() * 9 // 20, 320)
+                self.window_.main_window().resizeDocks([self.diff_dock], [height], Qt.Orientation.Vertical)
 
     def _step(self, step: int) -> None:
         self.show_diff_dock()
@@ -296,7 +296,7 @@ class HistoryPanel(QWidget):
 
     def _value_path(self) -> str:
         path = self.window_.current_path()
-        if path and (path in self.controller.index.entries or path in self.controller.staging):
+        if path and (path in self.session.index.entries or path in self.session.staging):
             return path
         return ""
 
@@ -306,10 +306,13 @@ class HistoryPanel(QWidget):
         generation = self._refresh_generation
         if select is not None:  # wanted until a listing is shown (a refresh started later takes it over)
             self._wanted = (list(select), compare)
-        self.model.set_staged(len(self.controller.staging))
-        c = self.controller
-        if c.supervisor is None or not c.tree_id:
+        self.model.set_staged(len(self.session.staging))
+        c = self.session
+        if not c.is_open or not c.tree_id:
             self._show_empty("No store is open.")
+            return
+        if c.locked or not c.loaded:
+            self._show_locked()
             return
         mode = self.mode
         self.reveal.setVisible(mode == Versioning.VALUE)
@@ -403,6 +406,22 @@ class HistoryPanel(QWidget):
         if self.tabs.currentWidget() is self.key_view:
             self._run(self.load_key_history(), "Loading the key history")
 
+    def _show_locked(self) -> None:
+        """Nothing of the store's history stays on screen while it is locked."""
+        self._refresh_generation += 1
+        if self._compare_task is not None and not self._compare_task.done():
+            self._compare_task.cancel()
+        self._compare_timer.stop()
+        self.access.forget_snapshots()
+        self._show_empty("The store is locked.", "Unlock it (Store \u25b8 Unlock\u2026) to see its history.")
+        self.diff_view.show_message("The store is locked.")
+        self._scan = None
+        self._key_stale = True
+        self.key_view.clear_history("The store is locked.")
+
+    def on_values_hidden(self) -> None:
+        self._show_locked()
+
     def on_saved(self, _version: str = "") -> None:
         self.on_tree_loaded()
 
@@ -410,7 +429,7 @@ class HistoryPanel(QWidget):
         self.access.forget_snapshots()
 
     def on_staged(self, _paths: frozenset[str] = frozenset()) -> None:
-        count = len(self.controller.staging)
+        count = len(self.session.staging)
         self.model.set_staged(count)
         if count and any(r.is_staged for r in self.selected_rows()):
             self._compare_timer.start()  # the staged diff changed under the user's eyes
@@ -446,7 +465,7 @@ class HistoryPanel(QWidget):
         self.delete_button.setEnabled(one_version and versioned)
         self.delete_version_action.setEnabled(one_version and versioned)
         self.compare_action.setEnabled(bool(rows))
-        self.staged_action.setEnabled(bool(len(self.controller.staging)))
+        self.staged_action.setEnabled(bool(len(self.session.staging)))
         self.compare_mode.setEnabled(len(rows) <= 1)
 
     def _context_menu(self, position: QPoint) -> None:
@@ -473,7 +492,7 @@ class HistoryPanel(QWidget):
         self._compare_task = self._run(self.compare_selection(), "Comparing versions")
 
     async def compare_staged(self) -> None:
-        if not self.controller.staging:
+        if not self.session.staging:
             self._status("No staged edits to compare", 4000)
             return
         self.show_panel()
@@ -585,10 +604,10 @@ class HistoryPanel(QWidget):
             message = f" \u201c{row.info.message}\u201d" if row.info is not None and row.info.message else ""
             what = f"version {row.id}"
             explanation = (f"Version {row.id}{message}{', ' + when if when else ''}. The tree "
-                           f"\u201c{self.controller.tree_id}\u201d becomes what it was then. The store records this "
+                           f"\u201c{self.session.tree_id}\u201d becomes what it was then. The store records this "
                            "as a new version; no version is lost. Below: what changes (current \u2192 after the "
                            "rollback).")
-        dialog = RollbackDialog(what, explanation, self.window_)
+        dialog = RollbackDialog(what, explanation, self.window_.main_window())
         preview = self._run(self._rollback_preview(dialog, row, path), "Preparing the rollback preview")
         try:
             accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
@@ -643,7 +662,7 @@ class HistoryPanel(QWidget):
         text = f"Delete version {row.id}?"
         informative = (("Version " + row.id + ": " + ", ".join(details) + ".\n\n") if details else "") + \
             "The other versions stay as they are. This cannot be undone."
-        answer = await ask(self.window_, "Delete version", text, informative,
+        answer = await ask(self.window_.main_window(), "Delete version", text, informative,
                            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                            icon=QMessageBox.Icon.Warning)
         if answer != QMessageBox.StandardButton.Yes:
@@ -667,7 +686,7 @@ class HistoryPanel(QWidget):
         path = self.window_.current_path()
         view.path = path
         self._scan = None
-        if self.controller.supervisor is None or not self.controller.tree_id:
+        if self.session.supervisor is None or not self.session.tree_id:
             view.model.reset(False)
             view.title.setText("No store is open.")
             return
@@ -678,7 +697,7 @@ class HistoryPanel(QWidget):
                                "versions.")
             view.status.setText("")
             return
-        if not path or (path not in self.controller.index.entries and path not in self.controller.staging):
+        if not path or (path not in self.session.index.entries and path not in self.session.staging):
             view.model.reset(False)
             view.title.setText("Select a key in the tree to see when it changed." if not path else
                                f"\u201c{path}\u201d is a folder: select one of its keys.")

@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from zhi_gui.core.diff import MASK, is_secret_entry, preview_value
-from zhi_gui.ui.history.access import VersionRow
+from zhi_gui.session.history import VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import icon

@@ -22,7 +22,7 @@ from zhi_gui.ui.security.login import login_entry
 from zhi_gui.ui.security.state import LockKind, LockStatus, ignores_passphrases, lock_status
 
 if TYPE_CHECKING:
-    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.window_api import WindowApi
 
 __all__ = [
     "LockKind",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-def install_security(window: MainWindow, vault: PassphraseVault | None = None) -> SecurityController:
+def install_security(window: WindowApi, vault: PassphraseVault | None = None) -> SecurityController:
     """Wire encryption, keyring and login into ``window`` (default vault: the OS keyring)."""
     # The controller is a child of the window (Qt keeps it as long as the window lives).
     return SecurityController(window, vault if vault is not None else SystemKeyring())

@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.tree_index import TreeIndex
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services.keyring_service import Availability, AvailabilityStatus, PassphraseVault, VaultError
 from zhi_gui.ui.security import messages as M
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
     from typing import Any
 
-    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.window_api import WindowApi
 
 log = logging.getLogger("zhi_gui.ui.security")
 
@@ -37,10 +36,11 @@ class SecurityController(QObject):
     loggedIn = Signal(str)  # "keyring" | "dialog"
     message = Signal(str)  # what the status bar was told
 
-    def __init__(self, window: MainWindow, vault: PassphraseVault) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi, vault: PassphraseVault) -> None:
+        super().__init__(window.main_window())
         self.window = window
-        self.controller = window.controller
+        self.parent_widget = window.main_window()  # dialogs are its children (window-modal)
+        self.controller = window.session
         self.vault = vault
         self.last_message = ""
         self.status: LockStatus = lock_status(None, None)
@@ -51,14 +51,14 @@ class SecurityController(QObject):
         self.controller.unlock_handler = self.encryption.unlock_hook
         self.controller.login_handler = self.login.login_hook
         # Connected after the window's own slot, so this label text is the last word.
-        self.controller.capabilitiesChanged.connect(self.update_status)
-        self.controller.stateChanged.connect(lambda _state, _detail: self.update_actions())
+        window.events.capabilitiesChanged.connect(self.update_status)
+        window.events.stateChanged.connect(lambda _state, _detail: self.update_actions())
         self.update_status()
 
     # --- actions ---------------------------------------------------------------------------
     def _action(self, name: str, text: str, factory: Callable[[], Coroutine[Any, Any, None]], what: str,
                 icon_name: str = "") -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parent_widget)
         action.setObjectName(name)
         if icon_name:
             action.setIcon(icon(icon_name))
@@ -194,7 +194,7 @@ class SecurityController(QObject):
     def warn(self, title: str, text: str) -> None:
         self.last_message = text
         self.window.statusBar().showMessage(text, 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setObjectName("security-warning")
         box.finished.connect(lambda _code: box.deleteLater())
         box.open()
@@ -212,10 +212,8 @@ class SecurityController(QObject):
 
     def hide_values(self) -> None:
         """Take the tree's values off the screen (staged edits stay)."""
-        c = self.controller
-        c.index = TreeIndex()
-        self.window.model.set_tree(c.index, c.staging)
-        self.window.editor.clear()
+        self.window.flush_editor()
+        self.controller.hide_values()
 
     async def show_values(self) -> None:
         """(Re)load the tree once the store can be read again."""

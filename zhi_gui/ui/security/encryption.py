@@ -71,7 +71,7 @@ class EncryptionFlows:
     async def _unlock_by_dialog(self, store: StoreClient, key: str, availability: Availability, problem: str,
                                 stale: bool) -> bool:
         s = self.security
-        dialog = UnlockDialog(s.store_label(), availability, remember=True, parent=s.window)
+        dialog = UnlockDialog(s.store_label(), availability, remember=True, parent=s.parent_widget)
         dialog.show_problem(problem)
         try:
             while await dialog.submission():
@@ -126,7 +126,7 @@ class EncryptionFlows:
         store = await c.store_ready()
         key = s.identity_key()
         availability = await s.vault.aavailable()
-        dialog = EncryptDialog(s.store_label(), availability, s.user_inputs(), s.window)
+        dialog = EncryptDialog(s.store_label(), availability, s.user_inputs(), s.parent_widget)
         try:
             while await dialog.submission():
                 passphrase = dialog.passphrase()
@@ -157,7 +157,7 @@ class EncryptionFlows:
         key = s.identity_key()
         availability, remembered = await s.keyring_state(key)
         was_locked = c.description is not None and c.description.locked
-        dialog = ChangePassphraseDialog(s.store_label(), availability, remembered, s.user_inputs(), s.window)
+        dialog = ChangePassphraseDialog(s.store_label(), availability, remembered, s.user_inputs(), s.parent_widget)
         try:
             while await dialog.submission():
                 old, new = dialog.old_passphrase(), dialog.new_passphrase()

@@ -103,7 +103,7 @@ class LoginFlows:
     async def _login_by_dialog(self, store: StoreClient, methods: list[AuthMethod], key: str,
                                availability: Availability, problem: str, stale: set[str]) -> bool:
         s = self.security
-        dialog = LoginDialog(s.store_label(), methods, availability, remember=True, parent=s.window)
+        dialog = LoginDialog(s.store_label(), methods, availability, remember=True, parent=s.parent_widget)
         if self._public is not None:
             dialog.select_method(self._public[0])
             dialog.prefill(*self._public)

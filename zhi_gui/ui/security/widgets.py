@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -184,6 +184,10 @@ class SecretDialog(QDialog):
         self.ok_button.setObjectName("ok")
         self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("cancel")
+        # Enter submits; Space or Enter never reach Cancel by default (a passphrase typed
+        # while Cancel had the focus cancelled the dialog and its rest went to the window).
+        self.ok_button.setDefault(True)
+        self.cancel_button.setAutoDefault(False)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         self.finished.connect(self._on_finished)
@@ -213,6 +217,7 @@ class SecretDialog(QDialog):
     def refresh(self) -> None:
         """Re-check the input; OK is enabled only when it can be submitted."""
         self.ok_button.setEnabled(not self.busy and not self.problem_now())
+        self.ok_button.setDefault(True)  # Qt drops the default while the button is disabled
         self._fit_timer.start()
 
     def _fit(self) -> None:
@@ -292,6 +297,13 @@ class SecretDialog(QDialog):
         self._finished = True
         self.wipe()
         self._resolve(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Typing starts in the first passphrase field, whatever Qt would pick.
+        first = next((edit for edit in self.secret_edits if edit.isEnabled()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.busy:

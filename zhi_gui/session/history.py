@@ -1,4 +1,4 @@
-"""What the history panel reads and writes, over the window's StoreController.
+"""What the history panel reads and writes, through the open store's session.
 
 Rows of the version lists come from *pagers*: the extension's
 DescribeVersions (time, author, message, size, kind; paged by the store), a
@@ -18,7 +18,7 @@ from typing import Protocol
 
 from zhi_gui.core.model import Entry, VersionInfo, Versioning
 from zhi_gui.plugin.client import StoreClient
-from zhi_gui.ui.store_controller import StoreController
+from zhi_gui.session.session import StoreSession
 
 SNAPSHOT_CACHE = 3
 Progress = Callable[[int, int], None]  # (values read, total or 0)
@@ -91,36 +91,34 @@ class ValueVersionPager:
 
 
 class HistoryAccess:
-    def __init__(self, controller: StoreController) -> None:
-        self.controller = controller
+    def __init__(self, session: StoreSession) -> None:
+        self.session = session
         self._snapshots: OrderedDict[tuple[int, str, str], dict[str, Entry]] = OrderedDict()
 
     # --- what the open store offers ------------------------------------------------------
     @property
     def versioning(self) -> Versioning:
-        return self.controller.capabilities.versioning if self.controller.supervisor is not None \
-            else Versioning.NONE
+        return self.session.capabilities.versioning if self.session.is_open else Versioning.NONE
 
     @property
     def tree_id(self) -> str:
-        return self.controller.tree_id
+        return self.session.tree_id
 
     def has_feature(self, name: str) -> bool:
-        description = self.controller.description
-        return description is not None and name in description.features
+        return self.session.has_feature(name)
 
     @property
     def describes_versions(self) -> bool:
         return self.has_feature("DescribeVersions")
 
     def tree_pager(self) -> Pager:
-        store = self.controller.store
+        store = self.session.store
         if self.describes_versions:
             return DescribedTreePager(store, self.tree_id)
         return PlainTreePager(store, self.tree_id)
 
     def value_pager(self, path: str) -> Pager:
-        return ValueVersionPager(self.controller.store, self.tree_id, path)
+        return ValueVersionPager(self.session.store, self.tree_id, path)
 
     def forget_snapshots(self) -> None:
         self._snapshots.clear()
@@ -128,12 +126,12 @@ class HistoryAccess:
     # --- snapshots -----------------------------------------------------------------------
     def current_snapshot(self) -> dict[str, Entry]:
         """The tree as the window shows it, without staged edits (a copy: the index changes on save)."""
-        return dict(self.controller.index.entries)
+        return dict(self.session.index.entries)
 
     def staged_snapshot(self, base: dict[str, Entry] | None = None) -> dict[str, Entry]:
         """The tree as it would be after saving the staged edits."""
-        result = dict(base if base is not None else self.controller.index.entries)
-        for path, change in self.controller.staging.changes.items():
+        result = dict(base if base is not None else self.session.index.entries)
+        for path, change in self.session.staging.changes.items():
             if change.new is None:
                 result.pop(path, None)
             else:
@@ -141,23 +139,23 @@ class HistoryAccess:
         return result
 
     def current_value(self, path: str) -> dict[str, Entry]:
-        entry = self.controller.index.entries.get(path)
+        entry = self.session.index.entries.get(path)
         return {path: entry} if entry is not None else {}
 
     def staged_value(self, path: str) -> dict[str, Entry]:
-        change = self.controller.staging.get(path)
+        change = self.session.staging.get(path)
         if change is None:
             return self.current_value(path)
         return {path: change.new} if change.new is not None else {}
 
     async def tree_snapshot(self, version: str, progress: Progress | None = None) -> dict[str, Entry]:
         """Every value of the tree in ``version`` (cached)."""
-        key = (id(self.controller.supervisor), self.tree_id, version)
+        key = (self.session.session_id, self.tree_id, version)
         cached = self._snapshots.get(key)
         if cached is not None:
             self._snapshots.move_to_end(key)
             return cached
-        store = self.controller.store
+        store = self.session.store
         entries: list[Entry] = []
         if self.has_feature("StreamTree"):
             async for chunk in store.stream_tree(self.tree_id, version=version):
@@ -166,9 +164,9 @@ class HistoryAccess:
                     progress(len(entries), chunk.total)
         else:
             entries = await store.get_tree_version(self.tree_id, version, [])
-            if not entries and not self.controller.lists_keys:
+            if not entries and not self.session.lists_keys:
                 # A plain zhi store answers nothing for "all paths": ask for the paths we know.
-                known = sorted(set(self.controller.index.entries) | self.controller.known_paths)
+                known = sorted(set(self.session.index.entries) | self.session.known_paths)
                 if known:
                     entries = await store.get_tree_version(self.tree_id, version, known)
         snapshot = await asyncio.get_running_loop().run_in_executor(None, _snapshot, entries)
@@ -178,14 +176,14 @@ class HistoryAccess:
         return snapshot
 
     async def value_snapshot(self, path: str, version: str) -> dict[str, Entry]:
-        found = await self.controller.store.get_value_version(self.tree_id, path, version)
+        found = await self.session.store.get_value_version(self.tree_id, path, version)
         if not found.found:
             return {}
         return {path: Entry(path, found.value_json or b"null", found.metadata_json, version)}
 
     async def key_entries(self, path: str, versions: Sequence[str]) -> list[Entry | None]:
         """One path's entry in each tree version (None where it does not exist)."""
-        store = self.controller.store
+        store = self.session.store
 
         async def one(version: str) -> Entry | None:
             entries = await store.get_tree_version(self.tree_id, version, [path])
@@ -196,19 +194,19 @@ class HistoryAccess:
     # --- changing history --------------------------------------------------------------
     async def rollback_tree(self, version: str) -> str:
         """RollbackTree, then the new version it created (the newest one)."""
-        store = self.controller.store
+        store = self.session.store
         await store.rollback_tree(self.tree_id, version)
         versions = await store.list_tree_versions(self.tree_id)
         return versions[0] if versions else ""
 
     async def rollback_value(self, path: str, version: str) -> str:
-        store = self.controller.store
+        store = self.session.store
         await store.rollback_value(self.tree_id, path, version)
         versions = await store.list_value_versions(self.tree_id, path)
         return versions[0] if versions else ""
 
     async def delete_version(self, version: str, path: str = "") -> None:
-        store = self.controller.store
+        store = self.session.store
         if path:
             await store.delete_value_version(self.tree_id, path, version)
         else:

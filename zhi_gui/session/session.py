@@ -1,0 +1,539 @@
+"""One open store, owned in one place, without Qt.
+
+The session holds the supervised plugin process, the store's capabilities and
+lock state, its trees, the loaded tree's index (this class is its only
+writer), the staged edits bound to their store and tree, the save with
+compare-and-set and a conflict policy, what is remembered about the store,
+and the check for saves made elsewhere. Views subscribe to its events (see
+``events.Event``); the window talks to it through intents (methods), never by
+writing its state.
+
+Staged edits always belong to the loaded tree of this opening of the store:
+the session refuses to load another tree or to stage an edit bound elsewhere
+while they exist (the window asks the user first: save, discard or cancel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.display import is_secret
+from zhi_gui.core.gc_control import paused_gc
+from zhi_gui.core.model import Capabilities, Entry, StoreDescription, Versioning
+from zhi_gui.core.staging import StagedChange, Staging
+from zhi_gui.core.tree_index import TreeIndex
+from zhi_gui.plugin.client import StoreClient
+from zhi_gui.plugin.hclog import LogLine
+from zhi_gui.plugin.launcher import LaunchConfig
+from zhi_gui.plugin.supervisor import PluginState, Supervisor
+from zhi_gui.services.settings import StoreIdentity
+from zhi_gui.session.events import Event
+from zhi_gui.session.memory import SessionMemory
+from zhi_gui.session.target import ChangesElsewhere, Conflict, EditTarget, SaveOutcome, StoreTarget
+
+log = logging.getLogger("zhi_gui.session")
+
+MAX_SAVE_ATTEMPTS = 5  # a store that keeps changing under us: stop and say so, edits kept
+# Stores without tree versions are compared value by value: only while that is cheap.
+CONTENT_CHECK_LIMIT = 5_000
+
+ConflictPolicy = Callable[[list[Conflict]], Awaitable[list[bool] | None]]  # keep mine per conflict; None = stop
+StoreHook = Callable[[StoreClient], Awaitable[None]]
+_session_ids = itertools.count(1)
+
+
+class StagedEditsPending(E.ZhiError):
+    """An operation would leave staged edits behind: save or discard them first."""
+
+
+class WrongTarget(E.ZhiError):
+    """An edit bound to one store/tree/path was offered to another."""
+
+
+def build_index(entries: Sequence[Entry]) -> TreeIndex:
+    index = TreeIndex(entries, is_secret=is_secret)
+    index.prepare_search()
+    return index
+
+
+class StoreSession:
+    def __init__(self, memory: SessionMemory | None = None) -> None:
+        self.memory = memory  # None: nothing is remembered (tests, the command line)
+        self.target: StoreTarget | None = None
+        self.session_id = 0
+        self.supervisor: Supervisor | None = None
+        self.capabilities = Capabilities()
+        self.description: StoreDescription | None = None
+        self.trees: list[str] = []
+        self.tree_id = ""
+        self.head_version = ""  # tree version when the tree was loaded / last saved
+        self.index = TreeIndex()
+        self.loaded = False  # the index shows the store's values (False: closed, locked, not loaded yet)
+        self.staging = Staging()
+        self.draft_message = ""  # the save message typed for the staged edits; kept until they are saved
+        self.lists_keys = True  # False: a plain zhi store that cannot list its keys
+        self.known_paths: set[str] = set()
+        self._saving = False
+        # Called after every start of the plugin (also automatic restarts), before any data
+        # is read: log in when the store has auth, unlock when it is encrypted and locked.
+        self.login_handler: StoreHook | None = None
+        self.unlock_handler: StoreHook | None = None
+
+        self.state_changed: Event[[str, str]] = Event("state_changed")  # PluginState value, detail
+        self.trees_changed: Event[[list[str]]] = Event("trees_changed")
+        self.tree_loaded: Event[[str]] = Event("tree_loaded")
+        self.values_hidden: Event[[]] = Event("values_hidden")  # locked: the index is empty now
+        self.capabilities_changed: Event[[]] = Event("capabilities_changed")
+        self.notice: Event[[str]] = Event("notice")  # something the user should read (not an error)
+        self.log_line: Event[[LogLine]] = Event("log_line")
+        self.staged: Event[[frozenset[str]]] = Event("staged")
+        self.saved: Event[[str]] = Event("saved")  # new version ('' for stores without versions)
+        self.changed_elsewhere: Event[[ChangesElsewhere]] = Event("changed_elsewhere")
+        self.opened: Event[[]] = Event("opened")
+        self.staging.listeners.append(self.staged.emit)
+
+    # --- what is open -------------------------------------------------------------------
+    @property
+    def store(self) -> StoreClient:
+        if self.supervisor is None:
+            raise E.PluginUnavailable("no store is open")
+        return self.supervisor.store
+
+    async def store_ready(self) -> StoreClient:
+        if self.supervisor is None:
+            raise E.PluginUnavailable("no store is open")
+        return await self.supervisor.wait_running()
+
+    @property
+    def plugin_state(self) -> PluginState:
+        return self.supervisor.state if self.supervisor else PluginState.STOPPED
+
+    @property
+    def is_open(self) -> bool:
+        return self.supervisor is not None and self.target is not None
+
+    @property
+    def locked(self) -> bool:
+        return self.description is not None and self.description.locked
+
+    @property
+    def can_edit(self) -> bool:
+        """Edits make sense: a store is open and running, a tree is loaded and readable."""
+        return (self.is_open and self.plugin_state == PluginState.RUNNING and self.loaded
+                and bool(self.tree_id) and not self.locked)
+
+    def identity(self) -> StoreIdentity | None:
+        """The open store's identity (recent stores, keyring entry name)."""
+        if self.target is None:
+            return None
+        return StoreIdentity(str(self.target.plugin), self.target.options, self.tree_id, self.target.name)
+
+    def has_feature(self, name: str) -> bool:
+        return self.description is not None and name in self.description.features
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def open(self, target: StoreTarget, config: LaunchConfig | None = None) -> None:
+        """Start ``target``'s plugin and load its tree (the one asked for, else the one last
+        worked in, else the first). Staged edits of the previous store must be gone first."""
+        if self.staging:
+            raise StagedEditsPending(f"{len(self.staging)} staged edit(s) of {self.target.name if self.target else ''}"
+                                     " are not saved")
+        await self.close()
+        if self.memory is not None:
+            target, warning = self.memory.recall(target)
+            if warning:
+                self.notice.emit(warning)
+        self.target = target
+        self.session_id = next(_session_ids)
+        self.capabilities, self.description = Capabilities(), None
+        self.trees, self.tree_id, self.head_version, self.draft_message = [], "", "", ""
+        self._replace_index(TreeIndex())
+        config = config or LaunchConfig()
+        config.options = target.options
+        config.on_log = self.log_line.emit
+        supervisor = Supervisor(target.plugin, config)
+        supervisor.listeners.append(lambda state, detail: self._plugin_state_changed(supervisor, state, detail))
+        supervisor.start_hooks.append(self._after_start)
+        self.supervisor = supervisor
+        self.known_paths = set(target.known_paths)
+        await supervisor.start()
+        self.opened.emit()
+        if self.locked:
+            return  # unlock cancelled: the tree is loaded after "Unlock..."
+        try:
+            await self.refresh_trees()
+        except E.AuthRequired:
+            return  # login cancelled: the tree is loaded after "Log in..."
+        tree = target.tree_id if target.tree_id else (self.trees[0] if self.trees else "default")
+        if target.tree_id and self.trees and target.tree_id not in self.trees and self.lists_keys:
+            log.info("remembered tree %r is gone; showing %r", target.tree_id, self.trees[0])
+            tree = self.trees[0]
+        await self.load_tree(tree)
+
+    def _plugin_state_changed(self, supervisor: Supervisor, state: PluginState, detail: str) -> None:
+        if supervisor is self.supervisor:
+            self.state_changed.emit(state.value, detail)
+
+    async def _after_start(self, store: StoreClient) -> None:
+        try:
+            self.capabilities = await store.capabilities()
+        except E.Unsupported:
+            self.capabilities = Capabilities()
+            self.notice.emit("This plugin does not answer Capabilities (an old or foreign plugin): "
+                             "versioning, encryption and login are unknown and stay switched off.")
+        self.description = await store.extension()
+        if self.capabilities.auth and self.login_handler is not None:
+            await self.login_handler(store)
+        if self.description is not None and self.description.locked and self.unlock_handler is not None:
+            await self.unlock_handler(store)
+            self.description = await store.describe()
+        self.capabilities_changed.emit()
+
+    async def refresh_capabilities(self) -> None:
+        """Ask the store again (encryption 1 -> 2 after InitEncryption, lock state)."""
+        store = await self.store_ready()
+        self.capabilities = await store.capabilities()
+        self.description = await store.extension() if self.description is None else await store.describe()
+        self.capabilities_changed.emit()
+
+    async def close(self) -> None:
+        """Stop the plugin. Staged edits are the caller's concern (``open`` refuses to drop them)."""
+        supervisor, self.supervisor = self.supervisor, None
+        self.loaded = False
+        if supervisor is not None:
+            # The window may already be gone: stop reporting to it, then stop the plugin.
+            supervisor.listeners.clear()
+            supervisor.config.on_log = None
+            if supervisor.plugin is not None:
+                supervisor.plugin._on_log = None
+            await supervisor.stop()
+
+    async def restart_plugin(self) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.restart()
+
+    # --- trees -------------------------------------------------------------------------------
+    async def refresh_trees(self) -> list[str]:
+        store = await self.store_ready()
+        self.trees = sorted(await store.list_trees())
+        self.trees_changed.emit(self.trees)
+        return self.trees
+
+    async def load_tree(self, tree_id: str) -> None:
+        """Show ``tree_id``. Reloading the same tree keeps staged edits (they are re-based
+        on nothing: conflicts show at save); another tree needs them saved or discarded."""
+        if self.staging and tree_id != self.tree_id:
+            raise StagedEditsPending(f"{len(self.staging)} staged edit(s) of tree \u201c{self.tree_id}\u201d are not "
+                                     "saved")
+        store = await self.store_ready()
+        with paused_gc():
+            index, head = await self._read_tree(store, tree_id)
+        self.tree_id = tree_id
+        self.head_version = head
+        self.loaded = True
+        self._replace_index(index)
+        self.tree_loaded.emit(tree_id)
+        if self.memory is not None and self.target is not None:
+            warning = self.memory.remember_tree(self.target, tree_id)
+            if warning:
+                self.notice.emit(warning)
+
+    def _replace_index(self, index: TreeIndex) -> None:
+        old, self.index = self.index, index
+        if old is not index:
+            old.dispose()
+
+    def hide_values(self) -> None:
+        """Take the tree's values away (the store was locked); staged edits stay."""
+        self.loaded = False
+        self._replace_index(TreeIndex())
+        self.values_hidden.emit()
+
+    async def _read_tree(self, store: StoreClient, tree_id: str) -> tuple[TreeIndex, str]:
+        loop = asyncio.get_running_loop()
+        if self.has_feature("StreamTree"):
+            # The index grows chunk by chunk in a worker while the rest streams in:
+            # the plugin's work (another process) and ours overlap.
+            index = TreeIndex(is_secret=is_secret)
+            head = ""
+            async for chunk in store.stream_tree(tree_id):
+                await loop.run_in_executor(None, index.add_entries, chunk.entries)
+                head = chunk.version
+            self.lists_keys = True
+            return index, head
+        head = await self._head_of(store, tree_id)
+        entries = await self._read_entries(store, tree_id)
+        if not self.lists_keys:
+            self.notice.emit(
+                "This store cannot list its keys (zhi's protocol has no such call). Showing the "
+                f"{len(entries)} key(s) zhi-gui knows for it: from the workspace, or added in this window.")
+        return await loop.run_in_executor(None, build_index, entries), head
+
+    async def _read_entries(self, store: StoreClient, tree_id: str) -> list[Entry]:
+        if self.has_feature("StreamTree"):
+            entries: list[Entry] = []
+            async for chunk in store.stream_tree(tree_id):
+                entries.extend(chunk.entries)
+            return entries
+        entries = await store.get_values(tree_id, [])
+        if entries:
+            self.lists_keys = True
+            return entries
+        # A plain zhi store returns nothing for "all paths": ask for the paths we know.
+        self.lists_keys = False
+        if self.known_paths:
+            entries = await store.get_values(tree_id, sorted(self.known_paths))
+        return entries
+
+    async def _head_of(self, store: StoreClient, tree_id: str) -> str:
+        if self.capabilities.versioning != Versioning.TREE:
+            return ""
+        if self.has_feature("DescribeVersions"):
+            page = await store.describe_versions(tree_id, 0, 1)
+            return page.versions[0].id if page.versions else ""
+        versions = await store.list_tree_versions(tree_id)
+        return versions[0] if versions else ""
+
+    async def create_tree(self, tree_id: str, entries: Sequence[Entry] = ()) -> None:
+        store = await self.store_ready()
+        first = list(entries) or [Entry("readme", b'"created with zhi-gui"')]
+        if self.has_feature("WriteValues"):
+            await store.write_values(tree_id, first, message="create tree")
+        else:
+            await store.put_values(tree_id, first)
+        await self.refresh_trees()
+
+    async def delete_tree(self, tree_id: str) -> None:
+        store = await self.store_ready()
+        if tree_id == self.tree_id and self.staging:
+            raise StagedEditsPending("the tree has staged edits: save or discard them first")
+        await store.delete_tree(tree_id)
+        await self.refresh_trees()
+        if tree_id == self.tree_id:
+            await self.load_tree(self.trees[0] if self.trees else "default")
+
+    async def tree_summary(self, tree_id: str) -> str:
+        """What deleting a tree loses, in words."""
+        store = await self.store_ready()
+        parts = []
+        if self.has_feature("ListPaths"):
+            parts.append(f"{len(await store.list_paths(tree_id))} value(s)")
+        if self.capabilities.versioning == Versioning.TREE:
+            parts.append(f"{len(await store.list_tree_versions(tree_id))} version(s) of history")
+        return " and ".join(parts) if parts else "all its values"
+
+    async def fill_sample(self, tree_id: str) -> int:
+        """Create ``tree_id`` with the sample tree and show it."""
+        from zhi_gui.core.sample import sample_entries
+
+        entries = sample_entries()
+        await self.create_tree(tree_id, entries)
+        await self.load_tree(tree_id)
+        return len(entries)
+
+    # --- editing -------------------------------------------------------------------------------
+    def _require_editable(self) -> None:
+        if not self.is_open:
+            raise E.PluginUnavailable("no store is open: open one first (Ctrl+O)")
+        if self.locked:
+            raise E.StoreLocked("the store is locked: unlock it first")
+        if not self.loaded or not self.tree_id:
+            raise E.PluginUnavailable("no tree is loaded")
+
+    def edit_target(self, path: str) -> EditTarget:
+        """Bind an edit of ``path`` to this store, this opening and the loaded tree."""
+        base = self.base_of(path)
+        return EditTarget(self.target.store_key() if self.target else "", self.session_id, self.tree_id, path,
+                          base.version if base is not None else "")
+
+    def accepts(self, target: EditTarget) -> bool:
+        return (self.target is not None and target.session_id == self.session_id
+                and target.store_key == self.target.store_key() and target.tree_id == self.tree_id)
+
+    def base_of(self, path: str) -> Entry | None:
+        change = self.staging.get(path)
+        return change.base if change is not None else self.index.entries.get(path)
+
+    def stage_edit(self, target: EditTarget, value_json: bytes, metadata_json: bytes) -> None:
+        """Stage a typed edit for the place it was made, or refuse (WrongTarget)."""
+        self._require_editable()
+        if not self.accepts(target):
+            raise WrongTarget(f"this edit of {target.path} belongs to tree \u201c{target.tree_id}\u201d of another "
+                              "opening of the store; it was not applied here")
+        self.stage_set(target.path, value_json, metadata_json)
+
+    def stage_set(self, path: str, value_json: bytes, metadata_json: bytes) -> None:
+        """Stage a value of the loaded tree."""
+        self._require_editable()
+        self.staging.stage_set(path, value_json, metadata_json, self.index.entries.get(path))
+        self.known_paths.add(path)
+
+    def stage_delete(self, paths: Sequence[str]) -> None:
+        self._require_editable()
+        targets: list[str] = []
+        for path in paths:  # a group deletes every value below it
+            node = self.index.nodes.get(path)
+            stack = [node] if node is not None else []
+            if node is None and path in self.staging:
+                targets.append(path)
+            while stack:
+                current = stack.pop()
+                if current.path in self.index.entries or current.path in self.staging:
+                    targets.append(current.path)
+                stack.extend(current.children)
+        if targets:
+            self.staging.stage_delete(targets, {p: self.index.entries.get(p) for p in targets})
+
+    def discard_staged(self) -> None:
+        self.staging.clear()
+        self.draft_message = ""
+
+    def changes_for_review(self) -> list[StagedChange]:
+        return [self.staging.changes[p] for p in sorted(self.staging.changes)]
+
+    # --- saving --------------------------------------------------------------------------------
+    async def save(self, message: str = "", on_conflict: ConflictPolicy | None = None) -> SaveOutcome:
+        """Write every staged edit with compare-and-set. On a conflict ``on_conflict``
+        chooses per path (keep mine / take theirs) or stops; nothing staged is lost either
+        way, and the message stays as the draft until the edits are saved."""
+        if not self.staging:
+            return SaveOutcome(False, reason="nothing to save")
+        self.draft_message = message
+        self._saving = True
+        try:
+            for _attempt in range(MAX_SAVE_ATTEMPTS):
+                count = len(self.staging)
+                try:
+                    version = await self._write_staged(message)
+                except E.CASConflict:
+                    conflicts = await self.conflicts()
+                    if not conflicts:  # a tree-level CAS failed on paths we did not touch: retry on the new head
+                        self.head_version = await self._head_of(await self.store_ready(), self.tree_id)
+                        continue
+                    if on_conflict is None:
+                        raise
+                    choices = await on_conflict(conflicts)
+                    if choices is None:
+                        return SaveOutcome(False, reason="conflict: your edits are still staged")
+                    for conflict, keep in zip(conflicts, choices, strict=True):
+                        self.resolve(conflict, keep)
+                    if not self.staging:
+                        self.draft_message = ""
+                        return SaveOutcome(False, reason="every conflicting edit was replaced by theirs")
+                    continue
+                self.draft_message = ""
+                self._remember_known_paths()
+                self.saved.emit(version)
+                return SaveOutcome(True, version, count)
+        finally:
+            self._saving = False
+        raise E.CASConflict(f"the store kept changing while saving ({MAX_SAVE_ATTEMPTS} attempts); "
+                            "your edits are still staged: try again")
+
+    async def _write_staged(self, message: str) -> str:
+        store = await self.store_ready()
+        plan = self.staging.write_plan()
+        version = ""
+        versioned = self.capabilities.versioning != Versioning.NONE
+        if self.has_feature("WriteValues"):
+            # A store without versions has nothing to compare against (and may refuse CAS fields).
+            cas = dict(plan.cas_versions) if versioned else {}
+            for entry in plan.entries if versioned else ():  # additions: the path must still not exist
+                change = self.staging.get(entry.path)
+                if change is not None and change.base is None:
+                    cas.setdefault(entry.path, "")
+            version = await store.write_values(self.tree_id, plan.entries, plan.delete_paths, "", cas,
+                                               message=message)
+        else:
+            tree_cas = self.head_version if self.capabilities.versioning == Versioning.TREE else ""
+            value_cas = plan.cas_versions if self.capabilities.versioning == Versioning.VALUE else {}
+            if plan.entries:
+                await store.put_values(self.tree_id, plan.entries, tree_cas, value_cas)
+            if plan.delete_paths:
+                await store.delete_values(self.tree_id, plan.delete_paths)
+        written = [e.path for e in plan.entries]
+        fresh = await store.get_values(self.tree_id, written) if written else []
+        for entry in fresh:
+            self.index.set_entry(entry)
+        for path in plan.delete_paths:
+            self.index.entries.pop(path, None)
+        self.head_version = version or await self._head_of(store, self.tree_id)
+        self.staging.clear()
+        return version
+
+    async def conflicts(self) -> list[Conflict]:
+        """Mine / theirs / base for every staged path the store changed meanwhile."""
+        store = await self.store_ready()
+        paths = sorted(self.staging.changes)
+        theirs = {e.path: e for e in await store.get_values(self.tree_id, paths)}
+        result = []
+        for path in paths:
+            change = self.staging.changes[path]
+            current = theirs.get(path)
+            if _same(current, change.base):
+                continue
+            result.append(Conflict(path, change.new, current, change.base))
+        return result
+
+    def resolve(self, conflict: Conflict, keep_mine: bool) -> None:
+        """Keep mine: my edit stays staged against their version. Take theirs: my
+        edit is dropped and their value is shown."""
+        if keep_mine:
+            self.staging.rebase(conflict.path, conflict.theirs)
+        if conflict.theirs is not None:
+            self.index.set_entry(conflict.theirs)
+        else:
+            self.index.entries.pop(conflict.path, None)
+        if not keep_mine:
+            self.staging.stage("take theirs", {conflict.path: None})
+
+    def _remember_known_paths(self) -> None:
+        if self.lists_keys or self.target is None or self.memory is None:
+            return
+        warning = self.memory.remember_known_paths(self.target, sorted(self.index.entries))
+        if warning:
+            self.notice.emit(warning)
+
+    # --- changes made elsewhere ------------------------------------------------------------
+    async def check_for_changes(self) -> ChangesElsewhere | None:
+        """Compare the store with what is shown: a head-version check where the store has
+        tree versions, else (small trees only) the values themselves. Emits and returns
+        what changed elsewhere; None when nothing did or nothing can be checked now."""
+        if self._saving or not self.can_edit or self.supervisor is None:
+            return None
+        if self.plugin_state != PluginState.RUNNING:
+            return None
+        store, tree, shown = self.store, self.tree_id, self.index
+        if self.capabilities.versioning == Versioning.TREE:
+            head = await self._head_of(store, tree)
+            if head == self.head_version:
+                return None
+        elif len(shown) > CONTENT_CHECK_LIMIT or not self.lists_keys:
+            return None
+        else:
+            head = ""
+        entries = await self._read_entries(store, tree)
+        if self._saving or tree != self.tree_id or shown is not self.index:
+            return None  # the window moved on meanwhile
+        fresh = {e.path: e for e in entries}
+        changed = sorted(p for p in set(fresh) | set(shown.entries)
+                         if not _same(fresh.get(p), shown.entries.get(p)))
+        if not changed:
+            self.head_version = head or self.head_version
+            return None
+        conflicting = tuple(p for p in changed if p in self.staging)
+        report = ChangesElsewhere(tree, head, tuple(changed), conflicting)
+        self.changed_elsewhere.emit(report)
+        return report
+
+
+def _same(a: Entry | None, b: Entry | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a.version and b.version:
+        return a.version == b.version
+    return a.value_json == b.value_json and (a.metadata_json or b"") == (b.metadata_json or b"")

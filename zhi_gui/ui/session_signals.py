@@ -1,0 +1,40 @@
+"""Qt signals for a StoreSession's events: the thin adapter between the Qt-free
+session and widgets (queued nowhere: the session runs on the Qt thread)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from zhi_gui.session import ChangesElsewhere, StoreSession
+
+
+class SessionSignals(QObject):
+    stateChanged = Signal(str, str)  # PluginState value, detail
+    treesChanged = Signal(list)
+    treeLoaded = Signal(str)  # tree id
+    valuesHidden = Signal()  # the store was locked: its values are off the screen
+    capabilitiesChanged = Signal()
+    notice = Signal(str)
+    logLine = Signal(object)  # LogLine
+    staged = Signal(frozenset)  # paths whose staged state changed
+    saved = Signal(str)  # new version
+    changedElsewhere = Signal(object)  # ChangesElsewhere
+    opened = Signal()  # a store was opened (before its tree loads)
+
+    def __init__(self, session: StoreSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        session.state_changed.connect(self.stateChanged.emit)
+        session.trees_changed.connect(self.treesChanged.emit)
+        session.tree_loaded.connect(self.treeLoaded.emit)
+        session.values_hidden.connect(self.valuesHidden.emit)
+        session.capabilities_changed.connect(self.capabilitiesChanged.emit)
+        session.notice.connect(self.notice.emit)
+        session.log_line.connect(self.logLine.emit)
+        session.staged.connect(self.staged.emit)
+        session.saved.connect(self.saved.emit)
+        session.changed_elsewhere.connect(self._changed_elsewhere)
+        session.opened.connect(self.opened.emit)
+
+    def _changed_elsewhere(self, report: ChangesElsewhere) -> None:
+        self.changedElsewhere.emit(report)
