@@ -193,6 +193,13 @@ class DiffView(QWidget):
         self._generation += 1
         self.title_label.setText(title)
         self.status_label.setText("Fetching\u2026")
+        # The previous comparison leaves the screen now: a value diff must never sit under
+        # another comparison's title.
+        self.diff = None
+        self.counts_label.setText("")
+        self.model.clear()
+        self.value_view.clear("Comparing\u2026")
+        self._set_enabled(False)
         return self._generation
 
     def is_current(self, generation: int) -> bool:
@@ -216,6 +223,7 @@ class DiffView(QWidget):
         self.title_label.setText(f"{old_label} \u2192 {new_label}")
         self.counts_label.setText(counts_html(diff))
         self.status_label.setText("")
+        self.value_view.clear()
         self.model.set_diff(diff, roots, only)
         self._set_enabled(not diff.is_empty)
         if diff.is_empty:

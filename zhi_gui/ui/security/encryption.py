@@ -20,7 +20,7 @@ from zhi_gui.ui.security import messages as M
 from zhi_gui.ui.security.passphrase_dialogs import ChangePassphraseDialog, EncryptDialog, UnlockDialog
 
 if TYPE_CHECKING:
-    from zhi_gui.ui.security.controller import SecurityController
+    from zhi_gui.ui.security.context import SecurityContext
 
 log = logging.getLogger("zhi_gui.ui.security")
 
@@ -28,7 +28,7 @@ OK = Availability(AvailabilityStatus.OK, "Passphrases can be remembered in the s
 
 
 class EncryptionFlows:
-    def __init__(self, security: SecurityController) -> None:
+    def __init__(self, security: SecurityContext) -> None:
         self.security = security
         self.user_locked = False  # "Lock now": stay locked, also across plugin restarts, until "Unlock..."
         self.last_unlock_source = ""  # "keyring" | "dialog" | "" (still locked)

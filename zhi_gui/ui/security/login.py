@@ -21,7 +21,7 @@ from zhi_gui.ui.security import messages as M
 from zhi_gui.ui.security.login_dialog import LoginDialog
 
 if TYPE_CHECKING:
-    from zhi_gui.ui.security.controller import SecurityController
+    from zhi_gui.ui.security.context import SecurityContext
 
 log = logging.getLogger("zhi_gui.ui.security")
 
@@ -45,7 +45,7 @@ def _decode(raw: str) -> dict[str, str] | None:
 
 
 class LoginFlows:
-    def __init__(self, security: SecurityController) -> None:
+    def __init__(self, security: SecurityContext) -> None:
         self.security = security
         self.logged_in = False
         self.user = ""
