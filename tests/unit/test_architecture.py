@@ -58,7 +58,7 @@ def test_no_import_cycles_inside_zhi_gui() -> None:
         stack.append(node)
         for dep in sorted(deps.get(node, ())):
             if state.get(dep) == 1:
-                cycles.append(stack[stack.index(dep):] + [dep])
+                cycles.append([*stack[stack.index(dep):], dep])
             elif dep not in state:
                 visit(dep)
         stack.pop()

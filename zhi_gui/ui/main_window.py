@@ -320,7 +320,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.sample_action)
         file_menu.addAction(self.reload_action)
         file_menu.addSeparator()
-        quit_action = self._action("action-quit", "Quit", self.close, QKeySequence.StandardKey.Quit)
+        # Ctrl+Q on every platform (some themes bind no Quit key at all).
+        quit_action = self._action("action-quit", "Quit", self.close, "Ctrl+Q")
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, self.new_key_action, self.edit_action,

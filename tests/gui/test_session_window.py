@@ -1,0 +1,381 @@
+"""The window over one session, driven with real key and mouse events: every
+edit lands where the user made it, typed work is never dropped silently,
+nothing edits without a store, conflicts keep the typed message, the tree
+worked in is reopened, locking takes the history off the screen, passphrases
+only reach password fields, and saves made elsewhere are noticed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+)
+
+from tests.conftest import plugin_path
+from zhi_gui.app import build_window
+from zhi_gui.core.model import Entry
+from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.services.keyring_service import InMemoryVault
+from zhi_gui.services.settings import Settings
+from zhi_gui.session import StoreTarget
+from zhi_gui.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def windows(qtbot: Any, run_async: Any, tmp_path: Path) -> Any:
+    """Windows composed as the app composes them (history + security, an in-memory vault)."""
+    made: list[MainWindow] = []
+
+    def make(settings: Settings | None = None) -> MainWindow:
+        win = build_window(settings, tmp_path / "state" if settings is not None else None, InMemoryVault())
+        win.resize(1366, 768)
+        win.show()
+        win.activateWindow()  # shortcuts (Ctrl+S, Ctrl+Q...) reach only the active window
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win._closing_confirmed = True
+        win.task_runner.cancel_all()
+        run_async(win.session.close())
+        for dialog in win.findChildren(QDialog):
+            dialog.close()
+        win.close()
+        win.deleteLater()
+    qtbot.wait(10)
+
+
+def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
+    found: list[QDialog] = []
+
+    def visible() -> bool:
+        for dialog in win.findChildren(QDialog, name):
+            if dialog.isVisible():
+                found.append(dialog)
+                return True
+        return False
+
+    qtbot.waitUntil(visible, timeout=10000)
+    return found[0]
+
+
+def activate(qtbot: Any, win: MainWindow) -> None:
+    """A closed dialog gives the activation back (the window manager does that on a desktop)."""
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+
+
+def click_box(qtbot: Any, win: MainWindow, name: str, button: QMessageBox.StandardButton) -> None:
+    box = find_dialog(qtbot, win, name)
+    assert isinstance(box, QMessageBox)
+    qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+
+
+def click_key(qtbot: Any, win: MainWindow, path: str) -> None:
+    """Click a key's row in the value tree with the mouse."""
+    index = win.model.index_of_path(path)
+    assert index.isValid(), path
+    win.tree_view.scrollTo(index)
+    rect = win.tree_view.visualRect(index)
+    qtbot.mouseClick(win.tree_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def click_tree(qtbot: Any, win: MainWindow, tree_id: str) -> None:
+    items = win.trees_list.findItems(tree_id, Qt.MatchFlag.MatchExactly)
+    assert items, tree_id
+    rect = win.trees_list.visualItemRect(items[0])
+    qtbot.mouseClick(win.trees_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def type_value(qtbot: Any, win: MainWindow, text: str) -> None:
+    """Focus the value field (F2 from the tree) and type over it."""
+    win.tree_view.setFocus()
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    field = QApplication.focusWidget()
+    assert isinstance(field, QLineEdit) and win.editor.isAncestorOf(field)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+
+
+def json_store(folder: Path, run_async: Any) -> StoreTarget:
+    async def seed() -> None:
+        plugin = await launch_store(plugin_path("json"), options={"dir": str(folder)})
+        try:
+            await plugin.store.put_values("A", [Entry("pokedex/trainer.badges", b"8",
+                                                      b'{"core.description": "badges of A"}'),
+                                                Entry("pokedex/name", b'"ash"')])
+            await plugin.store.put_values("B", [Entry("other/key", b'"b"')])
+        finally:
+            await plugin.close()
+
+    run_async(seed())
+    return StoreTarget(plugin_path("json"), {"dir": str(folder)}, "A")
+
+
+def sqlite_target(store_file: Path, tree: str = "sample") -> StoreTarget:
+    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, tree)
+
+
+# --- 1. an edit never lands in a tree the user did not edit ------------------------------------
+def test_typed_edit_in_tree_a_stays_in_a_when_tree_b_is_clicked(qtbot: Any, windows: Any, run_async: Any,
+                                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    win = windows()
+    run_async(win.open_store(json_store(folder, run_async)))
+    click_key(qtbot, win, "pokedex/trainer.badges")
+    qtbot.waitUntil(lambda: win.editor.path == "pokedex/trainer.badges")
+    type_value(qtbot, win, "9")
+    qtbot.waitUntil(lambda: win.editor.can_stage())
+
+    click_tree(qtbot, win, "B")
+    # The typed value was staged for A's key; leaving A asks what to do with it.
+    click_box(qtbot, win, "ask-unsaved-edits", QMessageBox.StandardButton.Save)
+    review = find_dialog(qtbot, win, "review-dialog")
+    summary = [label.text() for label in review.findChildren(QLabel) if "will be written" in label.text()]
+    assert summary and "tree <b>A</b>" in summary[0], summary
+    assert review.findChild(QTableWidget, "review-table").item(0, 0).text() == "pokedex/trainer.badges"
+    qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.session.tree_id == "B" and win.session.loaded, timeout=15000)
+
+    a = json.loads((folder / "A.json").read_text())
+    b = json.loads((folder / "B.json").read_text())
+    assert "9" in json.dumps(a) and "pokedex" not in json.dumps(b), (a, b)
+    assert win.editor.path != "pokedex/trainer.badges", "the Value panel no longer shows A's key"
+    assert not win.session.staging
+
+
+def test_opening_another_store_clears_the_value_panel(qtbot: Any, windows: Any, run_async: Any,
+                                                      tmp_path: Path, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(json_store(tmp_path / "store", run_async)))
+    click_key(qtbot, win, "pokedex/name")
+    qtbot.waitUntil(lambda: win.editor.path == "pokedex/name")
+    run_async(win.open_store(sqlite_target(short_tmp / "other.sqlite", "default")))
+    assert win.editor.path == ""
+    assert not win.session.staging
+
+
+# --- 2. typed but unstaged work is staged for its own key or asked about ------------------------
+def test_typed_value_is_staged_for_its_key_when_another_key_is_clicked(qtbot: Any, windows: Any,
+                                                                        run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    click_key(qtbot, win, "services/api/replicas")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/replicas")
+    type_value(qtbot, win, "12")
+    qtbot.waitUntil(lambda: win.editor.can_stage())
+    click_key(qtbot, win, "services/api/image")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
+    change = win.session.staging.get("services/api/replicas")
+    assert change is not None and change.new is not None and change.new.value_json == b"12"
+    assert win.session.staging.get("services/api/image") is None
+
+
+def test_invalid_typed_value_asks_before_it_is_left(qtbot: Any, windows: Any, run_async: Any,
+                                                    short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    click_key(qtbot, win, "services/api/replicas")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/replicas")
+    type_value(qtbot, win, "-")  # half a number: typed, not stageable
+    qtbot.waitUntil(lambda: win.editor.dirty and not win.editor.can_stage())
+    click_key(qtbot, win, "services/api/image")
+    click_box(qtbot, win, "ask-unstaged-edit", QMessageBox.StandardButton.Cancel)
+    qtbot.waitUntil(lambda: win.current_path() == "services/api/replicas")
+    assert win.editor.path == "services/api/replicas" and win.editor.dirty, "keep editing: the text stays"
+    click_key(qtbot, win, "services/api/image")
+    click_box(qtbot, win, "ask-unstaged-edit", QMessageBox.StandardButton.Discard)
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
+    assert not win.session.staging
+
+
+def test_quit_with_a_typed_value_asks(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    click_key(qtbot, win, "services/api/replicas")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/replicas")
+    type_value(qtbot, win, "13")
+    qtbot.waitUntil(lambda: win.editor.can_stage())
+    qtbot.keyClick(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    click_box(qtbot, win, "ask-unsaved-edits", QMessageBox.StandardButton.Cancel)
+    qtbot.waitUntil(lambda: not win.tasks)
+    assert win.isVisible() and win.session.staging.get("services/api/replicas") is not None
+
+
+# --- 3. nothing edits without an open, readable store ----------------------------------------------
+def test_no_editing_after_a_failed_start(qtbot: Any, windows: Any, run_async: Any, tmp_path: Path) -> None:
+    win = windows()
+    task = win.run(win.open_store(StoreTarget(tmp_path / "nonexistent")), "Opening")
+    qtbot.waitUntil(task.done, timeout=15000)
+    assert not win.new_key_action.isEnabled() and not win.delete_action.isEnabled()
+    qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(50)
+    assert win.findChild(QDialog, "newKeyDialog") is None
+    assert not win.session.staging
+
+
+# --- 4. the value diff always belongs to the comparison on screen -----------------------------------
+def test_value_diff_follows_the_picked_versions(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    panel = win.history_panel
+    for value in ("3", "4"):
+        run_async(win.session.store.write_values("sample", [Entry("services/api/replicas", value.encode())],
+                                                 message=f"replicas {value}"))
+    run_async(win.reload_tree())
+    qtbot.waitUntil(lambda: len(panel.model.rows) == 3 and not panel.model.loading, timeout=10000)
+    versions = [r.id for r in panel.model.rows]
+    click_key(qtbot, win, "services/api/replicas")
+    with qtbot.waitSignal(panel.compared, timeout=15000):
+        panel.select_versions([versions[0], versions[1]])
+    view = panel.diff_view.value_view
+    assert view.change is not None and view.change.path == "services/api/replicas"
+    with qtbot.waitSignal(panel.compared, timeout=15000):
+        panel.select_versions([versions[1]])  # another pick: compared with the current tree
+    diff = panel.diff_view.diff
+    assert diff is not None and panel.diff_view.title_label.text().startswith(f"version {versions[1]}")
+    assert view.change is None or view._titles == panel.diff_view.labels, "no side-by-side of another comparison"
+    assert view.change is None or view.change.path in {c.path for c in diff.iter_changes()}
+
+
+# --- 5. a conflict keeps the typed message -----------------------------------------------------------
+def test_conflict_then_keep_staged_keeps_the_message(qtbot: Any, windows: Any, run_async: Any,
+                                                     short_tmp: Path) -> None:
+    store_file = short_tmp / "s.sqlite"
+    win = windows()
+    run_async(win.open_store(sqlite_target(store_file)))
+    run_async(win.fill_sample())
+    win.session.stage_set("services/api/replicas", b"9", b"")
+
+    async def elsewhere() -> None:
+        plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
+        try:
+            await plugin.store.write_values("sample", [Entry("services/api/replicas", b"5")], message="them")
+        finally:
+            await plugin.close()
+
+    run_async(elsewhere())
+    assert win.save_action.isEnabled(), win.last_error
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    review = find_dialog(qtbot, win, "review-dialog")
+    qtbot.keyClicks(review.findChild(QLineEdit, "review-message"), "scale up for the launch")
+    qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
+    conflict = find_dialog(qtbot, win, "conflict-dialog")
+    conflict.reject()  # keep my edits staged
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
+    assert win.session.staging.get("services/api/replicas") is not None
+    activate(qtbot, win)
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    review = find_dialog(qtbot, win, "review-dialog")
+    assert review.findChild(QLineEdit, "review-message").text() == "scale up for the launch"
+    review.reject()
+
+
+# --- 6. a restart reopens the tree worked in ----------------------------------------------------------
+def test_restart_reopens_the_tree_worked_in(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path,
+                                            tmp_path: Path) -> None:
+    store_file = short_tmp / "s.sqlite"
+    settings = Settings(tmp_path / "settings.json")
+    win = windows(settings)
+    run_async(win.open_store(sqlite_target(store_file, "")))
+    assert win.session.tree_id == "default"
+    run_async(win.fill_sample())  # as --sample does
+    run_async(win.session.close())
+    again = windows(Settings(tmp_path / "settings.json"))
+    run_async(again.open_store(sqlite_target(store_file, "")))
+    assert again.session.tree_id == "sample" and again.session.index.entries
+
+
+# --- 7. locking takes the history off the screen, without an error -------------------------------
+def test_lock_with_history_shown(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    run_async(win.session.store.init_encryption(b"correct horse battery staple"))
+    run_async(win.session.refresh_capabilities())
+    run_async(win.session.store.write_values("sample", [Entry("global/region", b'"eu"')],
+                                             message="secret message"))
+    run_async(win.reload_tree())
+    panel = win.history_panel
+    qtbot.waitUntil(lambda: any(r.info and r.info.message == "secret message" for r in panel.model.rows),
+                    timeout=10000)
+    lock = win.findChild(type(win.save_action), "action-lock")
+    qtbot.waitUntil(lock.isEnabled)
+    lock.trigger()
+    qtbot.waitUntil(lambda: win.session.locked and not win.tasks, timeout=10000)
+    assert win.findChild(QMessageBox, "error-box") is None, win.last_error
+    assert not panel.model.rows and "locked" in panel.title_label.text()
+    assert not win.session.index.entries and win.model.rowCount() == 0
+
+
+# --- 8. a passphrase only ever reaches a password field ----------------------------------------------
+def test_typing_in_unlock_and_encrypt_dialogs_reaches_the_passphrase_field(qtbot: Any, windows: Any,
+                                                                           run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    win.findChild(type(win.save_action), "action-encrypt").trigger()
+    dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    qtbot.keyClicks(QApplication.focusWidget(), "tangerine otter 42 blue")
+    assert dialog.findChild(QLineEdit, "new-passphrase").text() == "tangerine otter 42 blue"
+    dialog.reject()
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
+
+    run_async(win.session.store.init_encryption(b"tangerine otter 42 blue"))
+    run_async(win.session.store.lock())
+    run_async(win.session.refresh_capabilities())
+    win.findChild(type(win.save_action), "action-unlock").trigger()
+    unlock = find_dialog(qtbot, win, "unlock-dialog")
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    qtbot.keyClicks(QApplication.focusWidget(), "tangerine otter 42 blue")  # spaces included
+    assert unlock.isVisible(), "a space never cancels the dialog"
+    assert unlock.findChild(QLineEdit, "passphrase").text() == "tangerine otter 42 blue"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.session.locked and win.session.loaded, timeout=20000)
+
+
+# --- 9. saves made elsewhere are noticed ---------------------------------------------------------------
+def test_saves_elsewhere_are_noticed_and_reload_keeps_staged_edits(qtbot: Any, windows: Any, run_async: Any,
+                                                                   short_tmp: Path) -> None:
+    store_file = short_tmp / "s.sqlite"
+    win = windows()
+    run_async(win.open_store(sqlite_target(store_file)))
+    run_async(win.fill_sample())
+    win.session.stage_set("global/region", b'"mine"', b"")
+
+    async def elsewhere() -> None:
+        plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
+        try:
+            await plugin.store.write_values("sample", [Entry("services/api/replicas", b"42"),
+                                                       Entry("global/new", b"1")], message="them")
+        finally:
+            await plugin.close()
+
+    run_async(elsewhere())
+    win.check_for_changes()  # what the timer and a focus change do
+    qtbot.waitUntil(lambda: "2 key(s) changed elsewhere" in win.banner.text(), timeout=10000)
+    assert win.banner.isVisible()
+    win.banner.linkActivated.emit("reload")
+    qtbot.waitUntil(lambda: "global/new" in win.session.index.entries, timeout=10000)
+    assert win.session.index.entries["services/api/replicas"].value_json == b"42"
+    assert win.session.staging.get("global/region") is not None, "staged edits are kept"
+    assert "changed elsewhere" not in win.banner.text()
