@@ -141,9 +141,9 @@ async def gui_rows(old: dict[str, Entry], new: dict[str, Entry], runs: int, plug
 
 async def panel_row(old: dict[str, Entry], new: dict[str, Entry], runs: int) -> Row:
     """Through the window and the History panel against the real sqlite plugin."""
+    from zhi_gui.session import StoreTarget
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
-    from zhi_gui.session import StoreTarget
 
     tmp = Path(tempfile.mkdtemp(prefix="zb-", dir="/tmp"))
     window = MainWindow()

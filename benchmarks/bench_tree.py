@@ -26,10 +26,10 @@ from PySide6.QtCore import QEvent, QObject
 
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.qt_loop import run_with_qt
 from zhi_gui.ui.stall_meter import StallMeter
-from zhi_gui.session import StoreTarget
 
 SQLITE = Path(__file__).resolve().parent.parent / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"
 

@@ -22,8 +22,8 @@ async def settle(t=0.6):
 
 async def main():
     from zhi_gui.core.model import Entry
-    from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.session import StoreTarget
+    from zhi_gui.ui.main_window import MainWindow
     app = QApplication.instance()
     apply_theme(app, "light")
     tmp = Path(tempfile.mkdtemp(prefix="zs-", dir="/tmp"))
