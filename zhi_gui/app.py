@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -18,6 +18,12 @@ from zhi_gui import __version__
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.plugin.discovery import find_plugin
 from zhi_gui.plugin.workspace import load_workspace
+
+if TYPE_CHECKING:  # Qt is imported only once a window is built (the CLI's --help stays light)
+    from zhi_gui.services.keyring_service import PassphraseVault
+    from zhi_gui.services.settings import Settings
+    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.store_controller import StoreController
 
 log = logging.getLogger("zhi_gui")
 DEFAULT_STORE_NAME = "default.zhistore.sqlite"
@@ -95,6 +101,22 @@ def resolve_target(args: argparse.Namespace) -> Any:
     return StoreTarget(sqlite.path, {"path": str(path), **options}, args.tree, "embedded store")
 
 
+def build_window(settings: Settings | None = None, state_root: Path | None = None, *,
+                 vault: PassphraseVault | None = None, controller: StoreController | None = None) -> MainWindow:
+    """The main window as the app composes it: the window (which installs its History
+    panel itself) plus encryption, unlock and login. The one place a window is put
+    together, for ``main()`` and for the GUI tests alike.
+
+    ``vault`` defaults to the OS keyring; ``settings`` None remembers nothing.
+    """
+    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.ui.security import install_security
+
+    window = MainWindow(controller=controller, settings=settings, state_root=state_root)
+    install_security(window, vault)  # encryption, unlock, login; passphrases in the vault (OS keyring)
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -103,9 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
 
     from zhi_gui.services.settings import THEME, Settings
-    from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.qt_loop import qt_application
-    from zhi_gui.ui.security import install_security
     from zhi_gui.ui.theme import apply_theme, icon
 
     app = qt_application(sys.argv[:1])
@@ -122,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
-    window = MainWindow(settings=settings)
-    install_security(window)  # encryption, unlock, login; passphrases in the OS keyring
+    window = build_window(settings)
     done = asyncio.Event()
     window.closed.connect(done.set)
     app.aboutToQuit.connect(done.set)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 from tests.conftest import plugin_path
 from zhi_gui.core.diff import MASK
 from zhi_gui.core.model import Entry
-from zhi_gui.ui.history import HistoryPanel, install_history
+from zhi_gui.ui.history import HistoryPanel
 from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel
 from zhi_gui.ui.history.versions_model import DESCRIBED_COLUMNS, VERSION_ROLE
 from zhi_gui.ui.main_window import MainWindow
@@ -31,26 +31,14 @@ def store_file(short_tmp: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot: Any, run_async: Any) -> Any:
-    # Not qtbot.addWidget: pytest-qt would close the window before this teardown
-    # runs, and the window's close handler would race the plugin's shutdown.
-    win = MainWindow()
+def window(make_window: Any) -> MainWindow:
+    win: MainWindow = make_window()
     win.resize(1500, 950)
-    win.show()
-    yield win
-    win._closing_confirmed = True
-    for task in list(win.tasks):
-        task.cancel()
-    run_async(win.controller.close())
-    for dialog in win.findChildren(QDialog):
-        dialog.close()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(10)
+    return win
 
 
 def open_store(win: MainWindow, run_async: Any, target: StoreTarget, *, sample: bool = True) -> HistoryPanel:
-    panel = install_history(win)
+    panel = win.history_panel  # installed by the window itself, once
     run_async(win.open_store(target))
     if sample:
         run_async(win.fill_sample())
