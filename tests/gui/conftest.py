@@ -26,6 +26,7 @@ import qasync
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.exceptions import TimeoutError as WaitTimeout
+from pytestqt.qtbot import QtBot
 
 from zhi_gui.app import build_window
 from zhi_gui.services.keyring_service import InMemoryVault, PassphraseVault
@@ -38,6 +39,30 @@ T = TypeVar("T")
 # last step, a plugin's graceful exit) before calling them leftovers. Generous:
 # a busy two-core machine is slow, and a real leak never finishes anyway.
 SETTLE_MS = 10_000
+WAIT_FLOOR_MS = 20_000
+
+
+class PatientQtBot(QtBot):
+    """qtbot whose waits give up only after WAIT_FLOOR_MS at least. A wait ends
+    as soon as its condition holds, so the bound costs nothing when things work;
+    it only decides when a wait counts as failed, and pytest-qt's 5 s default is
+    too short for a plugin restart or a scrypt derivation on a busy two-core
+    machine."""
+
+    def waitUntil(self, callback: Callable[[], bool | None], *, timeout: int = WAIT_FLOOR_MS) -> None:
+        super().waitUntil(callback, timeout=max(timeout, WAIT_FLOOR_MS))
+
+    def waitSignal(self, signal: Any, *, timeout: int = WAIT_FLOOR_MS, raising: bool | None = None,
+                   check_params_cb: Callable[..., bool] | None = None) -> Any:
+        if timeout > 0 and raising is not False:  # raising=False: a bounded pause, kept as asked
+            timeout = max(timeout, WAIT_FLOOR_MS)
+        return super().waitSignal(signal, timeout=timeout, raising=raising, check_params_cb=check_params_cb)
+
+
+@pytest.fixture
+def qtbot(qapp: QApplication, request: pytest.FixtureRequest) -> QtBot:
+    """pytest-qt's qtbot with patient waits (PatientQtBot)."""
+    return PatientQtBot(request)
 
 
 @pytest.fixture(scope="session")

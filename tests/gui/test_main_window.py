@@ -215,7 +215,7 @@ def test_closing_with_staged_edits_asks(qtbot: Any, window: MainWindow, run_asyn
     box = find_dialog(qtbot, win, "ask-unsaved-edits")
     assert isinstance(box, QMessageBox)
     box.button(QMessageBox.StandardButton.Cancel).click()
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)  # the "Closing" task has decided
     assert win.isVisible() and len(win.controller.staging) == 1
 
 
