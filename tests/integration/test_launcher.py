@@ -183,7 +183,7 @@ def test_killed_plugin_is_reported_and_its_socket_removed(arun) -> None:
         plugin.add_exit_listener(exits.append)
         socket = plugin.handshake.address
         plugin.kill_group(signal.SIGKILL)
-        await asyncio.wait_for(asyncio.shield(plugin.exited), 5)
+        await asyncio.wait_for(asyncio.shield(plugin.exited), 30)
         assert exits == [-signal.SIGKILL]
         assert os.path.exists(socket), "a killed plugin leaves its socket"
         with pytest.raises(E.PluginUnavailable):
@@ -202,7 +202,7 @@ def test_sigterm_stops_the_plugin_and_sigint_is_ignored(arun) -> None:
         os.kill(plugin.pid, signal.SIGINT)
         assert plugin.running and await plugin.store.ping()
         os.kill(plugin.pid, signal.SIGTERM)
-        assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
+        assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == 0
         await plugin.close()
 
     arun(go())
