@@ -101,7 +101,7 @@ def resolve_target(args: argparse.Namespace) -> Any:
     return StoreTarget(sqlite.path, {"path": str(path), **options}, args.tree, "embedded store")
 
 
-def build_window(settings: Settings | None = None, state_root: Path | None = None,
+def build_window(settings: Settings | None = None, state_root: Path | None = None, *,
                  vault: PassphraseVault | None = None, session: StoreSession | None = None) -> MainWindow:
     """The main window with its panels, composed in one place (the app and the tests):
     history (versions, diff, rollback) and security (encryption, keyring, login)."""

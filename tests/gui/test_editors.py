@@ -368,7 +368,9 @@ def test_json_text_syntax_error(qtbot: Any, editor: ValueEditor) -> None:
 def test_password_masked_reveal_and_copy_without_reveal(
     qtbot: Any, editor: ValueEditor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(SecretClipboard, "clear_after_ms", 200)
+    # Short enough for a quick test, long enough that the clipboard is still read
+    # before the timer fires on a busy machine.
+    monkeypatch.setattr(SecretClipboard, "clear_after_ms", 600)
     clipboard = QApplication.clipboard()
     clipboard.setText("something else")
     load(editor, b'"hunter2"', b'{"ui":{"password":true}}')
@@ -380,7 +382,7 @@ def test_password_masked_reveal_and_copy_without_reveal(
     assert clipboard.text() == "hunter2"
     assert field.echoMode() == QLineEdit.EchoMode.Password  # copied, never shown
     assert "cleared" in child(editor, QWidget, "copyStatus").text()
-    qtbot.waitUntil(lambda: clipboard.text() == "", timeout=3000)
+    qtbot.waitUntil(lambda: clipboard.text() == "", timeout=10000)
     reveal = child(editor, QPushButton, "revealButton")
     click(qtbot, reveal)
     assert field.echoMode() == QLineEdit.EchoMode.Normal and field.displayText() == "hunter2"
@@ -397,7 +399,7 @@ def test_clipboard_not_cleared_when_user_copied_something_else(
     load(editor, b'"s3cret"', b'{"ui.password":"true"}')
     click(qtbot, child(editor, QPushButton, "copyButton"))
     QApplication.clipboard().setText("mine")
-    qtbot.waitUntil(lambda: not SecretClipboard.instance().pending(), timeout=3000)
+    qtbot.waitUntil(lambda: not SecretClipboard.instance().pending(), timeout=10000)
     assert QApplication.clipboard().text() == "mine"
 
 

@@ -16,7 +16,7 @@ from tests.conftest import plugin_path
 from zhi_gui.core.diff import MASK
 from zhi_gui.core.model import Entry
 from zhi_gui.session import StoreTarget
-from zhi_gui.ui.history import HistoryPanel, install_history
+from zhi_gui.ui.history import HistoryPanel
 from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel
 from zhi_gui.ui.history.versions_model import DESCRIBED_COLUMNS, VERSION_ROLE
 from zhi_gui.ui.main_window import MainWindow
@@ -31,26 +31,14 @@ def store_file(short_tmp: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot: Any, run_async: Any) -> Any:
-    # Not qtbot.addWidget: pytest-qt would close the window before this teardown
-    # runs, and the window's close handler would race the plugin's shutdown.
-    win = MainWindow()
+def window(make_window: Any) -> MainWindow:
+    win: MainWindow = make_window()
     win.resize(1500, 950)
-    win.show()
-    yield win
-    win._closing_confirmed = True
-    for task in list(win.tasks):
-        task.cancel()
-    run_async(win.controller.close())
-    for dialog in win.findChildren(QDialog):
-        dialog.close()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(10)
+    return win
 
 
 def open_store(win: MainWindow, run_async: Any, target: StoreTarget, *, sample: bool = True) -> HistoryPanel:
-    panel = install_history(win)
+    panel = win.history_panel  # installed by the window itself, once
     run_async(win.open_store(target))
     if sample:
         run_async(win.fill_sample())
@@ -460,18 +448,24 @@ def test_long_history_loads_in_pages(qtbot: Any, window: MainWindow, run_async: 
     run_async(win.reload_tree())
     qtbot.waitUntil(lambda: len(panel.model.rows) >= 10 and not panel.model.loading, timeout=10000)
     assert asked[0] == (0, 10) and panel.model.total == 25
-    while len(panel.model.rows) < 25:  # the view asks for more (fetchMore) as it scrolls
+
+    def scrolled_to_the_end() -> bool:  # the view asks for more (fetchMore) as it scrolls
         panel.list.scrollToBottom()
-        qtbot.wait(20)
+        return len(panel.model.rows) == 25 and not panel.model.loading
+
+    qtbot.waitUntil(scrolled_to_the_end, timeout=10000)
     assert set(asked) == {(0, 10), (10, 10), (20, 10)}
     assert ids(panel) == [str(v) for v in range(25, 0, -1)]
     assert not panel.model.canFetchMore(QModelIndex())
     # "compare with the version before" loads the next page when needed
     run_async(panel.refresh(select=()))  # "16" ends the first page: its predecessor may not be listed yet
-    qtbot.waitUntil(lambda: len(panel.model.rows) >= 10 and not panel.model.loading, timeout=10000)
+    qtbot.waitUntil(lambda: "16" in ids(panel) and not panel.model.loading, timeout=10000)
     panel.compare_mode.setCurrentIndex(1)
     compare(qtbot, panel, ["16"])
-    assert panel.diff_view.title_label.text().startswith("version 15")
+    # The view may be fetching the next page itself meanwhile: wait for the comparison
+    # of 16 with 15 to be on screen, then read its rows.
+    qtbot.waitUntil(lambda: panel.diff_view.title_label.text().startswith("version 15")
+                    and "counter" in diff_rows(panel.diff_view.model), timeout=10000)
     rows = diff_rows(panel.diff_view.model)
     assert rows["counter"][2:] == ["13", "14"]
 
@@ -488,9 +482,16 @@ def test_saving_through_the_window_adds_a_version_and_refreshes_the_comparison(
     meta = win.controller.index.entries["services/api/replicas"].metadata_json
     win.controller.stage_set("services/api/replicas", b"11", meta)
     assert panel.model.index(0, 0).data() == "Staged edits"
-    with qtbot.waitSignal(panel.compared, timeout=20000):  # version 1 stays selected and is compared again
-        save_through_review(qtbot, win, "eleven replicas")
+    save_through_review(qtbot, win, "eleven replicas")
+    # The new listing and the new comparison come from their own tasks after the save:
+    # wait until both are on screen before reading rows (reading earlier saw the old page).
     wait_listed(qtbot, panel, 2)
-    assert panel.model.index(0, 0).data() == "2  (current)" and panel.model.index(0, 3).data() == "eleven replicas"
-    assert [r.id for r in panel.selected_rows()] == ["1"]
-    assert diff_rows(panel.diff_view.model)["services/api/replicas"][3] == "11"
+    qtbot.waitUntil(lambda: panel.model.index(0, 0).data() == "2  (current)", timeout=10000)
+    assert panel.model.index(0, 3).data() == "eleven replicas"
+    assert [r.id for r in panel.selected_rows()] == ["1"], "version 1 stays selected"
+
+    def compared_again() -> bool:  # ... and is compared again, now with the saved value
+        row = diff_rows(panel.diff_view.model).get("services/api/replicas")
+        return row is not None and row[3] == "11"
+
+    qtbot.waitUntil(compared_again, timeout=20000)

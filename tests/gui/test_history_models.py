@@ -5,7 +5,6 @@ formatting, the side-by-side value diff (sync scrolling, chunked filling)."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,22 +241,20 @@ def test_value_diff_fills_in_slices_and_scrolls_both_panes_together(qtbot: Any) 
     qtbot.addWidget(view)
     view.resize(1100, 500)
     view.show()
-    steps: list[float] = []  # UI-thread work per event-loop turn: applying the result, each slice of text
+    # The UI-thread work comes in steps (applying the result, each slice of text);
+    # how long one step takes is a figure for benchmarks/bench_history.py, not a test.
+    steps: list[str] = []
     for name in ("_apply", "_feed_step"):
         original = getattr(view, name)
 
-        def timed(*args: Any, _original: Any = original) -> Any:
-            start = time.perf_counter()
-            try:
-                return _original(*args)
-            finally:
-                steps.append((time.perf_counter() - start) * 1000)
+        def counted(*args: Any, _original: Any = original, _name: str = name) -> Any:
+            steps.append(_name)
+            return _original(*args)
 
-        setattr(view, name, timed)
+        setattr(view, name, counted)
     with qtbot.waitSignal(view.ready, timeout=20000):
         view.show_change(big_change(), "old", "new")
-    assert len(steps) > 10, "a 72,000-line value is filled in slices"
-    assert max(steps) < 40, f"one step took {max(steps):.0f} ms"
+    assert steps.count("_feed_step") > 10, "a 72,000-line value is filled in slices, not in one long step"
     left, right = view.texts()
     assert left.count("\n") + 1 == len(view.prepared.diff.left_lines) if view.prepared else False
     assert '"replicas": 99' in right and '"replicas": 99' not in left

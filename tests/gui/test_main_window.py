@@ -27,13 +27,8 @@ def store_file(short_tmp: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot: Any, run_async: Any) -> Any:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win._closing_confirmed = True  # teardown closes the window: no "unsaved edits" prompt
-    run_async(win.controller.close())
+def window(main_window: MainWindow) -> MainWindow:
+    return main_window
 
 
 def open_sample(win: MainWindow, run_async: Any, store_file: Path, sample: bool = True) -> None:
@@ -81,7 +76,7 @@ def save_through_review(qtbot: Any, win: MainWindow, message: str = "") -> None:
 
 
 def test_browse_filter_edit_undo_redo_save_and_reopen(qtbot: Any, window: MainWindow, run_async: Any,
-                                                     store_file: Path) -> None:
+                                                     store_file: Path, make_window: Any) -> None:
     win = window
     open_sample(win, run_async, store_file)
     assert win.model.rowCount() == 3  # global, services, tenants
@@ -109,8 +104,7 @@ def test_browse_filter_edit_undo_redo_save_and_reopen(qtbot: Any, window: MainWi
     assert len(win.controller.staging) == 0 and win.pending_label.text() == "No staged edits"
     run_async(win.controller.close())
 
-    again = MainWindow()
-    qtbot.addWidget(again)
+    again = make_window()
     open_sample(again, run_async, store_file, sample=False)
     assert again.controller.index.entries["services/api/replicas"].value_json == b"7"
     assert again.controller.index.entries["services/api/image"].value_json == b'"registry.example.com/api:2.0.0"'
@@ -221,7 +215,7 @@ def test_closing_with_staged_edits_asks(qtbot: Any, window: MainWindow, run_asyn
     box = find_dialog(qtbot, win, "ask-unsaved-edits")
     assert isinstance(box, QMessageBox)
     box.button(QMessageBox.StandardButton.Cancel).click()
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)  # the "Closing" task has decided
     assert win.isVisible() and len(win.controller.staging) == 1
 
 
@@ -234,12 +228,11 @@ def test_selected_paths_follow_the_view(qtbot: Any, window: MainWindow, run_asyn
 
 
 def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async: Any, store_file: Path,
-                                                           tmp_path: Path) -> None:
+                                                           tmp_path: Path, make_window: Any) -> None:
     from zhi_gui.services.settings import WINDOW_GEOMETRY, Settings
 
     settings = Settings(tmp_path / "settings.json")
-    win = MainWindow(settings=settings, state_root=tmp_path / "state")
-    qtbot.addWidget(win)
+    win = make_window(settings, tmp_path / "state", show=False)
     open_sample(win, run_async, store_file)
     recent = settings.recent_stores()
     assert len(recent) == 1 and recent[0].options == {"path": str(store_file)}
@@ -249,8 +242,7 @@ def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async
     win.close()
     assert Settings(tmp_path / "settings.json").get(WINDOW_GEOMETRY), "the window layout was saved"
 
-    again = MainWindow(settings=Settings(tmp_path / "settings.json"), state_root=tmp_path / "state")
-    qtbot.addWidget(again)
+    again = make_window(Settings(tmp_path / "settings.json"), tmp_path / "state", show=False)
     assert again.recent_menu.actions()[0].isEnabled()
     # no tree given: the one shown last time comes back
     run_async(again.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file)})))
@@ -294,3 +286,16 @@ def test_open_dialog_uses_a_zhi_workspace(qtbot: Any, window: MainWindow, run_as
     run_async(window.open_store(target))
     assert window.controller.index.entries["db/host"].value_json == b'"localhost"'
     assert "no versions" in window.versioning_label.text()
+
+
+def test_the_window_as_the_app_builds_it_has_each_panel_once(main_window: MainWindow) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from tests.gui.conftest import security_of
+    from zhi_gui.ui.history import HistoryPanel
+
+    assert len(main_window.findChildren(HistoryPanel)) == 1
+    history_keys = [a for a in main_window.findChildren(QAction)
+                    if a.shortcut() == QKeySequence("Ctrl+Shift+H")]
+    assert len(history_keys) == 1, "one Ctrl+Shift+H, or Qt calls the shortcut ambiguous and does nothing"
+    assert security_of(main_window).encrypt_action in main_window.store_menu.actions()

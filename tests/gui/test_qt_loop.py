@@ -35,7 +35,9 @@ def test_burst_of_calls_keeps_the_qt_loop_responsive(run_async) -> None:
             meter.stop()
         return meter.ticks
 
-    assert run_async(go()) > 20
+    # The timer fired during the burst (stop() adds one tick of its own): the loop was
+    # not blocked for the whole of it. How often it fires is a wall-clock figure.
+    assert run_async(go()) >= 3
 
 
 LONG_LOOP = textwrap.dedent("""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton
 
 from tests.conftest import plugin_path
+from tests.gui.conftest import security_of
 from tests.gui.test_main_window import find_dialog, open_sample
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, StoreDescription
@@ -26,7 +27,7 @@ from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.security import LockKind, SecurityController, install_security, lock_status
+from zhi_gui.ui.security import LockKind, SecurityController, lock_status
 from zhi_gui.ui.security.state import ignores_passphrases
 from zhi_gui.ui.stall_meter import StallMeter
 
@@ -41,21 +42,15 @@ def store_file(short_tmp: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot: Any, run_async: Any) -> Iterator[Callable[..., tuple[MainWindow, SecurityController]]]:
-    made: list[MainWindow] = []
+def secure_window(make_window: Any) -> Callable[..., tuple[MainWindow, SecurityController]]:
+    """A window as the app builds it, with ``vault`` as its keyring (shared by the
+    windows of a test, as the OS keyring would be)."""
 
     def make(vault: InMemoryVault) -> tuple[MainWindow, SecurityController]:
-        win = MainWindow()
-        qtbot.addWidget(win)
-        win.show()
-        security = install_security(win, vault)
-        made.append(win)
-        return win, security
+        win = make_window(vault=vault)
+        return win, security_of(win)
 
-    yield make
-    for win in made:
-        win._closing_confirmed = True
-        run_async(win.controller.close())
+    return make
 
 
 def target(store_file: Path) -> StoreTarget:
@@ -138,10 +133,10 @@ def unlock_through_dialog(qtbot: Any, win: MainWindow, passphrase: str, remember
     return dialog
 
 
-def encrypted_sample(qtbot: Any, run_async: Any, make_window: Any, store_file: Path, vault: InMemoryVault,
+def encrypted_sample(qtbot: Any, run_async: Any, secure_window: Any, store_file: Path, vault: InMemoryVault,
                      remember: bool = True) -> str:
     """A sqlite store with the sample tree, encrypted with PASS through the dialog; returns the keyring key."""
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     open_sample(win, run_async, store_file)
     encrypt_through_dialog(qtbot, win, security, PASS, remember)
     key = security.identity_key()
@@ -150,10 +145,10 @@ def encrypted_sample(qtbot: Any, run_async: Any, make_window: Any, store_file: P
 
 
 # --- tests ----------------------------------------------------------------------------------
-def test_encrypt_with_remember_then_reopen_unlocks_silently(qtbot: Any, run_async: Any, make_window: Any,
+def test_encrypt_with_remember_then_reopen_unlocks_silently(qtbot: Any, run_async: Any, secure_window: Any,
                                                             store_file: Path) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     open_sample(win, run_async, store_file)
     assert security.status.kind is LockKind.PLAIN and "not encrypted" in win.encryption_label.text()
     assert security.encrypt_action.isEnabled() and not security.unlock_action.isEnabled()
@@ -197,7 +192,7 @@ def test_encrypt_with_remember_then_reopen_unlocks_silently(qtbot: Any, run_asyn
     assert security.lock_action.isEnabled()
     run_async(win.controller.close())
 
-    again, security2 = make_window(vault)
+    again, security2 = secure_window(vault)
     task = start_open(again, store_file)
     wait_task(qtbot, task)
     assert task.exception() is None, task.exception()
@@ -207,13 +202,13 @@ def test_encrypt_with_remember_then_reopen_unlocks_silently(qtbot: Any, run_asyn
     assert again.controller.index.entries["services/api/replicas"].value_json == b"3"
 
 
-def test_unlock_by_dialog_wrong_passphrase_then_retry(qtbot: Any, run_async: Any, make_window: Any,
+def test_unlock_by_dialog_wrong_passphrase_then_retry(qtbot: Any, run_async: Any, secure_window: Any,
                                                      store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
     assert vault.delete(key), "the keyring entry is forgotten"
 
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = start_open(win, store_file)
     dialog = find_dialog(qtbot, win, "unlock-dialog")
     assert problem_text(dialog) == ""
@@ -242,12 +237,12 @@ def test_unlock_by_dialog_wrong_passphrase_then_retry(qtbot: Any, run_async: Any
 
 
 def test_cancel_leaves_the_store_locked_with_a_banner_and_unlock_action(qtbot: Any, run_async: Any,
-                                                                        make_window: Any, store_file: Path) -> None:
+                                                                        secure_window: Any, store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault, remember=False)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault, remember=False)
     assert vault.keys() == []
 
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = start_open(win, store_file)
     dialog = find_dialog(qtbot, win, "unlock-dialog")
     child(dialog, QPushButton, "cancel").click()
@@ -266,10 +261,10 @@ def test_cancel_leaves_the_store_locked_with_a_banner_and_unlock_action(qtbot: A
 
 
 def test_change_passphrase_updates_the_keyring_and_the_old_one_is_refused(qtbot: Any, run_async: Any,
-                                                                         make_window: Any, store_file: Path) -> None:
+                                                                         secure_window: Any, store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault)
-    win, security = make_window(vault)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
+    win, security = secure_window(vault)
     wait_task(qtbot, start_open(win, store_file))
     assert security.encryption.last_unlock_source == "keyring"
 
@@ -287,26 +282,20 @@ def test_change_passphrase_updates_the_keyring_and_the_old_one_is_refused(qtbot:
 
     type_into(qtbot, dialog, "old-passphrase", PASS)
     busy = child(dialog, QProgressBar, "busy")
-    meter = StallMeter()
     wiped = watch_wipe(dialog)
-    meter.start()
-    started = time.perf_counter()
     click_ok(qtbot, dialog)
-    qtbot.waitUntil(busy.isVisible, timeout=2000)
+    qtbot.waitUntil(busy.isVisible, timeout=10000)
     assert busy.maximum() == 0, "an indeterminate progress bar while the store re-encrypts"
     assert not child(dialog, QPushButton, "cancel").isEnabled()
     qtbot.waitUntil(lambda: bool(wiped), timeout=30000)
-    took = (time.perf_counter() - started) * 1000
-    stall = meter.stop()
     assert wiped == [["", "", ""]]
-    assert stall < max(150.0, took / 2), f"the UI stalled {stall:.0f} ms during a {took:.0f} ms rotation"
     qtbot.waitUntil(lambda: vault.get(key) == NEW_PASS, timeout=5000)
     assert "changed" in security.last_message
     run_async(win.controller.close())
 
     # The old passphrase no longer opens the store; the new one does.
     vault.delete(key)
-    again, _ = make_window(vault)
+    again, _ = secure_window(vault)
     task = start_open(again, store_file)
     dialog = unlock_through_dialog(qtbot, again, PASS, remember=False)
     qtbot.waitUntil(lambda: "Wrong passphrase" in problem_text(dialog), timeout=10000)
@@ -318,11 +307,36 @@ def test_change_passphrase_updates_the_keyring_and_the_old_one_is_refused(qtbot:
     assert vault.keys() == []
 
 
-def test_change_passphrase_of_a_locked_store_unlocks_it(qtbot: Any, run_async: Any, make_window: Any,
+@pytest.mark.perf
+def test_perf_the_ui_stays_responsive_while_the_passphrase_changes(qtbot: Any, run_async: Any, secure_window: Any,
+                                                                  store_file: Path) -> None:
+    """Opt-in (pytest -m perf): a wall-clock figure, meaningful on a quiet machine only."""
+    vault = InMemoryVault()
+    encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
+    win, security = secure_window(vault)
+    wait_task(qtbot, start_open(win, store_file))
+    security.change_action.trigger()
+    dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
+    type_into(qtbot, dialog, "old-passphrase", PASS)
+    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
+    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    meter = StallMeter()
+    wiped = watch_wipe(dialog)
+    meter.start()
+    started = time.perf_counter()
+    click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: bool(wiped), timeout=30000)
+    took = (time.perf_counter() - started) * 1000
+    stall = meter.stop()
+    print(f"passphrase change: {took:.0f} ms, longest UI stall {stall:.0f} ms")
+    assert stall < max(150.0, took / 2), f"the UI stalled {stall:.0f} ms during a {took:.0f} ms rotation"
+
+
+def test_change_passphrase_of_a_locked_store_unlocks_it(qtbot: Any, run_async: Any, secure_window: Any,
                                                         store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault, remember=False)
-    win, security = make_window(vault)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault, remember=False)
+    win, security = secure_window(vault)
     task = start_open(win, store_file)
     child(find_dialog(qtbot, win, "unlock-dialog"), QPushButton, "cancel").click()
     settle_cancelled_open(qtbot, win, task)
@@ -339,11 +353,11 @@ def test_change_passphrase_of_a_locked_store_unlocks_it(qtbot: Any, run_async: A
     assert vault.get(key) is None
 
 
-def test_a_dialog_deleted_under_its_coroutine_ends_the_wait(qtbot: Any, run_async: Any, make_window: Any,
+def test_a_dialog_deleted_under_its_coroutine_ends_the_wait(qtbot: Any, run_async: Any, secure_window: Any,
                                                             store_file: Path) -> None:
     vault = InMemoryVault()
-    encrypted_sample(qtbot, run_async, make_window, store_file, vault, remember=False)
-    win, security = make_window(vault)
+    encrypted_sample(qtbot, run_async, secure_window, store_file, vault, remember=False)
+    win, security = secure_window(vault)
     task = start_open(win, store_file)
     dialog = find_dialog(qtbot, win, "unlock-dialog")
     dialog.deleteLater()  # as when its window goes away
@@ -351,11 +365,11 @@ def test_a_dialog_deleted_under_its_coroutine_ends_the_wait(qtbot: Any, run_asyn
     assert security.status.kind is LockKind.LOCKED
 
 
-def test_forget_passphrase_says_whether_there_was_one(qtbot: Any, run_async: Any, make_window: Any,
+def test_forget_passphrase_says_whether_there_was_one(qtbot: Any, run_async: Any, secure_window: Any,
                                                       store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault)
-    win, security = make_window(vault)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
+    win, security = secure_window(vault)
     wait_task(qtbot, start_open(win, store_file))
     assert security.forget_action.isEnabled()
     with qtbot.waitSignal(security.message, timeout=5000):
@@ -368,10 +382,10 @@ def test_forget_passphrase_says_whether_there_was_one(qtbot: Any, run_async: Any
 
 
 def test_lock_now_hides_values_survives_a_restart_and_unlock_brings_them_back(
-        qtbot: Any, run_async: Any, make_window: Any, store_file: Path) -> None:
+        qtbot: Any, run_async: Any, secure_window: Any, store_file: Path) -> None:
     vault = InMemoryVault()
-    encrypted_sample(qtbot, run_async, make_window, store_file, vault)
-    win, security = make_window(vault)
+    encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
+    win, security = secure_window(vault)
     wait_task(qtbot, start_open(win, store_file))
     assert win.model.rowCount() == 3
     with qtbot.waitSignal(security.locked, timeout=10000):
@@ -397,12 +411,12 @@ def test_lock_now_hides_values_survives_a_restart_and_unlock_brings_them_back(
     assert security.status.kind is LockKind.UNLOCKED
 
 
-def test_a_stale_keyring_passphrase_asks_and_is_replaced_or_dropped(qtbot: Any, run_async: Any, make_window: Any,
+def test_a_stale_keyring_passphrase_asks_and_is_replaced_or_dropped(qtbot: Any, run_async: Any, secure_window: Any,
                                                                     store_file: Path) -> None:
     vault = InMemoryVault()
-    key = encrypted_sample(qtbot, run_async, make_window, store_file, vault)
+    key = encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
     vault.set(key, "a passphrase from long ago")
-    win, _security = make_window(vault)
+    win, _security = secure_window(vault)
     task = start_open(win, store_file)
     dialog = find_dialog(qtbot, win, "unlock-dialog")
     assert "remembered in the keyring does not open this store" in problem_text(dialog)
@@ -414,13 +428,13 @@ def test_a_stale_keyring_passphrase_asks_and_is_replaced_or_dropped(qtbot: Any, 
 
 @pytest.mark.parametrize("status, words", [(AvailabilityStatus.LOCKED, "keyring is locked"),
                                            (AvailabilityStatus.NO_BACKEND, "No secure keyring")])
-def test_keyring_problems_are_not_a_wrong_passphrase(qtbot: Any, run_async: Any, make_window: Any,
+def test_keyring_problems_are_not_a_wrong_passphrase(qtbot: Any, run_async: Any, secure_window: Any,
                                                      store_file: Path, status: AvailabilityStatus,
                                                      words: str) -> None:
     vault = InMemoryVault()
-    encrypted_sample(qtbot, run_async, make_window, store_file, vault)
+    encrypted_sample(qtbot, run_async, secure_window, store_file, vault)
     vault.status = status
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = start_open(win, store_file)
     dialog = find_dialog(qtbot, win, "unlock-dialog")
     assert words in problem_text(dialog)
@@ -436,10 +450,10 @@ def test_keyring_problems_are_not_a_wrong_passphrase(qtbot: Any, run_async: Any,
     assert [op for op, _ in vault.calls].count("set") == 1, "only the first window's set: nothing stored now"
 
 
-def test_remembering_fails_after_the_store_confirmed(qtbot: Any, run_async: Any, make_window: Any,
+def test_remembering_fails_after_the_store_confirmed(qtbot: Any, run_async: Any, secure_window: Any,
                                                      store_file: Path) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     open_sample(win, run_async, store_file)
     security.encrypt_action.trigger()
     dialog = find_dialog(qtbot, win, "encrypt-dialog")
@@ -474,8 +488,8 @@ def test_lock_status_words_and_the_vault_heuristic() -> None:
     assert lock_status(Capabilities(), None, "zhi-store-vault").kind is LockKind.UNSUPPORTED
 
 
-def test_vault_store_label_in_the_window(qtbot: Any, make_window: Any) -> None:
-    win, security = make_window(InMemoryVault())
+def test_vault_store_label_in_the_window(qtbot: Any, secure_window: Any) -> None:
+    win, security = secure_window(InMemoryVault())
     c = win.controller
     c.target = StoreTarget(Path("/opt/zhi/zhi-store-vault"), {})
     c.capabilities = Capabilities(encryption=Encryption.ACTIVE)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QPushButton, QTabWidget
 
 from tests.conftest import plugin_path
+from tests.gui.conftest import security_of
 from tests.gui.test_main_window import find_dialog
 from tests.gui.test_security import child, click_ok, problem_text, type_into, wait_task, watch_wipe
 from zhi_gui.core.model import Entry
@@ -21,27 +22,22 @@ from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services.keyring_service import InMemoryVault
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.security import SecurityController, install_security, login_entry
+from zhi_gui.ui.security import SecurityController, login_entry
 
 AUTH = {"username": "ada", "password": "analytical-engine-1843"}
 TARGET = StoreTarget(plugin_path("memory"), {"auth": AUTH}, "app", "memory with login")
 
 
 @pytest.fixture
-def make_window(qtbot: Any, run_async: Any) -> Iterator[Callable[..., tuple[MainWindow, SecurityController]]]:
-    made: list[MainWindow] = []
+def secure_window(make_window: Any) -> Callable[..., tuple[MainWindow, SecurityController]]:
+    """A window as the app builds it, with ``vault`` as its keyring (shared by the
+    windows of a test, as the OS keyring would be)."""
 
     def make(vault: InMemoryVault) -> tuple[MainWindow, SecurityController]:
-        win = MainWindow()
-        qtbot.addWidget(win)
-        win.show()
-        made.append(win)
-        return win, install_security(win, vault)
+        win = make_window(vault=vault)
+        return win, security_of(win)
 
-    yield make
-    for win in made:
-        win._closing_confirmed = True
-        run_async(win.controller.close())
+    return make
 
 
 def fill_login(qtbot: Any, dialog: QDialog, username: str, password: str, remember: bool | None = None) -> None:
@@ -57,9 +53,9 @@ def key_of(security: SecurityController) -> str:
 
 
 def test_login_form_from_auth_methods_refused_then_accepted_and_remembered(
-        qtbot: Any, run_async: Any, make_window: Any) -> None:
+        qtbot: Any, run_async: Any, secure_window: Any) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = win.run(win.open_store(TARGET), "Opening")
     dialog = find_dialog(qtbot, win, "login-dialog")
     assert "not logged in" in win.auth_label.text()
@@ -96,9 +92,9 @@ def test_login_form_from_auth_methods_refused_then_accepted_and_remembered(
 
 
 def test_remembered_login_is_reused_after_a_crash_without_a_dialog(qtbot: Any, run_async: Any,
-                                                                   make_window: Any) -> None:
+                                                                   secure_window: Any) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = win.run(win.open_store(TARGET), "Opening")
     fill_login(qtbot, find_dialog(qtbot, win, "login-dialog"), "ada", AUTH["password"], remember=True)
     wait_task(qtbot, task)
@@ -116,9 +112,9 @@ def test_remembered_login_is_reused_after_a_crash_without_a_dialog(qtbot: Any, r
     assert security.login.logged_in
 
 
-def test_log_out_restarts_the_plugin_and_shows_the_form_again(qtbot: Any, run_async: Any, make_window: Any) -> None:
+def test_log_out_restarts_the_plugin_and_shows_the_form_again(qtbot: Any, run_async: Any, secure_window: Any) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     task = win.run(win.open_store(TARGET), "Opening")
     fill_login(qtbot, find_dialog(qtbot, win, "login-dialog"), "ada", AUTH["password"], remember=True)
     wait_task(qtbot, task)
@@ -140,9 +136,9 @@ def test_log_out_restarts_the_plugin_and_shows_the_form_again(qtbot: Any, run_as
     qtbot.waitUntil(lambda: not win.banner.isVisible() or "not logged in" not in win.banner.text())
 
 
-def test_a_refused_remembered_login_shows_the_form(qtbot: Any, run_async: Any, make_window: Any) -> None:
+def test_a_refused_remembered_login_shows_the_form(qtbot: Any, run_async: Any, secure_window: Any) -> None:
     vault = InMemoryVault()
-    win, security = make_window(vault)
+    win, security = secure_window(vault)
     key = login_entry(target_identity_key(), "userpass")
     vault.set(key, json.dumps({"username": "ada", "password": "old password"}))
     task = win.run(win.open_store(TARGET), "Opening")

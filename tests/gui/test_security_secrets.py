@@ -19,6 +19,7 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QLabel
 
 from tests.conftest import plugin_path
+from tests.gui.conftest import security_of
 from tests.gui.test_main_window import find_dialog, open_sample
 from tests.gui.test_security import (
     child,
@@ -33,7 +34,7 @@ from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
-from zhi_gui.ui.security import LockKind, SecurityController, install_security
+from zhi_gui.ui.security import LockKind, SecurityController
 
 PASS = "juniper mosaic ferry 58 lighthouse"
 NEW_PASS = "copper kettle whistles twice 31"
@@ -64,11 +65,9 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, P
         handler.close()
 
 
-def new_window(qtbot: Any, vault: InMemoryVault) -> tuple[MainWindow, SecurityController]:
-    win = MainWindow(settings=Settings())  # settings and plugin state in the temp XDG dirs
-    qtbot.addWidget(win)
-    win.show()
-    return win, install_security(win, vault)
+def new_window(make_window: Any, vault: InMemoryVault) -> tuple[MainWindow, SecurityController]:
+    win = make_window(Settings(), vault=vault)  # settings and plugin state in the temp XDG dirs
+    return win, security_of(win)
 
 
 def close_window(win: MainWindow, run_async: Any) -> None:
@@ -133,13 +132,13 @@ def assert_no_passphrase_written(roots: dict[str, Path]) -> list[Path]:
 
 
 def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_store(
-        qtbot: Any, run_async: Any, xdg: dict[str, Path]) -> None:
+        qtbot: Any, run_async: Any, make_window: Any, xdg: dict[str, Path]) -> None:
     store_file = Path(platformdirs.user_data_dir("zhi-gui")) / "secrets.zhistore.sqlite"
     store_file.parent.mkdir(parents=True)
     target = StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample")
     vault = InMemoryVault()
 
-    win, security = new_window(qtbot, vault)
+    win, security = new_window(make_window, vault)
     open_sample(win, run_async, store_file)
     encrypt_through_dialog(qtbot, win, security, PASS, remember=True)
     assert_not_in_children(win)
@@ -148,7 +147,7 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
     close_window(win, run_async)
 
     # Reopen (from the keyring), lock, unlock, forget, change the passphrase (a wrong old one first).
-    win, security = new_window(qtbot, vault)
+    win, security = new_window(make_window, vault)
     wait_task(qtbot, win.run(win.open_store(target)))
     assert security.encryption.last_unlock_source == "keyring"
     assert_not_in_children(win)
@@ -173,7 +172,7 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
     close_window(win, run_async)
 
     # Reopen without a remembered passphrase: a wrong one, then the right one, in the dialog.
-    win, security = new_window(qtbot, vault)
+    win, security = new_window(make_window, vault)
     task = win.run(win.open_store(target))
     dialog = unlock_through_dialog(qtbot, win, WRONG, remember=False)
     qtbot.waitUntil(lambda: "Wrong passphrase" in problem_text(dialog), timeout=10000)
@@ -196,11 +195,11 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
 
 
 def test_no_secure_keyring_disables_remember_and_stores_nothing_anywhere(
-        qtbot: Any, run_async: Any, xdg: dict[str, Path]) -> None:
+        qtbot: Any, run_async: Any, make_window: Any, xdg: dict[str, Path]) -> None:
     store_file = Path(platformdirs.user_data_dir("zhi-gui")) / "plain-fallback.zhistore.sqlite"
     store_file.parent.mkdir(parents=True)
     vault = InMemoryVault(AvailabilityStatus.NO_BACKEND)
-    win, security = new_window(qtbot, vault)
+    win, security = new_window(make_window, vault)
     open_sample(win, run_async, store_file)
     security.encrypt_action.trigger()
     dialog = find_dialog(qtbot, win, "encrypt-dialog")

@@ -23,39 +23,25 @@ from PySide6.QtWidgets import (
 )
 
 from tests.conftest import plugin_path
-from zhi_gui.app import build_window
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
-from zhi_gui.services.keyring_service import InMemoryVault
 from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def windows(qtbot: Any, run_async: Any, tmp_path: Path) -> Any:
-    """Windows composed as the app composes them (history + security, an in-memory vault)."""
-    made: list[MainWindow] = []
+def windows(qtbot: Any, make_window: Any, tmp_path: Path) -> Any:
+    """Windows composed as the app composes them, 1366x768, active (shortcuts reach them)."""
 
     def make(settings: Settings | None = None) -> MainWindow:
-        win = build_window(settings, tmp_path / "state" if settings is not None else None, InMemoryVault())
+        win = make_window(settings, tmp_path / "state" if settings is not None else None)
         win.resize(1366, 768)
-        win.show()
-        win.activateWindow()  # shortcuts (Ctrl+S, Ctrl+Q...) reach only the active window
+        win.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
-        made.append(win)
         return win
 
-    yield make
-    for win in made:
-        win._closing_confirmed = True
-        win.task_runner.cancel_all()
-        run_async(win.session.close())
-        for dialog in win.findChildren(QDialog):
-            dialog.close()
-        win.close()
-        win.deleteLater()
-    qtbot.wait(10)
+    return make
 
 
 def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:

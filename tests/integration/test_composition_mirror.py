@@ -6,12 +6,14 @@ gone, primary gone) no child is left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,24 +74,32 @@ def processes_with_env(needle: str) -> list[int]:
     return found
 
 
-async def wait_gone(pids: list[int], timeout: float) -> float:
-    started = time.monotonic()
+async def wait_gone(pids: list[int], timeout: float = 10) -> None:
+    """Poll until the processes have exited. The timeout only bounds a failure:
+    a busy machine may take seconds to schedule an exit, a leak never ends."""
+    deadline = time.monotonic() + timeout
     while any(alive(p) for p in pids):
-        if time.monotonic() - started > timeout:
+        if time.monotonic() > deadline:
             left = {p: cmdline(p) for p in pids if alive(p)}
             raise AssertionError(f"orphaned children still running after {timeout} s: {left}")
         await asyncio.sleep(0.05)
-    return time.monotonic() - started
+
+
+async def wait_until(what: str, condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Poll ``condition`` (a log line arriving, processes going away) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.02)
 
 
 async def start(mirror_dir: Path, **options: object) -> tuple[PluginProcess, dict[str, int]]:
     plugin = await launch_store(MIRROR, options={"mirror_dir": str(mirror_dir), **options})
-    kids: list[int] = []
-    for _ in range(100):  # the children are up before the handshake; /proc may lag a moment
-        kids = children_of(plugin.pid)
-        if len(kids) == 2:
-            break
-        await asyncio.sleep(0.02)
+    # the children are up before the handshake; /proc may lag a moment
+    with contextlib.suppress(AssertionError):  # reported by the assert below, with what was found
+        await wait_until("both children listed", lambda: len(children_of(plugin.pid)) == 2)
+    kids = children_of(plugin.pid)
     roles = {("json" if "jsonfile" in cmdline(pid) else "memory"): pid for pid in kids}
     assert set(roles) == {"json", "memory"}, {pid: cmdline(pid) for pid in kids}
     return plugin, roles
@@ -116,11 +126,10 @@ def test_meta_plugin_serves_memory_mirrored_to_json(arun, short_tmp: Path) -> No
             with pytest.raises(E.Unsupported, match="mirror zhi-store-json"):
                 await store.list_tree_versions("t")
         finally:
-            started = time.monotonic()
             await plugin.close()
-        assert time.monotonic() - started < 1.9, "graceful: children stopped within the host's 2 s"
+        # Graceful: exit status 0, not the SIGKILL the host sends after 2 s.
         assert plugin.exited.result() == 0
-        await wait_gone(list(kids.values()), 1)
+        await wait_gone(list(kids.values()))
         assert any("mirroring zhi-store-memory" in line.message for line in plugin.logs)
 
     arun(go())
@@ -131,8 +140,8 @@ def test_graceful_shutdown_rpc_stops_the_children(arun, short_tmp: Path) -> None
         plugin, kids = await start(short_tmp / "m")
         try:
             await plugin.store.shutdown_plugin()
-            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
-            await wait_gone(list(kids.values()), 1)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == 0
+            await wait_gone(list(kids.values()))
             stopped = [line.message for line in plugin.logs if line.message.endswith("plugin stopped")]
             assert len(stopped) == 3, "both children and the meta-plugin stopped in order"
         finally:
@@ -146,8 +155,8 @@ def test_sigterm_stops_the_children(arun, short_tmp: Path) -> None:
         plugin, kids = await start(short_tmp / "m")
         try:
             os.kill(plugin.pid, signal.SIGTERM)
-            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
-            await wait_gone(list(kids.values()), 1)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == 0
+            await wait_gone(list(kids.values()))
         finally:
             await plugin.close()
 
@@ -159,9 +168,8 @@ def test_sigkill_of_the_meta_plugin_leaves_no_orphans(arun, short_tmp: Path) -> 
         plugin, kids = await start(short_tmp / "m")
         try:
             os.kill(plugin.pid, signal.SIGKILL)  # the process only, not its group
-            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == -signal.SIGKILL
-            took = await wait_gone(list(kids.values()), 5)
-            assert took < 5  # the children notice their parent is gone (polled every 0.5 s)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == -signal.SIGKILL
+            await wait_gone(list(kids.values()))  # the children notice their parent is gone (polled every 0.5 s)
         finally:
             plugin.kill_group()
             await plugin.close()
@@ -174,7 +182,7 @@ def test_the_hosts_group_kill_reaches_the_children(arun, short_tmp: Path) -> Non
         plugin, kids = await start(short_tmp / "m")
         try:
             plugin.kill_group(signal.SIGKILL)
-            await wait_gone([plugin.pid, *kids.values()], 1)
+            await wait_gone([plugin.pid, *kids.values()])
         finally:
             await plugin.close()
 
@@ -200,9 +208,9 @@ def test_host_death_stops_meta_plugin_and_children(arun, short_tmp: Path) -> Non
             stdin=asyncio.subprocess.DEVNULL)
         out, _ = await asyncio.wait_for(host.communicate(), 30)
         meta = int(out.split()[0])
-        await wait_gone([meta], 5)
-        await asyncio.sleep(0.3)
-        assert processes_with_env(f"ZHI_TEST_MARKER={short_tmp}") == [], "children of the meta-plugin left running"
+        await wait_gone([meta])
+        await wait_until("the meta-plugin's children stopped too",
+                         lambda: processes_with_env(f"ZHI_TEST_MARKER={short_tmp}") == [])
 
     arun(go())
 
@@ -212,20 +220,20 @@ def test_a_killed_mirror_child_fails_no_write_and_is_logged(arun, short_tmp: Pat
         plugin, kids = await start(short_tmp / "m")
         try:
             os.kill(kids["json"], signal.SIGKILL)
-            await wait_gone([kids["json"]], 2)
+            await wait_gone([kids["json"]])
             await plugin.store.put_values("t", [Entry("a", b"1")])
             assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
             assert not (short_tmp / "m" / "t.json").exists()
-            await asyncio.sleep(0.2)  # the log line travels through the meta-plugin's stderr
-            messages = [line.message for line in plugin.logs]
-            assert any("the mirror zhi-store-json exited" in m for m in messages), messages
+            # the log line travels through the meta-plugin's stderr
+            await wait_until("the exit is logged", lambda: any("the mirror zhi-store-json exited" in line.message
+                                                               for line in plugin.logs))
             failed = [line for line in plugin.logs
                       if "mirror zhi-store-json: PutValues of tree 't' failed" in line.message]
             assert failed and failed[0].level == "warn" and failed[0].fields.get("mirror") == "zhi-store-json"
             assert plugin.running and alive(kids["memory"])
         finally:
             await plugin.close()
-        await wait_gone(list(kids.values()), 1)
+        await wait_gone(list(kids.values()))
 
     arun(go())
 
@@ -238,9 +246,9 @@ def test_mirror_failing_at_runtime_while_primary_succeeds(arun, short_tmp: Path)
             target.write_text("a file, not a directory")
             await plugin.store.put_values("t", [Entry("a", b"1")])
             assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
-            await asyncio.sleep(0.2)
-            assert any("mirror zhi-store-json: PutValues of tree 't' failed" in line.message and str(target)
-                       in line.message for line in plugin.logs)
+            await wait_until("the failure is logged", lambda: any(
+                "mirror zhi-store-json: PutValues of tree 't' failed" in line.message and str(target) in line.message
+                for line in plugin.logs))
         finally:
             await plugin.close()
 
@@ -252,8 +260,8 @@ def test_a_killed_primary_stops_the_meta_plugin(arun, short_tmp: Path) -> None:
         plugin, kids = await start(short_tmp / "m")
         try:
             os.kill(kids["memory"], signal.SIGKILL)
-            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 10) == 0
-            await wait_gone(list(kids.values()), 1)
+            assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == 0
+            await wait_gone(list(kids.values()))
             assert any("the primary zhi-store-memory exited" in line.message for line in plugin.logs)
         finally:
             await plugin.close()
@@ -292,15 +300,15 @@ def test_start_failures_are_clear_and_leave_nothing_running(arun, short_tmp: Pat
         options = {**options, "mirror_dir": str(marker)}
 
     async def go() -> None:
-        started = time.monotonic()
         with pytest.raises(E.LaunchError) as info:
             await launch_store(MIRROR, options={"mirror_dir": str(marker), **options}, extra_env={
                 "ZHI_TEST_MARKER": str(marker)})
-        assert time.monotonic() - started < 10
+        # The plugin's own reason, as soon as it exits: not the host giving up on a handshake.
+        assert "printed no handshake" not in str(info.value)
         for word in words:
             assert word in str(info.value)
-        await asyncio.sleep(0.3)
-        assert processes_with_env(f"ZHI_TEST_MARKER={marker}") == [], "a child outlived the failed start"
+        await wait_until("no child outlives the failed start",
+                         lambda: processes_with_env(f"ZHI_TEST_MARKER={marker}") == [])
 
     arun(go())
 
@@ -343,13 +351,11 @@ def test_supervisor_restarts_a_dead_meta_plugin_without_leftovers(arun, short_tm
             assert first is not None
             old_kids = children_of(first.pid)
             os.kill(first.pid, signal.SIGKILL)
-            for _ in range(200):  # the death is noticed by the exit watcher, then the restart begins
-                if sup.plugin is not first:
-                    break
-                await asyncio.sleep(0.02)
+            # the death is noticed by the exit watcher, then the restart begins
+            await wait_until("the restart begins", lambda: sup.plugin is not first)
             store = await sup.wait_running()
             assert sup.state == PluginState.RUNNING and sup.plugin is not first
-            await wait_gone(old_kids, 5)
+            await wait_gone(old_kids)
             # memory is empty after the restart; the json mirror kept the data on disk
             assert await store.get_values("t", ["a"]) == []
             assert json.loads((short_tmp / "m" / "t.json").read_text()) == {"a": {"value": 1}}
@@ -359,6 +365,6 @@ def test_supervisor_restarts_a_dead_meta_plugin_without_leftovers(arun, short_tm
             plugin = sup.plugin
             await sup.stop()
         assert plugin is not None
-        await wait_gone([plugin.pid, *children_of(plugin.pid)], 2)
+        await wait_gone([plugin.pid, *children_of(plugin.pid)])
 
     arun(go())

@@ -25,12 +25,14 @@ FAKES = ROOT / "tests" / "fixtures" / "fake_plugins"
 MEMORY = plugin_path("memory")
 
 
-def launch_error(arun, name: str, timeout: float = 3.0) -> E.LaunchError:
+def launch_error(arun, name: str, timeout: float = 30.0) -> E.LaunchError:
+    """The launch's error. The handshake timeout is generous: each fake fails on
+    what it prints or how it exits, which must not race a slow start on a busy machine."""
+
     async def go() -> E.LaunchError:
-        started = time.monotonic()
         with pytest.raises(E.LaunchError) as info:
+            # The launch gives up by itself (arun's own bound is only a backstop).
             await launch_store(FAKES / name, handshake_timeout=timeout)
-        assert time.monotonic() - started < timeout + 3, "the error must come within the timeout"
         return info.value
 
     return arun(go())
@@ -54,10 +56,8 @@ def test_memory_plugin_launch_crud_shutdown(arun) -> None:
             assert await store.ping()
             assert plugin.handshake is not None and plugin.handshake.address.startswith(plugin._socket_dir)
         finally:
-            started = time.monotonic()
             await plugin.close()
-        assert time.monotonic() - started < 1.5, "graceful shutdown, not the 2 s kill"
-        assert plugin.exited.result() == 0
+        assert plugin.exited.result() == 0, "graceful shutdown (status 0), not the kill that follows after 2 s"
         assert not os.path.exists(plugin.handshake.address)
         assert any(line.message == "plugin serving" and line.is_json for line in plugin.logs)
 
@@ -183,7 +183,7 @@ def test_killed_plugin_is_reported_and_its_socket_removed(arun) -> None:
         plugin.add_exit_listener(exits.append)
         socket = plugin.handshake.address
         plugin.kill_group(signal.SIGKILL)
-        await asyncio.wait_for(asyncio.shield(plugin.exited), 5)
+        await asyncio.wait_for(asyncio.shield(plugin.exited), 30)
         assert exits == [-signal.SIGKILL]
         assert os.path.exists(socket), "a killed plugin leaves its socket"
         with pytest.raises(E.PluginUnavailable):
@@ -197,14 +197,23 @@ def test_killed_plugin_is_reported_and_its_socket_removed(arun) -> None:
 def test_sigterm_stops_the_plugin_and_sigint_is_ignored(arun) -> None:
     async def go() -> None:
         plugin = await launch_store(MEMORY)
+        # Ignored, not handled: the kernel drops it, so there is nothing to wait for.
+        assert sigint_ignored(plugin.pid)
         os.kill(plugin.pid, signal.SIGINT)
-        await asyncio.sleep(0.5)
         assert plugin.running and await plugin.store.ping()
         os.kill(plugin.pid, signal.SIGTERM)
-        assert await asyncio.wait_for(asyncio.shield(plugin.exited), 5) == 0
+        assert await asyncio.wait_for(asyncio.shield(plugin.exited), 30) == 0
         await plugin.close()
 
     arun(go())
+
+
+def sigint_ignored(pid: int) -> bool:
+    """SIGINT is in the process's ignored-signals mask (/proc/PID/status SigIgn)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    raise AssertionError(f"no SigIgn line for {pid}")
 
 
 HOST_SCRIPT = """
@@ -226,14 +235,14 @@ def test_plugin_exits_when_its_host_disappears() -> None:
         os.kill(pid, 0)
         host.kill()
         host.wait()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15  # polled: the plugin checks for its host every 0.5 s
         while time.monotonic() < deadline:
             try:
                 os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-                return  # exited, waiting to be reaped by init
+                if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                    return  # exited, waiting to be reaped by init
+            except (ProcessLookupError, FileNotFoundError):
+                return  # gone (and reaped) between the two looks
             time.sleep(0.1)
         os.kill(pid, signal.SIGKILL)
         pytest.fail("plugin kept running after its host died")

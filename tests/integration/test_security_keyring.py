@@ -47,10 +47,10 @@ logging.basicConfig(level=logging.DEBUG, filename=str(Path(os.environ["XDG_STATE
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QPushButton
 
+from zhi_gui.app import build_window
 from zhi_gui.services.keyring_service import SystemKeyring
-from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.qt_loop import run_with_qt
-from zhi_gui.ui.security import LockKind, install_security
+from zhi_gui.ui.security import LockKind, SecurityController
 from zhi_gui.session import StoreTarget
 
 out = {"mode": mode}
@@ -72,9 +72,9 @@ def visible(win, name):
 async def main():
     from zhi_gui.services.settings import Settings
 
-    win = MainWindow(settings=Settings())
+    win = build_window(Settings())  # as the app composes it; the default vault: the OS keyring
     win.show()
-    security = install_security(win)  # the default vault: the OS keyring
+    security = win.findChild(SecurityController)
     target = StoreTarget(Path(plugin), {"path": store}, "sample")
     passphrase = ""
     if mode in ("encrypt", "no-dbus"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 
 import pytest
 
@@ -16,12 +17,16 @@ from zhi_gui.plugin.supervisor import PluginState, RestartPolicy, Supervisor
 FAST = RestartPolicy(backoff=(0.05, 0.1), max_restarts=2, window=60)
 
 
-async def wait_for_state(sup: Supervisor, state: PluginState, timeout: float = 15) -> None:
+async def wait_until(condition: Callable[[], bool], timeout: float = 15) -> None:
     async def loop() -> None:
-        while sup.state != state:
+        while not condition():
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(loop(), timeout)
+
+
+async def wait_for_state(sup: Supervisor, state: PluginState, timeout: float = 15) -> None:
+    await wait_until(lambda: sup.state == state, timeout)
 
 
 def test_restart_after_a_crash_runs_hooks_and_serves_again(arun) -> None:
@@ -59,7 +64,8 @@ def test_gives_up_after_the_restart_limit_with_a_report(arun) -> None:
         for _ in range(3):
             await sup.wait_running()
             sup.plugin.kill_group(signal.SIGKILL)
-            await asyncio.sleep(0.3)
+            # the death noticed: restarting again, or (the third time) giving up
+            await wait_until(lambda: sup.state in (PluginState.RESTARTING, PluginState.FAILED))
         await wait_for_state(sup, PluginState.FAILED)
         assert "died 3 times" in sup.detail and "not restarting" in sup.detail
         await sup.stop()

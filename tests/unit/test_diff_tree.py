@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 
 from zhi_gui.core.diff import ChangeKind, TreeDiff, diff_trees
 from zhi_gui.core.model import Entry
@@ -180,14 +179,11 @@ def test_hierarchy_counts_add_up_on_a_random_tree() -> None:
     assert len(visited) == len(old.keys() | new.keys())
 
 
-def test_diff_of_100k_values_is_fast() -> None:
-    # The benchmark measures the real target (<= 300 ms); this only guards against regressions.
+def test_diff_of_100k_values() -> None:
+    # How fast: benchmarks/bench_diff.py (target <= 300 ms); here only what it finds.
     old = {f"app{i % 30}/svc{i % 500}/key{i}": Entry("x", b"%d" % i) for i in range(100_000)}
     new = {p: Entry(p, v.value_json, b"", "v2") for p, v in old.items()}
     for i, p in enumerate(list(new)[::100]):
         new[p] = Entry(p, b'"changed %d"' % i)
-    start = time.perf_counter()
     d = diff_trees(old, new)
-    elapsed = time.perf_counter() - start
     assert d.changed == 1000
-    assert elapsed < 1.5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -53,13 +52,14 @@ def test_user_inputs_lower_the_score() -> None:
     assert with_inputs.guesses_log10 < plain.guesses_log10
 
 
-def test_long_passphrases_are_estimated_on_their_beginning_quickly() -> None:
+def test_long_passphrases_are_estimated_on_their_beginning() -> None:
+    # zxcvbn's time grows fast with length; only the first ESTIMATE_LENGTH characters
+    # are estimated, so a 2,200-character paste costs what 72 characters cost.
     long = "kX8!pq#2zR-" * 200
-    start = time.perf_counter()
     estimate = estimate_strength(long)
-    assert time.perf_counter() - start < 2
     assert estimate.score == 4
     assert ESTIMATE_LENGTH == 72
+    assert estimate == estimate_strength(long[:ESTIMATE_LENGTH])
 
 
 def test_scores_are_in_range_for_odd_input() -> None:
