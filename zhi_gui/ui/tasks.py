@@ -18,6 +18,17 @@ from typing import Any
 
 log = logging.getLogger("zhi_gui.ui.tasks")
 ErrorHandler = Callable[[str, BaseException], None]
+# What widgets receive to start their background work: ``run(coro, what, name)``.
+Runner = Callable[[Coroutine[Any, Any, Any], str, str], "asyncio.Task[Any]"]
+
+
+def _log_only(what: str, exc: BaseException) -> None:
+    log.error("%s failed", what or "a background task", exc_info=exc)
+
+
+def standalone_runner() -> Runner:
+    """For a widget used without a window (its own tests): failures are logged."""
+    return TaskRunner(_log_only).run
 
 
 class TaskRunner:

@@ -38,7 +38,7 @@ def install_history(window: WindowApi) -> HistoryPanel:
     main = window.main_window()
     if main.findChild(HistoryPanel) is not None:
         raise RuntimeError("this window already has a History panel")
-    diff_view = DiffView(shortcuts=False)  # F7 / Shift+F7 are window actions of the panel
+    diff_view = DiffView(shortcuts=False, run=window.run)  # F7 / Shift+F7 are window actions of the panel
     diff_dock = window.add_dock("Diff", "diff-dock", diff_view, Qt.DockWidgetArea.BottomDockWidgetArea)
     main.tabifyDockWidget(window.plugin_dock, diff_dock)
     window.plugin_dock.raise_()

@@ -33,6 +33,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel, counts_text
 from zhi_gui.ui.history.value_diff import ValueDiffView
+from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
 
 Snapshot = Mapping[str, Entry]
@@ -67,12 +68,14 @@ class DiffTreeView(QTreeView):
 class DiffView(QWidget):
     diffShown = Signal()  # a diff is on screen (counts, tree, first change selected)
 
-    def __init__(self, parent: QWidget | None = None, *, shortcuts: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, *, shortcuts: bool = True, run: Runner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("diff-view")
         self.diff: TreeDiff | None = None
         self.labels = ("old", "new")
-        self.model = TreeDiffModel()
+        # Background work goes through the window's task runner (errors shown in one place).
+        self._run = run or standalone_runner()
+        self.model = TreeDiffModel(run=self._run)
         self._generation = 0
         self._task: asyncio.Task[Any] | None = None
         self._build(shortcuts)
@@ -139,7 +142,7 @@ class DiffView(QWidget):
         h.resizeSection(1, 170)
         h.resizeSection(2, 150)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        self.value_view = ValueDiffView()
+        self.value_view = ValueDiffView(run=self._run)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("diff-splitter")
@@ -288,11 +291,11 @@ class DiffView(QWidget):
             if keep:
                 await self._select(keep, generation)
 
-        self._task = asyncio.get_event_loop().create_task(go())
+        self._task = self._run(go(), "Filtering the diff", "diff-filter")
 
     def go_change(self, step: int) -> None:
         """Select the next (1) or previous (-1) change, wrapping around."""
-        self._task = asyncio.get_event_loop().create_task(self.change_step(step))
+        self._task = self._run(self.change_step(step), "Moving to a change", "diff-step")
 
     async def change_step(self, step: int) -> str | None:
         diff = self.diff

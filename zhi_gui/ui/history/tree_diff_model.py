@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont
 
 from zhi_gui.core.diff import ChangeKind, DiffNode, LabelChangeKind, PathChange, Side, TreeDiff
 from zhi_gui.ui.history.colors import kind_colors, muted_text
+from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import dot
 
 log = logging.getLogger("zhi_gui.ui.history")
@@ -81,7 +82,7 @@ class _Item:
 class TreeDiffModel(QAbstractItemModel):
     childrenLoaded = Signal(str)  # path of the node whose children arrived from the executor
 
-    def __init__(self) -> None:
+    def __init__(self, *, run: Runner | None = None) -> None:
         super().__init__()
         self.diff: TreeDiff | None = None
         self.only_changes = True
@@ -90,6 +91,7 @@ class TreeDiffModel(QAbstractItemModel):
         self._root.children = []
         self._generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._run = run or standalone_runner()
         self._struck = QFont()
         self._struck.setStrikeOut(True)
 
@@ -153,7 +155,7 @@ class TreeDiffModel(QAbstractItemModel):
         loop = asyncio.get_event_loop()
         future: asyncio.Future[None] = loop.create_future()
         item.loading = future
-        task = loop.create_task(self._load(item, future, self._generation))
+        task = self._run(self._load(item, future, self._generation), "Loading the diff", "")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return future

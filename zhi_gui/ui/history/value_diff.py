@@ -53,6 +53,7 @@ from zhi_gui.core.diff import PathChange
 from zhi_gui.core.textdiff import Chunk, ChunkKind, TextDiff, diff_change, utf16_ranges
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.scrollsync import AlignedRows
+from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
 
 LINE_LIMIT = 4000  # characters shown of one line (a 5 MB one-line string would stall any text widget)
@@ -372,7 +373,7 @@ class ValueDiffView(QWidget):
 
     ready = Signal()  # the documents are filled
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, run: Runner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("value-diff")
         self.change: PathChange | None = None
@@ -383,6 +384,7 @@ class ValueDiffView(QWidget):
         self._syncing = False
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
+        self._run = run or standalone_runner()
         self._fed = (0, 0)
         self._feeder = QTimer(self)
         self._feeder.setInterval(0)
@@ -548,7 +550,8 @@ class ValueDiffView(QWidget):
             self._task.cancel()
         self._feeder.stop()
         self.is_ready = False
-        self._task = asyncio.get_event_loop().create_task(self._compute(change, self.reveal, self._generation))
+        self._task = self._run(self._compute(change, self.reveal, self._generation), "Comparing a value",
+                               "value-diff")
 
     async def _compute(self, change: PathChange, reveal: bool, generation: int) -> None:
         loop = asyncio.get_running_loop()
