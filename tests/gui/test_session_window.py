@@ -365,3 +365,33 @@ def test_saves_elsewhere_are_noticed_and_reload_keeps_staged_edits(qtbot: Any, w
     assert win.session.index.entries["services/api/replicas"].value_json == b"42"
     assert win.session.staging.get("global/region") is not None, "staged edits are kept"
     assert "changed elsewhere" not in win.banner.text()
+
+
+# --- kill the plugin mid-edit: the typed text survives the reconnect ----------------------------------
+def test_plugin_killed_mid_edit_keeps_typed_text_and_staged_edits(qtbot: Any, windows: Any, run_async: Any,
+                                                                  short_tmp: Path) -> None:
+    import os
+    import signal
+
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    win.session.stage_set("global/region", b'"staged before the crash"', b"")
+    click_key(qtbot, win, "services/api/replicas")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/replicas")
+    type_value(qtbot, win, "-")  # half typed, not stageable yet
+    qtbot.waitUntil(lambda: win.editor.dirty and not win.editor.can_stage())
+    supervisor = win.session.supervisor
+    assert supervisor is not None and supervisor.plugin is not None
+    old_pid = supervisor.plugin.pid
+    os.kill(old_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: supervisor.plugin is not None and supervisor.plugin.pid != old_pid
+                    and win.session.plugin_state.value == "running" and not win.tasks, timeout=20000)
+    assert win.editor.path == "services/api/replicas" and win.editor.dirty
+    field = win.editor.findChild(QLineEdit, "numberEdit")
+    assert field is not None and field.text() == "-"
+    assert win.session.staging.get("global/region") is not None
+    qtbot.keyClicks(field, "4")  # finish typing and stage: lands on its own key
+    qtbot.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    change = win.session.staging.get("services/api/replicas")
+    assert change is not None and change.new is not None and change.new.value_json == b"-4"

@@ -33,14 +33,15 @@ def _text(conflict: Conflict, which: str, reveal: bool) -> str:
 
 
 class ConflictDialog(QDialog):
-    def __init__(self, conflicts: list[Conflict], parent: QWidget | None = None) -> None:
+    def __init__(self, conflicts: list[Conflict], parent: QWidget | None = None, *, saving: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("conflict-dialog")
         self.setWindowTitle("Someone else changed these values")
         self.resize(900, 420)
         self.conflicts = conflicts
-        intro = QLabel(f"{len(conflicts)} value(s) changed in the store since you read them. Nothing was "
-                       "written. Choose per path which value to keep; your edits stay staged until you save.")
+        done = "Nothing was written. " if saving else ""
+        intro = QLabel(f"{len(conflicts)} value(s) changed in the store since you read them. {done}Choose per path "
+                       "which value to keep; your edits stay staged until you save.")
         intro.setWordWrap(True)
         self.table = QTableWidget(len(conflicts), 5)
         self.table.setObjectName("conflict-table")
@@ -60,7 +61,10 @@ class ConflictDialog(QDialog):
         self.reveal = QCheckBox("Show secret values")
         self.reveal.toggled.connect(self._fill)
         buttons = QDialogButtonBox()
-        self.apply = buttons.addButton("Apply choices and save", QDialogButtonBox.ButtonRole.AcceptRole)
+        # While saving, the choices are applied and the save goes on; after a reload they only
+        # settle what stays staged.
+        self.apply = buttons.addButton("Apply choices and save" if saving else "Apply choices",
+                                       QDialogButtonBox.ButtonRole.AcceptRole)
         self.apply.setObjectName("conflict-apply")
         buttons.addButton("Keep my edits staged", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)

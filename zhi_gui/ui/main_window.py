@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
         conflicts = await self.session.conflicts()
         if not conflicts:
             return
-        choices = await self._ask_conflicts(conflicts)
+        choices = await self._ask_conflicts(conflicts, saving=False)
         if choices is None:
             self.show_notice(f"{len(conflicts)} of your staged edit(s) conflict with changes made elsewhere. They "
                              "stay staged; saving will ask again.")
@@ -721,8 +721,8 @@ class MainWindow(QMainWindow):
             return None
         return await self.save(message)
 
-    async def _ask_conflicts(self, conflicts: list[Conflict]) -> list[bool] | None:
-        dialog = ConflictDialog(conflicts, self)
+    async def _ask_conflicts(self, conflicts: list[Conflict], *, saving: bool = True) -> list[bool] | None:
+        dialog = ConflictDialog(conflicts, self, saving=saving)
         try:
             accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
             return dialog.keep_mine() if accepted else None
@@ -849,12 +849,13 @@ class MainWindow(QMainWindow):
     def _tree_loaded(self, tree_id: str) -> None:
         current = self.current_path()
         target = self._editor_target
-        if target is not None and self.editor.dirty and not self.session.accepts(target):
-            # Cannot happen through the window's own flows (they stage or ask first); if it
-            # does, keep the typed text on screen rather than bind it to this tree.
-            log.warning("the editor holds an unstaged edit of %s in tree %s", target.path, target.tree_id)
-        self._editor_target = None
-        self.editor.clear()
+        # The same tree read again (reload, reconnect) with text typed that could not be
+        # staged: it stays in the editor, bound to its key. Anything else starts afresh
+        # (the window's flows staged or asked before another tree or store was loaded).
+        keep_typed = target is not None and self.editor.dirty and self.session.accepts(target)
+        if not keep_typed:
+            self._editor_target = None
+            self.editor.clear()
         self.model.set_tree(self.session.index, self.session.staging)
         self._select_tree_item(tree_id)
         if self.filter_edit.text().strip():
@@ -862,7 +863,11 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() <= 30:
             for row in range(self.model.rowCount()):
                 self.tree_view.expand(self.model.index(row, 0))
-        if current:
+        if keep_typed and target is not None:
+            index = self.model.index_of_path(target.path)
+            if index.isValid():
+                self._select_quietly(index)
+        elif current:
             index = self.model.index_of_path(current)
             if index.isValid():
                 self.tree_view.setCurrentIndex(index)

@@ -70,6 +70,10 @@ class WindowApi(Protocol):
         there when it cannot be staged (False)."""
         ...
 
+    async def settle_editor(self, doing: str) -> bool:
+        """Before ``doing``: stage the typed value for its own key, or ask (False: keep editing)."""
+        ...
+
     def current_path(self) -> str: ...
 
     async def confirm_discard(self, doing: str) -> bool:

@@ -199,6 +199,8 @@ class EncryptionFlows:
     async def lock(self) -> None:
         s = self.security
         c = s.controller
+        if not await s.window.settle_editor("locking the store"):
+            return
         store = await c.store_ready()
         await store.lock()
         self.user_locked = True
