@@ -31,7 +31,9 @@ def _sentence(text: str) -> str:
 def plugin_messages(stderr: str) -> list[str]:
     """The messages of the most severe hclog lines in ``stderr`` (JSON or
     ``[ERROR]`` text lines), oldest first; plain lines when there is nothing else."""
-    best_rank, best, plain = -1, [], []
+    best_rank = -1
+    best: list[str] = []
+    plain: list[str] = []
     for raw in stderr.splitlines():
         line = raw.strip()
         if not line:
