@@ -59,7 +59,7 @@ def make_window(qtbot: Any, run_async: Any) -> Iterator[Callable[..., tuple[Main
 
 
 def target(store_file: Path) -> StoreTarget:
-    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample")
+    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")
 
 
 def start_open(win: MainWindow, store_file: Path) -> asyncio.Task[Any]:

@@ -75,7 +75,7 @@ async def main():
     win = MainWindow(settings=Settings())
     win.show()
     security = install_security(win)  # the default vault: the OS keyring
-    target = StoreTarget(Path(plugin), {"path": store}, "sample")
+    target = StoreTarget(Path(plugin), {"path": store, "create": True}, "sample")
     passphrase = ""
     if mode in ("encrypt", "no-dbus"):
         passphrase = "zhi-it " + secrets.token_urlsafe(18)
