@@ -52,7 +52,7 @@ _C = "c.pid, c.seq, c.value, c.meta, c.ck"
 _V = "seq, tid, time, author, message, kind, changed, ck"
 _LOOKUP = "SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path = ?"
 _HEAD_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
-             "WHERE p.tid = ? AND p.path = ? AND p.head IS NOT NULL")
+             "WHERE p.tid = ? AND p.path = ?")
 _AT_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = "
            "(SELECT max(c2.seq) FROM changes c2 WHERE c2.pid = p.pid AND c2.seq <= ?) "
            "WHERE p.tid = ? AND p.path = ?")
@@ -267,6 +267,8 @@ class Engine:
         if not row_ok("paths", prow[:4], prow[4]):
             damage.add(f"the index row of path {path!r} fails its checksum", path=path)
             return None
+        if at_head and prow[3] is None:
+            return None  # deleted (checked here, not in SQL, where damage could fake it)
         if crow[0] is None:
             if at_head:  # the head points at a change row that is not there
                 damage.add(f"the value of {path!r} (version {prow[3]}) is missing", path=path, version=prow[3])
@@ -371,15 +373,17 @@ class Engine:
             args.append(limit)
         if at_head:
             sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
-                   "WHERE p.tid = ? AND p.head IS NOT NULL" + where + tail)
+                   "WHERE p.tid = ?" + where + tail)
             params: list[Any] = [tid, *args]
         else:
             # Deletions (value NULL) are dropped after the row is checked, not in SQL,
             # so a damaged row cannot hide as a deletion.
-            sql = (f"SELECT {_P}, {_C} FROM paths p CROSS JOIN changes c "
-                   "WHERE p.tid = ? AND c.pid = p.pid AND c.seq = (SELECT max(c2.seq) FROM changes c2 "
-                   "WHERE c2.pid = p.pid AND c2.seq <= ?)" + where + tail)
-            params = [tid, seq, *args]
+            # LEFT JOIN: every path row of the tree is seen (and checked), also one
+            # whose damaged pid would otherwise just find no change.
+            sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c "
+                   "ON c.pid = p.pid AND c.seq = (SELECT max(c2.seq) FROM changes c2 "
+                   "WHERE c2.pid = p.pid AND c2.seq <= ?) WHERE p.tid = ?" + where + tail)
+            params = [seq, tid, *args]
         return self.conn.execute(sql, params).fetchall()
 
     def _count(self, tid: int, seq: int, at_head: bool, prefix: str) -> int:
@@ -459,7 +463,9 @@ class Engine:
                 seq = head
             return StreamStart(name, tid, seq, str(seq), self._count(tid, seq, seq == head, prefix))
 
-    def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> list[Entry]:
+    def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
+        """(entries, the last path looked at, whether the tree was read to its end). Deleted
+        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``."""
         with self._txn():
             self._require_unlocked()
             tree = self._tree(start.tree)
@@ -467,7 +473,12 @@ class Engine:
                 raise E.NotFound(f"tree {start.tree!r} was deleted while it was being read",
                                  {"tree_id": start.tree, "path": ""})
             self._version_seq(start.tid, start.tree, start.version)  # deleted meanwhile -> NotFound
-            return self._rows(start.tree, start.tid, start.seq, tree[1] == start.seq, prefix, after, limit)
+            at_head = tree[1] == start.seq
+            rows = self._scan(start.tid, start.seq, at_head, prefix, after, limit)
+            damage = Damage(start.tree)
+            entries = self._entries(damage, start.tree, rows, at_head)
+            damage.check()
+            return entries, (str(rows[-1][1]) if rows else after), len(rows) < limit
 
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:

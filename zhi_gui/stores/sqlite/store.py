@@ -183,13 +183,12 @@ class SqliteStore(Store):
         after = ""
         sent = False
         while True:
-            rows = await self._run(self._engine.stream_chunk, start, prefix, after, size)
-            if rows or not sent:
+            rows, after, done = await self._run(self._engine.stream_chunk, start, prefix, after, size)
+            if rows or (done and not sent):
                 yield TreeChunk(tuple(rows), start.version, start.total)
                 sent = True
-            if len(rows) < size:
+            if done:
                 return
-            after = rows[-1].path
 
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:
