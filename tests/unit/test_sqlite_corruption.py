@@ -49,7 +49,8 @@ def _build(path: Path, encrypted: bool) -> Expected:
             "t", [Entry(f"app/{i // 100:03d}/key-{i:05d}", f'{{"n": {i}, "s": "value {i}"}}'.encode(),
                         b'{"note": "m"}' if i % 10 == 0 else b"") for i in range(VALUES)], message="initial")
         rng = random.Random(1)
-        edits = [Entry(f"app/{i // 100:03d}/key-{i:05d}", f'"edited {i}"'.encode()) for i in rng.sample(range(VALUES), 300)]
+        edits = [Entry(f"app/{i // 100:03d}/key-{i:05d}", f'"edited {i}"'.encode())
+                 for i in rng.sample(range(VALUES), 300)]
         await store.write_values("t", edits, message="edits")
         await store.delete_values("t", [f"app/000/key-{i:05d}" for i in range(5)])
         if encrypted:
@@ -103,7 +104,7 @@ def _classify(path: Path, expected: Expected, encrypted: bool) -> str:
             return "whole_store_error"
         except E.WrongPassphrase:
             return "refused"  # the wrapped key's authentication failed: nothing is served
-        except Exception as exc:  # noqa: BLE001 - any other answer is a finding
+        except Exception as exc:  # any other answer is a finding
             return f"OTHER:{type(exc).__name__}: {exc}"
         finally:
             await store.close()

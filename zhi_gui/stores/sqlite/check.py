@@ -226,7 +226,7 @@ def _check_links(rows: _Rows, report: Report) -> None:
         if per_version.get(seq, 0) != version[6]:
             report.add(f"version {seq} should have {version[6]} change(s), {per_version.get(seq, 0)} are intact",
                        _tree_name(rows, version[1]))
-    for tid, name, head in rows.trees.values():
+    for _tid, name, head in rows.trees.values():
         if head is not None and head not in rows.versions:
             report.add(f"the current version {head} of tree {name!r} is lost", str(name))
 
