@@ -176,7 +176,7 @@ async def panel_row(old: dict[str, Entry], new: dict[str, Entry], runs: int) -> 
     window.show()
     plugin = ROOT / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"
     try:
-        await window.open_store(StoreTarget(plugin, {"path": str(tmp / "bench.sqlite")}, "bench"))
+        await window.open_store(StoreTarget(plugin, {"path": str(tmp / "bench.sqlite"), "create": True}, "bench"))
         store = window.controller.store
         await store.write_values("bench", [e._replace(version="") for e in old.values()], message="first")
         removed = [p for p in old if p not in new]

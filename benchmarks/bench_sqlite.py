@@ -83,7 +83,7 @@ async def run(n_values: int, n_versions: int, per_version: int, workdir: Path) -
     tree = make_tree(n_values)
     rng = random.Random(1)
 
-    plugin = await launch_store(PLUGIN, options={"path": str(db)}, call_timeout=120.0)
+    plugin = await launch_store(PLUGIN, options={"path": str(db), "create": True}, call_timeout=120.0)
     async with plugin:
         store = plugin.store
         t0 = time.perf_counter()
@@ -133,7 +133,7 @@ async def run(n_values: int, n_versions: int, per_version: int, workdir: Path) -
     rows.append(("  one snapshot of the tree (one SQLite table, VACUUMed)", mb(snap), f"ratio {size / snap:.2f}x"))
     rows.append(("  the changes (raw path + value bytes)", mb(changes), ""))
 
-    plugin = await launch_store(PLUGIN, options={"path": str(db)}, call_timeout=120.0)
+    plugin = await launch_store(PLUGIN, options={"path": str(db), "create": True}, call_timeout=120.0)
     async with plugin:
         store = plugin.store
         current = {e.path: e.version for e in await store.get_values(TREE, [])}

@@ -51,7 +51,7 @@ def big_tree(count: int) -> list[Entry]:
 
 
 async def prepare(path: Path, count: int) -> float:
-    async with await launch_store(SQLITE, options={"path": str(path)}, call_timeout=300) as plugin:
+    async with await launch_store(SQLITE, options={"path": str(path), "create": True}, call_timeout=300) as plugin:
         started = time.perf_counter()
         await plugin.store.write_values("big", big_tree(count), message="bulk")
         return time.perf_counter() - started
@@ -97,7 +97,7 @@ async def main(count: int) -> list[tuple[str, str, str]]:
         window.tree_view.viewport().installEventFilter(watcher)
         meter.start()
         started = time.perf_counter()
-        await window.open_store(StoreTarget(SQLITE, {"path": str(store)}, "big"))
+        await window.open_store(StoreTarget(SQLITE, {"path": str(store), "create": True}, "big"))
         await until(lambda: watcher.painted_at > 0)
         opened = watcher.painted_at - started
         await asyncio.sleep(0.3)  # and the moments after it

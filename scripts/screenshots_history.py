@@ -31,7 +31,7 @@ async def main():
     panel = win.history_panel
     win.resize(1600, 1000)
     win.show()
-    await win.open_store(StoreTarget(SQLITE, {"path": str(tmp / "demo.sqlite")}, "sample"))
+    await win.open_store(StoreTarget(SQLITE, {"path": str(tmp / "demo.sqlite"), "create": True}, "sample"))
     await win.fill_sample()
     store = win.controller.store
     e = dict(win.controller.index.entries)

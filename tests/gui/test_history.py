@@ -46,7 +46,7 @@ def open_store(win: MainWindow, run_async: Any, target: StoreTarget, *, sample: 
 
 
 def open_sqlite(win: MainWindow, run_async: Any, store_file: Path) -> HistoryPanel:
-    return open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample"))
+    return open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample"))
 
 
 def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
@@ -424,7 +424,7 @@ def test_history_of_one_key_pages_through_versions(qtbot: Any, window: MainWindo
 
 def test_long_history_loads_in_pages(qtbot: Any, window: MainWindow, run_async: Any, store_file: Path) -> None:
     win = window
-    panel = open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample"),
+    panel = open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample"),
                        sample=False)
     panel.page_size = 10
     run_async(win.controller.create_tree("sample"))

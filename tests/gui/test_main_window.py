@@ -32,7 +32,7 @@ def window(main_window: MainWindow) -> MainWindow:
 
 
 def open_sample(win: MainWindow, run_async: Any, store_file: Path, sample: bool = True) -> None:
-    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample")))
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")))
     if sample:
         run_async(win.fill_sample())
 
@@ -151,7 +151,7 @@ def test_cas_conflict_from_a_second_client_keeps_my_edit(qtbot: Any, window: Mai
         "services/billing/currency"].metadata_json)
 
     async def other_client() -> None:  # someone else changes the same value meanwhile
-        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file)}) as other:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file), "create": True}) as other:
             await other.store.put_values("sample", [Entry("services/billing/currency", b'"GBP"')])
 
     run_async(other_client())
@@ -176,7 +176,7 @@ def test_cancelled_conflict_keeps_edits_staged(qtbot: Any, window: MainWindow, r
     win.controller.stage_set("tenants/t001/seats", b"999", b"")
 
     async def other_client() -> None:
-        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file)}) as other:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file), "create": True}) as other:
             await other.store.put_values("sample", [Entry("tenants/t001/seats", b"1")])
 
     run_async(other_client())
@@ -235,7 +235,7 @@ def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async
     win = make_window(settings, tmp_path / "state", show=False)
     open_sample(win, run_async, store_file)
     recent = settings.recent_stores()
-    assert len(recent) == 1 and recent[0].options == {"path": str(store_file)}
+    assert len(recent) == 1 and recent[0].options == {"path": str(store_file), "create": True}
     assert [a.text() for a in win.recent_menu.actions()] == [recent[0].label()]
     win._closing_confirmed = True
     run_async(win.controller.close())
@@ -245,7 +245,7 @@ def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async
     again = make_window(Settings(tmp_path / "settings.json"), tmp_path / "state", show=False)
     assert again.recent_menu.actions()[0].isEnabled()
     # no tree given: the one shown last time comes back
-    run_async(again.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file)})))
+    run_async(again.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True})))
     assert again.controller.tree_id == "sample"
     again._closing_confirmed = True
     run_async(again.controller.close())

@@ -54,7 +54,7 @@ def secure_window(make_window: Any) -> Callable[..., tuple[MainWindow, SecurityC
 
 
 def target(store_file: Path) -> StoreTarget:
-    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample")
+    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")
 
 
 def start_open(win: MainWindow, store_file: Path) -> asyncio.Task[Any]:

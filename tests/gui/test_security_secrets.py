@@ -135,7 +135,7 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
         qtbot: Any, run_async: Any, make_window: Any, xdg: dict[str, Path]) -> None:
     store_file = Path(platformdirs.user_data_dir("zhi-gui")) / "secrets.zhistore.sqlite"
     store_file.parent.mkdir(parents=True)
-    target = StoreTarget(plugin_path("sqlite"), {"path": str(store_file)}, "sample")
+    target = StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")
     vault = InMemoryVault()
 
     win, security = new_window(make_window, vault)

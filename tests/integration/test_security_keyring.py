@@ -75,7 +75,7 @@ async def main():
     win = build_window(Settings())  # as the app composes it; the default vault: the OS keyring
     win.show()
     security = win.findChild(SecurityController)
-    target = StoreTarget(Path(plugin), {"path": store}, "sample")
+    target = StoreTarget(Path(plugin), {"path": store, "create": True}, "sample")
     passphrase = ""
     if mode in ("encrypt", "no-dbus"):
         passphrase = "zhi-it " + secrets.token_urlsafe(18)

@@ -132,7 +132,7 @@ def test_kill_9_during_writes_loses_no_acknowledged_version(arun: Run, short_tmp
 
     async def go() -> None:
         for iteration in range(ITERATIONS):
-            plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db)})
+            plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True})
             try:
                 head = await check_store(plugin.store, ledger, rng)
                 if iteration % EPOCH == EPOCH - 1:  # keep long runs' checks bounded: start the tree afresh
@@ -145,7 +145,7 @@ def test_kill_9_during_writes_loses_no_acknowledged_version(arun: Run, short_tmp
                 await plugin.close()
                 raise
             await kill_during_writes(plugin, ledger, head, rng.uniform(0.0, 0.35))
-        plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db)})
+        plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True})
         async with plugin:
             await check_store(plugin.store, ledger, rng)
 
@@ -167,7 +167,7 @@ def test_kill_9_during_rotation_keeps_one_passphrase_working(arun: Run, short_tm
     expected = [Entry(f"v/k{i:05d}", f'"secret-{i}"'.encode()) for i in range(20_000)]
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
             await plugin.store.write_values(TREE, expected)
             await plugin.store.init_encryption(b"pass-x")
             started = time.perf_counter()
@@ -175,7 +175,7 @@ def test_kill_9_during_rotation_keeps_one_passphrase_working(arun: Run, short_tm
             duration = time.perf_counter() - started  # kills land before, during and after this
         current = 0
         for i in range(1, ROTATE_ITERATIONS + 1):
-            plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db)})
+            plugin = await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True})
             async with plugin:
                 await plugin.store.unlock(f"pass-{current}".encode())
                 call = asyncio.create_task(plugin.store.rotate_encryption(f"pass-{current}".encode(),
@@ -185,7 +185,7 @@ def test_kill_9_during_rotation_keeps_one_passphrase_working(arun: Run, short_tm
                 with contextlib.suppress(E.ZhiError, asyncio.CancelledError):
                     await asyncio.wait_for(call, 10)
                 acknowledged = call.done() and not call.cancelled() and call.exception() is None
-            async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
                 opened = []
                 for candidate in (current, i):
                     try:

@@ -30,7 +30,7 @@ def test_every_rpc_through_a_real_plugin_process(arun: Run, short_tmp: Path) -> 
     db = short_tmp / "store.db"
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "author": "tester@host"}) as plugin:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True, "author": "tester@host"}) as plugin:
             store = plugin.store
             caps = await store.capabilities()
             assert (caps.versioning, caps.encryption, caps.auth, caps.access_control) == (
@@ -118,7 +118,7 @@ def test_encryption_across_restarts(arun: Run, short_tmp: Path) -> None:
     secret_file = short_tmp / "passphrase"
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
             store = plugin.store
             await store.put_values("t", [e("secret", b'"hunter2-plaintext"')])
             await store.init_encryption(b"first passphrase")
@@ -126,7 +126,7 @@ def test_encryption_across_restarts(arun: Run, short_tmp: Path) -> None:
             assert (await store.get_values("t", ["secret"]))[0].value_json == b'"hunter2-plaintext"'
         assert b"hunter2-plaintext" not in db.read_bytes()
 
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
             store = plugin.store
             assert (await store.capabilities()).encryption == Encryption.ACTIVE
             assert (await store.describe()).locked
@@ -151,12 +151,12 @@ def test_encryption_across_restarts(arun: Run, short_tmp: Path) -> None:
             await store.unlock(b"second passphrase")
 
         secret_file.write_text("second passphrase\n")
-        options = {"path": str(db), "passphrase_file": str(secret_file)}
+        options = {"path": str(db), "create": True, "passphrase_file": str(secret_file)}
         async with await launch_store(SQLITE_PLUGIN, options=options) as plugin:
             assert not (await plugin.store.describe()).locked
             assert (await plugin.store.get_values("t", ["secret"]))[0].value_json == b'"hunter2-plaintext"'
 
-        env_options = {"path": str(db), "passphrase_env": "ZHI_SQLITE_TEST_PASSPHRASE"}
+        env_options = {"path": str(db), "create": True, "passphrase_env": "ZHI_SQLITE_TEST_PASSPHRASE"}
         async with await launch_store(SQLITE_PLUGIN, options=env_options,
                                       extra_env={"ZHI_SQLITE_TEST_PASSPHRASE": "second passphrase"}) as plugin:
             assert not (await plugin.store.describe()).locked
@@ -177,7 +177,7 @@ def test_refused_store_file_stops_the_plugin_with_the_reason(arun: Run, short_tm
 
     async def go() -> None:
         with pytest.raises(E.LaunchError) as info:
-            await launch_store(SQLITE_PLUGIN, options={"path": str(db)})
+            await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True})
         assert "not a SQLite database" in str(info.value)
 
     arun(go())
@@ -205,7 +205,7 @@ def test_zhi_host_probe_with_restart_on_a_fresh_store(short_tmp: Path) -> None:
     (short_tmp / "passphrase").write_text("probe-passphrase-2")
     db = short_tmp / "fresh.db"
     result = run_probe(short_tmp / "cwd", "-restart",
-                       options={"path": str(db), "passphrase_file": str(short_tmp / "passphrase")})
+                       options={"path": str(db), "create": True, "passphrase_file": str(short_tmp / "passphrase")})
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     assert result.returncode == 0 and summary.endswith(" 0 failed"), result.stdout + result.stderr
     assert "FAIL" not in result.stdout

@@ -4,6 +4,8 @@ hooks re-run, a restart limit with a clear report."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 from collections.abc import Callable
 
@@ -79,5 +81,55 @@ def test_a_plugin_that_cannot_start_fails_at_once(arun, tmp_path) -> None:
         with pytest.raises(E.AuditError):
             await sup.start()
         assert sup.state == PluginState.FAILED and "not a file" in sup.detail
+
+    arun(go())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _until_gone(pids: list[int], timeout: float = 10) -> list[int]:
+    async def loop() -> None:
+        while any(_alive(p) for p in pids):
+            await asyncio.sleep(0.02)
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(loop(), timeout)
+    return [p for p in pids if _alive(p)]
+
+
+def test_a_raising_start_hook_leaves_no_plugin_process(arun) -> None:
+    async def go() -> None:
+        sup = Supervisor(plugin_path("memory"), policy=FAST)
+        started: list[int] = []
+        fail = {"now": True}
+
+        async def hook(store) -> None:
+            assert sup.plugin is not None
+            started.append(sup.plugin.pid)
+            if fail["now"]:
+                raise RuntimeError("re-login refused")
+
+        sup.start_hooks.append(hook)
+        # First start: the hook raises, the caller gets the error, no process stays.
+        with pytest.raises(RuntimeError):
+            await sup.start()
+        assert sup.state == PluginState.FAILED and sup.plugin is None
+        assert await _until_gone(started) == []
+        # Restarts: the plugin dies, every restart's hook raises until the supervisor gives up.
+        fail["now"] = False
+        await sup.start()
+        fail["now"] = True
+        sup.plugin.kill_group(signal.SIGKILL)
+        await wait_for_state(sup, PluginState.FAILED)
+        assert len(started) >= 3  # the first, the good start, and at least one failed restart
+        assert await _until_gone(started) == []
+        await sup.stop()
+        assert await _until_gone(started) == []
 
     arun(go())

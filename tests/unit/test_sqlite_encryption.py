@@ -13,6 +13,7 @@ import pytest
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry
 from zhi_gui.stores.sqlite import SqliteStore
+from zhi_gui.stores.sqlite.integrity import row_ck
 
 Run = Callable[..., Any]
 SECRET = b'"top-secret-value-4711"'
@@ -24,7 +25,7 @@ def make(short_tmp: Path, arun: Run) -> Iterator[Callable[..., SqliteStore]]:
     opened: list[SqliteStore] = []
 
     def factory(**options: Any) -> SqliteStore:
-        store = SqliteStore({"path": str(short_tmp / "store.db"), **options}, scrypt_n=1 << 10)
+        store = SqliteStore({"path": str(short_tmp / "store.db"), "create": True, **options}, scrypt_n=1 << 10)
         opened.append(store)
         return store
 
@@ -204,11 +205,34 @@ def test_rows_are_bound_to_their_path(make: Callable[..., SqliteStore], arun: Ru
     with sqlite3.connect(short_tmp / "store.db") as conn:
         rows = dict(conn.execute("SELECT p.path, c.value FROM paths p JOIN changes c ON c.pid = p.pid"))
         pids = dict(conn.execute("SELECT path, pid FROM paths"))
-        conn.execute("UPDATE changes SET value = ? WHERE pid = ?", (rows["b"], pids["a"]))
+        # A deliberate swap that also rewrites the row checksum: only AES-GCM's
+        # associated data (tree, path, version) can notice it.
+        conn.create_function("zck", -1, row_ck)
+        conn.execute("UPDATE changes SET value = ?1, ck = zck('changes', pid, seq, ?1, meta) WHERE pid = ?2",
+                     (rows["b"], pids["a"]))
+    conn.close()
     store = make()
     arun(store.unlock(b"pw"))
-    with pytest.raises(E.StoreCorrupt, match="fails authentication"):
+    with pytest.raises(E.DataLoss, match="fails authentication") as caught:
         arun(store.get_values("t", ["a"]))
+    assert caught.value.paths == ["a"]
+    assert arun(store.get_values("t", ["b"]))[0].value_json == b'"value-b"'
+
+
+def test_a_changed_row_is_never_served(make: Callable[..., SqliteStore], arun: Run, short_tmp: Path) -> None:
+    store = make()
+    arun(store.put_values("t", [Entry("a", b'"value-a"'), Entry("b", b'"value-b"')]))
+    arun(store.init_encryption(b"pw"))
+    arun(store.close())
+    with sqlite3.connect(short_tmp / "store.db") as conn:
+        pids = dict(conn.execute("SELECT path, pid FROM paths"))
+        conn.execute("UPDATE changes SET value = zeroblob(length(value)) WHERE pid = ?", (pids["a"],))
+    conn.close()
+    store = make()
+    arun(store.unlock(b"pw"))
+    with pytest.raises(E.DataLoss, match="checksum") as caught:
+        arun(store.get_values("t", []))
+    assert caught.value.paths == ["a"] and caught.value.versions == ["1"]
     assert arun(store.get_values("t", ["b"]))[0].value_json == b'"value-b"'
 
 

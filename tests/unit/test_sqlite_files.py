@@ -34,7 +34,7 @@ def open_fails(path: Path, match: str) -> None:
 
 
 def make_store(path: Path, arun: Run) -> None:
-    store = SqliteStore({"path": str(path)})
+    store = SqliteStore({"path": str(path), "create": True})
     arun(store.put_values("t", [Entry(f"k{i}", b"1") for i in range(200)]))
     arun(store.close())
 
@@ -67,7 +67,11 @@ def test_truncated_file(short_tmp: Path, arun: Run) -> None:
     make_store(path, arun)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2 + 17])
-    open_fails(path, "damaged|not a SQLite")
+    open_fails(path, "cut short")
+    path.write_bytes(data[: len(data) - 4096])  # a whole page less
+    open_fails(path, "cut short|damaged")
+    path.write_bytes(data[:50])  # not even the header
+    open_fails(path, "not a SQLite database")
 
 
 def test_newer_format(short_tmp: Path, arun: Run) -> None:
@@ -100,7 +104,7 @@ def test_directory_as_path(short_tmp: Path) -> None:
 
 def test_new_file_settings(short_tmp: Path, arun: Run) -> None:
     path = short_tmp / "sub" / "dir" / "store.db"  # parents are created
-    store = SqliteStore({"path": str(path)})
+    store = SqliteStore({"path": str(path), "create": True})
     arun(store.put_values("t", [Entry("a", b"1")]))
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -115,12 +119,29 @@ def test_new_file_settings(short_tmp: Path, arun: Run) -> None:
     arun(store.close())
 
 
-def test_empty_file_is_initialised(short_tmp: Path, arun: Run) -> None:
+def test_empty_file_is_refused_even_with_create(short_tmp: Path) -> None:
     path = short_tmp / "store.db"
     path.write_bytes(b"")
-    store = SqliteStore({"path": str(path)})
+    open_fails(path, "empty \\(0 bytes\\)")
+    with pytest.raises(E.StoreCorrupt, match="empty"):
+        SqliteStore({"path": str(path), "create": True})
+    assert path.stat().st_size == 0
+
+
+def test_a_missing_store_is_not_created_unless_asked(short_tmp: Path, arun: Run) -> None:
+    path = short_tmp / "typo" / "store.db"
+    store = SqliteStore({"path": str(path)})  # the plugin starts, so the window can ask
+    for call in (store.list_trees(), store.describe(), store.capabilities()):
+        with pytest.raises(E.StoreMissing, match=r"does not exist .*nor does its folder.*create: true"):
+            arun(call)
+    arun(store.close())
+    assert not path.parent.exists()
+    with pytest.raises(E.InvalidArgument, match="create"):
+        SqliteStore({"path": str(path), "create": "yes"})
+    store = SqliteStore({"path": str(path), "create": True})
     arun(store.put_values("t", [Entry("a", b"1")]))
     arun(store.close())
+    assert path.is_file()
 
 
 def test_default_path_is_in_the_user_data_dir() -> None:
@@ -131,8 +152,10 @@ def test_default_path_is_in_the_user_data_dir() -> None:
 def _snapshot_size(entries: list[Entry], path: Path) -> int:
     """One copy of the tree in SQLite: a single (path, value, metadata) table."""
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE t (path TEXT PRIMARY KEY, value BLOB, meta BLOB) WITHOUT ROWID")
-        conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [(e.path, e.value_json, e.metadata_json) for e in entries])
+        # Each row with a 16-byte checksum, as the store keeps one per row.
+        conn.execute("CREATE TABLE t (path TEXT PRIMARY KEY, value BLOB, meta BLOB, ck BLOB) WITHOUT ROWID")
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, randomblob(16))",
+                         [(e.path, e.value_json, e.metadata_json) for e in entries])
     conn.execute("VACUUM")
     conn.close()
     return path.stat().st_size
@@ -144,7 +167,7 @@ def test_history_does_not_copy_the_tree(short_tmp: Path, arun: Run) -> None:
     n_values, n_versions, per_version = 10_000, 200, 10
     entries = [Entry(f"section-{i // 100:03d}/key-{i % 100:02d}", f'"value-{i:06d}"'.encode()) for i in range(n_values)]
     path = short_tmp / "store.db"
-    store = SqliteStore({"path": str(path)})
+    store = SqliteStore({"path": str(path), "create": True})
     head = arun(store.write_values("t", entries))
 
     async def edits() -> str:
@@ -167,3 +190,25 @@ def test_history_does_not_copy_the_tree(short_tmp: Path, arun: Run) -> None:
     assert size <= 2 * snapshot + 2 * changes_bytes, (size, snapshot, changes_bytes)
     # and far below what copying the tree per version would take
     assert size < 0.02 * n_versions * snapshot
+
+
+def test_a_format_1_store_is_upgraded_in_one_transaction(short_tmp: Path, arun: Run) -> None:
+    path = short_tmp / "store.db"
+    store = SqliteStore({"path": str(path), "create": True})
+    arun(store.write_values("t", [Entry(f"k{i}", f'"v{i}"'.encode()) for i in range(50)], message="first"))
+    arun(store.delete_values("t", ["k3"]))
+    arun(store.close())
+    with sqlite3.connect(path) as conn:  # what format 1 looked like: no checksums
+        for table in ("meta", "trees", "versions", "paths", "changes"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN ck")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'format_version'")
+    conn.close()
+    store = SqliteStore({"path": str(path)})
+    assert len(arun(store.get_values("t", []))) == 49
+    assert arun(store.describe_versions("t")).versions[-1].message == "first"
+    arun(store.close())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "2"
+        for table in ("meta", "trees", "versions", "paths", "changes"):
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE ck IS NULL").fetchone()[0] == 0
+    conn.close()

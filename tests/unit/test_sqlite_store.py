@@ -20,7 +20,7 @@ def make(short_tmp: Path, arun: Run) -> Iterator[Callable[..., SqliteStore]]:
     opened: list[SqliteStore] = []
 
     def factory(name: str = "store.db", **options: Any) -> SqliteStore:
-        store = SqliteStore({"path": str(short_tmp / name), **options}, scrypt_n=1 << 10)
+        store = SqliteStore({"path": str(short_tmp / name), "create": True, **options}, scrypt_n=1 << 10)
         opened.append(store)
         return store
 

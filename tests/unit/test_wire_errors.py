@@ -13,8 +13,19 @@ def test_typed_errors_survive_the_wire_with_their_details() -> None:
     back = roundtrip(E.CASConflict("conflict", {"path": "a/b", "expected": "1", "actual": "2"}))
     assert isinstance(back, E.CASConflict) and (back.path, back.expected, back.actual) == ("a/b", "1", "2")
     for cls in (E.AuthRequired, E.AccessDenied, E.NotFound, E.EncryptionNotInitialised, E.Unsupported,
-                E.StoreLocked, E.WrongPassphrase, E.InvalidArgument, E.StoreCorrupt):
+                E.StoreLocked, E.WrongPassphrase, E.InvalidArgument, E.StoreCorrupt, E.DataLoss,
+                E.StoreMissing):
         assert type(roundtrip(cls("x"))) is cls
+
+
+def test_data_loss_and_missing_store_codes_and_details() -> None:
+    code, _, _ = W.encode(E.DataLoss("damaged", {"paths": "a,b/c", "versions": "7"}))
+    assert code == grpc.StatusCode.DATA_LOSS
+    back = roundtrip(E.DataLoss("damaged", {"paths": "a,b/c", "versions": "7", "tree_id": "t"}))
+    assert isinstance(back, E.DataLoss) and back.paths == ["a", "b/c"] and back.versions == ["7"]
+    code, _, _ = W.encode(E.StoreMissing("no such store"))
+    assert code == grpc.StatusCode.NOT_FOUND
+    assert isinstance(roundtrip(E.StoreMissing("x")), E.NotFound)
 
 
 def test_zhi_marker_only_on_zhis_typed_errors() -> None:

@@ -73,6 +73,25 @@ class StoreCorrupt(StoreError):
     """The store's data is damaged or from a newer format; it was not touched."""
 
 
+class DataLoss(StoreCorrupt):
+    """Some rows of an otherwise readable store are damaged: ``details`` names
+    them (``paths``, ``versions``: comma-separated, ``tree_id``); the rest of
+    the store can still be read."""
+
+    @property
+    def paths(self) -> list[str]:
+        return [p for p in self.details.get("paths", "").split(",") if p]
+
+    @property
+    def versions(self) -> list[str]:
+        return [v for v in self.details.get("versions", "").split(",") if v]
+
+
+class StoreMissing(NotFound):
+    """The store's location does not exist and the options did not ask to
+    create it (sqlite: ``create: true``). Nothing was created."""
+
+
 class PluginError(ZhiError):
     """The plugin process or the connection to it failed (not a store answer)."""
 

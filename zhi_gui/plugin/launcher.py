@@ -5,7 +5,14 @@ handshake environment and stdin from /dev/null, reads the handshake line with a
 timeout (reporting the plugin's stderr and exit status if it dies first),
 connects, keeps stdout drained and stderr parsed into ``LogLine``s, holds
 GRPCStdio open, and returns a ``PluginProcess`` whose ``store`` is a typed async
-client. ``close`` shuts the plugin down the way a Go host does: Shutdown, wait
+client.
+
+A plugin's stderr is read and parsed on a thread of its own (``LogPump``), never
+on the event loop (which is the Qt UI thread in the GUI): lines reach the loop
+in batches at most every 100 ms through a bounded buffer that drops the oldest
+lines (and says how many) when a plugin writes faster than that. A plugin
+flooding stderr therefore cannot stall the window nor stretch the handshake
+timeout. ``close`` shuts the plugin down the way a Go host does: Shutdown, wait
 2 s, kill the whole group, remove a socket left behind.
 """
 
@@ -20,6 +27,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -44,6 +52,9 @@ C = TypeVar("C", bound=PluginChannel)
 Connect = Callable[[str, "LaunchConfig", str], Awaitable[C]]
 GRACEFUL_EXIT_SECONDS = 2.0
 LOG_LINES_KEPT = 5000
+LOG_BATCH_SECONDS = 0.1  # at most ten deliveries a second
+LOG_PENDING_MAX = 5000  # lines waiting for the next delivery; older ones are dropped
+_MAX_LINE = 65536
 
 
 @dataclass
@@ -61,8 +72,103 @@ class LaunchConfig:
     connect_timeout: float = 5.0
     call_timeout: float = 15.0
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    # Called on the event loop, per line (on_log) or per batch (on_log_batch,
+    # preferred for a view: one model update per batch).
     on_log: Callable[[LogLine], None] | None = None
+    on_log_batch: Callable[[list[LogLine]], None] | None = None
     cwd: str | None = None
+
+
+def dropped_marker(count: int) -> LogLine:
+    text = f"{count} log lines dropped: the plugin wrote faster than they can be shown"
+    return LogLine("warn", text, module="zhi-gui", raw=f"[{text}]")
+
+
+class LogPump:
+    """Lines in on any thread, batches out on the event loop.
+
+    ``read_fd`` starts a thread that reads and parses a pipe until EOF. ``put``
+    is thread-safe. ``deliver`` runs on the loop with each batch, at most every
+    ``LOG_BATCH_SECONDS``; ``done`` resolves once the pipe ended and its last
+    lines were delivered."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[list[LogLine]], None],
+                 pending_max: int = LOG_PENDING_MAX) -> None:
+        self._loop = loop
+        self._deliver = deliver
+        self._lock = threading.Lock()
+        self._pending: collections.deque[LogLine] = collections.deque(maxlen=pending_max)
+        self._pending_max = pending_max
+        self._dropped = 0
+        self._scheduled = False
+        self._last_flush = 0.0
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def read_fd(self, fd: int, name: str) -> None:
+        threading.Thread(target=self._read, args=(fd,), name=f"zhi-log-{name}", daemon=True).start()
+
+    def put(self, line: LogLine) -> None:
+        self.put_many([line])
+
+    def put_many(self, lines: list[LogLine], skipped: int = 0) -> None:
+        if not lines and not skipped:
+            return
+        with self._lock:
+            overflow = max(0, len(self._pending) + len(lines) - self._pending_max)
+            self._dropped += overflow + skipped
+            self._pending.extend(lines)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening any more
+            self._loop.call_soon_threadsafe(self._schedule)
+
+    def _read(self, fd: int) -> None:
+        rest = b""
+        try:
+            while True:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                *raw_lines, rest = (rest + chunk).split(b"\n")
+                if len(rest) > _MAX_LINE:  # one endless line: show it in pieces
+                    raw_lines.append(rest)
+                    rest = b""
+                # Lines that would be dropped anyway are not parsed (a flood costs little CPU).
+                skipped = max(0, len(raw_lines) - self._pending_max)
+                self.put_many([parse_line(raw.decode("utf-8", "replace")) for raw in raw_lines[skipped:]],
+                              skipped)
+            if rest:
+                self.put(parse_line(rest.decode("utf-8", "replace")))
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._finish)
+
+    def _schedule(self) -> None:
+        delay = max(0.0, self._last_flush + LOG_BATCH_SECONDS - time.monotonic())
+        self._loop.call_later(delay, self.flush)
+
+    def flush(self) -> None:
+        with self._lock:
+            batch = list(self._pending)
+            self._pending.clear()
+            dropped, self._dropped = self._dropped, 0
+            self._scheduled = False
+        self._last_flush = time.monotonic()
+        if dropped:
+            batch.insert(0, dropped_marker(dropped))
+        if batch:
+            self._deliver(batch)
+
+    def _finish(self) -> None:
+        self.flush()
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 def build_env(config: LaunchConfig, socket_dir: str) -> dict[str, str]:
@@ -90,7 +196,8 @@ class PluginProcess:
     """A running plugin: its process, connection, logs and exit."""
 
     def __init__(self, path: Path, proc: asyncio.subprocess.Process, audit: AuditResult | None,
-                 socket_dir: str, on_log: Callable[[LogLine], None] | None, own_process_group: bool = True) -> None:
+                 socket_dir: str, on_log: Callable[[LogLine], None] | None, own_process_group: bool = True,
+                 on_log_batch: Callable[[list[LogLine]], None] | None = None) -> None:
         self.path = path
         self.proc = proc
         self.pid = proc.pid
@@ -104,6 +211,8 @@ class PluginProcess:
         self.started_at = time.monotonic()
         self._socket_dir = socket_dir
         self._on_log = on_log
+        self._on_log_batch = on_log_batch
+        self.log_pump = LogPump(asyncio.get_running_loop(), self._log_batch)
         self._exit_listeners: list[Callable[[int], None]] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._closing = False
@@ -111,26 +220,25 @@ class PluginProcess:
 
     # --- logs ------------------------------------------------------------------
     def _log(self, line: LogLine) -> None:
-        self.logs.append(line)
+        """Queue one line (from any thread); it is delivered with the next batch."""
+        self.log_pump.put(line)
+
+    def _log_batch(self, lines: list[LogLine]) -> None:
+        self.logs.extend(lines)
+        if self._on_log_batch:
+            try:
+                self._on_log_batch(lines)
+            except Exception:
+                log.exception("log listener failed")
         if self._on_log:
             try:
-                self._on_log(line)
+                for line in lines:
+                    self._on_log(line)
             except Exception:
                 log.exception("log listener failed")
 
     def stderr_tail(self, lines: int = 30) -> str:
         return "\n".join(entry.raw for entry in list(self.logs)[-lines:] if entry.raw)
-
-    async def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        while True:
-            try:
-                raw = await self.proc.stderr.readline()
-            except ValueError:  # a line over the stream limit: keep what we can
-                raw = await self.proc.stderr.read(65536)
-            if not raw:
-                return
-            self._log(parse_line(raw.decode("utf-8", "replace")))
 
     async def _drain_stdout(self) -> None:
         assert self.proc.stdout is not None
@@ -185,6 +293,10 @@ class PluginProcess:
         self.kill_group()
         for task in self._tasks:
             task.cancel()
+        # The group is gone, so stderr reaches EOF: deliver the plugin's last words.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(self.log_pump.done), 1.0)
+        self.log_pump.flush()
         self._cleanup_files()
 
     def kill_group(self, sig: int = signal.SIGKILL) -> None:
@@ -246,18 +358,23 @@ async def launch_plugin(path: str | os.PathLike[str], config: LaunchConfig, *, c
     binary = audit.path
     # A short private directory: unix socket paths must stay under 108 bytes.
     socket_dir = tempfile.mkdtemp(prefix="zhi-", dir="/tmp")
+    # stderr goes to a plain pipe read by LogPump's thread, not to an asyncio stream.
+    err_read, err_write = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(
             str(binary), *config.args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=err_write,
             env=build_env(config, socket_dir), cwd=config.cwd,
             start_new_session=own_process_group,  # own group: one kill reaches a meta-plugin's children
         )
     except OSError as exc:
+        os.close(err_read)
         shutil.rmtree(socket_dir, ignore_errors=True)
         raise LaunchError(f"cannot start {kind} plugin {binary}: {exc.strerror or exc}") from None
-    plugin = PluginProcess(binary, proc, audit, socket_dir, config.on_log, own_process_group)
-    plugin._tasks.append(asyncio.create_task(plugin._read_stderr()))
+    finally:
+        os.close(err_write)
+    plugin = PluginProcess(binary, proc, audit, socket_dir, config.on_log, own_process_group, config.on_log_batch)
+    plugin.log_pump.read_fd(err_read, binary.name)
     plugin._tasks.append(asyncio.create_task(plugin._watch_exit()))
     try:
         plugin.handshake = await _read_handshake(plugin, config.handshake_timeout)
@@ -273,6 +390,7 @@ async def launch_plugin(path: str | os.PathLike[str], config: LaunchConfig, *, c
         plugin._cleanup_files()
         raise
     plugin.client = client
+    plugin.log_pump.flush()  # what the plugin said while starting is visible at once
     plugin._tasks.append(asyncio.create_task(client.drain_stdio(
         lambda channel, data: plugin._log(parse_line(data.decode("utf-8", "replace"))))))
     log.info("%s plugin %s started (pid %s, %s %s) in %.0f ms", kind, binary.name, plugin.pid,
@@ -281,9 +399,10 @@ async def launch_plugin(path: str | os.PathLike[str], config: LaunchConfig, *, c
 
 
 async def _stderr_settled(plugin: PluginProcess) -> None:
-    # Let the stderr reader catch the last lines of a dying plugin.
+    # Let the stderr reader catch (and deliver) the last lines of a dying plugin.
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(plugin._tasks[0]), 1.0)
+        await asyncio.wait_for(asyncio.shield(plugin.log_pump.done), 1.0)
+    plugin.log_pump.flush()
 
 
 async def _read_handshake(plugin: PluginProcess, timeout: float) -> Handshake:

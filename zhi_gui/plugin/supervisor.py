@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from zhi_gui.core.errors import PluginUnavailable, ZhiError
+from zhi_gui.core.errors import PluginUnavailable
 from zhi_gui.plugin.client import StoreClient
 from zhi_gui.plugin.launcher import LaunchConfig, PluginProcess, launch_store
 
@@ -91,7 +91,7 @@ class Supervisor:
         self._set(PluginState.STARTING)
         try:
             await self._launch()
-        except ZhiError as exc:
+        except Exception as exc:
             self._set(PluginState.FAILED, str(exc))
             raise
         return self.store
@@ -104,8 +104,17 @@ class Supervisor:
             self._on_exit(plugin, code)
 
         plugin.add_exit_listener(exited)
-        for hook in list(self.start_hooks):
-            await hook(plugin.store)
+        try:
+            for hook in list(self.start_hooks):
+                await hook(plugin.store)
+        except BaseException:
+            # This start failed: nobody will use or close this process, so
+            # stop its whole group now (each failed restart leaked one before).
+            if self.plugin is plugin:
+                self.plugin = None
+            with contextlib.suppress(Exception):
+                await asyncio.shield(plugin.close())
+            raise
         self._set(PluginState.RUNNING, f"pid {plugin.pid}")
         self._started.set()
 
@@ -133,7 +142,7 @@ class Supervisor:
         self._set(PluginState.STARTING, "restarting")
         try:
             await self._launch()
-        except ZhiError as exc:
+        except Exception as exc:  # a start hook may raise anything; keep retrying within the limit
             now = time.monotonic()
             self.deaths.append(now)
             if len(self.deaths) > self.policy.max_restarts:

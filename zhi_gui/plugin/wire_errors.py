@@ -32,6 +32,8 @@ _ZHI_TYPED: list[tuple[type[E.StoreError], grpc.StatusCode]] = [
 ]
 # Our own: code + zhi-gui marker with a reason naming the class.
 _OURS: list[tuple[type[E.StoreError], grpc.StatusCode, str]] = [
+    (E.StoreMissing, grpc.StatusCode.NOT_FOUND, "store_missing"),
+    (E.DataLoss, grpc.StatusCode.DATA_LOSS, "data_loss"),
     (E.StoreLocked, grpc.StatusCode.FAILED_PRECONDITION, "store_locked"),
     (E.WrongPassphrase, grpc.StatusCode.UNAUTHENTICATED, "wrong_passphrase"),
     (E.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument"),

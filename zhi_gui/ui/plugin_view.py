@@ -1,5 +1,10 @@
 """The plugin process view: its structured log (hclog JSON and text lines),
-binary path and SHA-256, manifest, state, and a restart button."""
+binary path and SHA-256, manifest, state, and a restart button.
+
+Lines arrive in batches (``add_lines``, fed by ``LaunchConfig.on_log_batch``):
+one model insert and at most one scroll per batch, and the log is bounded, so
+a chatty plugin costs the UI thread a few milliseconds ten times a second.
+"""
 
 from __future__ import annotations
 
@@ -50,14 +55,20 @@ class LogModel(QAbstractListModel):
         return None
 
     def add(self, line: LogLine) -> None:
-        if LEVELS.index(line.level) < self.min_level:
+        self.add_many([line])
+
+    def add_many(self, lines: list[LogLine]) -> None:
+        shown = [x for x in lines if LEVELS.index(x.level) >= self.min_level][-MAX_LINES:]
+        if not shown:
             return
-        if len(self.lines) >= MAX_LINES:
-            self.beginRemoveRows(QModelIndex(), 0, 999)
-            del self.lines[:1000]
+        excess = len(self.lines) + len(shown) - MAX_LINES
+        if excess > 0:  # drop the oldest rows, in steps of 1000 so this happens rarely
+            drop = min(len(self.lines), max(excess, 1000))
+            self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+            del self.lines[:drop]
             self.endRemoveRows()
-        self.beginInsertRows(QModelIndex(), len(self.lines), len(self.lines))
-        self.lines.append(line)
+        self.beginInsertRows(QModelIndex(), len(self.lines), len(self.lines) + len(shown) - 1)
+        self.lines.extend(shown)
         self.endInsertRows()
 
     def set_lines(self, lines: list[LogLine], min_level: int) -> None:
@@ -127,11 +138,18 @@ class PluginView(QWidget):
         self.state.setText(f"{state}" + (f": {detail}" if detail else ""))
 
     def add_line(self, line: LogLine) -> None:
-        self.all_lines.append(line)
+        self.add_lines([line])
+
+    def add_lines(self, lines: list[LogLine]) -> None:
+        """A batch of log lines (connect ``LaunchConfig.on_log_batch`` here)."""
+        if not lines:
+            return
+        self.all_lines.extend(lines)
         if len(self.all_lines) > MAX_LINES * 2:
-            del self.all_lines[:MAX_LINES]
-        at_bottom = self.view.verticalScrollBar().value() >= self.view.verticalScrollBar().maximum() - 2
-        self.model.add(line)
+            del self.all_lines[:len(self.all_lines) - MAX_LINES]
+        bar = self.view.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        self.model.add_many(lines)
         if at_bottom:
             self.view.scrollToBottom()
 

@@ -4,6 +4,11 @@ Everything here runs on ONE worker thread (see ``store.SqliteStore``): the
 connection is created there and never leaves it. Every mutation is one
 ``BEGIN IMMEDIATE`` transaction; multi-statement reads run in one read
 transaction, so they see one consistent snapshot (WAL mode).
+
+Every row read is checked against its ``ck`` (``integrity``) before it is
+used; damaged rows are collected and answered as ``DataLoss`` naming their
+paths and versions, so the rest of the store stays readable. Every row
+written carries its ``ck`` (computed in SQL by ``zck``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import itertools
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ from zhi_gui.stores.sqlite.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
+from zhi_gui.stores.sqlite.integrity import row_ok
 from zhi_gui.stores.sqlite.schema import open_database
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
@@ -38,12 +44,56 @@ log = logging.getLogger("zhi_gui.stores.sqlite")
 RESEAL_BATCH = 2000
 _VERSION_RE = re.compile(r"[0-9]{1,18}")
 
-_LOOKUP = "SELECT pid, head FROM paths WHERE tid = ? AND path = ?"
-_HEAD_ONE = ("SELECT p.head, c.value, c.meta FROM paths p CROSS JOIN changes c "
-             "WHERE p.tid = ? AND p.path = ? AND p.head IS NOT NULL AND c.pid = p.pid AND c.seq = p.head")
-_AT_ONE = ("SELECT c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
-           "WHERE p.tid = ? AND p.path = ? AND c.pid = p.pid AND c.seq <= ? "
-           "ORDER BY c.seq DESC LIMIT 1")
+# Whole rows with their checksums: (tid, path, pid, head, ck) and
+# (pid, seq, value, meta, ck). A LEFT JOIN keeps a path whose change row is
+# missing, so that is reported instead of silently skipped.
+_P = "p.tid, p.path, p.pid, p.head, p.ck"
+_C = "c.pid, c.seq, c.value, c.meta, c.ck"
+_V = "seq, tid, time, author, message, kind, changed, ck"
+_LOOKUP = "SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path = ?"
+_HEAD_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+             "WHERE p.tid = ? AND p.path = ?")
+_AT_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = "
+           "(SELECT max(c2.seq) FROM changes c2 WHERE c2.pid = p.pid AND c2.seq <= ?) "
+           "WHERE p.tid = ? AND p.path = ?")
+_INSERT_CHANGE = ("INSERT INTO changes (pid, seq, value, meta, ck) "
+                  "VALUES (?1, ?2, ?3, ?4, zck('changes', ?1, ?2, ?3, ?4))")
+_INSERT_PATH = "INSERT INTO paths (tid, path, pid, head, ck) VALUES (?1, ?2, ?3, ?4, zck('paths', ?1, ?2, ?3, ?4))"
+_SET_HEAD = "UPDATE paths SET head = ?1, ck = zck('paths', tid, path, pid, ?1) WHERE tid = ?2 AND path = ?3"
+_SET_TREE_HEAD = "UPDATE trees SET head = ?1, ck = zck('trees', tid, name, ?1) WHERE tid = ?2"
+_SET_META = ("INSERT INTO meta (key, value, ck) VALUES (?1, ?2, zck('meta', ?1, ?2)) "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, ck = excluded.ck")
+
+
+class Damage:
+    """Damaged rows met during one read, reported together at its end."""
+
+    def __init__(self, tree: str) -> None:
+        self.tree = tree
+        self.paths: list[str] = []
+        self.versions: list[str] = []
+        self.what: list[str] = []
+
+    def add(self, what: str, path: str = "", version: int | str | None = None) -> None:
+        self.what.append(what)
+        if path and path not in self.paths:
+            self.paths.append(path)
+        if version is not None and str(version) not in self.versions:
+            self.versions.append(str(version))
+
+    def __bool__(self) -> bool:
+        return bool(self.what)
+
+    def error(self) -> E.DataLoss:
+        shown = "; ".join(self.what[:5]) + (f"; and {len(self.what) - 5} more" if len(self.what) > 5 else "")
+        return E.DataLoss(
+            f"damaged data in tree {self.tree!r} was not served: {shown}. The rest of the store is readable; "
+            "run zhi-store-sqlite --check and --recover to copy what is intact into a new file",
+            {"tree_id": self.tree, "paths": ",".join(self.paths), "versions": ",".join(self.versions)})
+
+    def check(self) -> None:
+        if self:
+            raise self.error()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +128,8 @@ def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
 
 
 class Engine:
-    def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
+    def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N, create: bool = False,
+                 conn: sqlite3.Connection | None = None) -> None:
         self.path = path
         self.author = author or default_author()
         self.scrypt_n = scrypt_n
@@ -88,7 +139,8 @@ class Engine:
         self._kdf: KdfParams | None = None
         self._cipher: RowCipher | None = None
         self._data_version: int | None = None
-        self.conn = open_database(path)
+        # ``conn``: an already open (read-only) connection, for --check / --recover.
+        self.conn = conn if conn is not None else open_database(path, create=create)
         try:
             with self._txn():
                 pass  # loads the meta table
@@ -130,7 +182,12 @@ class Engine:
         if version == self._data_version:
             return
         self._data_version = version
-        meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        meta = {}
+        for key, value, ck in self.conn.execute("SELECT key, value, ck FROM meta"):
+            if not row_ok("meta", (key, value), ck):
+                raise E.StoreCorrupt(f"store file {self.path} is damaged: its setting {key!r} fails its "
+                                     "checksum", {"path": str(self.path)})
+            meta[key] = value
         mode = meta.get("encryption", "none")
         if mode == "none":
             self.encrypted, self._wrapped, self._kdf, self._cipher = False, None, None, None
@@ -155,8 +212,14 @@ class Engine:
             raise E.StoreLocked(reason, {"path": str(self.path)})
 
     def _tree(self, name: str) -> tuple[int, int | None] | None:
-        row = self.conn.execute("SELECT tid, head FROM trees WHERE name = ?", (name,)).fetchone()
-        return (row[0], row[1]) if row else None
+        row = self.conn.execute("SELECT tid, name, head, ck FROM trees WHERE name = ?", (name,)).fetchone()
+        if not row:
+            return None
+        if not row_ok("trees", row[:3], row[3]):
+            damage = Damage(name)
+            damage.add(f"the record of tree {name!r} fails its checksum")
+            raise damage.error()
+        return (row[0], row[2])
 
     def _existing_tree(self, name: str) -> tuple[int, int | None]:
         tree = self._tree(name)
@@ -164,12 +227,20 @@ class Engine:
             raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
         return tree
 
+    def _version_row(self, name: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A versions row (without ck), or DataLoss when it is damaged."""
+        if not row_ok("versions", row[:7], row[7]):
+            damage = Damage(name)
+            damage.add(f"the record of version {row[0]} fails its checksum", version=row[0])
+            raise damage.error()
+        return tuple(row[:7])
+
     def _version_seq(self, tid: int, name: str, version: str) -> int:
         if _VERSION_RE.fullmatch(version):
-            row = self.conn.execute("SELECT seq FROM versions WHERE seq = ? AND tid = ?",
+            row = self.conn.execute(f"SELECT {_V} FROM versions WHERE seq = ? AND tid = ?",
                                     (int(version), tid)).fetchone()
             if row:
-                return int(row[0])
+                return int(self._version_row(name, row)[0])
         raise E.NotFound(f"version {version!r} of tree {name!r} not found",
                          {"tree_id": name, "path": "", "version": version})
 
@@ -186,6 +257,41 @@ class Engine:
     def _entry(self, tree: str, path: str, seq: int, value: bytes, meta: bytes | None) -> Entry:
         plain_value, plain_meta = self._open(tree, path, seq, value, meta)
         return Entry(path, plain_value, plain_meta, str(seq))
+
+    def _pair(self, damage: Damage, row: Sequence[Any], at_head: bool) -> tuple[str, int, Any, Any] | None:
+        """Check one ``_P, _C`` row: (path, seq, value, meta) of an intact
+        pair (value None = deleted at that version); None when there is no
+        change (path absent at that version) or it is damaged (recorded)."""
+        prow, crow = row[:5], row[5:]
+        path = str(prow[1])
+        if not row_ok("paths", prow[:4], prow[4]):
+            damage.add(f"the index row of path {path!r} fails its checksum", path=path)
+            return None
+        if at_head and prow[3] is None:
+            return None  # deleted (checked here, not in SQL, where damage could fake it)
+        if crow[0] is None:
+            if at_head:  # the head points at a change row that is not there
+                damage.add(f"the value of {path!r} (version {prow[3]}) is missing", path=path, version=prow[3])
+            return None
+        if crow[0] != prow[2] or not row_ok("changes", crow[:4], crow[4]):
+            damage.add(f"the value of {path!r} (version {crow[1]}) fails its checksum", path=path,
+                       version=crow[1])
+            return None
+        return path, int(crow[1]), crow[2], crow[3]
+
+    def _entries(self, damage: Damage, name: str, rows: Iterable[Sequence[Any]], at_head: bool) -> list[Entry]:
+        out = []
+        for row in rows:
+            pair = self._pair(damage, row, at_head)
+            if pair is None or pair[2] is None:
+                continue
+            path, seq, value, meta = pair
+            try:
+                out.append(self._entry(name, path, seq, value, meta))
+            except E.StoreCorrupt:  # an encrypted row that fails authentication
+                damage.add(f"the encrypted value of {path!r} (version {seq}) fails authentication", path=path,
+                           version=seq)
+        return out
 
     def _message(self, tree: str, seq: int, message: Any) -> str:
         if not message:
@@ -210,7 +316,14 @@ class Engine:
 
     def list_trees(self) -> list[str]:
         with self._txn() as conn:
-            return [row[0] for row in conn.execute("SELECT name FROM trees ORDER BY name")]
+            names = []
+            for tid, name, head, ck in conn.execute("SELECT tid, name, head, ck FROM trees ORDER BY name"):
+                if not row_ok("trees", (tid, name, head), ck):
+                    damage = Damage(str(name))
+                    damage.add(f"the record of tree number {tid} fails its checksum")
+                    raise damage.error()
+                names.append(name)
+            return names
 
     def delete_tree(self, name: str) -> None:
         with self._txn(write=True) as conn:
@@ -234,16 +347,23 @@ class Engine:
             tid = tree[0]
             if not paths:
                 return self._rows(name, tid, tree[1], True, "", "", 0)
-            out = []
-            for path in dict.fromkeys(paths):
-                row = conn.execute(_HEAD_ONE, (tid, path)).fetchone()
-                if row:
-                    out.append(self._entry(name, path, row[0], row[1], row[2]))
+            damage = Damage(name)
+            rows = [row for path in dict.fromkeys(paths) if (row := conn.execute(_HEAD_ONE, (tid, path)).fetchone())]
+            out = self._entries(damage, name, rows, True)
+            damage.check()
             return out
 
     def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
               limit: int) -> list[Entry]:
         """The state of a tree at ``seq`` (its head when ``at_head``), ordered by path."""
+        damage = Damage(name)
+        out = self._entries(damage, name, self._scan(tid, seq, at_head, prefix, after, limit), at_head)
+        damage.check()
+        return out
+
+    def _scan(self, tid: int, seq: int, at_head: bool, prefix: str, after: str,
+              limit: int) -> list[tuple[Any, ...]]:
+        """``_P, _C`` rows of a tree at ``seq``, ordered by path, unchecked."""
         where, args = _prefix_clause(prefix)
         if after:
             where += " AND p.path > ?"
@@ -252,16 +372,19 @@ class Engine:
         if limit:
             args.append(limit)
         if at_head:
-            sql = ("SELECT p.path, p.head, c.value, c.meta FROM paths p CROSS JOIN changes c "
-                   "WHERE p.tid = ? AND p.head IS NOT NULL AND c.pid = p.pid AND c.seq = p.head" + where + tail)
+            sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+                   "WHERE p.tid = ?" + where + tail)
             params: list[Any] = [tid, *args]
         else:
-            sql = ("SELECT p.path, c.seq, c.value, c.meta FROM paths p CROSS JOIN changes c "
-                   "WHERE p.tid = ? AND c.pid = p.pid AND c.seq = (SELECT max(c2.seq) FROM changes c2 "
-                   "WHERE c2.pid = p.pid AND c2.seq <= ?) AND c.value IS NOT NULL" + where + tail)
-            params = [tid, seq, *args]
-        return [self._entry(name, path, s, value, meta)
-                for path, s, value, meta in self.conn.execute(sql, params)]
+            # Deletions (value NULL) are dropped after the row is checked, not in SQL,
+            # so a damaged row cannot hide as a deletion.
+            # LEFT JOIN: every path row of the tree is seen (and checked), also one
+            # whose damaged pid would otherwise just find no change.
+            sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c "
+                   "ON c.pid = p.pid AND c.seq = (SELECT max(c2.seq) FROM changes c2 "
+                   "WHERE c2.pid = p.pid AND c2.seq <= ?) WHERE p.tid = ?" + where + tail)
+            params = [seq, tid, *args]
+        return self.conn.execute(sql, params).fetchall()
 
     def _count(self, tid: int, seq: int, at_head: bool, prefix: str) -> int:
         where, args = _prefix_clause(prefix)
@@ -280,8 +403,15 @@ class Engine:
             tree = self._tree(name)
             if tree is None:
                 return []
-            return [str(row[0]) for row in
-                    conn.execute("SELECT seq FROM versions WHERE tid = ? ORDER BY seq DESC", (tree[0],))]
+            damage = Damage(name)
+            out = []
+            for row in conn.execute(f"SELECT {_V} FROM versions WHERE tid = ? ORDER BY seq DESC", (tree[0],)):
+                if row_ok("versions", row[:7], row[7]):
+                    out.append(str(row[0]))
+                else:
+                    damage.add(f"the record of version {row[0]} fails its checksum", version=row[0])
+            damage.check()
+            return out
 
     def get_version(self, name: str, version: str, paths: Sequence[str]) -> list[Entry]:
         with self._txn() as conn:
@@ -290,30 +420,31 @@ class Engine:
             seq = self._version_seq(tid, name, version)
             if not paths:
                 return self._rows(name, tid, seq, False, "", "", 0)
-            out = []
-            for path in dict.fromkeys(paths):
-                row = conn.execute(_AT_ONE, (tid, path, seq)).fetchone()
-                if row and row[1] is not None:
-                    out.append(self._entry(name, path, row[0], row[1], row[2]))
+            damage = Damage(name)
+            rows = [row for path in dict.fromkeys(paths)
+                    if (row := conn.execute(_AT_ONE, (seq, tid, path)).fetchone())]
+            out = self._entries(damage, name, rows, False)
+            damage.check()
             return out
 
     def list_paths(self, name: str, prefix: str, version: str) -> list[str]:
-        with self._txn() as conn:
+        with self._txn():
             self._require_unlocked()
             tree = self._tree(name)
             if tree is None:
                 if version:
                     raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
                 return []
-            tid = tree[0]
-            where, args = _prefix_clause(prefix)
-            if not version:
-                sql = "SELECT p.path FROM paths p WHERE p.tid = ? AND p.head IS NOT NULL" + where + " ORDER BY p.path"
-                return [row[0] for row in conn.execute(sql, [tid, *args])]
-            seq = self._version_seq(tid, name, version)
-            sql = ("SELECT p.path FROM paths p WHERE p.tid = ? AND (SELECT c.value IS NOT NULL FROM changes c "
-                   "WHERE c.pid = p.pid AND c.seq <= ? ORDER BY c.seq DESC LIMIT 1)" + where + " ORDER BY p.path")
-            return [row[0] for row in conn.execute(sql, [tid, seq, *args])]
+            tid, head = tree
+            seq = self._version_seq(tid, name, version) if version else (head or 0)
+            damage = Damage(name)
+            out = []
+            for row in self._scan(tid, seq, not version, prefix, "", 0):
+                pair = self._pair(damage, row, not version)
+                if pair is not None and pair[2] is not None:
+                    out.append(pair[0])
+            damage.check()
+            return out
 
     def stream_start(self, name: str, version: str, prefix: str) -> StreamStart | None:
         with self._txn():
@@ -332,7 +463,9 @@ class Engine:
                 seq = head
             return StreamStart(name, tid, seq, str(seq), self._count(tid, seq, seq == head, prefix))
 
-    def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> list[Entry]:
+    def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
+        """(entries, the last path looked at, whether the tree was read to its end). Deleted
+        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``."""
         with self._txn():
             self._require_unlocked()
             tree = self._tree(start.tree)
@@ -340,7 +473,12 @@ class Engine:
                 raise E.NotFound(f"tree {start.tree!r} was deleted while it was being read",
                                  {"tree_id": start.tree, "path": ""})
             self._version_seq(start.tid, start.tree, start.version)  # deleted meanwhile -> NotFound
-            return self._rows(start.tree, start.tid, start.seq, tree[1] == start.seq, prefix, after, limit)
+            at_head = tree[1] == start.seq
+            rows = self._scan(start.tid, start.seq, at_head, prefix, after, limit)
+            damage = Damage(start.tree)
+            entries = self._entries(damage, start.tree, rows, at_head)
+            damage.check()
+            return entries, (str(rows[-1][1]) if rows else after), len(rows) < limit
 
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:
@@ -350,7 +488,7 @@ class Engine:
                 return VersionPage((), 0)
             tid = tree[0]
             total = int(conn.execute("SELECT count(*) FROM versions WHERE tid = ?", (tid,)).fetchone()[0])
-            cols = "SELECT seq, time, author, message, changed, kind FROM versions WHERE tid = ?"
+            cols = f"SELECT {_V} FROM versions WHERE tid = ?"
             if versions:
                 rows = []
                 for vid in versions:
@@ -361,9 +499,21 @@ class Engine:
             else:
                 rows = conn.execute(cols + " ORDER BY seq DESC LIMIT ? OFFSET ?",
                                     (tid, limit if limit > 0 else -1, max(offset, 0))).fetchall()
-            infos = tuple(VersionInfo(str(seq), time, author, self._message(name, seq, message), int(changed), kind)
-                          for seq, time, author, message, changed, kind in rows)
-            return VersionPage(infos, total)
+            damage = Damage(name)
+            infos = []
+            for row in rows:
+                seq, _tid, time, author, message, kind, changed = row[:7]
+                if not row_ok("versions", row[:7], row[7]):
+                    damage.add(f"the record of version {seq} fails its checksum", version=seq)
+                    continue
+                try:
+                    text = self._message(name, seq, message)
+                except E.StoreCorrupt:
+                    damage.add(f"the encrypted message of version {seq} fails authentication", version=seq)
+                    continue
+                infos.append(VersionInfo(str(seq), time, author, text, int(changed), kind))
+            damage.check()
+            return VersionPage(tuple(infos), total)
 
     # --- writes --------------------------------------------------------------
     def write(self, name: str, entries: Sequence[Entry], deletes: Sequence[str], cas_version: str,
@@ -385,11 +535,15 @@ class Engine:
                 raise conflict("", cas_version, head_id)
             known: dict[str, tuple[int, int | None]] = {}
             if tree is not None:
+                damage = Damage(name)
                 for path in itertools.chain(puts, dels, expected):
                     if path not in known:
                         row = conn.execute(_LOOKUP, (tree[0], path)).fetchone()
-                        if row:
-                            known[path] = (row[0], row[1])
+                        if row and not row_ok("paths", row[:4], row[4]):
+                            damage.add(f"the index row of path {path!r} fails its checksum", path=path)
+                        elif row:
+                            known[path] = (row[2], row[3])
+                damage.check()  # never write on top of a damaged row
             for path, want in expected.items():
                 info = known.get(path)
                 actual = str(info[1]) if info and info[1] is not None else ""
@@ -415,22 +569,23 @@ class Engine:
             for path, entry in puts.items():
                 value, meta = self._seal(name, path, seq, entry.value_json or b"null", entry.metadata_json)
                 rows.append((known[path][0], seq, value, meta))
-            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", rows)
-            conn.executemany("INSERT INTO paths (tid, path, pid, head) VALUES (?, ?, ?, ?)", new_rows)
-            conn.executemany("UPDATE paths SET head = ? WHERE tid = ? AND path = ?",
-                             [(seq, tid, p) for p in puts if p not in fresh_set])
-            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)",
-                             [(known[p][0], seq) for p in live_dels])
-            conn.executemany("UPDATE paths SET head = NULL WHERE tid = ? AND path = ?",
-                             [(tid, p) for p in live_dels])
-            conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
+            conn.executemany(_INSERT_CHANGE, rows)
+            conn.executemany(_INSERT_PATH, new_rows)
+            conn.executemany(_SET_HEAD, [(seq, tid, p) for p in puts if p not in fresh_set])
+            conn.executemany(_INSERT_CHANGE, [(known[p][0], seq, None, None) for p in live_dels])
+            conn.executemany(_SET_HEAD, [(None, tid, p) for p in live_dels])
+            conn.execute(_SET_TREE_HEAD, (seq, tid))
         return str(seq)
 
     def _allocate_pids(self, count: int) -> int:
         """Reserve ``count`` path keys; returns the first."""
-        first = int(self.conn.execute("SELECT value FROM meta WHERE key = 'next_pid'").fetchone()[0])
+        key, value, ck = self.conn.execute("SELECT key, value, ck FROM meta WHERE key = 'next_pid'").fetchone()
+        if not row_ok("meta", (key, value), ck):
+            raise E.StoreCorrupt(f"store file {self.path} is damaged: its setting 'next_pid' fails its checksum",
+                                 {"path": str(self.path)})
+        first = int(value)
         if count:
-            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'next_pid'", (str(first + count),))
+            self.conn.execute(_SET_META, ("next_pid", str(first + count)))
         return first
 
     def _new_version(self, tid: int, name: str, author: str, message: str, kind: str, changed: int) -> int:
@@ -438,17 +593,36 @@ class Engine:
             "INSERT INTO versions (tid, time, author, message, kind, changed) VALUES (?, ?, ?, ?, ?, ?)",
             (tid, now_rfc3339(), author or self.author, None, kind, changed))
         seq = int(cur.lastrowid or 0)
-        if message:
-            self.conn.execute("UPDATE versions SET message = ? WHERE seq = ?",
-                              (self._seal_message(name, seq, message), seq))
+        # The seq (and so the sealed message and the checksum) exists only after the insert.
+        sealed = self._seal_message(name, seq, message) if message else None
+        self.conn.execute("UPDATE versions SET message = ?1, ck = zck('versions', seq, tid, time, author, ?1, kind, "
+                          "changed) WHERE seq = ?2", (sealed, seq))
         return seq
 
     def _tree_paths(self, tid: int, pids: set[int]) -> dict[int, tuple[str, int | None]]:
         """pid -> (path, head seq) for the given pids of one tree (one scan of the tree)."""
         if not pids:
             return {}
-        return {pid: (path, head) for pid, path, head in
-                self.conn.execute("SELECT pid, path, head FROM paths WHERE tid = ?", (tid,)) if pid in pids}
+        out: dict[int, tuple[str, int | None]] = {}
+        for row in self.conn.execute("SELECT tid, path, pid, head, ck FROM paths WHERE tid = ?", (tid,)):
+            if not row_ok("paths", row[:4], row[4]):
+                raise E.DataLoss(f"the index row of path {row[1]!r} fails its checksum; nothing was changed",
+                                 {"paths": str(row[1])})
+            if row[2] in pids:
+                out[row[2]] = (row[1], row[3])
+        return out
+
+    def _change(self, name: str, path: str, where: str, params: Sequence[Any]) -> tuple[int, Any, Any] | None:
+        """(seq, value, meta) of one checked change row (for a write), or DataLoss."""
+        row = self.conn.execute(f"SELECT pid, seq, value, meta, ck FROM changes WHERE {where}", params).fetchone()
+        if row is None:
+            return None
+        if not row_ok("changes", row[:4], row[4]):
+            damage = Damage(name)
+            damage.add(f"the value of {path!r} (version {row[1]}) fails its checksum; nothing was changed",
+                       path=path, version=row[1])
+            raise damage.error()
+        return int(row[1]), row[2], row[3]
 
     def rollback(self, name: str, version: str) -> str:
         with self._txn(write=True) as conn:
@@ -459,12 +633,13 @@ class Engine:
                 "SELECT DISTINCT pid FROM changes INDEXED BY changes_by_seq WHERE seq > ?", (target,))}
             plan: list[tuple[int, str, tuple[bytes, bytes] | None]] = []
             for pid, (path, head) in sorted(self._tree_paths(tid, later).items(), key=lambda item: item[1][0]):
-                old = conn.execute("SELECT seq, value, meta FROM changes WHERE pid = ? AND seq <= ? "
-                                   "ORDER BY seq DESC LIMIT 1", (pid, target)).fetchone()
+                old = self._change(name, path, "pid = ? AND seq <= ? ORDER BY seq DESC LIMIT 1", (pid, target))
                 cur = None
                 if head is not None:
-                    cur = conn.execute("SELECT seq, value, meta FROM changes WHERE pid = ? AND seq = ?",
-                                       (pid, head)).fetchone()
+                    cur = self._change(name, path, "pid = ? AND seq = ?", (pid, head))
+                    if cur is None:
+                        raise E.DataLoss(f"the value of {path!r} (version {head}) is missing; nothing was changed",
+                                         {"tree_id": name, "paths": path, "versions": str(head)})
                 old_plain = self._open(name, path, old[0], old[1], old[2]) if old and old[1] is not None else None
                 cur_plain = self._open(name, path, cur[0], cur[1], cur[2]) if cur else None
                 if old_plain != cur_plain:
@@ -472,14 +647,13 @@ class Engine:
             seq = self._new_version(tid, name, "", f"rollback to {version}", "rollback", len(plan))
             for pid, path, plain in plan:
                 if plain is None:
-                    conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, NULL, NULL)", (pid, seq))
-                    conn.execute("UPDATE paths SET head = NULL WHERE tid = ? AND path = ?", (tid, path))
+                    conn.execute(_INSERT_CHANGE, (pid, seq, None, None))
+                    conn.execute(_SET_HEAD, (None, tid, path))
                 else:
                     value, meta = self._seal(name, path, seq, *plain)
-                    conn.execute("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)",
-                                 (pid, seq, value, meta))
-                    conn.execute("UPDATE paths SET head = ? WHERE tid = ? AND path = ?", (seq, tid, path))
-            conn.execute("UPDATE trees SET head = ? WHERE tid = ?", (seq, tid))
+                    conn.execute(_INSERT_CHANGE, (pid, seq, value, meta))
+                    conn.execute(_SET_HEAD, (seq, tid, path))
+            conn.execute(_SET_TREE_HEAD, (seq, tid))
         return str(seq)
 
     def delete_version(self, name: str, version: str) -> None:
@@ -494,7 +668,13 @@ class Engine:
                                         "cannot be deleted", {"tree_id": name, "version": version})
             nxt = int(conn.execute("SELECT min(seq) FROM versions WHERE tid = ? AND seq > ?",
                                    (tid, seq)).fetchone()[0])
-            rows = conn.execute("SELECT pid, value, meta FROM changes WHERE seq = ?", (seq,)).fetchall()
+            checked = conn.execute("SELECT pid, seq, value, meta, ck FROM changes WHERE seq = ?", (seq,)).fetchall()
+            changed = conn.execute(f"SELECT {_V} FROM versions WHERE seq = ?", (seq,)).fetchone()
+            bad = [row for row in checked if not row_ok("changes", row[:4], row[4])]
+            if bad or len(checked) != int(self._version_row(name, changed)[6]):
+                raise E.DataLoss(f"version {seq} of tree {name!r} has damaged or missing changes; nothing was "
+                                 "changed", {"tree_id": name, "versions": str(seq)})
+            rows = [(row[0], row[2], row[3]) for row in checked]
             overridden = {row[0] for row in conn.execute("SELECT pid FROM changes WHERE seq = ?", (nxt,))}
             paths = self._tree_paths(tid, {row[0] for row in rows})
             conn.execute("DELETE FROM changes WHERE seq = ?", (seq,))
@@ -512,13 +692,16 @@ class Engine:
                 else:
                     moved.append((pid, nxt, *self._seal(name, path, nxt, *self._open(name, path, seq, value, meta))))
                     heads.append((nxt, tid, path, seq))
-            conn.executemany("INSERT INTO changes (pid, seq, value, meta) VALUES (?, ?, ?, ?)", moved)
-            conn.executemany("UPDATE paths SET head = ? WHERE tid = ? AND path = ? AND head = ?", heads)
+            conn.executemany(_INSERT_CHANGE, moved)
+            conn.executemany("UPDATE paths SET head = ?1, ck = zck('paths', tid, path, pid, ?1) "
+                             "WHERE tid = ?2 AND path = ?3 AND head = ?4", heads)
             for pid in check:
                 self._drop_leading_tombstones(tid, pid, paths[pid][0])
             conn.execute("DELETE FROM versions WHERE seq = ?", (seq,))
-            conn.execute("UPDATE versions SET changed = (SELECT count(*) FROM changes WHERE seq = ?) WHERE seq = ?",
-                         (nxt, nxt))
+            conn.execute("UPDATE versions SET changed = (SELECT count(*) FROM changes WHERE seq = ?1) WHERE seq = ?1",
+                         (nxt,))
+            conn.execute("UPDATE versions SET ck = zck('versions', seq, tid, time, author, message, kind, changed) "
+                         "WHERE seq = ?", (nxt,))
 
     def _drop_leading_tombstones(self, tid: int, pid: int, path: str) -> None:
         """A path's oldest change being a deletion deletes nothing: drop it; a
@@ -587,8 +770,7 @@ class Engine:
                 self.lock_reason = "the store was locked: unlock it with its passphrase"
 
     def _write_key_meta(self, params: KdfParams, wrapped: bytes) -> None:
-        self.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
-                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+        self.conn.executemany(_SET_META, [
                                   ("encryption", CIPHER_NAME), ("kdf", KDF_NAME), ("kdf_n", str(params.n)),
                                   ("kdf_r", str(params.r)), ("kdf_p", str(params.p)), ("kdf_salt", params.salt),
                                   ("wrapped_key", wrapped)])
@@ -600,28 +782,43 @@ class Engine:
         for tid, tree in conn.execute("SELECT tid, name FROM trees").fetchall():
             after = ""
             while True:
-                batch = conn.execute("SELECT path, pid FROM paths WHERE tid = ? AND path > ? ORDER BY path LIMIT ?",
-                                     (tid, after, RESEAL_BATCH)).fetchall()
+                batch = conn.execute("SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path > ? "
+                                     "ORDER BY path LIMIT ?", (tid, after, RESEAL_BATCH)).fetchall()
                 if not batch:
                     break
-                after = batch[-1][0]
-                path_of = {pid: path for path, pid in batch}
+                after = batch[-1][1]
+                damage = Damage(tree)
+                for row in batch:
+                    if not row_ok("paths", row[:4], row[4]):
+                        damage.add(f"the index row of path {row[1]!r} fails its checksum", path=row[1])
+                path_of = {row[2]: row[1] for row in batch}
                 marks = ",".join("?" * len(batch))
-                rows = conn.execute(f"SELECT pid, seq, value, meta FROM changes WHERE pid IN ({marks}) "
-                                    "AND value IS NOT NULL", list(path_of)).fetchall()
+                rows = conn.execute(f"SELECT pid, seq, value, meta, ck FROM changes WHERE pid IN ({marks})",
+                                    list(path_of)).fetchall()
+                for row in rows:
+                    if not row_ok("changes", row[:4], row[4]):
+                        damage.add(f"the value of {path_of[row[0]]!r} (version {row[1]}) fails its checksum",
+                                   path=path_of[row[0]], version=row[1])
+                damage.check()  # re-encrypting damage would hide it: refuse, nothing changed
                 updates = []
-                for pid, seq, value, meta in rows:
+                for pid, seq, value, meta, _ck in rows:
+                    if value is None:
+                        continue
                     path = path_of[pid]
                     plain = old.open_value(tree, path, seq, value) if old else (bytes(value), bytes(meta or b""))
                     updates.append((new.seal_value(tree, path, seq, *plain), pid, seq))
-                conn.executemany("UPDATE changes SET value = ?, meta = NULL WHERE pid = ? AND seq = ?", updates)
-        messages = conn.execute("SELECT v.seq, v.message, t.name FROM versions v CROSS JOIN trees t "
+                conn.executemany("UPDATE changes SET value = ?1, meta = NULL, ck = zck('changes', pid, seq, ?1, NULL) "
+                                 "WHERE pid = ?2 AND seq = ?3", updates)
+        messages = conn.execute("SELECT v.seq, v.tid, v.time, v.author, v.message, v.kind, v.changed, v.ck, t.name "
+                                "FROM versions v CROSS JOIN trees t "
                                 "WHERE t.tid = v.tid AND v.message IS NOT NULL AND v.message != ''").fetchall()
         updates_m = []
-        for seq, message, tree in messages:
+        for *row, tree in messages:
+            seq, message = self._version_row(tree, tuple(row))[0], row[4]
             text = old.open_message(tree, seq, bytes(message)) if old else str(message)
             updates_m.append((new.seal_message(tree, seq, text), seq))
-        conn.executemany("UPDATE versions SET message = ? WHERE seq = ?", updates_m)
+        conn.executemany("UPDATE versions SET message = ?1, ck = zck('versions', seq, tid, time, author, ?1, kind, "
+                         "changed) WHERE seq = ?2", updates_m)
 
     def _checkpoint(self) -> None:
         """Move the committed pages into the main file and empty the WAL, so

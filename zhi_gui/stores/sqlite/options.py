@@ -16,7 +16,7 @@ from zhi_gui.core.errors import InvalidArgument
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
 DEFAULT_FILE_NAME = "default.zhistore.sqlite"
-KNOWN = frozenset({"path", "author", "passphrase_file", "passphrase_env"})
+KNOWN = frozenset({"path", "author", "passphrase_file", "passphrase_env", "create"})
 
 
 def default_path() -> Path:
@@ -29,6 +29,9 @@ class SqliteOptions:
     author: str = ""
     passphrase_file: str = ""
     passphrase_env: str = ""
+    # A missing file is created only when asked (or for the embedded default
+    # store): a mistyped path must not silently become a new empty store.
+    create: bool = False
 
     @classmethod
     def parse(cls, options: Mapping[str, Any] | None) -> SqliteOptions:
@@ -36,14 +39,17 @@ class SqliteOptions:
         unknown = sorted(set(options) - KNOWN)
         if unknown:
             log.warning("ignoring unknown options %s (known: %s)", unknown, sorted(KNOWN))
-        for key in KNOWN:
+        create = options.get("create", False)
+        if not isinstance(create, bool):
+            raise InvalidArgument(f"option 'create' must be true or false, not {type(create).__name__}")
+        for key in KNOWN - {"create"}:
             value = options.get(key)
             if value is not None and not isinstance(value, str):
                 raise InvalidArgument(f"option {key!r} must be a string, not {type(value).__name__}")
         raw_path = options.get("path") or ""
         path = Path(os.path.expanduser(raw_path)).absolute() if raw_path else default_path()
         return cls(path, options.get("author") or "", options.get("passphrase_file") or "",
-                   options.get("passphrase_env") or "")
+                   options.get("passphrase_env") or "", create or path == default_path())
 
     @property
     def has_passphrase_source(self) -> bool:

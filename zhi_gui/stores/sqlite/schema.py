@@ -20,9 +20,17 @@ the tree:
   version V = for each path the latest change with ``seq <= V``
   (primary key ``(pid, seq)``). The value bytes exist once, here.
 
+Format 2 adds ``ck`` to every table: a checksum of the row (see
+``integrity``), verified on every read. A format-1 file is upgraded in one
+transaction when it is opened read-write (its rows are checksummed as they
+are; ``integrity_check`` has passed first).
+
 Opening never writes to a file it has not recognised: an existing file is
-first opened read-only and checked (SQLite header, zhi-gui marker, format
-version, ``PRAGMA quick_check``); only then is it opened read-write.
+first checked without SQLite (size, header: a 0-byte or cut-short file is
+refused), then opened read-only and checked (zhi-gui marker, format version,
+``PRAGMA integrity_check``: about 6 ms for 10,000 values, 76 ms for 100,000,
+and it also proves every index matches its table); only then is it opened
+read-write. A missing file is created only when the caller asks.
 """
 
 from __future__ import annotations
@@ -33,11 +41,14 @@ import sqlite3
 import urllib.parse
 from pathlib import Path
 
-from zhi_gui.core.errors import StoreCorrupt
+from zhi_gui.core.errors import StoreCorrupt, StoreMissing
 from zhi_gui.stores.common import now_rfc3339
+from zhi_gui.stores.sqlite import integrity
+from zhi_gui.stores.sqlite.integrity import COLUMNS, ck_sql
 
 APP = "zhi-gui-sqlite"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+OLDEST_FORMAT = 1  # upgraded on open
 BUSY_TIMEOUT_MS = 10_000
 
 TABLES = ("meta", "trees", "versions", "paths", "changes")
@@ -45,12 +56,14 @@ TABLES = ("meta", "trees", "versions", "paths", "changes")
 SCHEMA = """
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
-    value BLOB
+    value BLOB,
+    ck    BLOB
 );
 CREATE TABLE trees (
     tid  INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    head INTEGER
+    head INTEGER,
+    ck   BLOB
 );
 CREATE TABLE versions (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +72,8 @@ CREATE TABLE versions (
     author  TEXT NOT NULL,
     message BLOB,
     kind    TEXT NOT NULL,
-    changed INTEGER NOT NULL DEFAULT 0
+    changed INTEGER NOT NULL DEFAULT 0,
+    ck      BLOB
 );
 CREATE INDEX versions_by_tree ON versions (tid, seq);
 CREATE TABLE paths (
@@ -67,6 +81,7 @@ CREATE TABLE paths (
     path TEXT NOT NULL,
     pid  INTEGER NOT NULL,
     head INTEGER,
+    ck   BLOB,
     PRIMARY KEY (tid, path)
 ) WITHOUT ROWID;
 CREATE TABLE changes (
@@ -74,6 +89,7 @@ CREATE TABLE changes (
     seq   INTEGER NOT NULL,
     value BLOB,
     meta  BLOB,
+    ck    BLOB,
     PRIMARY KEY (pid, seq)
 ) WITHOUT ROWID;
 CREATE INDEX changes_by_seq ON changes (seq);
@@ -84,11 +100,12 @@ def _ro_uri(path: Path) -> str:
     return "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
 
 
-def check_existing(path: Path) -> bool:
-    """Check an existing file read-only. True = a zhi-gui store of a format we
-    read; False = an empty SQLite database (safe to initialise). Raises
-    StoreCorrupt for anything else, without writing to the file (and removes
-    the -wal/-shm side files a read-only look at a WAL database creates)."""
+def check_existing(path: Path) -> int:
+    """Check an existing file read-only. Its format version (1 or 2) for a
+    zhi-gui store we read; 0 for an empty SQLite database (safe to
+    initialise). Raises StoreCorrupt for anything else, without writing to the
+    file (and removes the -wal/-shm side files a read-only look at a WAL
+    database creates)."""
     sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
     existed = [p.exists() for p in sidecars]
     try:
@@ -101,8 +118,11 @@ def check_existing(path: Path) -> bool:
         raise
 
 
-def _check_existing(path: Path) -> bool:
+def _check_existing(path: Path) -> int:
     where = str(path)
+    problem = integrity.file_problem(path)
+    if problem:
+        raise StoreCorrupt(f"store file {where} cannot be used: {problem}; it was not changed", {"path": where})
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
@@ -117,7 +137,7 @@ def _check_existing(path: Path) -> bool:
                 {"path": where},
             ) from None
         if not tables:
-            return False
+            return 0
         if "meta" not in tables:
             raise StoreCorrupt(
                 f"{where} is a SQLite database but not a zhi-gui store (no 'meta' table); "
@@ -140,32 +160,67 @@ def _check_existing(path: Path) -> bool:
                 f"store file {where} has format version {version}, newer than this zhi-store-sqlite "
                 f"understands ({FORMAT_VERSION}); upgrade zhi-gui to open it. The file was not changed.",
                 {"path": where, "format_version": str(version)})
-        if version < 1:
+        if version < OLDEST_FORMAT:
             raise StoreCorrupt(f"store file {where} has an invalid format version {version}", {"path": where})
         missing = [t for t in TABLES if t not in tables]
         if missing:
             raise StoreCorrupt(f"store file {where} is damaged: missing tables {missing}; it was not changed",
                                {"path": where})
-        try:
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
-        except sqlite3.DatabaseError as exc:
-            problems = [str(exc)]
-        if problems != ["ok"]:
-            shown = "; ".join(str(p) for p in problems[:3])
+        problems = structure_problems(conn)
+        if problems:
+            shown = "; ".join(problems[:3])
             raise StoreCorrupt(f"store file {where} is damaged ({shown}); it was not changed", {"path": where})
-        return True
+        if version >= 2:
+            bad = meta_problems(conn)
+            if bad:
+                raise StoreCorrupt(f"store file {where} is damaged: its settings rows {bad} fail their "
+                                   "checksums; it was not changed", {"path": where})
+        return version
     finally:
         with contextlib.suppress(sqlite3.Error):
             conn.close()
 
 
-def open_database(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store file read-write with the project's pragmas."""
+def structure_problems(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own verdict on the file's pages and indexes ([] = fine)."""
+    try:
+        problems = [str(row[0]) for row in conn.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    return [] if problems == ["ok"] else problems
+
+
+def meta_problems(conn: sqlite3.Connection) -> list[str]:
+    """Keys of ``meta`` rows whose checksum fails (format 2)."""
+    return [str(key) for key, value, ck in conn.execute("SELECT key, value, ck FROM meta")
+            if not integrity.row_ok("meta", (key, value), ck)]
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection for checking and recovering: nothing is written
+    (the caller removes side files a look at a WAL file may create)."""
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreCorrupt(f"cannot open store file {path}: {exc}", {"path": str(path)}) from None
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    integrity.install(conn)
+    return conn
+
+
+def open_database(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """Open the store file read-write with the project's pragmas; a missing
+    file is created only with ``create`` (else StoreMissing)."""
     if path.is_dir():
         raise StoreCorrupt(f"store path {path} is a directory, not a file", {"path": str(path)})
-    if path.exists() and path.stat().st_size > 0:
+    if path.exists():
         check_existing(path)
-    elif not path.exists():
+    elif not create:
+        where = "" if path.parent.is_dir() else f" (nor does its folder {path.parent})"
+        raise StoreMissing(f"the store file {path} does not exist{where}; nothing was created. "
+                           "Open it with the option create: true to make a new empty store there",
+                           {"path": str(path), "tree_id": "", "reason": "store_missing"})
+    else:
         # Configuration values can be secrets: the file (and the -wal/-shm
         # files SQLite gives the same mode) is readable by its owner only.
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -176,6 +231,7 @@ def open_database(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreCorrupt(f"cannot open store file {path}: {exc}", {"path": str(path)}) from None
     try:
+        integrity.install(conn)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -200,7 +256,7 @@ def _initialise(conn: sqlite3.Connection, path: Path) -> None:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+            conn.executemany("INSERT INTO meta (key, value, ck) VALUES (?1, ?2, zck('meta', ?1, ?2))", [
                 ("app", APP),
                 ("format_version", str(FORMAT_VERSION)),
                 ("created", now_rfc3339()),
@@ -210,8 +266,23 @@ def _initialise(conn: sqlite3.Connection, path: Path) -> None:
         elif "meta" not in tables:  # appeared between the read-only check and now
             raise StoreCorrupt(f"{path} is a SQLite database but not a zhi-gui store; refusing to change it",
                                {"path": str(path)})
+        else:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+            if row and str(row[0]) == "1":
+                upgrade_from_1(conn)
         conn.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
         raise
+
+
+def upgrade_from_1(conn: sqlite3.Connection) -> None:
+    """Format 1 -> 2 inside the caller's transaction: add and fill ``ck``.
+    A crash before COMMIT leaves the file at format 1, untouched."""
+    for table in COLUMNS:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN ck BLOB")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION),))
+    for table in COLUMNS:
+        conn.execute(f"UPDATE {table} SET ck = {ck_sql(table)}")
+

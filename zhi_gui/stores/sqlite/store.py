@@ -3,6 +3,11 @@
 All SQLite work runs on one dedicated worker thread (a single-thread
 executor): the plugin's asyncio loop never blocks on disk or on the key
 derivation, and the connection is only ever used by the thread that opened it.
+
+A store file that does not exist (and ``create`` was not given) does not stop
+the plugin: it starts and answers every call with ``StoreMissing``
+(NOT_FOUND, zhi-gui marker ``store_missing``), a typed error the window can
+catch, ask about, and reopen with ``create: true``.
 """
 
 from __future__ import annotations
@@ -49,14 +54,26 @@ class SqliteStore(Store):
         self.options = SqliteOptions.parse(options)
         self.path = self.options.path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhi-sqlite")
+        self._missing: E.StoreMissing | None = None
+        self._closed = False
         try:
-            self._engine: Engine = self._executor.submit(
-                Engine, self.path, author=self.options.author, scrypt_n=scrypt_n).result()
+            self._engine_or_none: Engine | None = self._executor.submit(
+                Engine, self.path, author=self.options.author, scrypt_n=scrypt_n,
+                create=self.options.create).result()
             self._executor.submit(self._unlock_from_options).result()
+        except E.StoreMissing as exc:
+            log.error("%s", exc.message)
+            self._engine_or_none, self._missing = None, exc
         except BaseException:
             self._executor.shutdown(wait=True)
             raise
-        self._closed = False
+
+    @property
+    def _engine(self) -> Engine:
+        if self._engine_or_none is None:
+            missing = self._missing or E.StoreMissing(f"the store file {self.path} does not exist")
+            raise E.StoreMissing(missing.message, missing.details)
+        return self._engine_or_none
 
     def _unlock_from_options(self) -> None:
         engine = self._engine
@@ -84,13 +101,16 @@ class SqliteStore(Store):
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._closed:
             raise E.StoreError("the store is closed")
+        if self._missing is not None:
+            raise E.StoreMissing(self._missing.message, self._missing.details)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
     async def close(self) -> None:
         if self._closed:
             return
-        await self._run(self._engine.close)
+        if self._missing is None:
+            await self._run(self._engine.close)
         self._closed = True
         self._executor.shutdown(wait=True)
 
@@ -163,13 +183,12 @@ class SqliteStore(Store):
         after = ""
         sent = False
         while True:
-            rows = await self._run(self._engine.stream_chunk, start, prefix, after, size)
-            if rows or not sent:
+            rows, after, done = await self._run(self._engine.stream_chunk, start, prefix, after, size)
+            if rows or (done and not sent):
                 yield TreeChunk(tuple(rows), start.version, start.total)
                 sent = True
-            if len(rows) < size:
+            if done:
                 return
-            after = rows[-1].path
 
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:

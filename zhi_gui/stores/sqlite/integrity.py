@@ -1,0 +1,109 @@
+"""Damage detection for the SQLite store (format 2).
+
+SQLite checks its own page structure (``PRAGMA integrity_check`` at open,
+which also proves every index agrees with its table) but not the content of a
+row: a flipped bit inside a value is served as a different value. So every
+row of every table carries ``ck``, a BLAKE2b-128 over the table name and all
+of the row's columns (primary key included, so a row cannot move), checked on
+every read. Encrypted rows are additionally bound to tree, path and version
+by AES-GCM associated data (``crypto``).
+
+The checksum is unkeyed on purpose: it detects damage, not an attacker (an
+attacker who can write the file is answered by encryption), and ``--check``
+can verify a locked encrypted store without its passphrase.
+
+``file_problem`` catches what SQLite itself would accept: a 0-byte file
+(SQLite treats it as a new empty database) and a file cut short.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+from typing import Any
+
+CK_PERSON = b"zhi-sqlite-ck-v2"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Columns of each table in checksum order (``ck`` itself excluded).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "trees": ("tid", "name", "head"),
+    "versions": ("seq", "tid", "time", "author", "message", "kind", "changed"),
+    "paths": ("tid", "path", "pid", "head"),
+    "changes": ("pid", "seq", "value", "meta"),
+}
+
+
+def row_ck(table: str, *columns: Any) -> bytes:
+    """The checksum of one row. Types are part of it (TEXT '1' != INTEGER 1
+    != BLOB b'1'), so damage that changes a column's storage type is caught."""
+    h = hashlib.blake2b(digest_size=16, person=CK_PERSON)
+    h.update(table.encode())
+    for value in columns:
+        if value is None:
+            h.update(b"N")
+        elif isinstance(value, int):
+            h.update(b"I" + struct.pack(">q", value))
+        elif isinstance(value, float):
+            h.update(b"F" + struct.pack(">d", value))
+        elif isinstance(value, str):
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(b"T" + struct.pack(">I", len(data)) + data)
+        else:
+            data = bytes(value)
+            h.update(b"B" + struct.pack(">I", len(data)) + data)
+    return h.digest()
+
+
+def sql_ck(table: str, *columns: Any) -> bytes:
+    """``zck(table, col, ...)`` as an SQLite function, for writes in SQL."""
+    return row_ck(table, *columns)
+
+
+def row_ok(table: str, row: tuple[Any, ...] | Any, ck: Any) -> bool:
+    return isinstance(ck, bytes) and row_ck(table, *row) == ck
+
+
+def install(conn: Any) -> None:
+    conn.create_function("zck", -1, sql_ck, deterministic=True)
+
+
+def ck_sql(table: str, prefix: str = "") -> str:
+    """``zck('table', col, ...)`` over the row's current columns."""
+    cols = ", ".join(prefix + c for c in COLUMNS[table])
+    return f"zck('{table}', {cols})"
+
+
+def file_problem(path: Path) -> str:
+    """Why the file cannot be a complete SQLite database, or ''. Reads only the
+    100-byte header and the size: cheap enough for every open."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    if size == 0:
+        return "it is empty (0 bytes), so it holds no store"
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        return "it is not a SQLite database (or its first page is damaged)"
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return f"its header is damaged (page size {page_size})"
+    if size % page_size:
+        return f"it is cut short or padded ({size} bytes is not a whole number of {page_size}-byte pages)"
+    change_counter, pages = struct.unpack(">II", header[24:32])
+    (valid_for,) = struct.unpack(">I", header[92:96])
+    wal = path.with_name(path.name + "-wal")
+    wal_has_frames = wal.exists() and wal.stat().st_size > 32
+    # The in-header page count is valid when "version-valid-for" matches the
+    # change counter; WAL frames not yet checkpointed may hold later pages.
+    if valid_for == change_counter and pages and size < pages * page_size and not wal_has_frames:
+        return (f"it is cut short: {size} bytes, but its header says {pages} pages of {page_size} bytes "
+                f"({pages * page_size} bytes)")
+    return ""
+
+
