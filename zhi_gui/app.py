@@ -98,7 +98,8 @@ def resolve_target(args: argparse.Namespace) -> Any:
         raise SystemExit("zhi-gui: the embedded sqlite store plugin is missing from this installation")
     path = default_store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return StoreTarget(sqlite.path, {"path": str(path), **options}, args.tree, "embedded store")
+    # The embedded default is created on first start without asking (it is the product's home).
+    return StoreTarget(sqlite.path, {"path": str(path), "create": True, **options}, args.tree, "embedded store")
 
 
 def build_window(settings: Settings | None = None, state_root: Path | None = None, *,

@@ -151,7 +151,8 @@ def test_cas_conflict_from_a_second_client_keeps_my_edit(qtbot: Any, window: Mai
         "services/billing/currency"].metadata_json)
 
     async def other_client() -> None:  # someone else changes the same value meanwhile
-        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file), "create": True}) as other:
+        options = {"path": str(store_file), "create": True}
+        async with await launch_store(plugin_path("sqlite"), options=options) as other:
             await other.store.put_values("sample", [Entry("services/billing/currency", b'"GBP"')])
 
     run_async(other_client())
@@ -176,7 +177,8 @@ def test_cancelled_conflict_keeps_edits_staged(qtbot: Any, window: MainWindow, r
     win.controller.stage_set("tenants/t001/seats", b"999", b"")
 
     async def other_client() -> None:
-        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file), "create": True}) as other:
+        options = {"path": str(store_file), "create": True}
+        async with await launch_store(plugin_path("sqlite"), options=options) as other:
             await other.store.put_values("sample", [Entry("tenants/t001/seats", b"1")])
 
     run_async(other_client())
@@ -235,7 +237,8 @@ def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async
     win = make_window(settings, tmp_path / "state", show=False)
     open_sample(win, run_async, store_file)
     recent = settings.recent_stores()
-    assert len(recent) == 1 and recent[0].options == {"path": str(store_file), "create": True}
+    # "create" was a one-time answer: the recent entry asks again if the file is gone later.
+    assert len(recent) == 1 and recent[0].options == {"path": str(store_file)}
     assert [a.text() for a in win.recent_menu.actions()] == [recent[0].label()]
     win._closing_confirmed = True
     run_async(win.controller.close())

@@ -395,3 +395,22 @@ def test_plugin_killed_mid_edit_keeps_typed_text_and_staged_edits(qtbot: Any, wi
     qtbot.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     change = win.session.staging.get("services/api/replicas")
     assert change is not None and change.new is not None and change.new.value_json == b"-4"
+
+
+# --- a missing store location is created only when the user says so -----------------------------------
+def test_missing_sqlite_store_asks_before_creating_it(qtbot: Any, windows: Any, run_async: Any,
+                                                      short_tmp: Path) -> None:
+    missing = short_tmp / "typo" / "stor.sqlite"
+    win = windows()
+    target = StoreTarget(plugin_path("sqlite"), {"path": str(missing)}, "")
+    task = win.run(win.open_store(target), "Opening")
+    click_box(qtbot, win, "ask-create-store", QMessageBox.StandardButton.Cancel)
+    qtbot.waitUntil(task.done, timeout=15000)
+    assert not missing.exists() and not missing.parent.exists(), "nothing is created without asking"
+    assert not win.session.is_open and not win.new_key_action.isEnabled()
+
+    task = win.run(win.open_store(target), "Opening")
+    click_box(qtbot, win, "ask-create-store", QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(task.done, timeout=15000)
+    assert task.exception() is None
+    assert missing.is_file() and win.session.can_edit

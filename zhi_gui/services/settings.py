@@ -103,7 +103,8 @@ _SECRETISH_RE = re.compile(
 )
 _REFERENCE_SUFFIXES = ("_file", "_env", "_path", "_var", "_cmd", "_command")
 # Options that change how a store behaves, not which store it is.
-NON_LOCATING_OPTIONS = frozenset({"author", "log_level", "loglevel", "verbose", "debug", "timeout"})
+# "create" only says what to do when the store is missing; it is the same store either way.
+NON_LOCATING_OPTIONS = frozenset({"author", "log_level", "loglevel", "verbose", "debug", "timeout", "create"})
 
 
 def is_secret_option(name: str) -> bool:

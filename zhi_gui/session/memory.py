@@ -44,9 +44,12 @@ class SessionMemory:
 
     def remember_tree(self, target: StoreTarget, tree_id: str) -> str:
         """The store was opened or another tree shown: recent list, last store, last tree."""
+        # "create" was a one-time answer ("yes, make a new store there"), not part of the store:
+        # reopening it from the recent list must ask again if the file is gone by then.
+        options = {k: v for k, v in target.options.items() if k != "create"}
         try:
             self.settings.remember_opened_store(
-                S.StoreIdentity(str(target.plugin), target.options, tree_id, target.display_name))
+                S.StoreIdentity(str(target.plugin), options, tree_id, target.display_name))
             self._state(target).set(self._key("last-tree", target), tree_id)
         except (S.SettingsError, PluginStateError) as exc:
             return f"Could not remember this store: {exc}"

@@ -78,6 +78,7 @@ class StoreSession:
         self.lists_keys = True  # False: a plain zhi store that cannot list its keys
         self.known_paths: set[str] = set()
         self._saving = False
+        self.ever_running = False  # this opening's plugin answered once (else a failure is a start-up failure)
         # Called after every start of the plugin (also automatic restarts), before any data
         # is read: log in when the store has auth, unlock when it is encrypted and locked.
         self.login_handler: StoreHook | None = None
@@ -89,7 +90,7 @@ class StoreSession:
         self.values_hidden: Event[[]] = Event("values_hidden")  # locked: the index is empty now
         self.capabilities_changed: Event[[]] = Event("capabilities_changed")
         self.notice: Event[[str]] = Event("notice")  # something the user should read (not an error)
-        self.log_line: Event[[LogLine]] = Event("log_line")
+        self.log_lines: Event[[list[LogLine]]] = Event("log_lines")  # batches, at most every 100 ms
         self.staged: Event[[frozenset[str]]] = Event("staged")
         self.saved: Event[[str]] = Event("saved")  # new version ('' for stores without versions)
         self.changed_elsewhere: Event[[ChangesElsewhere]] = Event("changed_elsewhere")
@@ -149,12 +150,13 @@ class StoreSession:
                 self.notice.emit(warning)
         self.target = target
         self.session_id = next(_session_ids)
+        self.ever_running = False
         self.capabilities, self.description = Capabilities(), None
         self.trees, self.tree_id, self.head_version, self.draft_message = [], "", "", ""
         self._replace_index(TreeIndex())
         config = config or LaunchConfig()
         config.options = target.options
-        config.on_log = self.log_line.emit
+        config.on_log_batch = self.log_lines.emit
         supervisor = Supervisor(target.plugin, config)
         supervisor.listeners.append(lambda state, detail: self._plugin_state_changed(supervisor, state, detail))
         supervisor.start_hooks.append(self._after_start)
@@ -176,6 +178,8 @@ class StoreSession:
 
     def _plugin_state_changed(self, supervisor: Supervisor, state: PluginState, detail: str) -> None:
         if supervisor is self.supervisor:
+            if state == PluginState.RUNNING:
+                self.ever_running = True
             self.state_changed.emit(state.value, detail)
 
     async def _after_start(self, store: StoreClient) -> None:
@@ -207,9 +211,9 @@ class StoreSession:
         if supervisor is not None:
             # The window may already be gone: stop reporting to it, then stop the plugin.
             supervisor.listeners.clear()
-            supervisor.config.on_log = None
+            supervisor.config.on_log = supervisor.config.on_log_batch = None
             if supervisor.plugin is not None:
-                supervisor.plugin._on_log = None
+                supervisor.plugin._on_log = supervisor.plugin._on_log_batch = None
             await supervisor.stop()
 
     async def restart_plugin(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
+from zhi_gui.core.user_errors import describe, plugin_messages
 from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.services import settings as S
@@ -65,17 +67,16 @@ CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it c
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, E.StoreLocked):
-        return f"The store is locked: unlock it with its passphrase first. ({exc})"
-    if isinstance(exc, E.AuthRequired):
-        return f"The store needs you to log in first. ({exc})"
-    if isinstance(exc, E.AccessDenied):
-        return f"Access denied: {exc}"
-    if isinstance(exc, E.PluginUnavailable):
-        return f"The plugin is not available: {exc}"
-    if isinstance(exc, E.PluginTimeout):
-        return f"The plugin did not answer in time: {exc}"
-    return str(exc) or type(exc).__name__
+    """A sentence and a next step, never raw log fields (``core.user_errors``)."""
+    return describe(exc)
+
+
+def describe_detail(detail: str) -> str:
+    """A supervisor's detail without raw log fields: the plugin's own messages if it has any."""
+    head, _, stderr = detail.partition("--- plugin stderr ---")
+    messages = plugin_messages(stderr) if stderr.strip() else []
+    text = " ".join(messages[-1:]) or head.strip().splitlines()[0] if detail.strip() else "no reason given"
+    return text if len(text) <= 200 else text[:200] + "\u2026"
 
 
 class ValueTreeView(QTreeView):
@@ -355,7 +356,7 @@ class MainWindow(QMainWindow):
         e.valuesHidden.connect(self._values_hidden)
         e.capabilitiesChanged.connect(self._capabilities_changed)
         e.notice.connect(self.show_notice)
-        e.logLine.connect(self.plugin_view.add_line)
+        e.logLines.connect(self.plugin_view.add_lines)
         e.staged.connect(self._staged)
         e.saved.connect(self.saved.emit)
         e.changedElsewhere.connect(self._changed_elsewhere)
@@ -451,7 +452,22 @@ class MainWindow(QMainWindow):
         self.store_label.setToolTip(str(target.plugin))
         self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
         self._update_actions()
-        await self.session.open(target)
+        try:
+            await self.session.open(target)
+        except E.StoreMissing as exc:
+            # A mistyped location must not silently become a new empty store: ask first.
+            answer = await ask(self, "Create store", "There is no store at this location.",
+                               f"{exc.message}\n\nCreate a new, empty store there?",
+                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                               QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Yes:
+                await self.session.close()
+                self.show_notice("Nothing was created. Open another store (Ctrl+O).")
+                self.statusBar().showMessage("No store created", 8000)
+                self._update_actions()
+                return
+            target = replace(target, options={**target.options, "create": True})
+            await self.session.open(target)
         plugin = self.session.supervisor.plugin if self.session.supervisor else None
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
@@ -824,9 +840,14 @@ class MainWindow(QMainWindow):
         if state == PluginState.RESTARTING.value:
             self.show_notice(f"The store plugin stopped ({detail}). Reconnecting\u2026 Your {staged} staged "
                              "edit(s) are kept.")
+        elif state == PluginState.FAILED.value and not self.session.ever_running:
+            # It never started: restarting cannot help, the error box says what can.
+            self.show_notice("zhi-gui could not start the store plugin. Open another store (Ctrl+O), or fix "
+                             "what the message says and open this one again.")
         elif state == PluginState.FAILED.value:
-            self.show_notice(f"The store plugin failed: {detail}. Your {staged} staged edit(s) are kept; use "
-                             "Restart plugin in the Plugin panel to try again.")
+            self.show_notice(f"The store plugin stopped and could not be restarted ({describe_detail(detail)}). "
+                             f"Your {staged} staged edit(s) are kept; see its log in the Plugin panel, then use "
+                             "Restart plugin to try again.")
         elif state == PluginState.RUNNING.value and self.banner.text().startswith("The store plugin"):
             self.show_notice("")
             self.statusBar().showMessage("Reconnected to the store plugin", 8000)

@@ -15,7 +15,7 @@ class SessionSignals(QObject):
     valuesHidden = Signal()  # the store was locked: its values are off the screen
     capabilitiesChanged = Signal()
     notice = Signal(str)
-    logLine = Signal(object)  # LogLine
+    logLines = Signal(list)  # a batch of LogLine
     staged = Signal(frozenset)  # paths whose staged state changed
     saved = Signal(str)  # new version
     changedElsewhere = Signal(object)  # ChangesElsewhere
@@ -30,7 +30,7 @@ class SessionSignals(QObject):
         session.values_hidden.connect(self.valuesHidden.emit)
         session.capabilities_changed.connect(self.capabilitiesChanged.emit)
         session.notice.connect(self.notice.emit)
-        session.log_line.connect(self.logLine.emit)
+        session.log_lines.connect(self.logLines.emit)
         session.staged.connect(self.staged.emit)
         session.saved.connect(self.saved.emit)
         session.changed_elsewhere.connect(self._changed_elsewhere)
