@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import EditorSpec, same_json
 from zhi_gui.ui.editors.base import EditProblem, SubEditor, mono_font
 from zhi_gui.ui.editors.convert import TYPE_NAMES
@@ -240,7 +240,7 @@ class NullEditor(SubEditor):
 
 
 def _option_text(option: Any) -> str:
-    return option if isinstance(option, str) else json.dumps(option, ensure_ascii=False)
+    return option if isinstance(option, str) else to_text(option)
 
 
 class EnumEditor(SubEditor):
