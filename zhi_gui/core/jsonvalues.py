@@ -145,7 +145,7 @@ def loads(data: bytes) -> Any:
 # and one pass over the whole text escapes them.
 _GO_ESCAPES = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_basic_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_basic_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _escape(match: re.Match[str]) -> str:

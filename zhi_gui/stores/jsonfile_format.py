@@ -115,7 +115,7 @@ def _pretty(value: Any, pad: str) -> str:
     Plain loops, not generators: one Python frame per level of nesting."""
     kind = type(value)
     if kind is str:
-        return _basic_string(value)  # type: ignore[no-any-return]
+        return _basic_string(value)
     if kind is dict or kind is Fields:
         pairs = value.pairs if kind is Fields else value
         if not pairs:

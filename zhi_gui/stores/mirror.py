@@ -9,7 +9,7 @@ keeps no versions and no encryption, so neither does the combination).
 Options (``ZHI_PLUGIN_OPTIONS``):
   primary_options   object: ZHI_PLUGIN_OPTIONS of the memory child (default {})
   mirror_options    object: ZHI_PLUGIN_OPTIONS of the json child (default {})
-  mirror_dir        shortcut for mirror_options.dir (the json store directory)
+  mirror_dir        shortcut for mirror_options.directory (the json store directory)
   primary_plugin    path of the primary's executable (default: zhi-store-memory, found below)
   mirror_plugin     path of the mirror's executable (default: zhi-store-json)
   audit             "hard-fail" (default) or "warn": integrity check of the children
@@ -131,7 +131,7 @@ async def build(options: Mapping[str, Any]) -> MirrorPlugin:
     primary_options = _object_option(options, "primary_options")
     mirror_options = _object_option(options, "mirror_options")
     if options.get("mirror_dir") is not None:
-        mirror_options["dir"] = options["mirror_dir"]
+        mirror_options["directory"] = options["mirror_dir"]
     audit_name = str(options.get("audit", AuditMode.HARD_FAIL.value))
     try:
         audit = AuditMode(audit_name)
