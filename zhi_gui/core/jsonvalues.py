@@ -21,8 +21,10 @@ strconv's shortest form: ``'f'`` for 1e-6 <= |x| < 1e21, else ``'e'`` with a
 two-digit minimum exponent (``1``, ``1e-7``, ``100000000000000000000``,
 ``-0``, ``1000``, ``12345678901234567000``, ``1e+21``).
 
-Deep nesting: Python's recursion limit (about 1,000 levels) is below Go's
-10,000; deeper documents are refused with a short message, never a crash.
+Deep nesting: Go allows 10,000 levels, Python's recursion limit about 1,000,
+less whatever the stack already holds. So values are refused beyond a fixed
+``MAX_DEPTH`` (512) levels, the same on every path a value takes (wire check,
+encoder, file writer, diff), with a short message, never a crash.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from zhi_gui.core.errors import InvalidArgument
 JSONValue = Any  # None | bool | int | float | str | list | dict | JSONNumber
 
 _FLOAT64_EXACT_INT = 1 << 53
+MAX_DEPTH = 512
 
 
 class JSONProblem(ValueError):
@@ -131,12 +134,28 @@ def parse(text: str, *, parse_int: Callable[[str], Any] = _value_int,
     except json.JSONDecodeError as exc:
         raise JSONSyntaxProblem(exc.msg, exc.doc, exc.pos) from None
     except RecursionError:
-        raise JSONProblem("nested too deeply") from None
+        raise JSONProblem(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
 
 
 def loads(data: bytes) -> Any:
     """Strict bytes -> value with numbers as zhi holds them (int or float; -0 as -0.0)."""
-    return parse(text_of(data))
+    value = parse(text_of(data))
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:  # only then can it be that deep
+        check_depth(value)
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """JSONProblem when containers nest deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            raise JSONProblem(f"nested too deeply (more than {limit} levels)")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 # --- value -> text --------------------------------------------------------------
@@ -270,7 +289,7 @@ def dumps(value: Any, *, indent: bool = False, sort_keys: bool = True, escape_ht
     try:
         _encode(value, out, "\n" if indent else None, sort_keys, (", ", ": ") if spaced else (",", ":"))
     except RecursionError:
-        raise JSONProblem("nested too deeply") from None
+        raise JSONProblem(f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     text = "".join(out)
     return go_escape(text) if escape_html else _escape_surrogates(text)
 
