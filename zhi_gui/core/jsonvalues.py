@@ -176,6 +176,23 @@ def go_escape(text: str) -> str:
     return _GO_ESCAPES.sub(_escape, text) if _GO_ESCAPES.search(text) else text
 
 
+def has_lone_surrogate(value: Any) -> bool:
+    """True when a string anywhere in ``value`` (keys included) holds a lone
+    surrogate: text Qt's widgets cannot show (they drop it), only its JSON escape."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATES.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _escape_surrogates(text: str) -> str:
     return _SURROGATES.sub(_escape, text) if _SURROGATES.search(text) else text
 

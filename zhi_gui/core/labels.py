@@ -295,6 +295,8 @@ def decide_kind(value: Any, labels: LabelSet) -> EditorKind:
         if typed in (None, EditorKind.STRING):
             return _string_kind("", labels, core_type, ui_format)
         return typed
+    if isinstance(value, str | list | dict) and jsonvalues.has_lone_surrogate(value):
+        return EditorKind.RAW_JSON  # shown as JSON text, where a lone surrogate reads \ud800 and survives
     enum_values = labels.get("ui.enum")
     if isinstance(enum_values, list) and enum_values and not isinstance(value, list | dict):
         return EditorKind.ENUM
@@ -326,6 +328,9 @@ def editor_spec(value: Any, metadata: Mapping[str, Any] | LabelSet | None) -> Ed
         problem = label_problem(name, label_value)
         if problem:
             notes.append(problem)
+    if kind is EditorKind.RAW_JSON and isinstance(value, str | list | dict) and jsonvalues.has_lone_surrogate(value):
+        notes.append("the value holds a lone UTF-16 surrogate (as zhi-store-json keeps it), which a text field "
+                     "cannot show: it is edited as JSON, where it reads \\ud800 and is kept as written")
 
     lock = next((reason for name, reason in LOCK_REASONS.items() if labels.is_true(name)), "")
     pattern_value = labels.get("ui.pattern")
