@@ -128,7 +128,10 @@ def _value_float(text: str) -> float:
 
 def parse(text: str, *, parse_int: Callable[[str], Any] = _value_int,
           parse_float: Callable[[str], Any] = _value_float) -> Any:
-    """One JSON document, strictly; the number hooks decide how numbers are held."""
+    """One JSON document, strictly; the number hooks decide how numbers are held
+    (default: as zhi holds them: int or float, -0 as -0.0, float64 range).
+    The hooks cost a Python call per number, but let other threads (the Qt loop)
+    run in between, which one long C call would not."""
     try:
         return json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
@@ -140,22 +143,27 @@ def parse(text: str, *, parse_int: Callable[[str], Any] = _value_int,
 def loads(data: bytes) -> Any:
     """Strict bytes -> value with numbers as zhi holds them (int or float; -0 as -0.0)."""
     value = parse(text_of(data))
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:  # only then can it be that deep
-        check_depth(value)
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and deeper_than(value, MAX_DEPTH):
+        raise JSONProblem(f"nested too deeply (more than {MAX_DEPTH} levels)")
     return value
 
 
-def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
-    """JSONProblem when containers nest deeper than ``limit`` (iterative: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers in ``value`` nest more than ``limit`` levels: one level
+    at a time, each container visited once, no recursion."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
-            raise JSONProblem(f"nested too deeply (more than {limit} levels)")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+            return True
+        below = []
+        for item in level:
+            for child in item.values() if type(item) is dict else item:
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        level = below
+    return False
 
 
 # --- value -> text --------------------------------------------------------------
