@@ -176,11 +176,16 @@ def test_int_stays_int(qtbot: Any, editor: ValueEditor) -> None:
     assert stage_with_keys(qtbot, editor)[1] == b"6"
 
 
-def test_big_int_is_written_as_zhi_writes_it(qtbot: Any, editor: ValueEditor) -> None:
-    # zhi holds numbers as float64: Go's encoder writes this one as 12345678901234567000
+def test_big_int_zhi_cannot_hold_is_refused_with_what_it_would_store(qtbot: Any, editor: ValueEditor) -> None:
+    # zhi holds numbers as float64: Go's encoder would write this one as 12345678901234567000
     load(editor, b"1")
     replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "12345678901234567890")
+    assert "would be stored as 12345678901234567000" in editor.problem
+    assert_refused(qtbot, editor)
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "12345678901234567000")
     assert stage_with_keys(qtbot, editor)[1] == b"12345678901234567000"
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "9" * 400)
+    assert "too large" in editor.problem
 
 
 def test_big_int_loaded_passes_through(qtbot: Any, editor: ValueEditor) -> None:
