@@ -126,14 +126,22 @@ def _value_float(text: str) -> float:
     return float(text)
 
 
+_DECODERS: dict[tuple[Callable[[str], Any], Callable[[str], Any]], json.JSONDecoder] = {}
+
+
 def parse(text: str, *, parse_int: Callable[[str], Any] = _value_int,
           parse_float: Callable[[str], Any] = _value_float) -> Any:
     """One JSON document, strictly; the number hooks decide how numbers are held
     (default: as zhi holds them: int or float, -0 as -0.0, float64 range).
     The hooks cost a Python call per number, but let other threads (the Qt loop)
     run in between, which one long C call would not."""
+    decoder = _DECODERS.get((parse_int, parse_float))
+    if decoder is None:  # json.loads would build a decoder (and its scanner) on every call
+        decoder = json.JSONDecoder(parse_int=parse_int, parse_float=parse_float, parse_constant=_refuse_constant)
+        if len(_DECODERS) < 16:
+            _DECODERS[(parse_int, parse_float)] = decoder
     try:
-        return json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=_refuse_constant)
+        return decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise JSONSyntaxProblem(exc.msg, exc.doc, exc.pos) from None
     except RecursionError:
@@ -214,16 +222,19 @@ def go_float(value: float) -> str:
     """A float64 as Go's encoding/json writes it."""
     if not math.isfinite(value):
         raise JSONProblem(f"{value} is not a JSON number (zhi refuses it)")
+    text = repr(value)  # the shortest digits that read back the same float, as Go's
+    if "e" not in text:  # 1e-4 <= |x| < 1e16: Python's spelling is Go's but for ".0"
+        return text[:-2] if text.endswith(".0") else text
     magnitude = abs(value)
     if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
-        mantissa, _, exponent = repr(value).partition("e")  # shortest digits, exponent form here
+        mantissa, _, exponent = text.partition("e")  # exponent form in this range too
         mantissa = mantissa.removesuffix(".0")
         sign = "-" if exponent.startswith("-") else "+"
         digits = exponent.lstrip("+-").lstrip("0") or "0"
         if sign == "+" and len(digits) < 2:
             digits = digits.rjust(2, "0")
         return f"{mantissa}e{sign}{digits}"
-    return format(Decimal(repr(value)).normalize(), "f")
+    return format(Decimal(text).normalize(), "f")
 
 
 def go_number(value: int | float) -> str:
