@@ -42,7 +42,7 @@ LOCATION_SUFFIXES = ("_directory", "_dir", "_path", "_file")
 @dataclass(frozen=True)
 class Workspace:
     root: Path
-    store_provider: str = ""  # "json" or "zhi-store-json": both name the same plugin
+    store_provider: str = ""  # as zhi.yaml names it: "jsonfile" (zhi's built-in), "json", "sqlite", "" = none
     store_options: dict[str, Any] = field(default_factory=dict)
     plugin_directories: tuple[Path, ...] = ()
 
