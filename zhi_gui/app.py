@@ -17,7 +17,7 @@ import platformdirs
 from zhi_gui import __version__
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.plugin.discovery import find_plugin
-from zhi_gui.plugin.workspace import load_workspace
+from zhi_gui.plugin.workspace import load_workspace, workspace_store
 
 if TYPE_CHECKING:
     from zhi_gui.services.keyring_service import PassphraseVault
@@ -77,13 +77,12 @@ def resolve_target(args: argparse.Namespace) -> Any:
     options = plugin_options(args)
     if args.workspace:
         ws = load_workspace(Path(args.workspace))
-        found = find_plugin(ws.store_name, workspace=ws)
+        store = workspace_store(ws, options)
+        found = find_plugin(store.plugin_name, workspace=ws)
         if found is None:
-            raise SystemExit(f"zhi-gui: the workspace's store plugin {ws.store_provider!r} was not found")
-        merged = {**ws.store_options, **options}
-        if ws.store_name == "json" and "dir" in merged and not Path(str(merged["dir"])).is_absolute():
-            merged["dir"] = str(ws.root / str(merged["dir"]))
-        return StoreTarget(found.path, merged, args.tree or ws.default_tree_id, f"{found.name} ({ws.root.name})")
+            raise SystemExit(f"zhi-gui: the workspace's store plugin {ws.store_label!r} was not found")
+        return StoreTarget(found.path, store.options, args.tree or ws.default_tree_id,
+                           f"{found.name} ({ws.root.name})")
     if args.plugin:
         candidate = Path(args.plugin).expanduser()
         if candidate.exists() or "/" in args.plugin:

@@ -176,10 +176,16 @@ def test_int_stays_int(qtbot: Any, editor: ValueEditor) -> None:
     assert stage_with_keys(qtbot, editor)[1] == b"6"
 
 
-def test_big_int_is_exact(qtbot: Any, editor: ValueEditor) -> None:
+def test_big_int_zhi_cannot_hold_is_refused_with_what_it_would_store(qtbot: Any, editor: ValueEditor) -> None:
+    # zhi holds numbers as float64: Go's encoder would write this one as 12345678901234567000
     load(editor, b"1")
     replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "12345678901234567890")
-    assert stage_with_keys(qtbot, editor)[1] == b"12345678901234567890"
+    assert "would be stored as 12345678901234567000" in editor.problem
+    assert_refused(qtbot, editor)
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "12345678901234567000")
+    assert stage_with_keys(qtbot, editor)[1] == b"12345678901234567000"
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "9" * 400)
+    assert "too large" in editor.problem
 
 
 def test_big_int_loaded_passes_through(qtbot: Any, editor: ValueEditor) -> None:
@@ -206,10 +212,13 @@ def test_float(qtbot: Any, editor: ValueEditor) -> None:
     assert isinstance(editor.sub_editor, FloatEditor)
     field = child(editor, QLineEdit, "numberEdit")
     assert field.text() == "1.5"
-    replace_text(qtbot, field, "5")
-    assert stage_with_keys(qtbot, editor)[1] == b"5.0"  # a float stays a float
-    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "2.5e-3")
+    replace_text(qtbot, field, "2.5e-3")
     assert stage_with_keys(qtbot, editor)[1] == b"0.0025"
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "1e-7")
+    assert stage_with_keys(qtbot, editor)[1] == b"1e-7"  # Go's spelling, not Python's 1e-07
+    replace_text(qtbot, child(editor, QLineEdit, "numberEdit"), "5")
+    # Go writes the float64 5.0 as 5 (it is then a whole number, as in zhi)
+    assert stage_with_keys(qtbot, editor)[1] == b"5"
 
 
 def test_bool(qtbot: Any, editor: ValueEditor) -> None:
@@ -326,7 +335,7 @@ def test_map_of_any_json(qtbot: Any, editor: ValueEditor) -> None:
     load(editor, b'{"n":1,"nested":{"a":[1,2]}}')
     table = child(editor, QTableWidget, "entryTable")
     edit_cell(qtbot, table, 0, 1, "12345678901234567890")
-    assert stage_with_keys(qtbot, editor)[1] == b'{"n":12345678901234567890,"nested":{"a":[1,2]}}'
+    assert stage_with_keys(qtbot, editor)[1] == b'{"n":12345678901234567000,"nested":{"a":[1,2]}}'
 
 
 def test_yaml_syntax_error_shown_and_staging_refused(qtbot: Any, editor: ValueEditor) -> None:
@@ -573,7 +582,7 @@ def test_type_change_to_json_edits_any_value_as_text(qtbot: Any, editor: ValueEd
     qtbot.keyClick(child(editor, QPushButton, "confirmTypeButton"), Qt.Key.Key_Space)
     text = child(editor, QPlainTextEdit, "jsonTextEdit")
     replace_text(qtbot, text, '{"a": [1, 2.5, null], "b": 12345678901234567890}')
-    assert stage_with_keys(qtbot, editor)[1] == b'{"a":[1,2.5,null],"b":12345678901234567890}'
+    assert stage_with_keys(qtbot, editor)[1] == b'{"a":[1,2.5,null],"b":12345678901234567000}'
 
 
 def test_type_change_by_keyboard_and_esc_cancels(qtbot: Any, editor: ValueEditor) -> None:

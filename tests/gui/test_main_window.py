@@ -285,7 +285,7 @@ def test_open_dialog_uses_a_zhi_workspace(qtbot: Any, window: MainWindow, run_as
     dialog.use_workspace(workspace)
     target = dialog.target()
     assert target is not None and target.plugin.name == "zhi-store-json" and target.tree_id == tree
-    assert target.options == {"dir": str(workspace.resolve() / ".zhi/store")}
+    assert target.options == {"directory": str(workspace.resolve() / ".zhi/store")}  # zhi's option name
     run_async(window.open_store(target))
     assert window.controller.index.entries["db/host"].value_json == b'"localhost"'
     assert "no versions" in window.versioning_label.text()

@@ -239,11 +239,15 @@ def test_mirrored_store_over_real_plugins(arun, tmp_path: Path) -> None:
             store = MirroredStore(primary.client, [mirror.client])
             await store.put_values("t", [Entry("app/name", b'"demo"'), Entry("app/port", b"80")])
             head = (await primary.client.list_tree_versions("t"))[0]
-            # CAS is checked by the primary; the json mirror (which refuses CAS) gets a plain write.
-            await store.put_values("t", [Entry("app/port", b"8080", version=head)], cas_version=head)
-            with pytest.raises(E.CASConflict):
+            # unversioned as a whole (the json mirror keeps no versions): no versions out, no CAS in
+            assert {e.version for e in await store.get_values("t", [])} == {""}
+            with pytest.raises(E.Unsupported, match="no CAS") as info:
                 await store.put_values("t", [Entry("app/port", b"1")], cas_version=head)
-            await store.delete_values("t", ["app/name"])
+            assert info.value.details == {"feature": "cas"}
+            with pytest.raises(E.Unsupported, match="no CAS"):
+                await store.write_values("t", [Entry("app/port", b"1", version=head)])
+            await store.put_values("t", [Entry("app/port", b"8080")])
+            assert await store.write_values("t", [], ["app/name"]) == ""
             assert not store.failures, [f.error for f in store.failures]
             assert json.loads((tmp_path / "t.json").read_text()) == {"app/port": {"value": 8080}}
             assert [e.value_json for e in await store.get_values("t", ["app/port"])] == [b"8080"]
@@ -262,10 +266,14 @@ def test_mirror_whose_directory_became_a_file(arun, tmp_path: Path, caplog) -> N
         primary, mirror = await launch_stores((MEMORY, {}), (JSON, {"dir": str(target)}))
         try:
             store = MirroredStore(primary.client, [mirror.client])
+            await store.put_values("t", [Entry("b", b"0")])
+            target.rename(tmp_path / "moved")
             target.write_text("not a directory")
-            with caplog.at_level(logging.WARNING, logger="zhi_gui.plugin.composition.mirrored"):
-                await store.put_values("t", [Entry("a", b"1")])
-            assert [e.value_json for e in await primary.client.get_values("t", ["a"])] == [b"1"]
+            with caplog.at_level(logging.WARNING, logger="zhi_gui.plugin.composition.mirrored"), \
+                    pytest.raises(E.StoreError, match="undone on the primary and every mirror"):
+                await store.put_values("t", [Entry("a", b"1"), Entry("b", b"2")])
+            # every member or none: the primary holds what it held before
+            assert {e.path: e.value_json for e in await primary.client.get_values("t", [])} == {"b": b"0"}
             [failure] = store.failures
             assert failure.mirror == "zhi-store-json" and failure.operation == "PutValues"
             messages = [r.getMessage() for r in caplog.records]
@@ -277,7 +285,7 @@ def test_mirror_whose_directory_became_a_file(arun, tmp_path: Path, caplog) -> N
     arun(go())
 
 
-def test_killed_mirror_does_not_fail_writes(arun, tmp_path: Path, caplog) -> None:
+def test_killed_mirror_fails_writes_on_every_member(arun, tmp_path: Path, caplog) -> None:
     async def go() -> None:
         primary, dead, alive_mirror = await launch_stores((MEMORY, {}), (JSON, {"dir": str(tmp_path / "a")}),
                                                           (MEMORY, {}))
@@ -288,10 +296,12 @@ def test_killed_mirror_does_not_fail_writes(arun, tmp_path: Path, caplog) -> Non
             dead.process.kill_group(signal.SIGKILL)
             await asyncio.wait_for(asyncio.shield(dead.process.exited), 10)
             with caplog.at_level(logging.WARNING, logger="zhi_gui.plugin.composition.mirrored"):
-                await store.put_values("t", [Entry("a", b"2")])
-                await store.delete_values("t", ["a"])
-            assert await primary.client.get_values("t", ["a"]) == []
-            assert await alive_mirror.client.get_values("t", ["a"]) == []
+                with pytest.raises(E.StoreError, match="failed on mirror json"):
+                    await store.put_values("t", [Entry("a", b"2")])
+                with pytest.raises(E.StoreError, match="no member changed"):
+                    await store.delete_values("t", ["a"])
+            assert [e.value_json for e in await primary.client.get_values("t", ["a"])] == [b"1"]
+            assert [e.value_json for e in await alive_mirror.client.get_values("t", ["a"])] == [b"1"]
             assert [(f.mirror, f.operation) for f in store.failures] == [("json", "PutValues"),
                                                                          ("json", "DeleteValues")]
             assert all("PluginUnavailable" in f.error for f in store.failures)

@@ -215,14 +215,15 @@ def test_host_death_stops_meta_plugin_and_children(arun, short_tmp: Path) -> Non
     arun(go())
 
 
-def test_a_killed_mirror_child_fails_no_write_and_is_logged(arun, short_tmp: Path) -> None:
+def test_a_killed_mirror_child_fails_the_write_on_every_member_and_is_logged(arun, short_tmp: Path) -> None:
     async def go() -> None:
         plugin, kids = await start(short_tmp / "m")
         try:
             os.kill(kids["json"], signal.SIGKILL)
             await wait_gone([kids["json"]])
-            await plugin.store.put_values("t", [Entry("a", b"1")])
-            assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
+            with pytest.raises(E.StoreError, match=r"failed on mirror zhi-store-json.*no member changed"):
+                await plugin.store.put_values("t", [Entry("a", b"1")])
+            assert await plugin.store.get_values("t", ["a"]) == []
             assert not (short_tmp / "m" / "t.json").exists()
             # the log line travels through the meta-plugin's stderr
             await wait_until("the exit is logged", lambda: any("the mirror zhi-store-json exited" in line.message
@@ -238,14 +239,15 @@ def test_a_killed_mirror_child_fails_no_write_and_is_logged(arun, short_tmp: Pat
     arun(go())
 
 
-def test_mirror_failing_at_runtime_while_primary_succeeds(arun, short_tmp: Path) -> None:
+def test_mirror_failing_at_runtime_undoes_the_primarys_write(arun, short_tmp: Path) -> None:
     async def go() -> None:
         target = short_tmp / "m"
         plugin, _ = await start(target)
         try:
             target.write_text("a file, not a directory")
-            await plugin.store.put_values("t", [Entry("a", b"1")])
-            assert [e.value_json for e in await plugin.store.get_values("t", ["a"])] == [b"1"]
+            with pytest.raises(E.StoreError, match="no member changed"):
+                await plugin.store.put_values("t", [Entry("a", b"1")])
+            assert await plugin.store.get_values("t", ["a"]) == []
             await wait_until("the failure is logged", lambda: any(
                 "mirror zhi-store-json: PutValues of tree 't' failed" in line.message and str(target) in line.message
                 for line in plugin.logs))
@@ -368,3 +370,31 @@ def test_supervisor_restarts_a_dead_meta_plugin_without_leftovers(arun, short_tm
         await wait_gone([plugin.pid, *children_of(plugin.pid)])
 
     arun(go())
+
+
+def test_big_write_is_one_write_and_capabilities_match_behaviour(arun, short_tmp: Path) -> None:
+    """5,000 values (about 5 MiB, over a Go plugin's 4 MiB) reach both children as one
+    write; VERSIONING_NONE comes with no versions read back and CAS refused, nothing written."""
+    filler = "x" * 1000
+    entries = [Entry(f"big/v{i:04d}", json.dumps(f"{i}-{filler}").encode()) for i in range(5000)]
+    assert sum(len(e.value_json) for e in entries) > 5 * 1000 * 1000
+
+    async def go() -> None:
+        plugin, _ = await start(short_tmp / "m")
+        try:
+            store = plugin.store
+            assert await store.split_count(entries) == 1, "our plugins take a big write in one call"
+            assert (await store.capabilities()).versioning.name == "NONE"
+            await store.put_values("t", [Entry("big/v0000", b'"old"')])
+            with pytest.raises(E.Unsupported, match="no CAS"):
+                await store.put_values("t", entries, cas_versions={"big/v0000": "1"})
+            assert [e.value_json for e in await store.get_values("t", [])] == [b'"old"']
+            assert {e.version for e in await store.get_values("t", [])} == {""}
+            await store.put_values("t", entries)
+            assert len(await store.get_values("t", [])) == 5000
+            on_disk = json.loads((short_tmp / "m" / "t.json").read_text())
+            assert len(on_disk) == 5000 and on_disk["big/v4999"]["value"] == f"4999-{filler}"
+        finally:
+            await plugin.close()
+
+    arun(go(), timeout=120)

@@ -174,17 +174,43 @@ def test_mirrored_store_construction_is_checked() -> None:
         MirroredStore(primary, [twice, twice])
 
 
-def test_writes_reach_primary_then_mirrors_without_cas(arun, tmp_path: Path) -> None:
+def test_writes_reach_primary_then_mirrors_without_cas(arun) -> None:
+    async def go() -> None:
+        primary, mirror = MemoryStore(), MemoryStore()  # both tree-versioned, each with its own version ids
+        store = MirroredStore(primary, {"memory": mirror})
+        assert (await store.capabilities()).versioning == Versioning.TREE
+        await store.put_values("t", [Entry("a", b"1")])
+        await mirror.put_values("t", [Entry("z", b"0")])  # the mirror's history moves on its own
+        head = (await primary.list_tree_versions("t"))[0]
+        await store.put_values("t", [Entry("a", b"2", version="")], cas_version=head)
+        head = (await primary.list_tree_versions("t"))[0]
+        await store.put_values("t", [Entry("a", b"3", version=head)])  # entry version = CAS for the primary
+        with pytest.raises(E.CASConflict):
+            await store.put_values("t", [Entry("a", b"4")], cas_version=head)  # stale: nothing anywhere
+        assert [e.value_json for e in await mirror.get_values("t", ["a"])] == [b"3"]
+        assert not store.failures
+
+    arun(go())
+
+
+def test_unversioned_combination_reads_no_versions_and_takes_no_cas(arun, tmp_path: Path) -> None:
     async def go() -> None:
         primary = MemoryStore()
-        mirror = JsonFileStore({"dir": str(tmp_path)})  # refuses any CAS field
+        mirror = JsonFileStore({"dir": str(tmp_path)})  # keeps no versions
         store = MirroredStore(primary, {"json": mirror})
         await store.put_values("t", [Entry("a", b"1"), Entry("b", b'"x"', b'{"ui.readonly":true}')])
         head = (await primary.list_tree_versions("t"))[0]
-        await store.put_values("t", [Entry("a", b"2", version="")], cas_version=head)
-        await store.put_values("t", [Entry("b", b'"y"', version=head)])  # entry version = CAS for the primary
-        with pytest.raises(E.CASConflict):
-            await store.put_values("t", [Entry("a", b"3")], cas_version=head)  # stale: nothing anywhere
+        assert {e.version for e in await store.get_values("t", [])} == {""}
+        async for chunk in store.stream_tree("t"):
+            assert chunk.version == "" and {e.version for e in chunk.entries} == {""}
+        for call in (lambda: store.put_values("t", [Entry("a", b"2")], cas_version=head),
+                     lambda: store.put_values("t", [Entry("a", b"2", version=head)]),
+                     lambda: store.write_values("t", [Entry("a", b"2")], cas_versions={"a": head})):
+            with pytest.raises(E.Unsupported, match="mirror json has none") as info:
+                await call()
+            assert info.value.details == {"feature": "cas"}
+        assert [e.value_json for e in await primary.get_values("t", ["a"])] == [b"1"]
+        await store.put_values("t", [Entry("b", b'"y"')])
         await store.delete_values("t", ["a"])
         await store.write_values("t", [Entry("c", b"true")], ["b"], message="m")
         assert not store.failures
@@ -198,20 +224,47 @@ def test_writes_reach_primary_then_mirrors_without_cas(arun, tmp_path: Path) -> 
     arun(go())
 
 
-def test_a_failing_mirror_is_logged_and_the_write_succeeds(arun, tmp_path: Path, caplog) -> None:
+def test_a_failing_mirror_fails_the_write_and_it_is_undone_everywhere(arun, tmp_path: Path, caplog) -> None:
     async def go() -> None:
         target = tmp_path / "mirror"
         good = MemoryStore()
         store = MirroredStore(MemoryStore(), {"json": JsonFileStore({"dir": str(target)}), "memory": good})
+        await store.put_values("t", [Entry("a", b"0"), Entry("keep", b"1")])
+        (target / "t.json").rename(tmp_path / "t.json")
+        target.rmdir()
         target.write_text("a file where the directory should be")
-        with caplog.at_level(logging.WARNING, logger="zhi_gui.plugin.composition.mirrored"):
-            await store.put_values("t", [Entry("a", b"1")])
-        assert [e.value_json for e in await store.get_values("t", ["a"])] == [b"1"]
-        assert [e.value_json for e in await good.get_values("t", ["a"])] == [b"1"], "other mirrors still written"
-        [failure] = store.failures
+        with caplog.at_level(logging.WARNING, logger="zhi_gui.plugin.composition.mirrored"), \
+                pytest.raises(E.StoreError, match=r"failed on mirror json.*no member changed"):
+            await store.put_values("t", [Entry("a", b"1"), Entry("new", b"2")])
+        for member in (store, good):  # every member or none
+            assert {e.path: e.value_json for e in await member.get_values("t", [])} == {"a": b"0", "keep": b"1"}
+        with pytest.raises(E.StoreError, match="no member changed"):
+            await store.write_values("t", [Entry("x", b"1")], ["keep"])
+        assert {e.path for e in await good.get_values("t", [])} == {"a", "keep"}
+        assert [(f.mirror, f.operation) for f in store.failures] == [("json", "PutValues"), ("json", "WriteValues")]
+        failure = store.failures[0]
         assert (failure.mirror, failure.operation, failure.tree_id) == ("json", "PutValues", "t")
-        [record] = [r for r in caplog.records if "mirror json" in r.getMessage()]
+        record = next(r for r in caplog.records if "mirror json" in r.getMessage())
         assert "PutValues of tree 't' failed" in record.getMessage() and str(target) in record.getMessage()
+        assert "the write is undone on every member" in record.getMessage()
+
+    arun(go())
+
+
+def test_a_tree_deletion_a_mirror_refuses_is_undone(arun) -> None:
+    class NoDelete(MemoryStore):
+        async def delete_tree(self, tree_id: str) -> None:
+            raise E.AccessDenied("this mirror keeps its trees")
+
+    async def go() -> None:
+        primary, good = MemoryStore(), MemoryStore()
+        store = MirroredStore(primary, {"memory": good, "keeper": NoDelete()})
+        await store.put_values("t", [Entry("a", b"1"), Entry("b/c", b'"x"', b'{"ui.order":1}')])
+        with pytest.raises(E.StoreError, match=r"failed on mirror keeper.*no member changed"):
+            await store.delete_tree("t")
+        for member in (primary, good):
+            assert [(e.path, e.value_json, e.metadata_json) for e in await member.get_values("t", [])] == [
+                ("a", b"1", b""), ("b/c", b'"x"', b'{"ui.order":1}')]
 
     arun(go())
 

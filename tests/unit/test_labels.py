@@ -87,9 +87,12 @@ def test_replace_all_keeps_form_and_order_of_kept_labels() -> None:
     assert original["ui"] == {"password": True, "enum": ["x"]}  # the input was not touched
 
 
-def test_same_json_tells_int_float_and_bool_apart() -> None:
-    assert not same_json(1, 1.0)
+def test_same_json_is_zhis_equality() -> None:
+    # zhi holds every number as a float64: 1 and 1.0 are one value, written "1"
+    assert same_json(1, 1.0)
+    assert not same_json(1, 1.5)
     assert not same_json(1, True)
+    assert not same_json(0, None)
     assert same_json({"a": 1, "b": 2}, {"b": 2, "a": 1})
 
 

@@ -45,7 +45,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from zhi_gui.core.errors import InvalidArgument
-from zhi_gui.core.jsonvalues import decode_metadata, decode_value
+from zhi_gui.core.jsonvalues import decode_metadata, decode_value, to_text
 from zhi_gui.core.model import Entry
 from zhi_gui.core.secrets import is_secret, is_secret_labels
 from zhi_gui.core.sorting import gil_friendly_sorted
@@ -671,8 +671,8 @@ def _truncate(text: str, limit: int | None) -> str:
 
 def _preview_decoded(value: Any, limit: int | None) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    except (TypeError, ValueError):
+        text = to_text(value, spaced=True)
+    except InvalidArgument:
         text = repr(value)
     return _truncate(text.replace("\n", "\\n"), limit)
 

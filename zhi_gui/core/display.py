@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from zhi_gui.core import jsonvalues
 from zhi_gui.core.model import Entry
 from zhi_gui.core.secrets import is_secret as _is_secret
 from zhi_gui.core.secrets import is_secret_metadata
@@ -64,9 +64,9 @@ def preview(value_json: bytes, secret: bool = False) -> str:
         text = value_json[:PREVIEW_LIMIT].decode("utf-8", "replace")
         return text.replace("\n", " ") + " \u2026"
     try:
-        value = json.loads(value_json)
-    except ValueError:
+        value = jsonvalues.loads(value_json)
+    except jsonvalues.JSONProblem:
         return value_json[:PREVIEW_LIMIT].decode("utf-8", "replace")
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else jsonvalues.to_text(value)
     text = text.replace("\r", "").replace("\n", " \u21b5 ")
     return text if len(text) <= PREVIEW_LIMIT else text[:PREVIEW_LIMIT] + " \u2026"

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from zhi_gui.core import jsonvalues
+
 # Labels whose truthy value locks the value in the editor, with why, for the user.
 LOCK_REASONS = {
     "ui.readonly": "it is marked read-only (label ui.readonly)",
@@ -200,12 +202,12 @@ class LabelSet:
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """Equality as JSON sees it: 1, 1.0 and true are three different values."""
+    """Equality as zhi sees it: 1 and 1.0 are one float64 (both written "1"), true is not 1."""
     return canonical_json(a) == canonical_json(b)
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return jsonvalues.dumps(value, escape_html=False)
 
 
 # --- deciding the editor ------------------------------------------------------
@@ -255,7 +257,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return jsonvalues.to_text(value)
 
 
 def kind_for_type(core_type: str) -> EditorKind | None:
@@ -293,6 +295,8 @@ def decide_kind(value: Any, labels: LabelSet) -> EditorKind:
         if typed in (None, EditorKind.STRING):
             return _string_kind("", labels, core_type, ui_format)
         return typed
+    if isinstance(value, str | list | dict) and jsonvalues.has_lone_surrogate(value):
+        return EditorKind.RAW_JSON  # shown as JSON text, where a lone surrogate reads \ud800 and survives
     enum_values = labels.get("ui.enum")
     if isinstance(enum_values, list) and enum_values and not isinstance(value, list | dict):
         return EditorKind.ENUM
@@ -324,6 +328,9 @@ def editor_spec(value: Any, metadata: Mapping[str, Any] | LabelSet | None) -> Ed
         problem = label_problem(name, label_value)
         if problem:
             notes.append(problem)
+    if kind is EditorKind.RAW_JSON and isinstance(value, str | list | dict) and jsonvalues.has_lone_surrogate(value):
+        notes.append("the value holds a lone UTF-16 surrogate (as zhi-store-json keeps it), which a text field "
+                     "cannot show: it is edited as JSON, where it reads \\ud800 and is kept as written")
 
     lock = next((reason for name, reason in LOCK_REASONS.items() if labels.is_true(name)), "")
     pattern_value = labels.get("ui.pattern")
@@ -546,13 +553,9 @@ def type_problem(core_type: str, value: Any) -> str | None:
     return None  # an unknown type is zhi's to define later; do not refuse it
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
 def parse_json(text: str) -> Any:
-    """Strict JSON: NaN and Infinity, which Python would accept, are refused like zhi's Go side does."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    """Strict JSON, as zhi reads it (zhi_gui.core.jsonvalues): NaN, Infinity and 1e400 are refused."""
+    return jsonvalues.parse(text)
 
 
 def json_problem(text: str) -> str | None:
@@ -615,7 +618,7 @@ def value_problem(value: Any, spec: EditorSpec) -> str | None:
         if isinstance(value, str):
             problem = pattern_problem(spec.pattern, value)
         elif _is_number(value):
-            problem = pattern_problem(spec.pattern, json.dumps(value))
+            problem = pattern_problem(spec.pattern, jsonvalues.to_text(value))
         elif isinstance(value, list):
             problem = next(
                 (

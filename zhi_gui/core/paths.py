@@ -9,6 +9,14 @@ from zhi_gui.core.errors import InvalidArgument
 SEGMENT_RE = re.compile(r"^[a-z](?:[a-z0-9._-]*[a-z0-9])?$")
 MAX_PATH_LENGTH = 1024
 MAX_TREE_ID_LENGTH = 200
+SHOWN_CHARS = 80  # how much of a refused input an error message repeats
+
+
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` quoted for an error message, cut so a huge input is never echoed whole."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}\u2026 ({len(text)} characters)"
 
 
 def path_problem(path: str) -> str | None:
@@ -24,7 +32,7 @@ def path_problem(path: str) -> str | None:
             return "a path must not contain an empty segment ('//')"
         if not SEGMENT_RE.match(segment):
             return (
-                f"segment {segment!r} must start with a lowercase letter, end with a letter or"
+                f"segment {shown(segment)} must start with a lowercase letter, end with a letter or"
                 " digit, and use only a-z, 0-9, '.', '_' and '-'"
             )
     return None
@@ -37,7 +45,7 @@ def is_valid_path(path: str) -> bool:
 def validate_path(path: str) -> str:
     problem = path_problem(path)
     if problem:
-        raise InvalidArgument(f"invalid path {path!r}: {problem}", {"path": path})
+        raise InvalidArgument(f"invalid path {shown(path)}: {problem}", {"path": path[:SHOWN_CHARS]})
     return path
 
 
@@ -57,7 +65,7 @@ def tree_id_problem(tree_id: str) -> str | None:
 def validate_tree_id(tree_id: str) -> str:
     problem = tree_id_problem(tree_id)
     if problem:
-        raise InvalidArgument(f"invalid tree id {tree_id!r}: {problem}", {"tree_id": tree_id})
+        raise InvalidArgument(f"invalid tree id {shown(tree_id)}: {problem}", {"tree_id": tree_id[:SHOWN_CHARS]})
     return tree_id
 
 

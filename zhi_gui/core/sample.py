@@ -3,18 +3,17 @@ a few services with databases, caches, feature flags, secrets and YAML."""
 
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 
+from zhi_gui.core.jsonvalues import encode_metadata, encode_value, to_text
 from zhi_gui.core.model import Entry
 
 SAMPLE_TREE_ID = "sample"
 
 
 def _e(path: str, value: Any, **labels: Any) -> Entry:
-    meta = json.dumps(labels, separators=(",", ":")).encode() if labels else b""
-    return Entry(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), meta)
+    return Entry(path, encode_value(value), encode_metadata(labels))
 
 
 def sample_entries(seed: int = 7) -> list[Entry]:
@@ -70,7 +69,7 @@ def sample_entries(seed: int = 7) -> list[Entry]:
             out.append(_e(f"{base}/currency", "EUR", **{"ui.enum": ["EUR", "USD", "GBP"]}))
             out.append(_e(f"{base}/invoice-prefix", "INV-", **{"ui.pattern": "^[A-Z]{2,5}-$"}))
         if name == "search":
-            out.append(_e(f"{base}/synonyms.json", json.dumps({"tv": ["television"], "phone": ["mobile"]}, indent=2),
+            out.append(_e(f"{base}/synonyms.json", to_text({"tv": ["television"], "phone": ["mobile"]}, indent=True),
                           **{"core.type": "json", "ui.format": "json"}))
     for index in range(40):
         out.append(_e(f"tenants/t{index:03d}/plan", rng.choice(["free", "team", "enterprise"]),

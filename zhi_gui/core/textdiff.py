@@ -48,7 +48,6 @@ converts them for Qt, which counts UTF-16 units.
 from __future__ import annotations
 
 import enum
-import json
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -66,6 +65,7 @@ from zhi_gui.core.diff import (
     labels_of,
     truthy_label,
 )
+from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.model import Entry
 
 INTRALINE_MAX_LINES = 200
@@ -246,12 +246,12 @@ def pretty_text(value_json: bytes, metadata_json: bytes = b"") -> str:
     if vtype == "invalid":
         return value_json.decode("utf-8", "replace")
     if vtype in ("object", "array"):
-        return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+        return to_text(value, indent=True, sort_keys=True)
     if vtype == "string":
         if "\n" in value or _text_like(labels_of(metadata_json)):
             return str(value)
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value)
+        return to_text(value)
+    return to_text(value)
 
 
 def pretty_lines(value_json: bytes, metadata_json: bytes = b"") -> list[str]:

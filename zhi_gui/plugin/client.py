@@ -5,7 +5,10 @@ composition wrappers can use a remote store like a local one. Each call has a
 deadline, failures come back as the typed errors of ``zhi_gui.core.errors``
 (zhi's ErrorInfo marker first, then the status code, then the message), calls
 in flight are capped (a burst of thousands otherwise comes back CANCELLED), and
-PutValues above the 4 MiB a Go plugin accepts is split into several calls.
+PutValues above the 4 MiB a Go plugin accepts is split into several calls for
+a plain zhi plugin (not atomic, several versions; ``split_count`` says so in
+advance). zhi-gui's own plugins (they serve the extension) accept messages up
+to 1 GiB and get one call: one write, one version.
 """
 
 from __future__ import annotations
@@ -113,12 +116,24 @@ class StoreClient(PluginChannel, Store):
         resp = await self._call("GetValues", self._store.GetValues, pb.GetValuesRequest(id=tree_id, paths=paths))
         return await self._on_loop(_convert_entries(resp.values))
 
+    async def split_count(self, entries: Sequence[Entry]) -> int:
+        """How many PutValues calls ``put_values(entries)`` will make: 1 for
+        zhi-gui's own plugins, else one per 4 MiB batch (more than 1 = the save
+        is not atomic and makes several versions: tell the user first)."""
+        return len(await self._batches(entries))
+
+    async def _batches(self, entries: Sequence[Entry]) -> list[list[Entry]]:
+        if await self.extension() is not None:  # ours: the server takes 1 GiB messages
+            return [list(entries)]
+        return chunk_entries(entries, self.chunk_bytes)
+
     async def put_values(self, tree_id: str, entries: Sequence[Entry], cas_version: str = "",
                          cas_versions: Mapping[str, str] | None = None) -> None:
-        """Writes above the chunk limit go out as several PutValues calls: the
-        first carries the tree CAS version; the whole write is then not atomic
-        (zhi has no multi-call transaction), which is said in the log."""
-        batches = chunk_entries(entries, self.chunk_bytes)
+        """For a plain zhi plugin, writes above the chunk limit go out as several
+        PutValues calls: the first carries the tree CAS version; the whole write
+        is then not atomic (zhi has no multi-call transaction), which is said in
+        the log (and beforehand by ``split_count``)."""
+        batches = await self._batches(entries)
         if len(batches) > 1:
             log.info("%s: PutValues of %d entries split into %d calls (4 MiB limit)", self.name,
                      len(entries), len(batches))

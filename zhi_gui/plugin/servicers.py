@@ -42,7 +42,8 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
         raise
     except Exception as exc:
         log.exception("%s: unexpected error", rpc)
-        await context.abort(grpc.StatusCode.INTERNAL, f"{rpc}: internal error in the plugin: {exc}")
+        await context.abort(grpc.StatusCode.INTERNAL,
+                            f"{rpc}: internal error in the plugin: {exc}"[: wire_errors.MAX_MESSAGE_CHARS])
     raise AssertionError("unreachable")  # context.abort always raises
 
 

@@ -20,6 +20,14 @@ from zhi_gui.core import errors as E
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 ZHI_DOMAIN, ZHI_REASON = "zhi", "store_error"
 OUR_DOMAIN = "zhi-gui"
+# gRPC refuses trailers above 16 KiB (the host then sees RESOURCE_EXHAUSTED
+# instead of the error), so a message or detail that quotes a huge input is cut.
+MAX_MESSAGE_CHARS = 2000
+MAX_DETAIL_CHARS = 256
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 # zhi's own typed errors: code + marker. Order matters (subclasses first).
 _ZHI_TYPED: list[tuple[type[E.StoreError], grpc.StatusCode]] = [
@@ -43,6 +51,11 @@ _OURS: list[tuple[type[E.StoreError], grpc.StatusCode, str]] = [
 
 def encode(error: E.StoreError) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
     """(code, message, trailing metadata) for a store error raised by a plugin."""
+    if len(error.message) > MAX_MESSAGE_CHARS or any(
+            len(k) > MAX_DETAIL_CHARS or len(v) > MAX_DETAIL_CHARS for k, v in error.details.items()):
+        short = type(error)(_cut(error.message, MAX_MESSAGE_CHARS))
+        short.details = {_cut(k, MAX_DETAIL_CHARS): _cut(v, MAX_DETAIL_CHARS) for k, v in error.details.items()}
+        error = short
     for cls, code, reason in _OURS:
         if isinstance(error, cls):
             return code, error.message, _trailer(code, error.message, reason, OUR_DOMAIN, error)

@@ -2,10 +2,13 @@
 ``.zhi/store`` opens as it is (zhi-protocol.md 5, format in ``jsonfile_format``).
 
 Options (``ZHI_PLUGIN_OPTIONS``):
-  dir   the store directory; else env ``ZHI_JSON_STORE_DIR``; else
-        ``.zhi/store`` relative to the working directory (zhi's default).
+  directory  the store directory (zhi's jsonfile option name; ``dir`` is an
+             alias); else env ``ZHI_JSON_STORE_DIR``; else ``.zhi/store``
+             relative to the working directory (zhi's default), said at info
+             level in the log. Relative paths are relative to the working
+             directory, which is the host's: zhi starts plugins in its own.
 
-One file per tree, ``<dir>/<tree-id>.json``. Writes are atomic (temp file in
+One file per tree, ``<directory>/<tree-id>.json``. Writes are atomic (temp file in
 the same directory, fsync, rename, fsync of the directory). A tree id can
 never name a file outside the directory; a tree file that is a symlink is
 followed only when it resolves inside the directory. A corrupt tree file is
@@ -49,17 +52,28 @@ MAX_FILE_NAME_BYTES = 255
 DEFAULT_CHUNK = 2000
 NEW_FILE_MODE = 0o644  # what zhi's jsonfile store gives its files
 _FEATURES = frozenset({"ListPaths", "StreamTree", "WriteValues"})
-_KNOWN_OPTIONS = frozenset({"dir"})
+DIRECTORY_OPTIONS = ("directory", "dir")  # zhi's name first; "dir" is this plugin's older name
+_KNOWN_OPTIONS = frozenset(DIRECTORY_OPTIONS)
 
 Signature = tuple[int, int, int, int, int]
+
+
+def directory_option(options: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """(name, value) of the directory option given, ``directory`` winning over ``dir``."""
+    given = [(name, options[name]) for name in DIRECTORY_OPTIONS if options.get(name) not in (None, "")]
+    if len(given) == 2 and given[0][1] != given[1][1]:
+        raise E.InvalidArgument("options 'directory' and 'dir' name different directories: give one",
+                                {"option": "directory"})
+    return given[0] if given else None
 
 
 def store_dir(options: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
     """The absolute store directory from the options, the environment or zhi's default."""
     env = os.environ if environ is None else environ
-    raw = options.get("dir") or env.get(DIR_ENV) or DEFAULT_DIR
+    given = directory_option(options)
+    name, raw = given if given else ("", env.get(DIR_ENV) or DEFAULT_DIR)
     if not isinstance(raw, str):
-        raise E.InvalidArgument(f"option 'dir' must be a string, not {type(raw).__name__}")
+        raise E.InvalidArgument(f"option {name!r} must be a string, not {type(raw).__name__}", {"option": name})
     return os.path.abspath(os.path.expanduser(raw))
 
 
@@ -97,6 +111,11 @@ class JsonFileStore(Store):
         if unknown:
             log.warning("ignoring unknown options: %s", ", ".join(unknown))
         self.dir = store_dir(options, environ)
+        if directory_option(options) is None:
+            # zhi users expect their workspace's .zhi/store: say which directory this is
+            source = DIR_ENV if (os.environ if environ is None else environ).get(DIR_ENV) else "default"
+            log.info("no 'directory' option: using %s (%s, relative to the working directory %s)",
+                     self.dir, source, os.getcwd())
         if os.path.lexists(self.dir) and not os.path.isdir(self.dir):
             raise E.InvalidArgument(f"the store directory {self.dir} exists but is not a directory",
                                     {"file": self.dir})

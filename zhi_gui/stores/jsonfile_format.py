@@ -30,47 +30,32 @@ file holding ``1e400``); files are read whatever they hold.
 from __future__ import annotations
 
 import json
-import json.encoder
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
+
+from zhi_gui.core.jsonvalues import (
+    JSONNumber,
+    JSONProblem,
+    check_number_range,
+    encode_string,
+    go_escape,
+    go_float,
+    parse,
+    text_of,
+)
+from zhi_gui.core.jsonvalues import (
+    _basic_string as _basic_string,
+)
+
+__all__ = ["JSONNumber", "encode_string", "go_escape", "go_float"]  # re-exported for the file store's users
 
 INDENT = "  "
 
-
-class FormatError(ValueError):
-    """A document that is not zhi's tree format (the reason, in words)."""
-
-
-class JSONNumber:
-    """A JSON number whose literal text Python's int/float would not reproduce
-    (``-0``, ``1e21``, ``1.50``, ints beyond Python's digit limit): kept as text."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JSONNumber) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __repr__(self) -> str:
-        return f"JSONNumber({self.text!r})"
-
-
-def _reject_constant(name: str) -> Any:
-    raise FormatError(f"{name} is not a JSON value")
-
-
-def _check_range(text: str) -> None:
-    if math.isinf(float(text)):
-        raise FormatError(f"the number {text[:40]} is too large for zhi (it reads numbers as float64)")
+# The project's one JSON codec (zhi_gui.core.jsonvalues) decides what is JSON
+# zhi reads; this module only adds the file layout and literal numbers.
+FormatError = JSONProblem
 
 
 def _parse_int(text: str) -> Any:
@@ -86,12 +71,12 @@ def _parse_float(text: str) -> Any:
 
 
 def _parse_int_checked(text: str) -> Any:
-    _check_range(text)
+    check_number_range(text)
     return _parse_int(text)
 
 
 def _parse_float_checked(text: str) -> Any:
-    _check_range(text)
+    check_number_range(text)
     return _parse_float(text)
 
 
@@ -102,72 +87,13 @@ def loads(text: str, *, check_range: bool = False) -> Any:
     ``JSONNumber``. NaN/Infinity are refused (Go refuses them); with
     ``check_range`` so are numbers beyond float64, which zhi cannot read.
     """
-    try:
-        if check_range:
-            return json.loads(text, parse_int=_parse_int_checked, parse_float=_parse_float_checked,
-                              parse_constant=_reject_constant)
-        return json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
-                          parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise FormatError("JSON nested too deeply") from None
+    if check_range:
+        return parse(text, parse_int=_parse_int_checked, parse_float=_parse_float_checked)
+    return parse(text, parse_int=_parse_int, parse_float=_parse_float)
 
 
 def loads_bytes(data: bytes, *, check_range: bool = False) -> Any:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        raise FormatError("starts with a byte order mark (zhi cannot read that)")
-    return loads(text, check_range=check_range)
-
-
-# --- writing -----------------------------------------------------------------
-
-# Outside strings, JSON text holds only ASCII structure, digits and letters, so
-# these characters can only be inside strings and are escaped in one pass.
-_GO_EXTRA_ESCAPES = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
-_basic_string: Any = json.encoder.encode_basestring  # C: escapes " \ and controls like Go
-
-
-def _escape_extra(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def go_escape(text: str) -> str:
-    """Go's HTML and U+2028/9 escapes (and lone surrogates) applied to encoded JSON text."""
-    if _GO_EXTRA_ESCAPES.search(text):
-        return _GO_EXTRA_ESCAPES.sub(_escape_extra, text)
-    return text
-
-
-def encode_string(value: str) -> str:
-    # Python escapes exactly Go's set of control characters the same way
-    # (short forms for \b \f \n \r \t, \u00xx lower-case otherwise); add Go's
-    # HTML escapes and U+2028/9. A lone surrogate (only possible from a
-    # "\ud800" escape) is written back as that escape.
-    return go_escape(_basic_string(value))
-
-
-def go_float(value: float) -> str:
-    """A float as Go's encoding/json writes a float64 (what zhi writes when it
-    rewrites a number; this module keeps the literal text instead)."""
-    if value != value or value in (float("inf"), float("-inf")):
-        raise FormatError(f"{value} is not a JSON number")
-    magnitude = abs(value)
-    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
-        text = repr(value)  # shortest digits; always in exponent form in this range
-        mantissa, _, exponent = text.partition("e")
-        if mantissa.endswith(".0"):
-            mantissa = mantissa[:-2]
-        sign = exponent[0] if exponent[0] in "+-" else "+"
-        digits = exponent.lstrip("+-").lstrip("0") or "0"
-        if len(digits) < 2 and sign == "+":
-            digits = digits.rjust(2, "0")
-        return f"{mantissa}e{sign}{digits}"
-    return format(Decimal(repr(value)).normalize(), "f")
+    return loads(text_of(data), check_range=check_range)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +115,7 @@ def _pretty(value: Any, pad: str) -> str:
     Plain loops, not generators: one Python frame per level of nesting."""
     kind = type(value)
     if kind is str:
-        return _basic_string(value)  # type: ignore[no-any-return]
+        return _basic_string(value)
     if kind is dict or kind is Fields:
         pairs = value.pairs if kind is Fields else value
         if not pairs:

@@ -2,14 +2,15 @@
 
 It launches two child plugins, the memory store as the primary and the json
 store as the mirror, and serves ``MirroredStore(primary, [mirror])``: every
-write goes to memory first, then to the json files without CAS; reads come
+write goes to memory first, then to the json files without CAS (to both or,
+undone, to neither); reads come
 from memory. Capabilities are the most restrictive of both (the json store
 keeps no versions and no encryption, so neither does the combination).
 
 Options (``ZHI_PLUGIN_OPTIONS``):
   primary_options   object: ZHI_PLUGIN_OPTIONS of the memory child (default {})
   mirror_options    object: ZHI_PLUGIN_OPTIONS of the json child (default {})
-  mirror_dir        shortcut for mirror_options.dir (the json store directory)
+  mirror_dir        shortcut for mirror_options.directory (the json store directory)
   primary_plugin    path of the primary's executable (default: zhi-store-memory, found below)
   mirror_plugin     path of the mirror's executable (default: zhi-store-json)
   audit             "hard-fail" (default) or "warn": integrity check of the children
@@ -28,7 +29,7 @@ gracefully before this process exits; if the host dies, this plugin notices
 (as every Python plugin does) and stops them the same way; if this process is
 killed outright, the children notice their parent is gone and exit. If the
 primary dies, this plugin exits too (a host's supervisor restarts it); a dead
-mirror is logged and its writes are reported as failed.
+mirror is logged and every write is refused (undone on the primary).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ async def build(options: Mapping[str, Any]) -> MirrorPlugin:
     primary_options = _object_option(options, "primary_options")
     mirror_options = _object_option(options, "mirror_options")
     if options.get("mirror_dir") is not None:
-        mirror_options["dir"] = options["mirror_dir"]
+        mirror_options["directory"] = options["mirror_dir"]
     audit_name = str(options.get("audit", AuditMode.HARD_FAIL.value))
     try:
         audit = AuditMode(audit_name)
@@ -173,7 +174,7 @@ async def build(options: Mapping[str, Any]) -> MirrorPlugin:
 
     def mirror_exited(code: int) -> None:
         if not store.closing:
-            log.error("the mirror %s exited (status %s); writes now reach only the primary",
+            log.error("the mirror %s exited (status %s); writes are refused (undone on the primary) until a restart",
                       mirror.process.path.name, code)
 
     primary.add_exit_listener(primary_exited)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.errors import ManifestError
 from zhi_gui.plugin.discovery import DiscoveredPlugin, discover
-from zhi_gui.plugin.workspace import Workspace, load_workspace
+from zhi_gui.plugin.workspace import Workspace, load_workspace, workspace_store
 from zhi_gui.session import StoreTarget
 
 ROLE = Qt.ItemDataRole.UserRole + 1
@@ -132,11 +132,8 @@ class OpenStoreDialog(QDialog):
                 self.plugins.setCurrentRow(row)
                 break
         else:
-            self.problem.setText(f"the workspace's store plugin {ws.store_provider!r} was not found")
-        options = dict(ws.store_options)
-        if ws.store_name == "json" and "dir" in options and not Path(str(options["dir"])).is_absolute():
-            options["dir"] = str(ws.root / str(options["dir"]))
-        self.options.setPlainText(json.dumps(options, indent=2))
+            self.problem.setText(f"the workspace's store plugin {ws.store_label!r} was not found")
+        self.options.setPlainText(json.dumps(workspace_store(ws).options, indent=2))
         self.tree.setText(ws.default_tree_id)
 
     def target(self) -> StoreTarget | None:

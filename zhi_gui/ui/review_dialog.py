@@ -1,4 +1,11 @@
-"""Review & save: exactly what will be written, an optional message, Save."""
+"""Review & save: exactly what will be written, an optional message, Save.
+
+For a plain zhi store (a Go plugin, 4 MiB per message) a big save goes out as
+several PutValues: not atomic and several versions. The caller asks
+``StoreClient.split_count(entries)`` first and, when it is above 1, passes
+``split_warning=split_warning_text(count)``: the dialog then shows it above
+everything and Save stays disabled until the user ticks that they understand.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +29,16 @@ from zhi_gui.core.staging import StagedChange
 ACTION_NAMES = {"added": "add", "removed": "delete", "changed": "change"}
 
 
+def split_warning_text(parts: int) -> str:
+    """What the user must know before a save that a plain zhi store takes in ``parts`` calls."""
+    return (f"This store takes at most 4 MiB per write, so this save will be sent in {parts} parts. "
+            "It is not atomic: if a part fails (a conflict, a lost connection), the parts before it stay "
+            "written and the rest do not. The store may also record several versions instead of one.")
+
+
 class ReviewDialog(QDialog):
     def __init__(self, changes: list[StagedChange], tree_id: str, store_name: str, can_message: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, split_warning: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("review-dialog")
         self.setWindowTitle("Review & save")
@@ -51,10 +65,25 @@ class ReviewDialog(QDialog):
                                         else "This store keeps no change messages")
         self.message.setEnabled(can_message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName("review-save")
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("review-save")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.split_confirm: QCheckBox | None = None
+        if split_warning:
+            warning = QLabel(f"<b>Saved in parts, not atomically.</b> {split_warning}")
+            warning.setObjectName("review-split-warning")
+            warning.setWordWrap(True)
+            warning.setTextFormat(Qt.TextFormat.RichText)
+            warning.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0a800;"
+                                  " border-radius: 4px; padding: 8px; }")
+            self.split_confirm = QCheckBox("I understand: save in parts anyway")
+            self.split_confirm.setObjectName("review-split-confirm")
+            self.split_confirm.toggled.connect(self.save_button.setEnabled)
+            self.save_button.setEnabled(False)
+            layout.addWidget(warning)
+            layout.addWidget(self.split_confirm)
         layout.addWidget(summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.reveal)
@@ -62,7 +91,12 @@ class ReviewDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self._fill(False)
-        self.message.setFocus()
+        (self.split_confirm or self.message).setFocus()
+
+    def accept(self) -> None:
+        if self.split_confirm is not None and not self.split_confirm.isChecked():
+            return  # Enter in the message field must not skip the confirmation
+        super().accept()
 
     def _fill(self, reveal: bool) -> None:
         for row, change in enumerate(self.changes):

@@ -1,13 +1,20 @@
 """``MirroredStore``: one primary store, copies of every write in mirrors.
 
-Writes (PutValues, DeleteValues, DeleteTree, the extension's WriteValues) go
-to the primary first, with the caller's CAS fields; if the primary refuses,
-the error is the caller's and no mirror is touched. Then the same change goes
-to every mirror **in parallel and without CAS** (``cas_version``,
-``cas_versions`` and each entry's ``version`` are cleared: a mirror's version
-ids are its own, and the primary has already checked). A mirror that fails is
-logged (which mirror, which operation, why) and recorded in ``failures``; the
-write still succeeds.
+Writes (PutValues, DeleteValues, DeleteTree, the extension's WriteValues) are
+applied to **every member or to none**. The primary's current entries for the
+written paths are read first; the write goes to the primary with the caller's
+CAS fields (if the primary refuses, the error is the caller's and no mirror is
+touched), then to every mirror **in parallel and without CAS**
+(``cas_version``, ``cas_versions`` and each entry's ``version`` are cleared: a
+mirror's version ids are its own, and the primary has already checked). If a
+mirror fails, the write is undone on the primary and on every mirror (the
+entries read first are written back, paths that did not exist are deleted),
+the failure is logged and recorded in ``failures``, and the caller gets an
+error naming the mirror. The undo is itself a write: a versioned primary
+keeps both versions in its history, and a concurrent writer between the read
+and the undo is not protected against (one host per mirrored store). If the
+undo fails too, the error says which members may hold the new values.
+DeleteTree is undone the same way when the primary can list the tree's paths.
 
 Reads, versions, login and access control are answered by the primary. A
 rollback is a write too: after the primary rolls back, the mirrors get the
@@ -20,7 +27,10 @@ promises a feature only when every member can keep that promise.
 
 - versioning: the primary's mode if every mirror has the same mode, else
   NONE (a tree-versioned primary with a plain json mirror is unversioned, so
-  hosts send no CAS and show no history);
+  hosts send no CAS and show no history). Behaviour matches: when the
+  combination is NONE, values and chunks are read back without versions,
+  WriteValues returns no version, and a write carrying CAS fields is refused
+  as Unsupported (``feature: cas``), as zhi-store-json refuses it;
 - encryption: NONE if any member lacks encryption, else the lowest state of
   all (ACTIVE only when every member is encrypted). InitEncryption initialises
   the members that are not yet active (primary first; its error is the
@@ -66,6 +76,7 @@ from zhi_gui.plugin.store_api import Store
 
 T = TypeVar("T")
 FAILURES_KEPT = 200
+_UNDONE = "the write is undone on every member"
 _VERSIONING_NAMES = {Versioning.NONE: "no versioning", Versioning.TREE: "tree versioning",
                      Versioning.VALUE: "value versioning"}
 
@@ -125,10 +136,12 @@ class MirroredStore(Store):
 
     # --- mirrors ----------------------------------------------------------------------
     async def _to_mirrors(self, operation: str, tree_id: str, call: Callable[[Store], Awaitable[object]],
-                          members: Sequence[tuple[str, Store]] | None = None) -> None:
-        """Run ``call`` on every mirror (or ``members``) in parallel; failures are logged, never raised."""
+                          members: Sequence[tuple[str, Store]] | None = None,
+                          consequence: str = "the primary has the change; this mirror does not") -> list[str]:
+        """Run ``call`` on every mirror (or ``members``) in parallel; failures are
+        logged and returned as "name: why", never raised."""
 
-        async def one(name: str, mirror: Store) -> None:
+        async def one(name: str, mirror: Store) -> str:
             try:
                 if self.mirror_timeout is None:
                     await call(mirror)
@@ -137,23 +150,30 @@ class MirroredStore(Store):
             except asyncio.CancelledError:
                 raise
             except TimeoutError:
-                self._failed(name, operation, tree_id, f"no answer within {self.mirror_timeout:g} s")
+                return self._failed(name, operation, tree_id, f"no answer within {self.mirror_timeout:g} s",
+                                    consequence)
             except Exception as exc:
-                self._failed(name, operation, tree_id, f"{type(exc).__name__}: {exc}")
+                return self._failed(name, operation, tree_id, f"{type(exc).__name__}: {exc}", consequence)
+            return ""
 
-        await asyncio.gather(*(one(name, mirror) for name, mirror in (self.mirrors if members is None else members)))
+        results = await asyncio.gather(
+            *(one(name, mirror) for name, mirror in (self.mirrors if members is None else members)))
+        return [r for r in results if r]
 
-    def _failed(self, mirror: str, operation: str, tree_id: str, why: str) -> None:
+    def _failed(self, mirror: str, operation: str, tree_id: str, why: str,
+                consequence: str = "the primary has the change; this mirror does not") -> str:
         self.failures.append(MirrorFailure(mirror, operation, tree_id, why, time.time()))
         where = f" of tree {tree_id!r}" if tree_id else ""
-        self.log.warning("mirror %s: %s%s failed: %s (the primary has the change; this mirror does not)",
-                         mirror, operation, where, why,
+        self.log.warning("mirror %s: %s%s failed: %s (%s)", mirror, operation, where, why, consequence,
                          extra={"mirror": mirror, "operation": operation, "tree_id": tree_id, "error": why})
+        return f"{mirror}: {why}"
 
     async def _write_mirrors(self, tree_id: str, entries: Sequence[Entry], deletes: Sequence[str],
-                             message: str = "", author: str = "") -> None:
+                             message: str = "", author: str = "",
+                             members: Sequence[tuple[str, Store]] | None = None,
+                             consequence: str = "the primary has the change; this mirror does not") -> list[str]:
         if not entries and not deletes:
-            return
+            return []
         plain = strip_cas(entries)
 
         async def write(mirror: Store) -> None:
@@ -169,7 +189,63 @@ class MirroredStore(Store):
                 await mirror.delete_values(tree_id, deletes)
 
         operation = "WriteValues" if entries and deletes else ("PutValues" if entries else "DeleteValues")
-        await self._to_mirrors(operation, tree_id, write)
+        return await self._to_mirrors(operation, tree_id, write, members, consequence)
+
+    # --- every member or none ---------------------------------------------------------------
+    async def _snapshot(self, tree_id: str, paths: Sequence[str]) -> tuple[list[Entry], list[str]]:
+        """The primary's entries for ``paths`` now, and the paths it does not have (to undo a write)."""
+        wanted = list(dict.fromkeys(paths))
+        current = await self.primary.get_values(tree_id, wanted) if wanted else []
+        present = {e.path for e in current}
+        return strip_cas(current), [p for p in wanted if p not in present]
+
+    async def _all_or_none(self, operation: str, tree_id: str, paths: Sequence[str],
+                           primary_write: Callable[[], Awaitable[T]],
+                           mirror_write: Callable[[], Awaitable[list[str]]]) -> T:
+        """The primary's write, then the mirrors'; if a mirror fails, undo it everywhere and raise."""
+        before, absent = await self._snapshot(tree_id, paths)
+        result = await primary_write()
+        failed = await mirror_write()
+        if not failed:
+            return result
+        undo_failed: list[str] = []
+        try:
+            await self._restore(self.primary, tree_id, before, absent)
+        except Exception as exc:
+            undo_failed.append(f"the primary: {type(exc).__name__}: {exc}")
+        failed_names = {entry.partition(": ")[0] for entry in failed}
+        took_it = [(name, mirror) for name, mirror in self.mirrors if name not in failed_names]
+        undo_failed += await self._write_mirrors(tree_id, before, absent, message=f"undo of a failed {operation}",
+                                                 members=took_it,
+                                                 consequence="undoing a write another mirror refused")
+        reason = "; ".join(failed)
+        if undo_failed:
+            raise E.StoreError(
+                f"{operation} of tree {tree_id!r} failed on mirror {reason}, and undoing it failed too "
+                f"({'; '.join(undo_failed)}): those members may hold the new values",
+                {"tree_id": tree_id, "operation": operation})
+        raise E.StoreError(f"{operation} of tree {tree_id!r} failed on mirror {reason}; it was undone on the "
+                           "primary and every mirror, so no member changed", {"tree_id": tree_id,
+                                                                              "operation": operation})
+
+    @staticmethod
+    async def _restore(store: Store, tree_id: str, entries: Sequence[Entry], absent: Sequence[str]) -> None:
+        if entries:
+            await store.put_values(tree_id, entries)
+        if absent:
+            await store.delete_values(tree_id, absent)
+
+    async def _refuse_cas_when_unversioned(self, entries: Sequence[Entry], cas_version: str,
+                                           cas_versions: Mapping[str, str] | None) -> None:
+        if not (cas_version or cas_versions or any(e.version for e in entries)):
+            return
+        if (await self._combined()).versioning == Versioning.NONE:
+            who = self._lacking(lambda c: c.versioning != Versioning.NONE)
+            raise E.Unsupported(f"this mirrored store keeps no versions (mirror {who} has none), so it takes no "
+                                "CAS versions", {"feature": "cas"})
+
+    async def _unversioned(self) -> bool:
+        return (await self._combined()).versioning == Versioning.NONE
 
     # --- capabilities and gating --------------------------------------------------------
     async def capabilities(self) -> Capabilities:
@@ -224,29 +300,42 @@ class MirroredStore(Store):
         return await self.primary.list_trees()
 
     async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
-        return await self.primary.get_values(tree_id, paths)
+        entries = await self.primary.get_values(tree_id, paths)
+        return strip_cas(entries) if await self._unversioned() else entries
 
-    # --- writes: primary, then mirrors --------------------------------------------------
+    # --- writes: primary, then mirrors; every member or none -------------------------------
     async def put_values(self, tree_id: str, entries: Sequence[Entry], cas_version: str = "",
                          cas_versions: Mapping[str, str] | None = None) -> None:
-        await self.primary.put_values(tree_id, entries, cas_version, cas_versions)
-        await self._write_mirrors(tree_id, entries, ())
+        await self._refuse_cas_when_unversioned(entries, cas_version, cas_versions)
+        await self._all_or_none(
+            "PutValues", tree_id, [e.path for e in entries],
+            lambda: self.primary.put_values(tree_id, entries, cas_version, cas_versions),
+            lambda: self._write_mirrors(tree_id, entries, (), consequence=_UNDONE))
 
     async def delete_values(self, tree_id: str, paths: Sequence[str]) -> None:
-        await self.primary.delete_values(tree_id, paths)
-        await self._write_mirrors(tree_id, (), paths)
+        await self._all_or_none("DeleteValues", tree_id, paths, lambda: self.primary.delete_values(tree_id, paths),
+                                lambda: self._write_mirrors(tree_id, (), paths, consequence=_UNDONE))
 
     async def delete_tree(self, tree_id: str) -> None:
-        await self.primary.delete_tree(tree_id)
-        await self._to_mirrors("DeleteTree", tree_id, lambda m: m.delete_tree(tree_id))
+        paths = await self._paths_or_none(tree_id)
+        if paths is None:  # cannot snapshot the tree: mirrors follow, failures are logged
+            await self.primary.delete_tree(tree_id)
+            await self._to_mirrors("DeleteTree", tree_id, lambda m: m.delete_tree(tree_id))
+            return
+        await self._all_or_none("DeleteTree", tree_id, paths, lambda: self.primary.delete_tree(tree_id),
+                                lambda: self._to_mirrors("DeleteTree", tree_id, lambda m: m.delete_tree(tree_id),
+                                                         consequence=_UNDONE))
 
     async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,
                            message: str = "", author: str = "") -> str:
-        version = await self.primary.write_values(tree_id, entries, delete_paths, cas_version, cas_versions,
-                                                  message, author)
-        await self._write_mirrors(tree_id, entries, delete_paths, message, author)
-        return version
+        await self._refuse_cas_when_unversioned(entries, cas_version, cas_versions)
+        version = await self._all_or_none(
+            "WriteValues", tree_id, [*(e.path for e in entries), *delete_paths],
+            lambda: self.primary.write_values(tree_id, entries, delete_paths, cas_version, cas_versions,
+                                              message, author),
+            lambda: self._write_mirrors(tree_id, entries, delete_paths, message, author, consequence=_UNDONE))
+        return "" if await self._unversioned() else version
 
     # --- versions: the primary's ----------------------------------------------------------
     async def list_tree_versions(self, tree_id: str) -> list[str]:
@@ -372,8 +461,9 @@ class MirroredStore(Store):
                           chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
         if version:
             await self._require_versioning(Versioning.TREE)
+        unversioned = await self._unversioned()
         async for chunk in self.primary.stream_tree(tree_id, version, prefix, chunk_size):
-            yield chunk
+            yield TreeChunk(tuple(strip_cas(chunk.entries)), "", chunk.total) if unversioned else chunk
 
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:

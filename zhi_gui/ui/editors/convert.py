@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from zhi_gui.core.jsonvalues import to_text
 
 # The types the "Type" selector offers, with their names for the user. "json"
 # edits any value as JSON text (nested lists and objects included).
@@ -45,7 +46,7 @@ class Conversion:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = to_text(value)
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
@@ -56,7 +57,7 @@ def _as_text(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return ""
-    return json.dumps(value, ensure_ascii=False)
+    return to_text(value)
 
 
 def _number_from_text(text: str) -> int | float | None:

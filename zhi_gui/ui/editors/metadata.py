@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import LabelSet, label_name_problem, label_problem, parse_label_value
 from zhi_gui.ui.editors.base import PROBLEM_STYLE, mono_font, wrapped_label
 
@@ -101,7 +101,7 @@ class MetadataEditor(QWidget):
             items = labels.items()
             self.table.setRowCount(len(items))
             for row, (name, value) in enumerate(items):
-                self._set_row(row, name, json.dumps(value, ensure_ascii=False))
+                self._set_row(row, name, to_text(value))
         finally:
             self._loading = False
         self._validate()

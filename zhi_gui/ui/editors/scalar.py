@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.jsonvalues import JSONProblem, go_number, to_text
 from zhi_gui.core.labels import EditorSpec, same_json
 from zhi_gui.ui.editors.base import EditProblem, SubEditor, mono_font
 from zhi_gui.ui.editors.convert import TYPE_NAMES
@@ -126,7 +126,9 @@ class _NumberEditor(SubEditor):
 
 
 class IntEditor(_NumberEditor):
-    """A whole number of any size: a line edit, so 12345678901234567890 stays exact and never becomes 5.0."""
+    """A whole number: a line edit (no spin box limits). zhi holds every number
+    as a float64, so a number it cannot hold exactly (12345678901234567890 would
+    become 12345678901234567000) is refused with what zhi would store."""
 
     pattern = INT_RE
 
@@ -137,11 +139,19 @@ class IntEditor(_NumberEditor):
         text = self.edit.text().strip()
         if not text or text in "+-":
             raise EditProblem("type a whole number")
-        return int(text)
+        number = int(text)
+        try:
+            stored = go_number(number)
+        except JSONProblem:
+            raise EditProblem("the number is too large for zhi (it keeps numbers as 64-bit floats)") from None
+        if stored != str(number):
+            raise EditProblem(f"zhi keeps numbers as 64-bit floats: this one would be stored as {stored} "
+                              "(keep every digit by storing it as text)")
+        return number
 
 
 class FloatEditor(_NumberEditor):
-    """A decimal number; it stays a JSON float (5 is stored as 5.0)."""
+    """A decimal number, written as zhi (Go) writes a float64: 5.0 is stored as 5, 1e-07 as 1e-7."""
 
     pattern = FLOAT_RE
 
@@ -240,7 +250,7 @@ class NullEditor(SubEditor):
 
 
 def _option_text(option: Any) -> str:
-    return option if isinstance(option, str) else json.dumps(option, ensure_ascii=False)
+    return option if isinstance(option, str) else to_text(option)
 
 
 class EnumEditor(SubEditor):

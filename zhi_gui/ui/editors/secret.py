@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.labels import EditorKind, EditorSpec, kind_for_type
+from zhi_gui.core.labels import EditorKind, EditorSpec, kind_for_type, parse_json
 from zhi_gui.ui.editors.base import EditProblem, SubEditor, mono_font, wrapped_label
 
 # Clipboard managers that honour this hint (KDE's Klipper and others) do not keep the text.
@@ -241,7 +240,7 @@ class WriteOnlyEditor(SubEditor):
         text = self.edit.text()
         if self._typed in (EditorKind.INT, EditorKind.FLOAT, EditorKind.BOOL):
             try:
-                value = json.loads(text)
+                value = parse_json(text)
             except ValueError:
                 value = text
             if self._typed is EditorKind.BOOL:

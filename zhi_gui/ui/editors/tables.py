@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import EditorSpec, parse_json
 from zhi_gui.ui.editors.base import EditProblem, SubEditor
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return to_text(value)
 
 
 def _parse_cell(text: str, where: str) -> Any:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
+from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import EditorSpec, error_position, json_problem, parse_json, yaml_problem
 from zhi_gui.ui.editors.base import EditProblem, SubEditor, mono_font
 
@@ -76,7 +76,7 @@ class SyntaxTextEditor(SubEditor):
         if self.holds_text:
             self.edit.setPlainText("" if value is None else str(value))
         else:
-            self.edit.setPlainText(json.dumps(value, indent=2, ensure_ascii=False))
+            self.edit.setPlainText(to_text(value, indent=True))
         self._highlight()
 
     def _read(self) -> Any:
