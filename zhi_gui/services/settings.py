@@ -174,7 +174,7 @@ class StoreIdentity:
         """What to show the user: the display name, else the binary and its location."""
         if self.display_name:
             return self.display_name
-        where = self.options.get("path") or self.options.get("dir") or ""
+        where = self.options.get("path") or self.options.get("directory") or self.options.get("dir") or ""
         return f"{self.binary_name} {where}".strip()
 
     def with_tree(self, tree_id: str) -> StoreIdentity:
