@@ -414,3 +414,24 @@ def test_missing_sqlite_store_asks_before_creating_it(qtbot: Any, windows: Any, 
     qtbot.waitUntil(task.done, timeout=15000)
     assert task.exception() is None
     assert missing.is_file() and win.session.can_edit
+
+
+# --- a save a plain zhi store takes in parts is said before it is made ---------------------------------
+@pytest.mark.interop
+def test_review_warns_when_a_plain_zhi_store_takes_the_save_in_parts(qtbot: Any, windows: Any,
+                                                                     run_async: Any) -> None:
+    from tests.conftest import interop_binary
+
+    gopeer = interop_binary("zhi-store-gopeer")
+    win = windows()
+    run_async(win.open_store(StoreTarget(gopeer, {}, "t", known_paths=("app/name",))))
+    big = b'"' + b"x" * (1024 * 1024) + b'"'
+    for i in range(5):  # 5 MiB: over a Go plugin's 4 MiB message limit
+        win.session.stage_set(f"blob/{i}", big, b"")
+    activate(qtbot, win)
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    review = find_dialog(qtbot, win, "review-dialog")
+    warning = review.findChild(QLabel, "review-split-warning")
+    assert warning is not None and "not atomic" in warning.text()
+    assert not review.findChild(QPushButton, "review-save").isEnabled()
+    review.reject()

@@ -225,9 +225,10 @@ def test_a_killed_mirror_child_fails_the_write_on_every_member_and_is_logged(aru
                 await plugin.store.put_values("t", [Entry("a", b"1")])
             assert await plugin.store.get_values("t", ["a"]) == []
             assert not (short_tmp / "m" / "t.json").exists()
-            # the log line travels through the meta-plugin's stderr
-            await wait_until("the exit is logged", lambda: any("the mirror zhi-store-json exited" in line.message
-                                                               for line in plugin.logs))
+            # the log lines travel through the meta-plugin's stderr (and arrive in batches)
+            await wait_until("the exit and the failure are logged", lambda: any(
+                "the mirror zhi-store-json exited" in line.message for line in plugin.logs) and any(
+                "mirror zhi-store-json: PutValues of tree 't' failed" in line.message for line in plugin.logs))
             failed = [line for line in plugin.logs
                       if "mirror zhi-store-json: PutValues of tree 't' failed" in line.message]
             assert failed and failed[0].level == "warn" and failed[0].fields.get("mirror") == "zhi-store-json"

@@ -438,6 +438,14 @@ class StoreSession:
         raise E.CASConflict(f"the store kept changing while saving ({MAX_SAVE_ATTEMPTS} attempts); "
                             "your edits are still staged: try again")
 
+    async def save_parts(self) -> int:
+        """How many writes a save takes: 1 for our plugins; for a plain zhi plugin one per
+        4 MiB (more than 1: not atomic, several versions; the user is told before saving)."""
+        if self.has_feature("WriteValues") or not self.staging:
+            return 1
+        store = await self.store_ready()
+        return max(1, await store.split_count(self.staging.write_plan().entries))
+
     async def _write_staged(self, message: str) -> str:
         store = await self.store_ready()
         plan = self.staging.write_plan()

@@ -53,7 +53,7 @@ from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
-from zhi_gui.ui.review_dialog import ReviewDialog
+from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
 from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
@@ -727,7 +727,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Nothing to save", 3000)
             return None
         can_message = s.has_feature("WriteValues")
-        dialog = ReviewDialog(s.changes_for_review(), s.tree_id, s.target.name if s.target else "", can_message, self)
+        parts = await s.save_parts()
+        dialog = ReviewDialog(s.changes_for_review(), s.tree_id, s.target.name if s.target else "", can_message, self,
+                              split_warning=split_warning_text(parts) if parts > 1 else "")
         dialog.message.setText(s.draft_message)
         accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
         message = dialog.message.text().strip()
