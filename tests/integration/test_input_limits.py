@@ -23,8 +23,8 @@ ODD_PREFIXES = ["/", "a//", "//", "\x00", "%", "_", HUGE, "a/\\", "A", "..", " "
 
 
 def options(name: str, where: Path) -> dict[str, Any]:
-    return {"memory": {}, "json": {"directory": str(where / "j")}, "sqlite": {"path": str(where / "s.db")},
-            "mirror": {"mirror_dir": str(where / "m")}}[name]
+    return {"memory": {}, "json": {"directory": str(where / "j")},
+            "sqlite": {"path": str(where / "s.db"), "create": True}, "mirror": {"mirror_dir": str(where / "m")}}[name]
 
 
 async def refused_briefly(call: Callable[[], Awaitable[Any]]) -> None:

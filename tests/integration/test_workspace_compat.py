@@ -250,5 +250,5 @@ def test_wire_bytes_refused_like_go_refuses_them(arun: Any, tmp_path: Path) -> N
     os.environ.pop("ZHI_JSON_STORE_DIR", None)
     arun(check("memory", {}), timeout=120)
     arun(check("json", {"directory": str(tmp_path / "json")}), timeout=120)
-    arun(check("sqlite", {"path": str(tmp_path / "s.db")}), timeout=120)
+    arun(check("sqlite", {"path": str(tmp_path / "s.db"), "create": True}), timeout=120)
     arun(check("mirror", {"mirror_dir": str(tmp_path / "mirror")}), timeout=180)

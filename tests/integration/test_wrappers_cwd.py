@@ -17,7 +17,7 @@ from zhi_gui.plugin.launcher import LaunchConfig, launch_store
 WRAPPERS = sorted(p / p.name for p in PLUGINS.glob("zhi-store-*") if (p / p.name).is_file())
 OPTIONS: dict[str, Any] = {
     "zhi-store-json": lambda d: {"directory": str(d / "json")},
-    "zhi-store-sqlite": lambda d: {"path": str(d / "s.db")},
+    "zhi-store-sqlite": lambda d: {"path": str(d / "s.db"), "create": True},
     "zhi-store-mirror": lambda d: {"mirror_dir": str(d / "mirror")},
     "zhi-store-memory": lambda d: {},
 }
