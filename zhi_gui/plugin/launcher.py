@@ -84,6 +84,9 @@ def dropped_marker(count: int) -> LogLine:
     return LogLine("warn", text, module="zhi-gui", raw=f"[{text}]")
 
 
+STDERR_AFTER_EXIT_SECONDS = 1.0  # how long an exited plugin's stderr may take to reach its end
+
+
 class LogPump:
     """Lines in on any thread, batches out on the event loop.
 
@@ -251,6 +254,10 @@ class PluginProcess:
 
     async def _watch_exit(self) -> None:
         code = await self.proc.wait()
+        # Its last words first: whoever waits on ``exited`` (a crash report, a launch error's
+        # stderr tail) finds them in ``logs``. Bounded: a grandchild may hold the pipe open.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.log_pump.done), STDERR_AFTER_EXIT_SECONDS)
         if not self.exited.done():
             self.exited.set_result(code)
         if not self._closing:
