@@ -112,6 +112,15 @@ def json_store(folder: Path, run_async: Any) -> StoreTarget:
     return StoreTarget(plugin_path("json"), {"dir": str(folder)}, "A")
 
 
+async def save_elsewhere(store_file: Path, entries: list[Entry]) -> None:
+    """Another program saves a version of the tree "sample" in the same sqlite file."""
+    plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
+    try:
+        await plugin.store.write_values("sample", entries, message="them")
+    finally:
+        await plugin.close()
+
+
 def sqlite_target(store_file: Path, tree: str = "sample") -> StoreTarget:
     return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, tree)
 
@@ -251,14 +260,7 @@ def test_conflict_then_keep_staged_keeps_the_message(qtbot: Any, windows: Any, r
     run_async(win.fill_sample())
     win.session.stage_set("services/api/replicas", b"9", b"")
 
-    async def elsewhere() -> None:
-        plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
-        try:
-            await plugin.store.write_values("sample", [Entry("services/api/replicas", b"5")], message="them")
-        finally:
-            await plugin.close()
-
-    run_async(elsewhere())
+    run_async(save_elsewhere(store_file, [Entry("services/api/replicas", b"5")]))
     assert win.save_action.isEnabled(), win.last_error
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     review = find_dialog(qtbot, win, "review-dialog")
@@ -348,15 +350,7 @@ def test_saves_elsewhere_are_noticed_and_reload_keeps_staged_edits(qtbot: Any, w
     run_async(win.fill_sample())
     win.session.stage_set("global/region", b'"mine"', b"")
 
-    async def elsewhere() -> None:
-        plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
-        try:
-            await plugin.store.write_values("sample", [Entry("services/api/replicas", b"42"),
-                                                       Entry("global/new", b"1")], message="them")
-        finally:
-            await plugin.close()
-
-    run_async(elsewhere())
+    run_async(save_elsewhere(store_file, [Entry("services/api/replicas", b"42"), Entry("global/new", b"1")]))
     win.check_for_changes()  # what the timer and a focus change do
     qtbot.waitUntil(lambda: "2 key(s) changed elsewhere" in win.banner.text(), timeout=10000)
     assert win.banner.isVisible()
@@ -387,10 +381,14 @@ def test_plugin_killed_mid_edit_keeps_typed_text_and_staged_edits(qtbot: Any, wi
     os.kill(old_pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: supervisor.plugin is not None and supervisor.plugin.pid != old_pid
                     and win.session.plugin_state.value == "running" and not win.tasks, timeout=20000)
+    # calls cut off by the crash get a grace period before any error box: wait it out
+    qtbot.waitUntil(lambda: win.pending_error_checks == 0, timeout=10000)
     assert win.editor.path == "services/api/replicas" and win.editor.dirty
     field = win.editor.findChild(QLineEdit, "numberEdit")
     assert field is not None and field.text() == "-"
     assert win.session.staging.get("global/region") is not None
+    assert win.findChild(QMessageBox, "error-box") is None, "calls cut off by the crash raise no error box"
+    activate(qtbot, win)
     qtbot.keyClicks(field, "4")  # finish typing and stage: lands on its own key
     qtbot.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     change = win.session.staging.get("services/api/replicas")

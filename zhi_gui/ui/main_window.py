@@ -45,7 +45,7 @@ from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.core.user_errors import describe, plugin_messages
 from zhi_gui.plugin.discovery import _manifest_for
-from zhi_gui.plugin.supervisor import PluginState
+from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
@@ -64,6 +64,7 @@ STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
+UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
 
 
 def describe_error(exc: BaseException) -> str:
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self._closing_confirmed = False
         self._editor_target: EditTarget | None = None
         self._changes_report: ChangesElsewhere | None = None
+        self.pending_error_checks = 0  # errors waiting to see whether the plugin died meanwhile
         self.model = ValueTreeModel()
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
@@ -375,6 +377,23 @@ class MainWindow(QMainWindow):
         if not shiboken6.isValid(self):  # a task that outlived its window: the log is all there is
             return
         self.statusBar().showMessage(f"{what + ': ' if what else ''}{text}", 15000)
+        supervisor = self.session.supervisor
+        if isinstance(exc, E.PluginUnavailable) and supervisor is not None:
+            # Calls in flight when the plugin dies fail just before its death is noticed: give
+            # the supervisor a moment. If it saw a death, the banner tells the story (no box).
+            deaths = len(supervisor.deaths)
+            self.pending_error_checks += 1
+            QTimer.singleShot(UNAVAILABLE_GRACE_MS, lambda: self._show_unavailable(what, text, supervisor, deaths))
+            return
+        self._error_box(what, text)
+
+    def _show_unavailable(self, what: str, text: str, supervisor: Supervisor, deaths: int) -> None:
+        self.pending_error_checks -= 1
+        if supervisor is self.session.supervisor and len(supervisor.deaths) == deaths \
+                and supervisor.state == PluginState.RUNNING:
+            self._error_box(what, text)
+
+    def _error_box(self, what: str, text: str) -> None:
         previous = self.findChild(QMessageBox, "error-box")
         if previous is not None and previous.isVisible():
             previous.setText(f"{what} failed" if what else "Something failed")
