@@ -173,6 +173,29 @@ def test_changes_elsewhere_are_noticed_and_reload_keeps_staged_edits(arun: Run[A
     arun(go())
 
 
+def test_keys_saved_elsewhere_are_still_noticed_after_an_own_save(arun: Run[Any], short_tmp: Path) -> None:
+    store = short_tmp / "s.sqlite"
+
+    async def go() -> None:
+        await seeded(store, a="1", b="2")
+        session = await opened(sqlite(store))
+        try:
+            session.stage_set("a", b"10", b"")
+            await seeded(store, b="20")  # another program saves another key first
+            assert (await session.save("mine")).saved, "per-path CAS: my key was not touched by them"
+            report = await session.check_for_changes()
+            assert report is not None and report.changed == ("b",), report
+            await session.load_tree("main")
+            assert await session.check_for_changes() is None
+            session.stage_set("a", b"11", b"")
+            assert (await session.save("mine again")).saved
+            assert await session.check_for_changes() is None, "an own save alone is no change elsewhere"
+        finally:
+            await session.close()
+
+    arun(go())
+
+
 def test_reconnect_after_a_crash_keeps_staged_edits_and_saves(arun: Run[Any], short_tmp: Path) -> None:
     store = short_tmp / "s.sqlite"
 

@@ -78,6 +78,7 @@ class StoreSession:
         self.lists_keys = True  # False: a plain zhi store that cannot list its keys
         self.known_paths: set[str] = set()
         self._saving = False
+        self._remembered: tuple[int, str] | None = None
         self.ever_running = False  # this opening's plugin answered once (else a failure is a start-up failure)
         # Called after every start of the plugin (also automatic restarts), before any data
         # is read: log in when the store has auth, unlock when it is encrypted and locked.
@@ -241,7 +242,8 @@ class StoreSession:
         self.loaded = True
         self._replace_index(index)
         self.tree_loaded.emit(tree_id)
-        if self.memory is not None and self.target is not None:
+        if self.memory is not None and self.target is not None and self._remembered != (self.session_id, tree_id):
+            self._remembered = (self.session_id, tree_id)  # a reload of the same tree writes nothing
             warning = self.memory.remember_tree(self.target, tree_id)
             if warning:
                 self.notice.emit(warning)
@@ -473,9 +475,23 @@ class StoreSession:
             self.index.set_entry(entry)
         for path in plan.delete_paths:
             self.index.entries.pop(path, None)
-        self.head_version = version or await self._head_of(store, self.tree_id)
+        previous, head = self.head_version, version or await self._head_of(store, self.tree_id)
+        # Per-path CAS lets a save succeed although others saved other keys meanwhile: then the
+        # head stays where this window last read the tree, so the next check reports their keys.
+        if previous and head and not await self._directly_follows(store, head, previous):
+            head = previous
+        self.head_version = head
         self.staging.clear()
         return version
+
+    async def _directly_follows(self, store: StoreClient, head: str, previous: str) -> bool:
+        if self.capabilities.versioning != Versioning.TREE:
+            return True
+        if self.has_feature("DescribeVersions"):
+            ids = [v.id for v in (await store.describe_versions(self.tree_id, 0, 2)).versions]
+        else:
+            ids = (await store.list_tree_versions(self.tree_id))[:2]
+        return ids[:2] == [head, previous]
 
     async def conflicts(self) -> list[Conflict]:
         """Mine / theirs / base for every staged path the store changed meanwhile."""
@@ -535,7 +551,7 @@ class StoreSession:
         changed = sorted(p for p in set(fresh) | set(shown.entries)
                          if not _same(fresh.get(p), shown.entries.get(p)))
         if not changed:
-            self.head_version = head or self.head_version
+            self.head_version = head or self.head_version  # only our own saves happened since
             return None
         conflicting = tuple(p for p in changed if p in self.staging)
         report = ChangesElsewhere(tree, head, tuple(changed), conflicting)
