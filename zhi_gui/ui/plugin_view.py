@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -85,6 +85,11 @@ class PluginView(QWidget):
         super().__init__(parent)
         self.setObjectName("plugin-view")
         self.all_lines: list[LogLine] = []
+        self._incoming: list[LogLine] = []
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(0)
+        self._coalesce.timeout.connect(self._flush_incoming)
         self.binary = QLabel("-")
         self.digest = QLabel("-")
         self.manifest = QLabel("-")
@@ -138,7 +143,15 @@ class PluginView(QWidget):
         self.state.setText(f"{state}" + (f": {detail}" if detail else ""))
 
     def add_line(self, line: LogLine) -> None:
-        self.add_lines([line])
+        """One line (the per-line ``on_log`` path): queued and shown with the
+        others that arrive before the event loop runs again, as one batch."""
+        self._incoming.append(line)
+        if not self._coalesce.isActive():
+            self._coalesce.start()
+
+    def _flush_incoming(self) -> None:
+        lines, self._incoming = self._incoming, []
+        self.add_lines(lines)
 
     def add_lines(self, lines: list[LogLine]) -> None:
         """A batch of log lines (connect ``LaunchConfig.on_log_batch`` here)."""
