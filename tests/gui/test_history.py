@@ -58,7 +58,8 @@ def open_store(win: MainWindow, run_async: Any, target: StoreTarget, *, sample: 
 
 
 def open_sqlite(win: MainWindow, run_async: Any, store_file: Path) -> HistoryPanel:
-    return open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample"))
+    target = StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")
+    return open_store(win, run_async, target)
 
 
 def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
@@ -436,8 +437,8 @@ def test_history_of_one_key_pages_through_versions(qtbot: Any, window: MainWindo
 
 def test_long_history_loads_in_pages(qtbot: Any, window: MainWindow, run_async: Any, store_file: Path) -> None:
     win = window
-    panel = open_store(win, run_async, StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample"),
-                       sample=False)
+    target = StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, "sample")
+    panel = open_store(win, run_async, target, sample=False)
     panel.page_size = 10
     run_async(win.controller.create_tree("sample"))
     for n in range(24):

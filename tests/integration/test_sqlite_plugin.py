@@ -30,7 +30,8 @@ def test_every_rpc_through_a_real_plugin_process(arun: Run, short_tmp: Path) -> 
     db = short_tmp / "store.db"
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True, "author": "tester@host"}) as plugin:
+        options = {"path": str(db), "create": True, "author": "tester@host"}
+        async with await launch_store(SQLITE_PLUGIN, options=options) as plugin:
             store = plugin.store
             caps = await store.capabilities()
             assert (caps.versioning, caps.encryption, caps.auth, caps.access_control) == (
