@@ -144,4 +144,6 @@ def test_damage_is_never_served(tmp_path: Path, encrypted: bool) -> None:
     label = "encrypted" if encrypted else "plain"
     print(f"\n{label} store of {VALUES} values, {len(expected.data)} bytes, seed {SEED}: "
           + ", ".join(f"{k} {v}" for k, v in sorted(results.items())))
+    for failure in failures:
+        print("FAILURE", failure)
     assert failures == []
