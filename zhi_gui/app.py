@@ -108,10 +108,12 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
+    from zhi_gui.ui.store_check import install_store_check
 
     window = MainWindow(session=session, settings=settings, state_root=state_root)
     install_history(window)
     install_security(window, vault)  # passphrases in the OS keyring unless a vault is given
+    install_store_check(window)  # Store > Check store... for sqlite files
     return window
 
 

@@ -151,8 +151,7 @@ def test_cas_conflict_from_a_second_client_keeps_my_edit(qtbot: Any, window: Mai
         "services/billing/currency"].metadata_json)
 
     async def other_client() -> None:  # someone else changes the same value meanwhile
-        options = {"path": str(store_file), "create": True}
-        async with await launch_store(plugin_path("sqlite"), options=options) as other:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file)}) as other:
             await other.store.put_values("sample", [Entry("services/billing/currency", b'"GBP"')])
 
     run_async(other_client())
@@ -177,8 +176,7 @@ def test_cancelled_conflict_keeps_edits_staged(qtbot: Any, window: MainWindow, r
     win.controller.stage_set("tenants/t001/seats", b"999", b"")
 
     async def other_client() -> None:
-        options = {"path": str(store_file), "create": True}
-        async with await launch_store(plugin_path("sqlite"), options=options) as other:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(store_file)}) as other:
             await other.store.put_values("sample", [Entry("tenants/t001/seats", b"1")])
 
     run_async(other_client())

@@ -433,3 +433,26 @@ def test_review_warns_when_a_plain_zhi_store_takes_the_save_in_parts(qtbot: Any,
     assert warning is not None and "not atomic" in warning.text()
     assert not review.findChild(QPushButton, "review-save").isEnabled()
     review.reject()
+
+
+# --- Store > Check store on the open sqlite file --------------------------------------------------------
+def test_check_store_from_the_store_menu(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path) -> None:
+    from zhi_gui.ui.store_check import StoreCheckWindow
+
+    store_file = short_tmp / "s.sqlite"
+    win = windows()
+    check = win.findChild(type(win.save_action), "action-check-store")
+    assert check is not None and not check.isEnabled(), "nothing to check without a store"
+    run_async(win.open_store(sqlite_target(store_file)))
+    run_async(win.fill_sample())
+    assert check.isEnabled()
+    before = store_file.read_bytes()
+    check.trigger()
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, StoreCheckWindow) and w.isVisible()]
+    assert len(found) == 1
+    # The check is a task on the Qt loop: it cannot finish before the loop spins in waitSignal.
+    with qtbot.waitSignal(found[0].finished, timeout=60000) as outcome:
+        pass
+    assert outcome.args[0].status == "intact", outcome.args[0].report
+    assert store_file.read_bytes() == before, "a check never changes the file"
+    found[0].close()

@@ -214,3 +214,40 @@ def test_zhi_host_probe_with_restart_on_a_fresh_store(short_tmp: Path) -> None:
                   "cas-conflict-zhi-errorinfo", "delete-tree-version"):
         assert f"PASS {check}\n" in result.stdout
     assert db.is_file()
+
+
+def test_a_missing_store_answers_store_missing_over_the_wire(arun: Run, short_tmp: Path) -> None:
+    db = short_tmp / "typo" / "store.db"
+
+    async def go() -> None:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            with pytest.raises(E.StoreMissing, match="does not exist") as missing:
+                await plugin.store.list_trees()
+            assert missing.value.details["path"] == str(db)
+            with pytest.raises(E.NotFound):  # what a caller that knows only zhi's types sees
+                await plugin.store.capabilities()
+        assert not db.parent.exists()
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
+            assert await plugin.store.list_trees() == []
+        assert db.is_file()
+
+    arun(go())
+
+
+def test_damage_answers_data_loss_over_the_wire(arun: Run, short_tmp: Path) -> None:
+    db = short_tmp / "store.db"
+
+    async def go() -> None:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
+            await plugin.store.put_values("t", [Entry("a/one", b'"first"'), Entry("a/two", b'"second"')])
+        data = bytearray(db.read_bytes())
+        at = data.index(b'"second"')
+        data[at + 2] ^= 0x04
+        db.write_bytes(bytes(data))
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            with pytest.raises(E.DataLoss) as loss:
+                await plugin.store.get_values("t", [])
+            assert loss.value.paths == ["a/two"] and loss.value.details["tree_id"] == "t"
+            assert [e.value_json for e in await plugin.store.get_values("t", ["a/one"])] == [b'"first"']
+
+    arun(go())

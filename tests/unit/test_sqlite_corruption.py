@@ -93,6 +93,14 @@ def _classify(path: Path, expected: Expected, encrypted: bool) -> str:
                         return "OTHER:a damaged path was served"
                     if not loss.paths and len(got) != len(want):
                         return "OTHER:damaged version without paths"
+                    # A damaged path *name* is reported as read (garbled): the path it
+                    # was may then be absent from the rest, never served changed.
+                    known = set().union(*expected.versions.values())
+                    garbled = [p for p in loss.paths if p not in known]
+                    by_path = {e.path: e for e in got}
+                    missing = [p for p in want if p not in by_path]
+                    if len(missing) <= len(garbled):
+                        want = {p: e for p, e in want.items() if p not in missing}
                 if {e.path: e for e in got} != want:
                     changed = [p for p in set(want) | {e.path for e in got}
                                if want.get(p) != {e.path: e for e in got}.get(p)]
@@ -144,4 +152,6 @@ def test_damage_is_never_served(tmp_path: Path, encrypted: bool) -> None:
     label = "encrypted" if encrypted else "plain"
     print(f"\n{label} store of {VALUES} values, {len(expected.data)} bytes, seed {SEED}: "
           + ", ".join(f"{k} {v}" for k, v in sorted(results.items())))
+    for failure in failures:
+        print("FAILURE", failure)
     assert failures == []

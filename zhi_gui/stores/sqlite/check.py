@@ -27,7 +27,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.stores.sqlite import integrity
 from zhi_gui.stores.sqlite.crypto import CIPHER_NAME, KdfParams, RowCipher, unwrap_data_key
 from zhi_gui.stores.sqlite.integrity import COLUMNS, row_ok
-from zhi_gui.stores.sqlite.schema import APP, FORMAT_VERSION, open_database, structure_problems
+from zhi_gui.stores.sqlite.schema import APP, FORMAT_VERSION, open_database, structure_problems, tolerant_text
 
 MAX_LISTED = 50
 
@@ -87,6 +87,7 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     try:
         integrity.install(conn)
+        conn.text_factory = tolerant_text
         yield conn
     finally:
         conn.close()

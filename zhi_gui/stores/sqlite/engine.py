@@ -36,7 +36,7 @@ from zhi_gui.stores.sqlite.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from zhi_gui.stores.sqlite.integrity import row_ok
+from zhi_gui.stores.sqlite.integrity import row_ck, row_ok
 from zhi_gui.stores.sqlite.schema import open_database
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
@@ -262,22 +262,20 @@ class Engine:
         """Check one ``_P, _C`` row: (path, seq, value, meta) of an intact
         pair (value None = deleted at that version); None when there is no
         change (path absent at that version) or it is damaged (recorded)."""
-        prow, crow = row[:5], row[5:]
-        path = str(prow[1])
-        if not row_ok("paths", prow[:4], prow[4]):
-            damage.add(f"the index row of path {path!r} fails its checksum", path=path)
+        tid, path, pid, head, pck, cpid, cseq, value, meta, cck = row  # one unpack: this runs per row
+        if row_ck("paths", tid, path, pid, head) != pck:
+            damage.add(f"the index row of path {path!r} fails its checksum", path=str(path))
             return None
-        if at_head and prow[3] is None:
+        if at_head and head is None:
             return None  # deleted (checked here, not in SQL, where damage could fake it)
-        if crow[0] is None:
+        if cpid is None:
             if at_head:  # the head points at a change row that is not there
-                damage.add(f"the value of {path!r} (version {prow[3]}) is missing", path=path, version=prow[3])
+                damage.add(f"the value of {path!r} (version {head}) is missing", path=path, version=head)
             return None
-        if crow[0] != prow[2] or not row_ok("changes", crow[:4], crow[4]):
-            damage.add(f"the value of {path!r} (version {crow[1]}) fails its checksum", path=path,
-                       version=crow[1])
+        if cpid != pid or row_ck("changes", cpid, cseq, value, meta) != cck:
+            damage.add(f"the value of {path!r} (version {cseq}) fails its checksum", path=path, version=cseq)
             return None
-        return path, int(crow[1]), crow[2], crow[3]
+        return path, cseq, value, meta
 
     def _entries(self, damage: Damage, name: str, rows: Iterable[Sequence[Any]], at_head: bool) -> list[Entry]:
         out = []

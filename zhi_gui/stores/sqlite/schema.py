@@ -96,6 +96,13 @@ CREATE INDEX changes_by_seq ON changes (seq);
 """
 
 
+def tolerant_text(data: bytes) -> str:
+    """SQLite TEXT as str without failing on bytes that are not UTF-8: damage
+    can turn a BLOB into TEXT; the row checksum then reports it as DataLoss
+    instead of the sqlite3 module raising a decoding error mid-read."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _ro_uri(path: Path) -> str:
     return "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
 
@@ -125,6 +132,7 @@ def _check_existing(path: Path) -> int:
         raise StoreCorrupt(f"store file {where} cannot be used: {problem}; it was not changed", {"path": where})
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None)
+        conn.text_factory = tolerant_text
     except sqlite3.Error as exc:
         raise StoreCorrupt(f"cannot open store file {where}: {exc}", {"path": where}) from None
     try:
@@ -205,6 +213,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
         raise StoreCorrupt(f"cannot open store file {path}: {exc}", {"path": str(path)}) from None
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     integrity.install(conn)
+    conn.text_factory = tolerant_text
     return conn
 
 
@@ -232,6 +241,7 @@ def open_database(path: Path, *, create: bool = False) -> sqlite3.Connection:
         raise StoreCorrupt(f"cannot open store file {path}: {exc}", {"path": str(path)}) from None
     try:
         integrity.install(conn)
+        conn.text_factory = tolerant_text
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
