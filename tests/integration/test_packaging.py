@@ -4,6 +4,7 @@ started from the installed location finds the installed interpreter."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import sysconfig
@@ -56,7 +57,13 @@ def test_installed_plugin_runs_with_the_installed_interpreter(wheel: Path, tmp_p
         async with await launch_store(plugin, cwd=str(ROOT)) as running:
             assert (await running.store.capabilities()).versioning == Versioning.TREE
             exe = Path(f"/proc/{running.pid}/exe").resolve()
-            serving = next(line for line in running.logs if line.message == "plugin serving")
+            # log lines reach ``logs`` in batches (at most every 100 ms): wait for this one
+            for _ in range(600):
+                serving = next((line for line in running.logs if line.message == "plugin serving"), None)
+                if serving is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert serving is not None, [line.message for line in running.logs]
             return str(exe), serving.fields["code"]
 
     exe, code = arun(go())
