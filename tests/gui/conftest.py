@@ -130,12 +130,16 @@ def _describe(widget: QWidget) -> str:
 def _window_leftovers(before: set[int]) -> list[QWidget]:
     """Top-level windows and dialogs still alive that the test made (menus and
     tooltips Qt keeps for reuse are not windows of ours)."""
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QApplication.processEvents()
-    gc.collect()  # a window only Python still held
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    return [w for w in QApplication.topLevelWidgets()
-            if id(w) not in before and (w.isVisible() or isinstance(w, (MainWindow, QDialog)))]
+    def leftovers() -> list[QWidget]:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
+        return [w for w in QApplication.topLevelWidgets()
+                if id(w) not in before and (w.isVisible() or isinstance(w, (MainWindow, QDialog)))]
+
+    if not leftovers():
+        return []
+    gc.collect()  # a window only a Python cycle still held goes now (costly: only when needed)
+    return leftovers()
 
 
 @pytest.fixture(autouse=True)
