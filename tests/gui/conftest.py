@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import child_pids, cmdline
 from zhi_gui.app import build_window
 from zhi_gui.services.keyring_service import InMemoryVault, PassphraseVault
 from zhi_gui.services.settings import Settings
@@ -89,37 +90,6 @@ def _qloop_running(qloop: asyncio.AbstractEventLoop) -> Iterator[None]:
 
 
 # --- leak check ------------------------------------------------------------------------------------------
-
-
-def child_pids(parent: int) -> set[int]:
-    """Live descendants of ``parent`` (zombies have exited: not counted), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                state, ppid = handle.read().rsplit(")", 1)[1].split()[:2]
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if state != "Z":
-            children.setdefault(int(ppid), []).append(int(entry))
-    found: set[int] = set()
-    todo = [parent]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            if pid not in found:
-                found.add(pid)
-                todo.append(pid)
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
 
 
 def _describe(widget: QWidget) -> str:
