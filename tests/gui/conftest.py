@@ -36,11 +36,12 @@ from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import SecurityController
 
 T = TypeVar("T")
+# The least time any qtbot wait allows before it fails (PatientQtBot).
+WAIT_FLOOR_MS = 20_000
 # How long teardown waits for things that stop by themselves (a cancelled task's
 # last step, a plugin's graceful exit) before calling them leftovers. Generous:
 # a busy two-core machine is slow, and a real leak never finishes anyway.
-SETTLE_MS = 10_000
-WAIT_FLOOR_MS = 20_000
+SETTLE_MS = WAIT_FLOOR_MS
 
 
 class PatientQtBot(QtBot):
