@@ -165,13 +165,13 @@ async def gui_rows(old: dict[str, Entry], new: dict[str, Entry], runs: int, plug
 
 async def panel_row(old: dict[str, Entry], new: dict[str, Entry], runs: int) -> Row:
     """Through the window and the History panel against the real sqlite plugin."""
+    from zhi_gui.app import build_window
+    from zhi_gui.services.keyring_service import InMemoryVault
     from zhi_gui.session import StoreTarget
-    from zhi_gui.ui.history import install_history
-    from zhi_gui.ui.main_window import MainWindow
 
     tmp = Path(tempfile.mkdtemp(prefix="zb-", dir="/tmp"))
-    window = MainWindow()
-    panel = install_history(window)
+    window = build_window(vault=InMemoryVault())  # as the app composes it: one History panel
+    panel = window.history_panel
     window.resize(1500, 950)
     window.show()
     plugin = ROOT / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"

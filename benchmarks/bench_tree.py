@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QEvent, QObject
 
+from zhi_gui.app import build_window
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.services.keyring_service import InMemoryVault
 from zhi_gui.session import StoreTarget
-from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.qt_loop import run_with_qt
 from zhi_gui.ui.stall_meter import StallMeter
 
@@ -86,7 +87,7 @@ async def main(count: int) -> list[tuple[str, str, str]]:
         took = await prepare(store, count)
         rows.append((f"prepare: write {count:,} values in one version", f"{took:.2f} s", ""))
         base_rss = rss_mb()
-        window = MainWindow()
+        window = build_window(vault=InMemoryVault())  # the window as the app composes it
         window.resize(1400, 900)
         window.show()
         meter = StallMeter()

@@ -23,11 +23,12 @@ async def settle(t=0.6):
 async def main():
     from zhi_gui.core.model import Entry
     from zhi_gui.session import StoreTarget
-    from zhi_gui.ui.main_window import MainWindow
+    from zhi_gui.app import build_window
+    from zhi_gui.services.keyring_service import InMemoryVault
     app = QApplication.instance()
     apply_theme(app, "light")
     tmp = Path(tempfile.mkdtemp(prefix="zs-", dir="/tmp"))
-    win = MainWindow()
+    win = build_window(vault=InMemoryVault())  # as the app composes it
     panel = win.history_panel
     win.resize(1600, 1000)
     win.show()

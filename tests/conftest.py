@@ -55,3 +55,34 @@ def interop_binary(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"{name} not built: run ../shared/interop/build.sh (looked in {INTEROP_BIN})")
     return path
+
+
+def child_pids(parent: int) -> set[int]:
+    """Live descendants of ``parent`` (zombies have exited: not counted), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                state, ppid = handle.read().rsplit(")", 1)[1].split()[:2]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if state != "Z":
+            children.setdefault(int(ppid), []).append(int(entry))
+    found: set[int] = set()
+    todo = [parent]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"

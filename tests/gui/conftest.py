@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import child_pids, cmdline
 from zhi_gui.app import build_window
 from zhi_gui.services.keyring_service import InMemoryVault, PassphraseVault
 from zhi_gui.services.settings import Settings
@@ -35,11 +36,12 @@ from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import SecurityController
 
 T = TypeVar("T")
+# The least time any qtbot wait allows before it fails (PatientQtBot).
+WAIT_FLOOR_MS = 20_000
 # How long teardown waits for things that stop by themselves (a cancelled task's
 # last step, a plugin's graceful exit) before calling them leftovers. Generous:
 # a busy two-core machine is slow, and a real leak never finishes anyway.
-SETTLE_MS = 10_000
-WAIT_FLOOR_MS = 20_000
+SETTLE_MS = WAIT_FLOOR_MS
 
 
 class PatientQtBot(QtBot):
@@ -91,37 +93,6 @@ def _qloop_running(qloop: asyncio.AbstractEventLoop) -> Iterator[None]:
 # --- leak check ------------------------------------------------------------------------------------------
 
 
-def child_pids(parent: int) -> set[int]:
-    """Live descendants of ``parent`` (zombies have exited: not counted), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                state, ppid = handle.read().rsplit(")", 1)[1].split()[:2]
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if state != "Z":
-            children.setdefault(int(ppid), []).append(int(entry))
-    found: set[int] = set()
-    todo = [parent]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            if pid not in found:
-                found.add(pid)
-                todo.append(pid)
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-
-
 def _describe(widget: QWidget) -> str:
     return f"{type(widget).__name__}(objectName={widget.objectName()!r}, title={widget.windowTitle()!r}, " \
            f"visible={widget.isVisible()})"
@@ -130,12 +101,16 @@ def _describe(widget: QWidget) -> str:
 def _window_leftovers(before: set[int]) -> list[QWidget]:
     """Top-level windows and dialogs still alive that the test made (menus and
     tooltips Qt keeps for reuse are not windows of ours)."""
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QApplication.processEvents()
-    gc.collect()  # a window only Python still held
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    return [w for w in QApplication.topLevelWidgets()
-            if id(w) not in before and (w.isVisible() or isinstance(w, (MainWindow, QDialog)))]
+    def leftovers() -> list[QWidget]:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
+        return [w for w in QApplication.topLevelWidgets()
+                if id(w) not in before and (w.isVisible() or isinstance(w, (MainWindow, QDialog)))]
+
+    if not leftovers():
+        return []
+    gc.collect()  # a window only a Python cycle still held goes now (costly: only when needed)
+    return leftovers()
 
 
 @pytest.fixture(autouse=True)

@@ -91,14 +91,16 @@ def replace_text(qtbot: Any, widget: QWidget, text: str) -> None:
 
 def edit_cell(qtbot: Any, table: QTableWidget, row: int, column: int, text: str) -> None:
     """Double-click a cell, type over it, press Enter."""
-    QApplication.processEvents()  # let a section that just opened get its layout, as it would for a user
     item = table.item(row, column)
     assert item is not None
+    # A section that just opened gets its layout from the event queue, as it would for a user.
+    qtbot.waitUntil(lambda: table.viewport().rect().contains(table.visualItemRect(item).center()))
     rect = table.visualItemRect(item)
     # Select the cell, then double-click it (a first double-click on a view that has no
     # current item only selects under QTest, so click once as most users do anyway).
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
     cell_editor = QApplication.focusWidget()
     assert isinstance(cell_editor, QLineEdit), cell_editor
     qtbot.keyClick(cell_editor, Qt.Key.Key_A, CTRL)
@@ -109,6 +111,7 @@ def edit_cell(qtbot: Any, table: QTableWidget, row: int, column: int, text: str)
 
 def type_into_cell(qtbot: Any, table: QTableWidget, text: str) -> None:
     """Type into the cell editor that has the focus (after Add), then Enter."""
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
     cell = QApplication.focusWidget()
     assert isinstance(cell, QLineEdit), cell
     qtbot.keyClicks(cell, text)

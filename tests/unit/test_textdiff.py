@@ -6,7 +6,6 @@ import difflib
 import itertools
 import json
 import random
-import time
 from typing import Any
 
 import pytest
@@ -261,40 +260,32 @@ def test_intraline_can_be_turned_off() -> None:
 
 
 # --- large values: must not hang -------------------------------------------------
-
-
-def timed(fn: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
+# A hang (quadratic matching, unbounded in-line highlighting) ends in pytest-timeout;
+# how fast these are is measured by benchmarks/bench_diff.py, not asserted here.
 
 
 def test_five_megabyte_string() -> None:
     big = "x" * (5 * 1024 * 1024)
-    t, took = timed(lambda: diff_entries(e(big), e(big[:100] + "y" + big[101:])))
+    t = diff_entries(e(big), e(big[:100] + "y" + big[101:]))
     assert [c.kind for c in t.chunks] == ["replace"]
     assert t.intraline_skipped == 1 and t.highlights == ()
-    assert took < 5
     # the same as multi-line text: 5 MB in 80-char lines, one line changed
     text = "\n".join(f"{i:08d} " + "z" * 70 for i in range(5 * 1024 * 1024 // 80))
     changed = text.replace("00012345 ", "00012345!", 1)
-    t, took = timed(lambda: diff_entries(e(text), e(changed)))
+    t = diff_entries(e(text), e(changed))
     assert len(t.change_chunks) == 1 and len(t.highlights) == 1
-    assert took < 5
 
 
 def test_fifty_thousand_element_array() -> None:
     arr = list(range(50_000))
     changed = [x + 1 if x % 1000 == 0 else x for x in arr]
-    t, took = timed(lambda: diff_entries(e(arr), e(changed)))
+    t = diff_entries(e(arr), e(changed))
     check_cover(t.left_lines, t.right_lines, t.chunks)
     assert len(t.change_chunks) == 50
-    assert took < 5
     # every element different: one huge replace, in-line highlighting capped
-    t, took = timed(lambda: diff_entries(e(arr), e([-x - 1 for x in arr])))
+    t = diff_entries(e(arr), e([-x - 1 for x in arr]))
     assert any(c.kind is ChunkKind.REPLACE and c.left_end - c.left_start > 1000 for c in t.chunks)
     assert t.intraline_skipped >= 1
-    assert took < 5
 
 
 def test_repetitive_lines_do_not_hang() -> None:
@@ -302,21 +293,18 @@ def test_repetitive_lines_do_not_hang() -> None:
     # times: the worst case for SequenceMatcher without autojunk.
     objs: list[dict[str, Any]] = [{"enabled": True, "id": i, "kind": "svc"} for i in range(10_000)]
     changed = [dict(o, enabled=False) if o["id"] % 97 == 0 else o for o in objs]
-    t, took = timed(lambda: diff_entries(e(objs), e(changed)))
+    t = diff_entries(e(objs), e(changed))
     check_cover(t.left_lines, t.right_lines, t.chunks)
     assert len(t.change_chunks) == len([o for o in objs if o["id"] % 97 == 0])
-    assert took < 5
     # nothing unique to anchor on at all
     a = ["  0,", "  1,"] * 20_000
     b = ["  1,", "  0,"] * 20_000
-    t, took = timed(lambda: diff_lines(a, b))
+    t = diff_lines(a, b)
     check_cover(a, b, t.chunks)
-    assert took < 5
     a = [f"  {i % 10}," for i in range(20_000)]
     b = [("  x," if i % 101 == 0 else x) for i, x in enumerate(a)]
-    t, took = timed(lambda: diff_lines(a, b))
+    t = diff_lines(a, b)
     check_cover(a, b, t.chunks)
-    assert took < 5
 
 
 # --- synchronized scrolling ------------------------------------------------------
