@@ -21,10 +21,10 @@ async def settle(t=0.6):
     QApplication.processEvents()
 
 async def main():
-    from zhi_gui.core.model import Entry
-    from zhi_gui.session import StoreTarget
     from zhi_gui.app import build_window
+    from zhi_gui.core.model import Entry
     from zhi_gui.services.keyring_service import InMemoryVault
+    from zhi_gui.session import StoreTarget
     app = QApplication.instance()
     apply_theme(app, "light")
     tmp = Path(tempfile.mkdtemp(prefix="zs-", dir="/tmp"))
