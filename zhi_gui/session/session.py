@@ -293,6 +293,10 @@ class StoreSession:
             entries = await store.get_values(tree_id, sorted(self.known_paths))
         return entries
 
+    async def current_head(self) -> str:
+        """The loaded tree's head version in the store now ('' for stores without tree versions)."""
+        return await self._head_of(await self.store_ready(), self.tree_id)
+
     async def _head_of(self, store: StoreClient, tree_id: str) -> str:
         if self.capabilities.versioning != Versioning.TREE:
             return ""
