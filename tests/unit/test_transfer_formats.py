@@ -149,5 +149,5 @@ def test_not_utf8_is_refused() -> None:
 
 
 def test_toml_export_refuses_null_and_says_which() -> None:
-    with pytest.raises(Exception, match="TOML has no null.*a/n"):
+    with pytest.raises(Exception, match=r"TOML has no null.*a/n"):
         encode({"a/n": Entry("a/n", b"null")}, Format.TOML)
