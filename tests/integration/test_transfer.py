@@ -192,3 +192,38 @@ def test_import_with_staged_edits_pending_is_refused(arun: Run[Any], short_tmp: 
             await session.close()
 
     arun(go())
+
+
+def test_a_store_without_versions_is_compared_value_by_value(arun: Run[Any], short_tmp: Path) -> None:
+    """zhi-store-json keeps no versions: a value changed on disk after the preview stops the import."""
+    directory = short_tmp / "data"
+    directory.mkdir()
+    target = StoreTarget(plugin_path("json"), {"directory": str(directory)}, "main")
+
+    async def go() -> None:
+        session = StoreSession()
+        await session.open(target)
+        try:
+            await session.create_tree("main", [Entry("app/port", b"80")])
+            await session.load_tree("main")
+            data = await export_tree(session, Format.ZHI)
+            assert data == (directory / "main.json").read_bytes()  # zhi's own file, byte for byte
+            preview = preview_import(session, decode(b'{"app": {"port": 81}}', Format.JSON))
+            other = await launch_store(plugin_path("json"), options={"directory": str(directory)})
+            try:
+                await other.store.put_values("main", [Entry("app/port", b"99")])
+            finally:
+                await other.close()
+            with pytest.raises(ImportConflict, match="app/port"):
+                await apply_import(session, preview, "import")
+            assert not session.staging
+            assert b"99" in (directory / "main.json").read_bytes()
+            # Previewed again on the fresh tree, it goes through.
+            await session.load_tree("main")
+            outcome = await apply_import(session, preview_import(session, decode(b"app:\n  port: 81\n", Format.YAML)),
+                                         "import")
+            assert outcome.saved and b"81" in (directory / "main.json").read_bytes()
+        finally:
+            await session.close()
+
+    arun(go())

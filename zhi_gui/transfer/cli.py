@@ -58,6 +58,7 @@ def _format(args: argparse.Namespace) -> Format:
 
 async def _open(target: StoreTarget, tree: str) -> StoreSession:
     session = StoreSession()
+    session.notice.connect(lambda text: print(f"note: {text}", file=sys.stderr))
     await session.open(target)
     if tree and session.tree_id != tree:  # open falls back to another tree when this one does not exist yet
         await session.load_tree(tree)

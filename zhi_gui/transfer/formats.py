@@ -105,7 +105,7 @@ def encode(tree: Mapping[str, Entry], fmt: Format, *, include_secrets: bool = Fa
     if fmt is Format.ZHI:
         cells = {p: zfile.Cell(_value_of(tree[p], include_secrets),
                                jsonvalues.decode_metadata(tree[p].metadata_json) or None) for p in paths}
-        return zfile.encode_tree(cells) + b"\n"
+        return zfile.encode_tree(cells)  # byte for byte what zhi writes (no trailing newline)
     if fmt in (Format.ENV, Format.PROPERTIES):
         lines = []
         for p in paths:

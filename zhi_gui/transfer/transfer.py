@@ -164,6 +164,9 @@ def preview_import(session: StoreSession, imported: Mapping[str, Imported], *, p
     """The preview against the session's loaded tree (its head when loaded)."""
     if not session.loaded or not session.tree_id:
         raise E.PluginUnavailable("no tree is loaded")
+    if replace and not session.lists_keys:
+        raise E.Unsupported("this store cannot list its keys (a plain zhi store), so replace mode cannot tell "
+                            "what to delete: import without --replace")
     return compute_preview(session.index.entries, imported, tree_id=session.tree_id,
                            head_version=session.head_version, prefix=prefix, replace=replace)
 
@@ -194,6 +197,13 @@ async def apply_import(session: StoreSession, preview: Preview, message: str) ->
     deletes = [c.path for c in writes if c.new is None]
     if deletes:  # exactly these paths (session.stage_delete would also take a group's children)
         session.staging.stage_delete(deletes, {p: session.index.entries.get(p) for p in deletes})
+    if session.capabilities.versioning == Versioning.NONE:
+        # Nothing to compare-and-set against: compare the values themselves just before writing.
+        moved = await session.conflicts()
+        if moved:
+            session.discard_staged()
+            raise ImportConflict(f"the store changed since the preview ({', '.join(c.path for c in moved[:5])}): "
+                                 "nothing was imported; preview again")
     try:
         return await session.save(message)  # no conflict policy: a conflict raises, nothing is overwritten
     except E.CASConflict as exc:
