@@ -65,7 +65,7 @@ async def save_once(base: dict[str, Entry], data: bytes) -> tuple[float, float, 
         await session.load_tree("main")
         before = len(await session.store.list_tree_versions("main"))
         start = time.perf_counter()
-        preview = preview_import(session, decode(data, Format.JSON))
+        preview = await preview_import(session, decode(data, Format.JSON))
         preview_ms = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         await apply_import(session, preview, "bench import")

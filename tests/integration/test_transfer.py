@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.conftest import plugin_path
+from tests.conftest import interop_binary, plugin_path
 from zhi_gui.core.jsonvalues import decode_metadata, decode_value, encode_metadata, encode_value
 from zhi_gui.core.model import Entry
 from zhi_gui.core.sample import sample_entries
@@ -82,7 +82,7 @@ def test_round_trip_per_format_into_an_empty_tree(arun: Run[Any], short_tmp: Pat
                 tree = f"dst-{fmt.value}"
                 await session.load_tree(tree)
                 assert not session.index.entries
-                preview = preview_import(session, decode(data, fmt))
+                preview = await preview_import(session, decode(data, fmt))
                 assert preview.count(Kind.ADD) == len(expected) and len(preview.writes) == len(expected)
                 outcome = await apply_import(session, preview, f"import {fmt.value}")
                 assert outcome.saved and outcome.count == len(expected)
@@ -95,7 +95,7 @@ def test_round_trip_per_format_into_an_empty_tree(arun: Run[Any], short_tmp: Pat
                     if fmt in LABELS_GO_ALONG:
                         assert decode_metadata(got[path].metadata_json) == decode_metadata(entry.metadata_json)
                 # Exported again (secrets masked) and imported: nothing to do.
-                again = preview_import(session, decode(await export_tree(session, fmt), fmt))
+                again = await preview_import(session, decode(await export_tree(session, fmt), fmt))
                 assert again.writes == [], (fmt, again.lines())
         finally:
             await session.close()
@@ -138,9 +138,9 @@ def test_replace_deletes_only_below_the_prefix(arun: Run[Any], short_tmp: Path) 
             await session.create_tree("main", [Entry("app/a", b"1"), Entry("app/b", b"2"), Entry("other/c", b"3")])
             await session.load_tree("main")
             imported = decode(b"a=1\nnew=4\n", Format.PROPERTIES)
-            merge = preview_import(session, imported, prefix="app")
+            merge = await preview_import(session, imported, prefix="app")
             assert [(c.path, c.kind) for c in merge.changes] == [("app/a", Kind.UNCHANGED), ("app/new", Kind.ADD)]
-            replace = preview_import(session, imported, prefix="app", replace=True)
+            replace = await preview_import(session, imported, prefix="app", replace=True)
             assert [(c.path, c.kind) for c in replace.writes] == [("app/b", Kind.DELETE), ("app/new", Kind.ADD)]
             await apply_import(session, replace, "replace app")
             assert {p: e.value_json for p, e in session.index.entries.items()} == {
@@ -160,7 +160,7 @@ def test_a_conflict_during_import_writes_nothing(arun: Run[Any], short_tmp: Path
         try:
             await session.create_tree("main", [Entry("app/port", b"80")])
             await session.load_tree("main")
-            preview = preview_import(session, decode(b'{"app": {"port": 81, "new": true}}', Format.JSON))
+            preview = await preview_import(session, decode(b'{"app": {"port": 81, "new": true}}', Format.JSON))
             assert preview.count(Kind.UPDATE) == 1 and preview.count(Kind.ADD) == 1
             await write_elsewhere(store, "main", [Entry("app/port", b"99")])
             with pytest.raises(ImportConflict, match="changed since the preview"):
@@ -184,7 +184,7 @@ def test_import_with_staged_edits_pending_is_refused(arun: Run[Any], short_tmp: 
             await session.create_tree("main", [Entry("a", b"1")])
             await session.load_tree("main")
             session.stage_set("a", b"2", b"")
-            preview = preview_import(session, decode(b"a: 3\n", Format.YAML))
+            preview = await preview_import(session, decode(b"a: 3\n", Format.YAML))
             with pytest.raises(Exception, match="staged edit"):
                 await apply_import(session, preview, "import")
             assert session.staging.get("a") is not None  # the user's own edit is untouched
@@ -208,7 +208,7 @@ def test_a_store_without_versions_is_compared_value_by_value(arun: Run[Any], sho
             await session.load_tree("main")
             data = await export_tree(session, Format.ZHI)
             assert data == (directory / "main.json").read_bytes()  # zhi's own file, byte for byte
-            preview = preview_import(session, decode(b'{"app": {"port": 81}}', Format.JSON))
+            preview = await preview_import(session, decode(b'{"app": {"port": 81}}', Format.JSON))
             other = await launch_store(plugin_path("json"), options={"directory": str(directory)})
             try:
                 await other.store.put_values("main", [Entry("app/port", b"99")])
@@ -220,9 +220,40 @@ def test_a_store_without_versions_is_compared_value_by_value(arun: Run[Any], sho
             assert b"99" in (directory / "main.json").read_bytes()
             # Previewed again on the fresh tree, it goes through.
             await session.load_tree("main")
-            outcome = await apply_import(session, preview_import(session, decode(b"app:\n  port: 81\n", Format.YAML)),
-                                         "import")
+            fresh = await preview_import(session, decode(b"app:\n  port: 81\n", Format.YAML))
+            outcome = await apply_import(session, fresh, "import")
             assert outcome.saved and b"81" in (directory / "main.json").read_bytes()
+        finally:
+            await session.close()
+
+    arun(go())
+
+
+@pytest.mark.interop
+def test_import_into_zhis_go_store(arun: Run[Any]) -> None:
+    """zhi's Go store (no WriteValues; an empty tree lists nothing, so zhi-gui cannot tell
+    its keys): replace mode is refused, adds and updates go through with CAS."""
+    target = StoreTarget(interop_binary("zhi-store-gopeer"), {}, "t")
+
+    async def go() -> None:
+        session = StoreSession()
+        await session.open(target)
+        try:
+            assert not session.lists_keys
+            imported = decode(b"app:\n  name: old\n  port: 1\n", Format.YAML)
+            with pytest.raises(Exception, match="cannot list its keys"):
+                await preview_import(session, imported, replace=True)
+            preview = await preview_import(session, imported)
+            assert [(c.path, c.kind) for c in preview.changes] == [("app/name", Kind.ADD), ("app/port", Kind.ADD)]
+            assert (await apply_import(session, preview, "import")).saved
+            await session.load_tree("t")
+            again = await preview_import(session, decode(b"app:\n  name: new\n  port: 1\n", Format.YAML))
+            assert [(c.path, c.kind) for c in again.changes] == [("app/name", Kind.UPDATE),
+                                                                 ("app/port", Kind.UNCHANGED)]
+            outcome = await apply_import(session, again, "import")
+            assert outcome.saved and outcome.count == 1
+            got = {e.path: e.value_json for e in await session.store.get_values("t", ["app/name", "app/port"])}
+            assert got == {"app/name": b'"new"', "app/port": b"1"}
         finally:
             await session.close()
 

@@ -112,8 +112,8 @@ def test_a_conflict_exits_3_and_writes_nothing(seeded: Path, short_tmp: Path, mo
     theirs.write_text('{"app": {"port": 99}}')
     real_preview = cli.preview_import
 
-    def preview_then_someone_saves(*args: Any, **kwargs: Any) -> Any:
-        preview = real_preview(*args, **kwargs)
+    async def preview_then_someone_saves(*args: Any, **kwargs: Any) -> Any:
+        preview = await real_preview(*args, **kwargs)
         other = zhi("import", *store_args(seeded), str(theirs))
         assert other.returncode == 0, other.stderr
         return preview

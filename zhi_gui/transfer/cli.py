@@ -102,7 +102,7 @@ def _import(args: argparse.Namespace, target: StoreTarget) -> int:
 async def _preview_and_apply(args: argparse.Namespace, target: StoreTarget, imported: dict[str, Imported]) -> int:
     session = await _open(target, target.tree_id)
     try:
-        preview = preview_import(session, imported, prefix=args.prefix, replace=args.replace)
+        preview = await preview_import(session, imported, prefix=args.prefix, replace=args.replace)
         for line in preview.lines(show_unchanged=args.show_unchanged):
             print(line)
         head = f" (head {preview.head_version})" if preview.head_version else ""

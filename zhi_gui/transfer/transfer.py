@@ -159,14 +159,16 @@ def compute_preview(head: Mapping[str, Entry], imported: Mapping[str, Imported],
     return preview
 
 
-def preview_import(session: StoreSession, imported: Mapping[str, Imported], *, prefix: str = "",
-                   replace: bool = False) -> Preview:
-    """The preview against the session's loaded tree (its head when loaded)."""
+async def preview_import(session: StoreSession, imported: Mapping[str, Imported], *, prefix: str = "",
+                         replace: bool = False) -> Preview:
+    """The preview against the session's loaded tree (its head when loaded). A store that
+    cannot list its keys is asked for the imported paths first (they may exist already)."""
     if not session.loaded or not session.tree_id:
         raise E.PluginUnavailable("no tree is loaded")
     if replace and not session.lists_keys:
         raise E.Unsupported("this store cannot list its keys (a plain zhi store), so replace mode cannot tell "
                             "what to delete: import without --replace")
+    await session.load_paths([_absolute(p, prefix.strip("/")) for p in imported])
     return compute_preview(session.index.entries, imported, tree_id=session.tree_id,
                            head_version=session.head_version, prefix=prefix, replace=replace)
 
