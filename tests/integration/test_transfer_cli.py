@@ -97,11 +97,13 @@ def test_refusals_exit_1_with_line_and_reason(seeded: Path, short_tmp: Path, nam
     assert expected in done.stderr and "Traceback" not in done.stderr
 
 
-def test_import_needs_a_tree(seeded: Path, short_tmp: Path) -> None:
+def test_import_needs_a_tree_and_export_an_existing_one(seeded: Path, short_tmp: Path) -> None:
     data = short_tmp / "a.json"
     data.write_text('{"a": 1}')
     done = zhi("import", "--plugin", SQLITE, "-o", f"path={seeded}", str(data))
     assert done.returncode == 1 and "--tree" in done.stderr
+    missing = zhi("export", *store_args(seeded, "nope"), "--format", "json")
+    assert missing.returncode == 1 and "no tree 'nope'" in missing.stderr and missing.stdout == ""
 
 
 def test_a_conflict_exits_3_and_writes_nothing(seeded: Path, short_tmp: Path, monkeypatch: pytest.MonkeyPatch,

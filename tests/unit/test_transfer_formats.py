@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_metadata, decode_value, encode_metadata, encode_value
 from zhi_gui.core.model import Entry
 from zhi_gui.core.sample import sample_entries
@@ -151,3 +152,11 @@ def test_not_utf8_is_refused() -> None:
 def test_toml_export_refuses_null_and_says_which() -> None:
     with pytest.raises(Exception, match=r"TOML has no null.*a/n"):
         encode({"a/n": Entry("a/n", b"null")}, Format.TOML)
+
+
+@pytest.mark.parametrize("fmt", [Format.YAML, Format.TOML])
+def test_text_a_format_cannot_hold_is_refused_plainly(fmt: Format) -> None:
+    """A lone surrogate (valid JSON escape zhi keeps) has no UTF-8 form for YAML or TOML."""
+    with pytest.raises(InvalidArgument, match=f"cannot be written as {fmt.value}"):
+        encode({"a": Entry("a", b'"\\ud800x"')}, fmt)
+    assert b"ud800" in encode({"a": Entry("a", b'"\\ud800x"')}, Format.JSON)

@@ -68,6 +68,8 @@ async def _open(target: StoreTarget, tree: str) -> StoreSession:
 async def _read_export(args: argparse.Namespace, target: StoreTarget, fmt: Format) -> tuple[bytes, str]:
     session = await _open(target, target.tree_id)
     try:
+        if session.lists_keys and session.trees and session.tree_id not in session.trees:
+            raise ZhiError(f"the store has no tree {session.tree_id!r} (it has: {', '.join(session.trees)})")
         data = await export_tree(session, fmt, prefix=args.prefix, version=args.tree_version,
                                  include_secrets=args.include_secrets)
         return data, session.tree_id

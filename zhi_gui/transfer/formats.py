@@ -101,6 +101,13 @@ def _value_of(entry: Entry, include_secrets: bool) -> Any:
 
 def encode(tree: Mapping[str, Entry], fmt: Format, *, include_secrets: bool = False) -> bytes:
     """The file for ``tree``; secrets masked unless ``include_secrets``."""
+    try:
+        return _encode(tree, fmt, include_secrets)
+    except (jsonvalues.JSONProblem, yaml.YAMLError, TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise InvalidArgument(f"the tree cannot be written as {fmt.value}: {exc}") from None
+
+
+def _encode(tree: Mapping[str, Entry], fmt: Format, include_secrets: bool) -> bytes:
     paths = sorted(tree)
     if fmt is Format.ZHI:
         cells = {p: zfile.Cell(_value_of(tree[p], include_secrets),
