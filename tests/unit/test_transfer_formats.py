@@ -25,7 +25,7 @@ def every_type() -> dict[str, Entry]:
         Entry("t/str", b'"a\\nb \\"q\\" \\\\ = : # ! $x <&>"'), Entry("t/uni", '"h\u00e9llo \u2603"'.encode()),
         Entry("t/numeric-text", b'"8000"'), Entry("t/bool-text", b'"true"'), Entry("t/empty-text", b'""'),
         Entry("t/secret", b'"hunter2"', encode_metadata({"ui.password": True})),
-        Entry("t/dotted.key with space", b"3"),
+        Entry("t/dotted.key_x-y9", b"3"),
     ]:
         tree[entry.path] = entry
     # Values as zhi (Go) writes them: what a store hands out and what an import stages.
@@ -97,13 +97,13 @@ def test_files_without_labels_keep_the_stores_labels() -> None:
 
 
 def test_handwritten_flat_files() -> None:
-    env = decode(b"# a comment\nexport LOG_LEVEL=info\nPORT=8080\nFLAGS='{\"a\": true}'\nEMPTY=\n", Format.ENV)
+    env = decode(b"# a comment\nexport LOG_LEVEL=info\nDB__PORT=8080\nFLAGS='{\"a\": true}'\nEMPTY=\n", Format.ENV)
     assert {p: i.value_json for p, i in env.items()} == {
-        "LOG_LEVEL": b'"info"', "PORT": b"8080", "FLAGS": b'{"a":true}', "EMPTY": b'""'}
-    props = decode(b"! comment\nsvc/name = api\nsvc/port: 80\nsvc/long = [1, \\\n   2]\nkey\\ with\\=eq=1\n",
+        "log_level": b'"info"', "db/port": b"8080", "flags": b'{"a":true}', "empty": b'""'}
+    props = decode(b"! comment\nsvc/name = api\nsvc/port: 80\nsvc/long = [1, \\\n   2]\nsvc/\\u0061=1\n",
                    Format.PROPERTIES)
     assert {p: i.value_json for p, i in props.items()} == {
-        "svc/name": b'"api"', "svc/port": b"80", "svc/long": b"[1,2]", "key with=eq": b"1"}
+        "svc/name": b'"api"', "svc/port": b"80", "svc/long": b"[1,2]", "svc/a": b"1"}
 
 
 def test_format_from_file_name() -> None:
@@ -134,6 +134,9 @@ def test_format_from_file_name() -> None:
     (Format.ENV, b'A=1\nB="open\n', 2, "looks like JSON"),
     (Format.PROPERTIES, b"a=1\nb=1e999\n", 2, "too large"),
     (Format.PROPERTIES, b"a=1\na=2\n", 2, "twice"),
+    (Format.PROPERTIES, b"a=1\nkey\\ x=2\n", 2, "not a zhi path"),
+    (Format.JSON, b'{\n  "a": 1,\n  "Big": 2\n}', 3, "not a zhi path"),
+    (Format.YAML, b"a:\n  b//c: 1\n", 2, "not a zhi path"),
 ])
 def test_bad_files_are_refused_with_line_and_reason(fmt: Format, data: bytes, line: int, reason: str) -> None:
     with pytest.raises(Refused) as caught:

@@ -13,7 +13,8 @@ Formats:
                 in a top-level ``"$labels"`` section (path -> labels).
 ``toml``        nested like JSON, without labels (TOML has no null: refused).
 ``env``         ``KEY=<JSON>`` lines; KEY is the path in shell style and a
-                ``# zhi: <path>`` comment above keeps the exact path.
+                ``# zhi: <path>`` comment above keeps the exact path (without one,
+                a key is read as lowercase with ``__`` for ``/``: DB__HOST -> db/host).
 ``properties``  ``path=<JSON>`` lines, escaped as Java properties files are.
 
 Flat forms read a value as JSON when it is JSON, else as plain text (a
@@ -40,6 +41,7 @@ import yaml
 from zhi_gui.core import jsonvalues
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import path_problem, shown
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.stores import jsonfile_format as zfile
 
@@ -240,7 +242,11 @@ def decode(data: bytes, fmt: Format) -> dict[str, Imported]:
     return result
 
 
-def _imported(path: str, value: Any, labels: Any, text: str) -> Imported:
+def _imported(path: str, value: Any, labels: Any, text: str, line: int = 0) -> Imported:
+    problem = path_problem(path) if path else None  # "": the value at --prefix itself
+    if problem:
+        raise Refused(f"{shown(path)} is not a zhi path: {problem}", line or _line_of(text, path.rsplit("/", 1)[-1]),
+                      path)
     if labels is not None and not isinstance(labels, dict):
         raise Refused("labels must be an object", _line_of(text, path), path)
     try:
@@ -248,7 +254,7 @@ def _imported(path: str, value: Any, labels: Any, text: str) -> Imported:
         jsonvalues.decode_value(value_json)  # depth and number range, as the store will check
         metadata = None if labels is None else jsonvalues.encode_metadata(labels)
     except InvalidArgument as exc:
-        raise Refused(str(exc), _line_of(text, path.rsplit("/", 1)[-1]), path) from None
+        raise Refused(str(exc), line or _line_of(text, path.rsplit("/", 1)[-1]), path) from None
     return Imported(value_json, metadata, masked=value == MASK)
 
 
@@ -305,7 +311,8 @@ def _decode_flat(text: str, *, env: bool) -> dict[str, Imported]:
             raw = raw.strip()
             if len(raw) >= 2 and raw[0] == raw[-1] == "'":
                 raw = raw[1:-1]
-            path, exact_path = exact_path or key, ""
+            # Without the comment export writes: LOG_LEVEL -> log_level, DB__HOST -> db/host.
+            path, exact_path = exact_path or key.lower().replace("__", "/"), ""
         else:
             if not stripped or stripped[0] in "#!":
                 continue
@@ -316,7 +323,7 @@ def _decode_flat(text: str, *, env: bool) -> dict[str, Imported]:
             path, raw = _prop_unescape(key_text, start), _prop_unescape(raw, start)
         if path in result:
             raise Refused(f"{path!r} is given twice", start, path)
-        result[path] = _imported(path, _flat_value(raw, start), None, "")
+        result[path] = _imported(path, _flat_value(raw, start), None, "", start)
     return result
 
 

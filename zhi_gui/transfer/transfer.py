@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from zhi_gui.core import errors as E
 from zhi_gui.core import jsonvalues
 from zhi_gui.core.model import Entry, Versioning
+from zhi_gui.core.paths import path_problem, shown
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.session import SaveOutcome, StagedEditsPending, StoreSession
 from zhi_gui.session.history import HistoryAccess
@@ -134,6 +135,9 @@ def compute_preview(head: Mapping[str, Entry], imported: Mapping[str, Imported],
     for relative in sorted(imported):
         item = imported[relative]
         path = _absolute(relative, prefix)
+        problem = path_problem(path)
+        if problem:
+            raise Refused(f"{shown(path)} is not a zhi path: {problem}", path=path)
         seen.add(path)
         old = head.get(path)
         if item.masked and (old is None or not is_secret(old)):
