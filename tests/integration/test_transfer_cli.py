@@ -66,6 +66,8 @@ def test_dry_run_prints_the_preview_and_writes_nothing(seeded: Path, short_tmp: 
     assert done.stdout.splitlines()[-1] == "saved 2 change(s) as version 2"
     again = zhi("import", *store_args(seeded), str(change))
     assert again.returncode == 0 and again.stdout.splitlines()[-1] == "nothing to write"
+    old = zhi("export", *store_args(seeded), "--format", "properties", "--version", "1", "--prefix", "app")
+    assert old.returncode == 0 and old.stdout == 'name="api"\nport=80\n', old.stderr
 
 
 def test_round_trip_through_standard_output_and_input(seeded: Path) -> None:
