@@ -181,6 +181,8 @@ async def apply_import(session: StoreSession, preview: Preview, message: str) ->
     """Write the preview's changes as one compare-and-set save. If the store moved since
     the preview (another head, or a value it touches changed), nothing is written and
     ImportConflict says so; the session keeps no staged edits of the import."""
+    if not session.can_edit:
+        raise E.PluginUnavailable("the store is not open for editing (closed, locked or no tree loaded)")
     if session.staging:
         raise StagedEditsPending(f"{len(session.staging)} staged edit(s) are not saved: save or discard them first")
     if session.tree_id != preview.tree_id:
