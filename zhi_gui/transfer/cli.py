@@ -115,6 +115,10 @@ async def _preview_and_apply(args: argparse.Namespace, target: StoreTarget, impo
         if not preview.writes:
             print("nothing to write")
             return 0
+        if not session.has_feature("WriteValues") and any(c.new is None for c in preview.writes) and any(
+                c.new is not None for c in preview.writes):
+            print("note: a plain zhi store writes values and deletions in separate calls: the import is not one "
+                  "version there", file=sys.stderr)
         message = args.message or f"import {Path(args.file).name if args.file != '-' else 'from standard input'}"
         outcome = await apply_import(session, preview, message)
         version = f" as version {outcome.version}" if outcome.version else ""
