@@ -33,18 +33,23 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("zhi-gui")) / DEFAULT_STORE_NAME
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="zhi-gui", description="Browse and edit zhi configuration stores. Without options, opens the embedded "
-                                    f"default store ({default_store_path()}).")
-    parser.add_argument("--version", action="version", version=f"zhi-gui {__version__}")
+def add_store_arguments(parser: argparse.ArgumentParser, tree_help: str = "tree id to show") -> None:
+    """The options that say which store to open (the window and the export/import commands)."""
     parser.add_argument("--plugin", help="store plugin to open: a path, or a name found by discovery (json, sqlite, "
                                          "memory, zhi-store-vault, ...)")
     parser.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
                         help="a plugin option (JSON value or plain string); repeatable")
     parser.add_argument("--options", metavar="JSON", help="all plugin options as one JSON object")
-    parser.add_argument("--tree", default="", help="tree id to show")
+    parser.add_argument("--tree", default="", help=tree_help)
     parser.add_argument("--workspace", metavar="DIR", help="open the store of a zhi workspace (zhi.yaml)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="zhi-gui", description="Browse and edit zhi configuration stores. Without options, opens the embedded "
+                                    f"default store ({default_store_path()}).")
+    parser.add_argument("--version", action="version", version=f"zhi-gui {__version__}")
+    add_store_arguments(parser)
     parser.add_argument("--sample", action="store_true", help="fill the tree 'sample' with a realistic sample tree")
     parser.add_argument("--theme", choices=["system", "light", "dark"], help="default: the saved setting (system)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")

@@ -73,6 +73,7 @@ def test_no_import_cycles_inside_zhi_gui() -> None:
 @pytest.mark.parametrize(("layer", "forbidden"), [
     ("zhi_gui.core", ("PySide6", "qasync", "zhi_gui.ui", "zhi_gui.session", "zhi_gui.plugin", "zhi_gui.services")),
     ("zhi_gui.session", ("PySide6", "qasync", "zhi_gui.ui")),
+    ("zhi_gui.transfer", ("PySide6", "qasync", "zhi_gui.ui")),
     ("zhi_gui.plugin", ("PySide6", "qasync", "zhi_gui.ui", "zhi_gui.session")),
     ("zhi_gui.stores", ("PySide6", "qasync", "zhi_gui.ui", "zhi_gui.session")),
     ("zhi_gui.services", ("PySide6", "qasync", "zhi_gui.ui", "zhi_gui.session")),

@@ -295,6 +295,20 @@ class StoreSession:
             entries = await store.get_values(tree_id, sorted(self.known_paths))
         return entries
 
+    async def load_paths(self, paths: Sequence[str]) -> None:
+        """A store that cannot list its keys: read these paths too and show the ones that
+        exist (an import's preview needs the values it would overwrite)."""
+        if self.lists_keys or not paths:
+            return
+        store = await self.store_ready()
+        for entry in await store.get_values(self.tree_id, list(paths)):
+            self.index.set_entry(entry)
+            self.known_paths.add(entry.path)
+
+    async def current_head(self) -> str:
+        """The loaded tree's head version in the store now ('' for stores without tree versions)."""
+        return await self._head_of(await self.store_ready(), self.tree_id)
+
     async def _head_of(self, store: StoreClient, tree_id: str) -> str:
         if self.capabilities.versioning != Versioning.TREE:
             return ""

@@ -1,0 +1,106 @@
+"""Import preview benchmark (Qt-free transfer layer).
+
+Run: .venv/bin/python benchmarks/bench_transfer.py [--runs N] [--no-save]
+
+Reports min / median over N runs of:
+  * reading a 10,000-change YAML and JSON file (5,000 updates, 5,000 additions; decode);
+  * the preview of those 10,000 changes against a 100,000-value tree (target <= 1 s for
+    decode + preview);
+and, once, the save of that preview through a real sqlite plugin process via the session
+(apply_import): its time and how many tree versions it made (must be 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zhi_gui.core.jsonvalues import encode_value
+from zhi_gui.core.model import Entry
+from zhi_gui.transfer import Format, apply_import, compute_preview, decode, encode, preview_import
+
+N_TREE, N_CHANGES = 100_000, 10_000
+TARGET_MS = 1000.0
+SQLITE = Path(__file__).resolve().parent.parent / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"
+
+
+def tree() -> dict[str, Entry]:
+    return {f"svc{i // 100}/key{i % 100}": Entry(f"svc{i // 100}/key{i % 100}", encode_value(i), b"")
+            for i in range(N_TREE)}
+
+
+def change_file(base: dict[str, Entry], fmt: Format) -> bytes:
+    changed = {p: e._replace(value_json=encode_value(f"new-{p}")) for p, e in list(base.items())[:N_CHANGES // 2]}
+    added = {f"new{i // 100}/key{i % 100}": Entry(f"new{i // 100}/key{i % 100}", encode_value(i))
+             for i in range(N_CHANGES // 2)}
+    return encode(changed | added, fmt)
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), statistics.median(times)
+
+
+async def save_once(base: dict[str, Entry], data: bytes) -> tuple[float, float, int]:
+    from zhi_gui.session import StoreSession, StoreTarget
+
+    root = Path(tempfile.mkdtemp(prefix="zb-", dir="/tmp"))
+    session = StoreSession()
+    await session.open(StoreTarget(SQLITE, {"path": str(root / "b.sqlite"), "create": True}, "main"))
+    try:
+        await session.create_tree("main", list(base.values()))
+        await session.load_tree("main")
+        before = len(await session.store.list_tree_versions("main"))
+        start = time.perf_counter()
+        preview = await preview_import(session, decode(data, Format.JSON))
+        preview_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        await apply_import(session, preview, "bench import")
+        save_ms = (time.perf_counter() - start) * 1000
+        made = len(await session.store.list_tree_versions("main")) - before
+        return preview_ms, save_ms, made
+    finally:
+        await session.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    base = tree()
+    rows = []
+    for fmt in (Format.JSON, Format.YAML):
+        data = change_file(base, fmt)
+        rows.append((f"decode 10,000-change {fmt.value} file", *timed(lambda d=data, f=fmt: decode(d, f), args.runs)))
+        imported = decode(data, fmt)
+        rows.append((f"preview vs 100,000 values ({fmt.value})",
+                     *timed(lambda i=imported: compute_preview(base, i), args.runs)))
+        both = timed(lambda d=data, f=fmt: compute_preview(base, decode(d, f)), args.runs)
+        rows.append((f"decode + preview ({fmt.value}, target <= {TARGET_MS:.0f} ms)", *both))
+    print(f"{'measure':<52} {'min ms':>9} {'median ms':>10}")
+    for name, low, mid in rows:
+        print(f"{name:<52} {low:>9.1f} {mid:>10.1f}")
+    if not args.no_save:
+        preview_ms, save_ms, made = asyncio.run(save_once(base, change_file(base, Format.JSON)))
+        print(f"{'session: decode + preview (sqlite, json)':<52} {preview_ms:>9.1f}")
+        print(f"{'session: apply_import (one CAS save)':<52} {save_ms:>9.1f}")
+        print(f"tree versions made by the import: {made}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
