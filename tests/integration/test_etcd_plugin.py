@@ -19,6 +19,7 @@ from tests.etcd_server import EtcdServer, compact, enable_auth
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Versioning
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.stores.etcd.store import EtcdStore
 
 ETCD_PLUGIN = plugin_path("etcd")
 Run = Callable[..., Any]
@@ -43,7 +44,7 @@ def test_round_trip_versions_and_rollback(arun: Run, opts: dict[str, Any]) -> No
         async with await launch_store(ETCD_PLUGIN, options=opts) as plugin:
             store = plugin.store
             caps = await store.capabilities()
-            assert (caps.versioning, caps.encryption, caps.auth) == (Versioning.TREE, Encryption.NONE, False)
+            assert (caps.versioning, caps.encryption, caps.auth) == (Versioning.TREE, Encryption.SUPPORTED, False)
             assert await store.list_trees() == []
             await store.put_values("app", [Entry("db/port", b"5432", b'{"core.type":"port"}'),
                                            Entry("db/big", b"12345678901234567890")])
@@ -204,15 +205,81 @@ def test_unreachable_etcd_is_a_clear_error_then_the_next_endpoint(arun: Run, opt
     arun(go())
 
 
+async def raw_value(endpoint: str, key: bytes) -> bytes:
+    import grpc
+    from aetcd import rpc
+
+    async with grpc.aio.insecure_channel(endpoint) as channel:
+        response = await rpc.KVStub(channel).Range(rpc.RangeRequest(key=key))
+        return bytes(response.kvs[0].value)
+
+
+def test_encryption_with_the_sqlite_scheme(arun: Run, opts: dict[str, Any], etcd: EtcdServer,
+                                           tmp_path: Path) -> None:
+    secret_file = tmp_path / "passphrase"
+    secret_file.write_text("pw-2\n")
+    key = f"{opts['root']}trees/t/db/password".encode()
+
+    async def go() -> None:
+        # two clients in this process (a cheap scrypt n keeps the test fast), then a plugin process
+        one, two = EtcdStore(opts, scrypt_n=1 << 10), EtcdStore(opts, scrypt_n=1 << 10)
+        try:
+            await one.put_values("t", [Entry("db/password", b'"hunter2"', b'{"core.secret":true}')])
+            assert b"hunter2" in await raw_value(etcd.endpoint, key)
+            await two.get_values("t", [])  # the second client has seen the store plain
+            await one.init_encryption(b"pw-1")
+            assert (await one.capabilities()).encryption == Encryption.ACTIVE
+            raw = await raw_value(etcd.endpoint, key)
+            assert raw[:1] == b"\x01" and b"hunter2" not in raw and b"core.secret" not in raw
+            (entry,) = await one.get_values("t", [])
+            assert (entry.value_json, entry.metadata_json) == (b'"hunter2"', b'{"core.secret":true}')
+            # the second client must not write plain values into the now encrypted store
+            with pytest.raises(E.StoreLocked):
+                await two.put_values("t", [Entry("db/other", b'"plain"')])
+            with pytest.raises(E.StoreLocked):
+                await two.get_values("t", [])
+            with pytest.raises(E.WrongPassphrase):
+                await two.unlock(b"nope")
+            await two.unlock(b"pw-1")
+            await two.write_values("t", [Entry("db/other", b'"x"')], message="secret note")
+            assert (await one.describe_versions("t")).versions[0].message == "secret note"
+            assert b"secret note" not in await raw_value(etcd.endpoint, f"{opts['root']}heads/t".encode())
+            with pytest.raises(E.WrongPassphrase):
+                await one.rotate_encryption(b"wrong", b"pw-2")
+            await one.rotate_encryption(b"pw-1", b"pw-2")
+            await one.lock()
+            assert (await one.describe()).locked
+            with pytest.raises(E.StoreLocked):
+                await one.get_values("t", [])
+            with pytest.raises(E.WrongPassphrase):
+                await one.unlock(b"pw-1")
+            await one.unlock(b"pw-2")
+            assert len(await one.get_values("t", [])) == 2
+            with pytest.raises(E.InvalidArgument):
+                await one.init_encryption(b"again")
+        finally:
+            await one.close()
+            await two.close()
+        # a restarted plugin unlocks from passphrase_file
+        async with await launch_store(ETCD_PLUGIN, options={**opts, "passphrase_file": str(secret_file)}) as plugin:
+            assert [e.value_json for e in await plugin.store.get_values("t", ["db/password"])] == [b'"hunter2"']
+
+    arun(go())
+
+
 @pytest.mark.interop
 def test_zhi_host_probe_reports_no_failure(opts: dict[str, Any], short_tmp: Path) -> None:
+    """zhi's Go host, encryption checks included; after -restart the plugin
+    unlocks with the probe's second passphrase from passphrase_file."""
     probe = interop_binary("zhi-host-probe")
+    (short_tmp / "passphrase").write_text("probe-passphrase-2")
     env = dict(os.environ)
     env.pop("PYTHONUNBUFFERED", None)
-    env["ZHI_PLUGIN_OPTIONS"] = json.dumps(opts)
+    env["ZHI_PLUGIN_OPTIONS"] = json.dumps({**opts, "passphrase_file": str(short_tmp / "passphrase")})
     result = subprocess.run([str(probe), "-restart", str(ETCD_PLUGIN)], cwd=short_tmp, env=env,
                             capture_output=True, text=True, timeout=120)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     assert result.returncode == 0 and summary.endswith(" 0 failed"), result.stdout + result.stderr
-    for check in ("list-tree-versions", "rollback-tree", "cas-conflict-zhi-errorinfo", "restart-values"):
+    for check in ("list-tree-versions", "rollback-tree", "cas-conflict-zhi-errorinfo", "restart-values",
+                  "init-encryption", "rotate-encryption", "values-after-encryption"):
         assert f"PASS {check}\n" in result.stdout

@@ -14,7 +14,8 @@ log = logging.getLogger("zhi_gui.stores.etcd")
 
 DEFAULT_ROOT = "/zhi/"
 DEFAULT_ENDPOINT = "127.0.0.1:2379"
-KNOWN = frozenset({"endpoints", "root", "user", "password", "ca_file", "cert_file", "key_file", "timeout", "author"})
+KNOWN = frozenset({"endpoints", "root", "user", "password", "ca_file", "cert_file", "key_file", "timeout", "author",
+                   "passphrase_file", "passphrase_env"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class EtcdOptions:
     key_file: str = ""
     timeout: float = 10.0
     author: str = ""
+    passphrase_file: str = ""
+    passphrase_env: str = ""
 
     @property
     def tls(self) -> bool:
@@ -71,7 +74,8 @@ class EtcdOptions:
             raise InvalidArgument("option 'endpoints' must be a non-empty list of host:port strings")
         endpoints = tuple(parse_endpoint(x) for x in raw)
         strings = {}
-        for key in ("root", "user", "password", "ca_file", "cert_file", "key_file", "author"):
+        for key in ("root", "user", "password", "ca_file", "cert_file", "key_file", "author", "passphrase_file",
+                    "passphrase_env"):
             value = options.get(key)
             if value is not None and not isinstance(value, str):
                 raise InvalidArgument(f"option {key!r} must be a string, not {type(value).__name__}")
@@ -90,4 +94,5 @@ class EtcdOptions:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
             raise InvalidArgument("option 'timeout' must be a number of seconds in (0, 600]")
         return cls(endpoints, root, strings["user"], strings["password"], strings["ca_file"],
-                   strings["cert_file"], strings["key_file"], float(timeout), strings["author"])
+                   strings["cert_file"], strings["key_file"], float(timeout), strings["author"],
+                   strings["passphrase_file"], strings["passphrase_env"])

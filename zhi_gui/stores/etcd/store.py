@@ -20,8 +20,10 @@ reading a version is a range read at that revision.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import json
-import struct
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -45,28 +47,24 @@ from zhi_gui.core.model import (
 )
 from zhi_gui.core.paths import under_prefix, validate_path, validate_tree_id
 from zhi_gui.plugin.store_api import Store
-from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
+from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339, read_passphrase
 from zhi_gui.stores.etcd.conn import COMPACTED, Connection
+from zhi_gui.stores.etcd.envelope import EncryptionRecord, seal, unseal
 from zhi_gui.stores.etcd.options import EtcdOptions
+from zhi_gui.stores.sqlite.crypto import (
+    DEFAULT_SCRYPT_N,
+    KdfParams,
+    RowCipher,
+    new_data_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
 
-_FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues"})
+_FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock"})
+log = logging.getLogger("zhi_gui.stores.etcd")
 _PAGE = 5000  # keys per range page
 _BATCH = 100  # operations per read-only transaction (etcd's default --max-txn-ops is 128)
 _RETRIES = 5
-_PLAIN = b"\x00"
-
-
-def seal(value: bytes, meta: bytes) -> bytes:
-    return _PLAIN + struct.pack(">I", len(value)) + value + meta
-
-
-def unseal(blob: bytes, where: str) -> tuple[bytes, bytes]:
-    if len(blob) < 5 or blob[:1] != _PLAIN:
-        raise E.StoreCorrupt(f"the etcd key of {where} does not hold a zhi value envelope", {"path": where})
-    (size,) = struct.unpack_from(">I", blob, 1)
-    if 5 + size > len(blob):
-        raise E.StoreCorrupt(f"the etcd key of {where} holds a truncated zhi value envelope", {"path": where})
-    return blob[5:5 + size], blob[5 + size:]
 
 
 def _not_found(tree_id: str, version: str, why: str) -> E.NotFound:
@@ -77,10 +75,17 @@ def _not_found(tree_id: str, version: str, why: str) -> E.NotFound:
 class EtcdStore(Store):
     serves_extension = True
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, options: Mapping[str, Any] | None = None, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
         self.options = EtcdOptions.parse(options)
+        self.scrypt_n = scrypt_n  # tests use a cheaper one; the record keeps the n it was made with
         self.conn = Connection(self.options)
         self.root = self.options.root.encode()
+        self.cipher: RowCipher | None = None
+        # mod_revision of the encryption record as last read (0: none, -1: not read yet);
+        # every write compares it, so no client writes plain values into an encrypted store
+        self._crypto_rev = -1
+        self._record_cache: EncryptionRecord | None = None
+        self._auto_unlock_tried = False
 
     # --- keys ---------------------------------------------------------------
     def _head(self, tree_id: str) -> bytes:
@@ -92,10 +97,57 @@ class EtcdStore(Store):
     def _key(self, tree_id: str, path: str) -> bytes:
         return self._prefix(tree_id) + path.encode()
 
+    def _put(self, tree_id: str, entry: Entry, cipher: RowCipher | None = None) -> Any:
+        value = seal(entry.value_json or b"null", entry.metadata_json, cipher or self.cipher, tree_id, entry.path)
+        return rpc.RequestOp(request_put=rpc.PutRequest(key=self._key(tree_id, entry.path), value=value))
+
+    @property
+    def _crypto_key(self) -> bytes:
+        return self.root + b"crypto"
+
     # --- low-level reads ------------------------------------------------------
     def _require_login(self) -> None:
         if self.conn.needs_login:
             raise E.AuthRequired("login required", {"reason": "not logged in"})
+
+    async def _read_crypto(self) -> EncryptionRecord | None:
+        response = await self._range(self._crypto_key)
+        kv = response.kvs[0] if response.kvs else None
+        self._crypto_rev = kv.mod_revision if kv else 0
+        self._record_cache = EncryptionRecord.decode(kv.value) if kv else None
+        if self._record_cache is None:
+            self.cipher = None
+        return self._record_cache
+
+    async def _ready(self) -> None:
+        """Logged in, and unlocked when the store is encrypted."""
+        self._require_login()
+        if self._crypto_rev < 0:
+            await self._read_crypto()
+        if self._record_cache is None or self.cipher is not None:
+            return
+        if not self._auto_unlock_tried and (self.options.passphrase_file or self.options.passphrase_env):
+            self._auto_unlock_tried = True
+            passphrase, where = read_passphrase(self.options.passphrase_file, self.options.passphrase_env)
+            try:
+                await self.unlock(passphrase)
+                log.info("store unlocked with the passphrase from %s", where)
+                return
+            except E.WrongPassphrase:
+                log.warning("the passphrase from %s does not open this store; it stays locked", where)
+        raise E.StoreLocked("the store is encrypted and locked: unlock it with its passphrase")
+
+    def _crypto_compare(self) -> Any:
+        return rpc.Compare(key=self._crypto_key, target=rpc.Compare.MOD, result=rpc.Compare.EQUAL,
+                           mod_revision=max(self._crypto_rev, 0))
+
+    async def _encryption_changed(self) -> E.StoreError:
+        """Another client changed the encryption record since it was read."""
+        await self._read_crypto()
+        if self._record_cache is not None and self.cipher is None:
+            return E.StoreLocked("another client turned on this store's encryption; unlock it with its passphrase")
+        return E.CASConflict("another client changed this store's encryption meanwhile; nothing was written, "
+                             "save again", {"path": "", "expected": "", "actual": ""})
 
     async def _range(self, key: bytes, end: bytes = b"", revision: int = 0, keys_only: bool = False) -> Any:
         request = rpc.RangeRequest(key=key, range_end=end, revision=revision, keys_only=keys_only)
@@ -121,7 +173,7 @@ class EtcdStore(Store):
 
     def _entry(self, tree_id: str, kv: Any) -> Entry:
         path = kv.key[len(self._prefix(tree_id)):].decode()
-        value, meta = unseal(kv.value, path)
+        value, meta = unseal(kv.value, self.cipher, tree_id, path)
         return Entry(path, value, meta, str(kv.mod_revision))
 
     async def _entries(self, tree_id: str, revision: int = 0, prefix: str = "") -> tuple[int, list[Entry]]:
@@ -149,7 +201,12 @@ class EtcdStore(Store):
 
     # --- StoreService -----------------------------------------------------------
     async def capabilities(self) -> Capabilities:
-        return Capabilities(Versioning.TREE, Encryption.NONE, bool(self.options.user), False)
+        try:
+            record = self._record_cache if self._crypto_rev >= 0 else await self._read_crypto()
+        except E.StoreError:
+            record = None  # not logged in yet or unreachable: the store will say so on the next call
+        encryption = Encryption.ACTIVE if record is not None else Encryption.SUPPORTED
+        return Capabilities(Versioning.TREE, encryption, bool(self.options.user), False)
 
     async def auth_methods(self) -> list[AuthMethod]:
         if not self.options.user:
@@ -172,7 +229,7 @@ class EtcdStore(Store):
         return LoginResult(token="etcd-session", metadata={"user": user})
 
     async def list_trees(self) -> list[str]:
-        self._require_login()
+        await self._ready()
         start = self.root + b"heads/"
         ids: list[str] = []
         async for _, kvs in self._scan(start, prefix_range_end(start), keys_only=True):
@@ -180,7 +237,7 @@ class EtcdStore(Store):
         return ids
 
     async def delete_tree(self, tree_id: str) -> None:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         prefix = self._prefix(tree_id)
         everything = rpc.DeleteRangeRequest(key=prefix, range_end=prefix_range_end(prefix))
@@ -189,7 +246,7 @@ class EtcdStore(Store):
         await self.conn.call("kv", "Txn", rpc.TxnRequest(success=ops))
 
     async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         if not paths:
             return (await self._entries(tree_id))[1]
@@ -202,15 +259,18 @@ class EtcdStore(Store):
     async def delete_values(self, tree_id: str, paths: Sequence[str]) -> None:
         await self.write_values(tree_id, (), paths)
 
-    def _record(self, kind: str, changed: int, message: str = "", author: str = "") -> bytes:
-        record = {"time": now_rfc3339(), "author": author or self.options.author or default_author(),
-                  "message": message, "kind": kind, "changed": changed}
+    def _record(self, tree_id: str, kind: str, changed: int, message: str = "", author: str = "") -> bytes:
+        record: dict[str, Any] = {"time": now_rfc3339(), "author": author or self.options.author or default_author(),
+                                  "message": message, "kind": kind, "changed": changed}
+        if self.cipher is not None and message:
+            sealed = self.cipher.seal_message(tree_id, 0, message)
+            record.update(message="", message_sealed=base64.b64encode(sealed).decode())
         return json.dumps(record, separators=(",", ":")).encode()
 
     async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,
                            message: str = "", author: str = "") -> str:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         for entry in entries:
             validate_path(entry.path)
@@ -250,18 +310,22 @@ class EtcdStore(Store):
             kv = await self._head_kv(tree_id)
             return str(kv.mod_revision) if kv else ""
         kind = "delete" if deletes and not entries else "write"
-        ops = [rpc.RequestOp(request_put=rpc.PutRequest(key=self._key(tree_id, e.path),
-                                                        value=seal(e.value_json or b"null", e.metadata_json)))
+        ops = [self._put(tree_id, e)
                for e in entries]
         ops += [rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=self._key(tree_id, p)))
                 for p in deletes]
         ops.append(rpc.RequestOp(request_put=rpc.PutRequest(
-            key=head, value=self._record(kind, len(entries) + len(deletes), message, author))))
-        failure = [rpc.RequestOp(request_range=rpc.RangeRequest(
+            key=head, value=self._record(tree_id, kind, len(entries) + len(deletes), message, author))))
+        failure = [rpc.RequestOp(request_range=rpc.RangeRequest(key=self._crypto_key))]
+        failure += [rpc.RequestOp(request_range=rpc.RangeRequest(
             key=head if not path else self._key(tree_id, path))) for path, _ in checks]
+        compares.append(self._crypto_compare())
         response = await self.conn.call("kv", "Txn", rpc.TxnRequest(compare=compares, success=ops, failure=failure))
         if not response.succeeded:
-            for (path, expected), op in zip(checks, response.responses, strict=True):
+            crypto_kvs = response.responses[0].response_range.kvs
+            if (crypto_kvs[0].mod_revision if crypto_kvs else 0) != self._crypto_rev:
+                raise await self._encryption_changed()
+            for (path, expected), op in zip(checks, response.responses[1:], strict=True):
                 kvs = op.response_range.kvs
                 actual = str(kvs[0].mod_revision) if kvs else ""
                 if actual != expected:
@@ -314,7 +378,7 @@ class EtcdStore(Store):
         return [ev for ev in events if ev.kv.mod_revision <= last], 0
 
     async def list_tree_versions(self, tree_id: str) -> list[str]:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         kvs, _ = await self._history(tree_id)
         return [str(kv.mod_revision) for kv in kvs]
@@ -338,7 +402,7 @@ class EtcdStore(Store):
         return revision
 
     async def get_tree_version(self, tree_id: str, version: str, paths: Sequence[str]) -> list[Entry]:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         revision = await self._check_version(tree_id, version)
         if not paths:
@@ -346,7 +410,7 @@ class EtcdStore(Store):
         return await self._get_paths(tree_id, paths, revision)
 
     async def rollback_tree(self, tree_id: str, version: str) -> None:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         revision = await self._check_version(tree_id, version)
         target = {e.path: e for e in (await self._entries(tree_id, revision))[1]}
@@ -357,19 +421,21 @@ class EtcdStore(Store):
             current = {e.path: e for e in (await self._entries(tree_id, head.mod_revision))[1]}
             puts = [e for p, e in target.items() if p not in current or current[p][1:3] != e[1:3]]
             deletes = [p for p in current if p not in target]
-            ops = [rpc.RequestOp(request_put=rpc.PutRequest(key=self._key(tree_id, e.path),
-                                                            value=seal(e.value_json, e.metadata_json))) for e in puts]
+            ops = [self._put(tree_id, e) for e in puts]
             ops += [rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=self._key(tree_id, p)))
                     for p in deletes]
             ops.append(rpc.RequestOp(request_put=rpc.PutRequest(
-                key=self._head(tree_id), value=self._record("rollback", len(puts) + len(deletes),
+                key=self._head(tree_id), value=self._record(tree_id, "rollback", len(puts) + len(deletes),
                                                             f"rollback to {version}"))))
             # one transaction, and only over the head it was computed from
             same_head = rpc.Compare(key=self._head(tree_id), target=rpc.Compare.MOD, result=rpc.Compare.EQUAL,
                                     mod_revision=head.mod_revision)
-            response = await self.conn.call("kv", "Txn", rpc.TxnRequest(compare=[same_head], success=ops))
+            response = await self.conn.call("kv", "Txn", rpc.TxnRequest(
+                compare=[same_head, self._crypto_compare()], success=ops))
             if response.succeeded:
                 return
+            if (await self._read_crypto()) is not None and self.cipher is None:
+                raise E.StoreLocked("another client turned on this store's encryption; unlock it with its passphrase")
         raise E.CASConflict(f"tree {tree_id!r} kept changing during the rollback; try again",
                             {"path": "", "expected": "", "actual": ""})
 
@@ -377,16 +443,96 @@ class EtcdStore(Store):
         raise E.Unsupported("etcd cannot delete one revision of its history (only compact all older ones)",
                             {"feature": "delete_tree_version"})
 
+    # --- encryption ------------------------------------------------------------
+    async def init_encryption(self, passphrase: bytes) -> None:
+        """Seal every current value of every tree and write the encryption record,
+        all in one transaction (each tree gets a new version). Older revisions
+        stay readable in plain text in etcd's history until it is compacted."""
+        self._require_login()
+        if not passphrase:
+            raise E.InvalidArgument("the passphrase must not be empty")
+        if await self._read_crypto() is not None:
+            raise E.InvalidArgument("encryption is already active")
+        data_key = new_data_key()
+        params = KdfParams.fresh(self.scrypt_n)
+        record = EncryptionRecord(params, wrap_data_key(passphrase, data_key, params))
+        cipher = RowCipher(data_key)
+        for _ in range(_RETRIES):
+            compares = [rpc.Compare(key=self._crypto_key, target=rpc.Compare.VERSION, result=rpc.Compare.EQUAL,
+                                    version=0)]
+            ops = [rpc.RequestOp(request_put=rpc.PutRequest(key=self._crypto_key, value=record.encode()))]
+            for tree_id in await self.list_trees():
+                head = await self._head_kv(tree_id)
+                if head is None:
+                    continue
+                _, entries = await self._entries(tree_id, head.mod_revision)
+                compares.append(rpc.Compare(key=self._head(tree_id), target=rpc.Compare.MOD,
+                                            result=rpc.Compare.EQUAL, mod_revision=head.mod_revision))
+                ops += [self._put(tree_id, e, cipher) for e in entries]
+                self.cipher = cipher  # only to seal the head record's message
+                try:
+                    record_bytes = self._record(tree_id, "write", len(entries), "encryption initialised")
+                finally:
+                    self.cipher = None
+                ops.append(rpc.RequestOp(request_put=rpc.PutRequest(key=self._head(tree_id), value=record_bytes)))
+            response = await self.conn.call("kv", "Txn", rpc.TxnRequest(compare=compares, success=ops))
+            if response.succeeded:
+                self.cipher = cipher
+                await self._read_crypto()
+                return
+            if await self._read_crypto() is not None:
+                raise E.InvalidArgument("another client initialised this store's encryption meanwhile")
+        raise E.CASConflict("the store kept changing while its encryption was initialised; try again",
+                            {"path": "", "expected": "", "actual": ""})
+
+    async def rotate_encryption(self, old_passphrase: bytes, new_passphrase: bytes) -> None:
+        """Re-wrap the data key under the new passphrase; the values stay as they are."""
+        self._require_login()
+        record = await self._read_crypto()
+        if record is None:
+            raise E.EncryptionNotInitialised("encryption is not initialised")
+        if not new_passphrase:
+            raise E.InvalidArgument("the new passphrase must not be empty")
+        try:
+            data_key = unwrap_data_key(old_passphrase, record.wrapped, record.params)
+        except E.WrongPassphrase:
+            raise E.WrongPassphrase("the old passphrase is wrong; nothing was changed") from None
+        params = KdfParams.fresh(self.scrypt_n)
+        new = EncryptionRecord(params, wrap_data_key(new_passphrase, data_key, params))
+        response = await self.conn.call("kv", "Txn", rpc.TxnRequest(
+            compare=[self._crypto_compare()],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=self._crypto_key, value=new.encode()))]))
+        if not response.succeeded:
+            await self._read_crypto()
+            raise E.CASConflict("another client changed the passphrase meanwhile; nothing was changed",
+                                {"path": "", "expected": "", "actual": ""})
+        self.cipher = RowCipher(data_key)
+        await self._read_crypto()
+
+    async def unlock(self, passphrase: bytes) -> None:
+        self._require_login()
+        record = await self._read_crypto()
+        if record is None:
+            raise E.EncryptionNotInitialised("encryption is not initialised")
+        self.cipher = RowCipher(unwrap_data_key(passphrase, record.wrapped, record.params))
+
+    async def lock(self) -> None:
+        self.cipher = None
+
     # --- extension --------------------------------------------------------------------
     async def describe(self) -> StoreDescription:
         endpoints = ",".join(e.target for e in self.options.endpoints)
-        return StoreDescription(1, "etcd", f"etcd://{endpoints}{self.options.root}", _FEATURES, False)
+        if self._crypto_rev < 0:
+            with contextlib.suppress(E.StoreError):  # not logged in yet: 'locked' is not known
+                await self._read_crypto()
+        locked = self._record_cache is not None and self.cipher is None
+        return StoreDescription(1, "etcd", f"etcd://{endpoints}{self.options.root}", _FEATURES, locked)
 
     async def _revision_of(self, tree_id: str, version: str) -> int:
         return await self._check_version(tree_id, version) if version else 0
 
     async def list_paths(self, tree_id: str, prefix: str = "", version: str = "") -> list[str]:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         revision = await self._revision_of(tree_id, version)
         start = self._prefix(tree_id) + prefix.encode()
@@ -398,7 +544,7 @@ class EtcdStore(Store):
 
     async def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
                           chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         revision = await self._revision_of(tree_id, version)
         # every chunk and the head come from one revision, even while others write
@@ -411,26 +557,29 @@ class EtcdStore(Store):
 
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:
-        self._require_login()
+        await self._ready()
         validate_tree_id(tree_id)
         kvs, _ = await self._history(tree_id)
-        infos = [self._info(kv) for kv in kvs]
+        infos = [self._info(tree_id, kv) for kv in kvs]
         if versions:
             by_id = {i.id: i for i in infos}
             return VersionPage(tuple(by_id[v] for v in versions if v in by_id), len(infos))
         end = offset + limit if limit else None
         return VersionPage(tuple(infos[offset:end]), len(infos))
 
-    @staticmethod
-    def _info(kv: Any) -> VersionInfo:
+    def _info(self, tree_id: str, kv: Any) -> VersionInfo:
         try:
             record = json.loads(kv.value)
         except ValueError:
             record = {}
         if not isinstance(record, dict):
             record = {}
+        message = str(record.get("message", ""))
+        sealed = record.get("message_sealed")
+        if isinstance(sealed, str) and self.cipher is not None:
+            message = self.cipher.open_message(tree_id, 0, base64.b64decode(sealed))
         return VersionInfo(str(kv.mod_revision), str(record.get("time", "")), str(record.get("author", "")),
-                           str(record.get("message", "")), int(record.get("changed", 0) or 0),
+                           message, int(record.get("changed", 0) or 0),
                            str(record.get("kind", "")))
 
     async def close(self) -> None:
