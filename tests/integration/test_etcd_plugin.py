@@ -4,6 +4,7 @@ compaction, rollback, etcd logins, restart, and zhi's Go host (zhi-host-probe)."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -135,6 +136,30 @@ def test_compacted_versions_say_so_and_restart_keeps_data(arun: Run, opts: dict[
         async with await launch_store(ETCD_PLUGIN, options=opts) as plugin:  # a new plugin process
             assert [e.value_json for e in await plugin.store.get_values("t", [])] == [b"3"]
             assert (await plugin.store.list_tree_versions("t"))[0] == v3
+
+    arun(go())
+
+
+def test_watch_tree_sees_another_clients_saves(arun: Run, opts: dict[str, Any], etcd: EtcdServer) -> None:
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options=opts) as one, \
+                await launch_store(ETCD_PLUGIN, options=opts) as two:
+            assert "WatchTree" in (await one.store.describe()).features
+            v1 = await one.store.write_values("t", [Entry("a/x", b"1")])
+            changes = one.store.watch_tree("t", after_version=v1)
+            v2 = await two.store.write_values("t", [Entry("a/x", b"2"), Entry("b/y", b"3")], ["a/none"])
+            await two.store.write_values("other", [Entry("a/x", b"9")])  # another tree: not reported
+            v3 = await two.store.write_values("t", [], ["b/y"])
+            first = await asyncio.wait_for(anext(changes), 10)
+            assert (first.version, first.changed_paths) == (v2, ("a/x", "b/y"))
+            second = await asyncio.wait_for(anext(changes), 10)
+            assert (second.version, second.changed_paths) == (v3, ("b/y",))
+            await changes.aclose()
+            # a watch from a compacted version says so
+            await compact(etcd.endpoint, int(v3))
+            with pytest.raises(E.NotFound) as info:
+                await anext(one.store.watch_tree("t", after_version=v1))
+            assert "compacted away" in info.value.message
 
     arun(go())
 

@@ -27,6 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+import grpc
 from aetcd import rpc
 from aetcd.utils import prefix_range_end
 
@@ -40,6 +41,7 @@ from zhi_gui.core.model import (
     Entry,
     LoginResult,
     StoreDescription,
+    TreeChange,
     TreeChunk,
     VersionInfo,
     Versioning,
@@ -48,7 +50,7 @@ from zhi_gui.core.model import (
 from zhi_gui.core.paths import under_prefix, validate_path, validate_tree_id
 from zhi_gui.plugin.store_api import Store
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339, read_passphrase
-from zhi_gui.stores.etcd.conn import COMPACTED, Connection
+from zhi_gui.stores.etcd.conn import COMPACTED, Connection, classify
 from zhi_gui.stores.etcd.envelope import EncryptionRecord, seal, unseal
 from zhi_gui.stores.etcd.options import EtcdOptions
 from zhi_gui.stores.sqlite.crypto import (
@@ -60,7 +62,7 @@ from zhi_gui.stores.sqlite.crypto import (
     wrap_data_key,
 )
 
-_FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock"})
+_FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock", "WatchTree"})
 log = logging.getLogger("zhi_gui.stores.etcd")
 _PAGE = 5000  # keys per range page
 _BATCH = 100  # operations per read-only transaction (etcd's default --max-txn-ops is 128)
@@ -352,17 +354,8 @@ class EtcdStore(Store):
             return list(reversed(kvs)), compacted
 
     async def _replay(self, key: bytes, start: int, last: int) -> tuple[list[Any], int]:
-        requests: asyncio.Queue[Any] = asyncio.Queue()
-        await requests.put(rpc.WatchRequest(create_request=rpc.WatchCreateRequest(key=key, start_revision=start)))
-
-        async def feed() -> AsyncIterator[Any]:
-            while True:
-                item = await requests.get()
-                if item is None:
-                    return
-                yield item
-
-        call = await self.conn.watch(feed())
+        call = await self.conn.watch(_requests(rpc.WatchRequest(
+            create_request=rpc.WatchCreateRequest(key=key, start_revision=start))))
         events: list[Any] = []
         try:
             async for response in call:
@@ -373,6 +366,8 @@ class EtcdStore(Store):
                 events.extend(response.events)
                 if any(ev.kv.mod_revision >= last for ev in response.events):
                     break
+        except grpc.aio.AioRpcError as exc:
+            raise classify(exc, "etcd Watch") from None
         finally:
             call.cancel()
         return [ev for ev in events if ev.kv.mod_revision <= last], 0
@@ -582,8 +577,43 @@ class EtcdStore(Store):
                            message, int(record.get("changed", 0) or 0),
                            str(record.get("kind", "")))
 
+    async def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
+        """An etcd watch on the tree's value keys: one change per revision that
+        wrote them (etcd sends the events of one revision in one response)."""
+        await self._ready()
+        validate_tree_id(tree_id)
+        if after_version and not after_version.isdigit():
+            raise _not_found(tree_id, after_version, "does not exist (versions are etcd revisions)")
+        prefix = self._prefix(tree_id)
+        start = int(after_version) + 1 if after_version else 0  # 0: from now
+        call = await self.conn.watch(_requests(rpc.WatchRequest(create_request=rpc.WatchCreateRequest(
+            key=prefix, range_end=prefix_range_end(prefix), start_revision=start))))
+        try:
+            async for response in call:
+                if response.compact_revision:
+                    raise _not_found(tree_id, after_version, f"is too old to watch from: the changes after it were "
+                                     f"{COMPACTED} by etcd; read the tree again")
+                if response.canceled:
+                    raise E.StoreError(f"etcd ended the watch of tree {tree_id!r}: {response.cancel_reason}")
+                by_revision: dict[int, set[str]] = {}
+                for event in response.events:
+                    by_revision.setdefault(event.kv.mod_revision, set()).add(event.kv.key[len(prefix):].decode())
+                for revision in sorted(by_revision):
+                    yield TreeChange(str(revision), tuple(sorted(by_revision[revision])))
+        except grpc.aio.AioRpcError as exc:
+            raise classify(exc, "etcd Watch") from None
+        finally:
+            call.cancel()
+
     async def close(self) -> None:
         await self.conn.close()
+
+
+async def _requests(*first: Any) -> AsyncIterator[Any]:
+    """A Watch request stream: the given requests, then open until the call ends."""
+    for request in first:
+        yield request
+    await asyncio.Event().wait()
 
 
 def main() -> None:
