@@ -1,5 +1,5 @@
-"""A real etcd for tests: Debian's ``etcd`` binary (package etcd-server), one
-member on free loopback ports in a temp data dir."""
+"""A real etcd for tests: Debian's ``etcd`` binary (package etcd-server) on free
+loopback ports in temp data dirs: one member, or a cluster of three."""
 
 from __future__ import annotations
 
@@ -35,23 +35,39 @@ class EtcdServer:
     client_port: int = field(default_factory=free_port)
     peer_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    name: str = "m0"
+    cluster: str = ""  # --initial-cluster; "" = this member alone
+    log: Path = field(init=False)
 
     @property
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.client_port}"
 
+    @property
+    def peer_url(self) -> str:
+        return f"http://127.0.0.1:{self.peer_port}"
+
+    def launch(self) -> None:
+        client, peer = f"http://127.0.0.1:{self.client_port}", self.peer_url
+        self.log = self.data_dir.parent / f"{self.data_dir.name}.log"
+        with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [etcd_binary(), "--name", self.name, "--data-dir", str(self.data_dir),
+                 "--listen-client-urls", client, "--advertise-client-urls", client,
+                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                 "--initial-cluster", self.cluster or f"{self.name}={peer}", "--initial-cluster-state", "new",
+                 # big saves are one transaction: lift etcd's defaults of 128 ops / 1.5 MiB
+                 "--max-txn-ops", "100000", "--max-request-bytes", str(64 * 1024 * 1024),
+                 "--auth-token", "simple", "--logger", "zap", "--log-level", "error"],
+                stdout=out, stderr=subprocess.STDOUT)
+
     def start(self, timeout: float = 30) -> None:
-        client, peer = f"http://127.0.0.1:{self.client_port}", f"http://127.0.0.1:{self.peer_port}"
-        log = (self.data_dir.parent / f"{self.data_dir.name}.log").open("ab")
-        self.process = subprocess.Popen(
-            [etcd_binary(), "--name", "m0", "--data-dir", str(self.data_dir),
-             "--listen-client-urls", client, "--advertise-client-urls", client,
-             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-             "--initial-cluster", f"m0={peer}", "--initial-cluster-state", "new",
-             # big saves are one transaction: lift etcd's defaults of 128 ops / 1.5 MiB
-             "--max-txn-ops", "100000", "--max-request-bytes", str(64 * 1024 * 1024),
-             "--auth-token", "simple", "--logger", "zap", "--log-level", "error"],
-            stdout=log, stderr=log)
+        self.launch()
+        self.wait_healthy(timeout)
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        assert self.process is not None
+        client, log = f"http://127.0.0.1:{self.client_port}", self.log
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -66,6 +82,13 @@ class EtcdServer:
                 raise RuntimeError(f"etcd did not become healthy in {timeout} s; see {log.name}")
             time.sleep(0.05)  # polling a condition (health) with a deadline, not a sleep as synchronisation
 
+    def kill(self) -> None:
+        """SIGKILL: a member that dies, not one that shuts down."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -75,6 +98,22 @@ class EtcdServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+def start_cluster(base: Path, size: int = 3) -> list[EtcdServer]:
+    members = [EtcdServer(base / f"m{i}", name=f"m{i}") for i in range(size)]
+    cluster = ",".join(f"{m.name}={m.peer_url}" for m in members)
+    for member in members:
+        member.cluster = cluster
+        member.launch()  # all at once: a member is healthy only once a quorum is up
+    try:
+        for member in members:
+            member.wait_healthy()
+    except Exception:
+        for member in members:
+            member.stop()
+        raise
+    return members
 
 
 async def enable_auth(endpoint: str, password: str) -> None:

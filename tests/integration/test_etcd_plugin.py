@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import interop_binary, plugin_path
-from tests.etcd_server import EtcdServer, compact, enable_auth
+from tests.etcd_server import EtcdServer, compact, enable_auth, start_cluster
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Versioning
 from zhi_gui.plugin.launcher import launch_store
@@ -308,3 +308,40 @@ def test_zhi_host_probe_reports_no_failure(opts: dict[str, Any], short_tmp: Path
     for check in ("list-tree-versions", "rollback-tree", "cas-conflict-zhi-errorinfo", "restart-values",
                   "init-encryption", "rotate-encryption", "values-after-encryption"):
         assert f"PASS {check}\n" in result.stdout
+
+
+def test_a_member_killed_during_saves_loses_no_acknowledged_save(arun: Run, tmp_path: Path) -> None:
+    """Three members; the one the plugin talks to is SIGKILLed in the middle of a
+    stream of saves. Every save that was acknowledged is there afterwards, and
+    the saves after the kill go through the other two members."""
+    members = start_cluster(tmp_path)
+    options = {"endpoints": [m.endpoint for m in members], "root": "/c/", "timeout": 5}
+    acknowledged: dict[str, bytes] = {}
+    failed: list[str] = []
+
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options=options) as plugin:
+            for i in range(60):
+                if i == 20:
+                    members[0].kill()
+                path, value = f"s/n{i}", str(i).encode()
+                try:
+                    await plugin.store.put_values("t", [Entry(path, value)])
+                except E.StoreError as exc:
+                    failed.append(f"{path}: {exc.message}")
+                else:
+                    acknowledged[path] = value
+            assert all(f"s/n{i}" in acknowledged for i in range(40, 60)), failed  # working again
+        # a new client on the two members left reads every acknowledged save
+        async with await launch_store(ETCD_PLUGIN, options={**options, "endpoints": [members[2].endpoint]}) as plugin:
+            stored = {e.path: e.value_json for e in await plugin.store.get_values("t", [])}
+            assert {p: stored.get(p) for p in acknowledged} == acknowledged
+            assert len(await plugin.store.list_tree_versions("t")) >= len(acknowledged)
+
+    try:
+        arun(go(), timeout=120)
+    finally:
+        for member in members:
+            member.stop()
+    print(f"{len(acknowledged)} of 60 saves acknowledged; failed: {failed}")
+    assert len(acknowledged) >= 40, failed

@@ -6,7 +6,11 @@ it speaks to one plain-text endpoint and cannot read at a past revision, and
 this store needs several endpoints, TLS and MVCC history.
 
 - Several endpoints: one channel at a time; when a call fails with
-  UNAVAILABLE (the member is down) the next endpoint is tried, each once.
+  UNAVAILABLE (the member is down, or the cluster has no leader) the next
+  endpoint is tried, in up to three rounds with a pause between rounds.
+  A write whose answer was lost with its member may thus be sent twice: a
+  plain write then lands twice (same values, one extra version), a CAS write
+  the second time reports a conflict with itself.
 - Login: etcd's Authenticate gives a token sent as ``token`` metadata; an
   expired token is renewed once with the same credentials.
 - etcd's errors become the project's typed store errors.
@@ -122,7 +126,10 @@ class Connection:
 
     async def _call(self, stub: str, method: str, request: Any, authed: bool = True) -> Any:
         renewed = False
-        tries = len(self.options.endpoints)
+        # every endpoint, in up to three rounds: a cluster that lost its leader
+        # answers UNAVAILABLE ("no leader") until it has elected a new one
+        count = len(self.options.endpoints)
+        tries = 3 * count
         while True:
             if self._channel is None:
                 self._open()
@@ -133,9 +140,11 @@ class Connection:
             except grpc.aio.AioRpcError as exc:
                 text = exc.details() or ""
                 if exc.code() == grpc.StatusCode.UNAVAILABLE and tries > 1:
-                    # this member is down (or not yet elected): the next endpoint
+                    # this member is down (or has no leader): the next endpoint
                     log.warning("etcd endpoint %s unavailable (%s); trying the next one", self.endpoint, text)
                     tries -= 1
+                    if tries % count == 0:
+                        await asyncio.sleep(0.5)  # a whole round failed: give an election time
                     await self._next_endpoint()
                     continue
                 if authed and not renewed and self._credentials is not None and "invalid auth token" in text:
