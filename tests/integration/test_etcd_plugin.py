@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import interop_binary, plugin_path
-from tests.etcd_server import EtcdServer, compact, enable_auth, start_cluster
+from tests.etcd_server import EtcdServer, compact, enable_auth, make_tls_files, start_cluster
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Versioning
 from zhi_gui.plugin.launcher import launch_store
@@ -345,3 +345,29 @@ def test_a_member_killed_during_saves_loses_no_acknowledged_save(arun: Run, tmp_
             member.stop()
     print(f"{len(acknowledged)} of 60 saves acknowledged; failed: {failed}")
     assert len(acknowledged) >= 40, failed
+
+
+def test_tls_with_a_client_certificate(arun: Run, tmp_path: Path) -> None:
+    tls = make_tls_files(tmp_path / "tls")
+    server = EtcdServer(tmp_path / "data", tls=tls)
+    server.start()
+    url = f"https://{server.endpoint}"
+    good = {"endpoints": [url], "ca_file": str(tls.ca), "cert_file": str(tls.client_cert),
+            "key_file": str(tls.client_key), "timeout": 3}
+
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options=good) as plugin:
+            await plugin.store.put_values("t", [Entry("a/b", b'"over tls"')])
+            assert [e.value_json for e in await plugin.store.get_values("t", [])] == [b'"over tls"']
+        # no client certificate, or a server certificate not trusted: refused with the reason
+        for options in ({"endpoints": [url], "ca_file": str(tls.ca), "timeout": 3},
+                        {**good, "ca_file": str(tls.client_cert)}):
+            async with await launch_store(ETCD_PLUGIN, options=options) as plugin:
+                with pytest.raises(E.StoreError) as info:
+                    await plugin.store.list_trees()
+                assert "unreachable (the TLS handshake failed" in info.value.message
+
+    try:
+        arun(go())
+    finally:
+        server.stop()

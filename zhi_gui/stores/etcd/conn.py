@@ -58,7 +58,9 @@ def classify(error: grpc.aio.AioRpcError, where: str) -> E.StoreError:
             or "authentication failed" in text:
         return E.AuthRequired(f"{where}: etcd refused the request: {text}", {"reason": text})
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        return Unreachable(f"{where}: etcd is unreachable: {text}")
+        hint = " (the TLS handshake failed: check ca_file, cert_file and key_file)" if "TSI_" in text \
+            or "SSL" in text or "andshake" in text else ""
+        return Unreachable(f"{where}: etcd is unreachable{hint}: {text}")
     return E.StoreError(f"{where}: etcd answered {code.name}: {text}")
 
 
