@@ -59,6 +59,11 @@ def test_round_trip_versions_and_rollback(arun: Run, opts: dict[str, Any]) -> No
             assert [e.path for e in await store.get_values("app", ["db/big", "db/port", "nope/x"])] == ["db/port"]
             # a delete of a missing path makes no version
             assert await store.write_values("app", [], ["nope/x"]) == v2
+            # one path twice in one save: the last put wins, a delete wins over a put
+            v = await store.write_values("dup", [Entry("d/x", b"1"), Entry("d/x", b"2"), Entry("d/y", b"3")], ["d/y"])
+            assert [(e.path, e.value_json) for e in await store.get_values("dup", [])] == [("d/x", b"2")]
+            assert await store.list_tree_versions("dup") == [v]
+            await store.delete_tree("dup")
             old = {e.path: e.value_json for e in await store.get_tree_version("app", v1, [])}
             assert old == {"db/port": b"5432", "db/big": b"12345678901234567890"}
             page = await store.describe_versions("app")
@@ -195,6 +200,17 @@ def test_etcd_login_refused_and_accepted(arun: Run, tmp_path: Path) -> None:
         arun(go())
     finally:
         server.stop()
+
+
+def test_a_user_for_a_cluster_without_auth_still_works(arun: Run, opts: dict[str, Any]) -> None:
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options={**opts, "user": "alice"}) as plugin:
+            assert (await plugin.store.capabilities()).auth
+            await plugin.store.login("userpass", {"username": "alice", "password": "any"})
+            await plugin.store.put_values("t", [Entry("a/b", b"1")])
+            assert await plugin.store.list_trees() == ["t"]
+
+    arun(go())
 
 
 def test_bad_options_are_refused_clearly(arun: Run, tmp_path: Path) -> None:

@@ -301,7 +301,11 @@ class EtcdStore(Store):
                 (current,) = await self._get_paths(tree_id, [path]) or [Entry(path)]
                 raise conflict(path, expected, current.version)
             checks.append((path, expected))
-        deletes = list(dict.fromkeys(p for p in delete_paths))
+        deletes = list(dict.fromkeys(delete_paths))
+        # etcd refuses a transaction naming one key twice: the last put of a path
+        # wins, and a delete wins over a put (puts apply first in the other stores)
+        gone = set(deletes)
+        entries = [e for e in {e.path: e for e in entries}.values() if e.path not in gone]
         if deletes and not entries:
             # a delete of nothing at all makes no version (as the other stores)
             deletes = [e.path for e in await self._get_paths(tree_id, deletes)]
