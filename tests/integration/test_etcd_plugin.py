@@ -192,6 +192,12 @@ def test_etcd_login_refused_and_accepted(arun: Run, tmp_path: Path) -> None:
                 assert result.metadata["user"] == "root"
                 await store.put_values("t", [Entry("a/b", b"1")])
                 assert await store.list_trees() == ["t"]
+                # etcd's simple tokens live in the server's memory: a restart voids them,
+                # and the store logs in again with the same credentials
+                server.stop()
+                server.start()
+                await store.put_values("t", [Entry("a/b", b"2")])
+                assert [e.value_json for e in await store.get_values("t", [])] == [b"2"]
             # without any user configured, etcd's refusal is an AuthRequired, not a crash
             async with await launch_store(ETCD_PLUGIN, options={"endpoints": [server.endpoint]}) as plugin:
                 with pytest.raises(E.AuthRequired):

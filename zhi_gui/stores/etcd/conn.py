@@ -157,6 +157,7 @@ class Connection:
                     continue
                 if authed and not renewed and self._credentials is not None and "invalid auth token" in text:
                     renewed = True
+                    log.info("etcd refused the session token (expired, or the server restarted); logging in again")
                     self._token = await self._authenticate(*self._credentials)
                     continue
                 raise classify(exc, f"etcd {method}") from None
