@@ -124,7 +124,7 @@ class EtcdServer:
                  "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                  "--initial-cluster", self.cluster or f"{self.name}={peer}", "--initial-cluster-state", "new",
                  # big saves are one transaction: lift etcd's defaults of 128 ops / 1.5 MiB
-                 "--max-txn-ops", "100000", "--max-request-bytes", str(64 * 1024 * 1024),
+                 "--max-txn-ops", "250000", "--max-request-bytes", str(64 * 1024 * 1024),
                  "--auth-token", "simple", "--logger", "zap", "--log-level", "error", *tls_args],
                 stdout=out, stderr=subprocess.STDOUT)
 
