@@ -98,6 +98,7 @@ class EtcdServer:
     cluster: str = ""  # --initial-cluster; "" = this member alone
     log: Path = field(init=False)
     tls: TlsFiles | None = None  # serve https and require client certificates
+    max_txn_ops: int = 250_000  # etcd's default is 128
 
     @property
     def endpoint(self) -> str:
@@ -124,7 +125,7 @@ class EtcdServer:
                  "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                  "--initial-cluster", self.cluster or f"{self.name}={peer}", "--initial-cluster-state", "new",
                  # big saves are one transaction: lift etcd's defaults of 128 ops / 1.5 MiB
-                 "--max-txn-ops", "250000", "--max-request-bytes", str(64 * 1024 * 1024),
+                 "--max-txn-ops", str(self.max_txn_ops), "--max-request-bytes", str(64 * 1024 * 1024),
                  "--auth-token", "simple", "--logger", "zap", "--log-level", "error", *tls_args],
                 stdout=out, stderr=subprocess.STDOUT)
 

@@ -219,6 +219,25 @@ def test_a_user_for_a_cluster_without_auth_still_works(arun: Run, opts: dict[str
     arun(go())
 
 
+def test_a_save_over_the_clusters_transaction_limit_is_refused_whole(arun: Run, tmp_path: Path) -> None:
+    server = EtcdServer(tmp_path / "data", max_txn_ops=128)  # etcd's default
+    server.start()
+
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options={"endpoints": [server.endpoint]}) as plugin:
+            with pytest.raises(E.InvalidArgument) as info:
+                await plugin.store.put_values("t", [Entry(f"a/k{i}", b"1") for i in range(200)])
+            assert "--max-txn-ops" in info.value.message
+            assert await plugin.store.list_trees() == []  # nothing of it was written
+            await plugin.store.put_values("t", [Entry(f"a/k{i}", b"1") for i in range(100)])
+            assert len(await plugin.store.get_values("t", [])) == 100
+
+    try:
+        arun(go())
+    finally:
+        server.stop()
+
+
 def test_bad_options_are_refused_clearly(arun: Run, tmp_path: Path) -> None:
     from zhi_gui.stores.etcd.options import EtcdOptions
 
