@@ -5,7 +5,8 @@
 . "$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)/scripts/setup.sh"
 check_python
 # A real Secret Service (gnome-keyring in dbus-run-session) for the keyring tests.
-apt_install $QT_PACKAGES gnome-keyring dbus dbus-x11
+# etcd-server: the real etcd the etcd store tests start (tests/etcd_server.py).
+apt_install $QT_PACKAGES gnome-keyring dbus dbus-x11 etcd-server
 make_venv "[test]"
 cd "$ROOT"
 # The Go interop peers (a real go-plugin host and plugin) come from

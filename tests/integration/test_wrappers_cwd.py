@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PLUGINS
+from tests.etcd_server import EtcdServer
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import LaunchConfig, launch_store
 
@@ -20,6 +21,8 @@ OPTIONS: dict[str, Any] = {
     "zhi-store-sqlite": lambda d: {"path": str(d / "s.db"), "create": True},
     "zhi-store-mirror": lambda d: {"mirror_dir": str(d / "mirror")},
     "zhi-store-memory": lambda d: {},
+    # needs a running etcd: the test starts one (tests/etcd_server.py)
+    "zhi-store-etcd": lambda d: {},
 }
 
 
@@ -40,11 +43,22 @@ def test_a_fake_zhi_gui_in_the_working_directory_does_not_run(arun: Any, short_t
         (fake / sub).mkdir()
         (fake / sub / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n")
 
+    options = OPTIONS[wrapper.name](short_tmp)
+    etcd = None
+    if wrapper.name == "zhi-store-etcd":
+        etcd = EtcdServer(Path(short_tmp) / "etcd-data")
+        etcd.start()
+        options = {"endpoints": [etcd.endpoint]}
+
     async def go() -> None:
-        config = LaunchConfig(options=OPTIONS[wrapper.name](short_tmp), cwd=str(short_tmp))
+        config = LaunchConfig(options=options, cwd=str(short_tmp))
         async with await launch_store(wrapper, config) as plugin:
             await plugin.store.put_values("t", [Entry("a/b", b"1")])
             assert [e.value_json for e in await plugin.store.get_values("t", ["a/b"])] == [b"1"]
 
-    arun(go(), timeout=90)
+    try:
+        arun(go(), timeout=90)
+    finally:
+        if etcd is not None:
+            etcd.stop()
     assert not marker.exists(), f"{wrapper.name} ran the zhi_gui folder of its working directory"

@@ -118,3 +118,11 @@ class TreeChunk:
     entries: tuple[Entry, ...]
     version: str
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TreeChange:
+    """One new version of a watched tree (WatchTree)."""
+
+    version: str
+    changed_paths: tuple[str, ...]

@@ -29,6 +29,7 @@ from zhi_gui.core.model import (
     LoginResult,
     Permission,
     StoreDescription,
+    TreeChange,
     TreeChunk,
     ValueVersion,
     VersionPage,
@@ -252,6 +253,37 @@ class StoreClient(PluginChannel, Store):
                 caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
             except grpc.aio.AioRpcError as exc:
                 caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, "StreamTree")))
+            except asyncio.CancelledError:
+                call.cancel()
+                raise
+
+        future = self._rt.submit(pump())
+        try:
+            while True:
+                kind, item = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise item
+                yield item
+        finally:
+            future.cancel()
+
+    async def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
+        """Changes arrive on the gRPC thread and are handed over one by one; no
+        deadline (the watch lasts until the caller stops iterating)."""
+        caller = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        async def pump() -> None:
+            call = self._ext.WatchTree(ext_pb.WatchTreeRequest(id=tree_id, after_version=after_version))
+            try:
+                async for msg in call:
+                    change = TreeChange(msg.version, tuple(msg.changed_paths))
+                    caller.call_soon_threadsafe(queue.put_nowait, ("change", change))
+                caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            except grpc.aio.AioRpcError as exc:
+                caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, "WatchTree")))
             except asyncio.CancelledError:
                 call.cancel()
                 raise

@@ -239,6 +239,19 @@ class ExtensionServicer(ext_grpc.StoreExtensionServicer):
                 values=cv.entries_to_pb(chunk.entries), version=chunk.version, total=chunk.total
             )
 
+    async def WatchTree(
+        self, request: ext_pb.WatchTreeRequest, context: Any
+    ) -> AsyncIterator[ext_pb.WatchTreeEvent]:
+        async def start() -> AsyncIterator[Any]:
+            return self.store.watch_tree(validate_tree_id(request.id), request.after_version)
+
+        iterator = await guarded(context, "WatchTree", start)
+        while True:
+            change = await guarded(context, "WatchTree", lambda: _next_or_none(iterator))
+            if change is None:
+                return
+            yield ext_pb.WatchTreeEvent(version=change.version, changed_paths=change.changed_paths)
+
     async def DescribeVersions(
         self, request: ext_pb.DescribeVersionsRequest, context: Any
     ) -> ext_pb.DescribeVersionsResponse:

@@ -19,6 +19,7 @@ from zhi_gui.core.model import (
     LoginResult,
     Permission,
     StoreDescription,
+    TreeChange,
     TreeChunk,
     ValueVersion,
     VersionPage,
@@ -134,6 +135,10 @@ class Store:
     ) -> str:
         """Puts and deletes as one version; returns the new version id ('' if unversioned)."""
         raise _unsupported("write_values")
+
+    def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
+        """Every new version of the tree after ``after_version`` ('' = from now), until cancelled."""
+        raise _unsupported("watch_tree")
 
     async def unlock(self, passphrase: bytes) -> None:
         raise _unsupported("unlock")

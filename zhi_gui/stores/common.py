@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import getpass
+import os
 import socket
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
-from zhi_gui.core.errors import CASConflict
+from zhi_gui.core.errors import CASConflict, InvalidArgument
 from zhi_gui.core.model import Entry
 
 
@@ -38,3 +40,26 @@ def conflict(path: str, expected: str, actual: str) -> CASConflict:
         f"CAS conflict on {where}: expected version {expected!r}, store has {actual or 'none'!r}",
         {"path": path, "expected": expected, "actual": actual},
     )
+
+
+def read_passphrase(passphrase_file: str, passphrase_env: str) -> tuple[bytes, str]:
+    """(passphrase, where it came from) from a store's ``passphrase_file`` or
+    ``passphrase_env`` option; raises InvalidArgument when the configured
+    source cannot be read. A file's one trailing newline is dropped; an
+    environment variable is taken as is."""
+    if passphrase_file:
+        where = f"passphrase_file {passphrase_file}"
+        try:
+            data = Path(os.path.expanduser(passphrase_file)).read_bytes()
+        except OSError as exc:
+            raise InvalidArgument(f"cannot read {where}: {exc.strerror or exc}") from None
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        elif data.endswith(b"\n"):
+            data = data[:-1]
+        return data, where
+    where = f"environment variable {passphrase_env} (passphrase_env)"
+    value = os.environb.get(passphrase_env.encode())
+    if value is None:
+        raise InvalidArgument(f"{where} is not set")
+    return value, where

@@ -25,6 +25,7 @@ from zhi_gui.core.model import (
     LoginResult,
     Permission,
     StoreDescription,
+    TreeChange,
     TreeChunk,
     ValueVersion,
     VersionPage,
@@ -136,6 +137,9 @@ class DelegatingStore(Store):
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:
         return await self.base.describe_versions(tree_id, offset, limit, versions)
+
+    def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
+        return self.base.watch_tree(tree_id, after_version)
 
     async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,

@@ -12,6 +12,7 @@ from typing import Any
 import platformdirs
 
 from zhi_gui.core.errors import InvalidArgument
+from zhi_gui.stores.common import read_passphrase
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
@@ -56,22 +57,5 @@ class SqliteOptions:
         return bool(self.passphrase_file or self.passphrase_env)
 
     def read_passphrase(self) -> tuple[bytes, str]:
-        """(passphrase, where it came from); raises InvalidArgument when the
-        configured source cannot be read. A file's one trailing newline is
-        dropped; an environment variable is taken as is."""
-        if self.passphrase_file:
-            where = f"passphrase_file {self.passphrase_file}"
-            try:
-                data = Path(os.path.expanduser(self.passphrase_file)).read_bytes()
-            except OSError as exc:
-                raise InvalidArgument(f"cannot read {where}: {exc.strerror or exc}") from None
-            if data.endswith(b"\r\n"):
-                data = data[:-2]
-            elif data.endswith(b"\n"):
-                data = data[:-1]
-            return data, where
-        where = f"environment variable {self.passphrase_env} (passphrase_env)"
-        value = os.environb.get(self.passphrase_env.encode())
-        if value is None:
-            raise InvalidArgument(f"{where} is not set")
-        return value, where
+        """(passphrase, where it came from); see zhi_gui.stores.common.read_passphrase."""
+        return read_passphrase(self.passphrase_file, self.passphrase_env)

@@ -147,3 +147,19 @@ class LockRequest(_message.Message):
 class LockResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class WatchTreeRequest(_message.Message):
+    __slots__ = ("id", "after_version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    after_version: str
+    def __init__(self, id: _Optional[str] = ..., after_version: _Optional[str] = ...) -> None: ...
+
+class WatchTreeEvent(_message.Message):
+    __slots__ = ("version", "changed_paths")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_PATHS_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    changed_paths: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., changed_paths: _Optional[_Iterable[str]] = ...) -> None: ...

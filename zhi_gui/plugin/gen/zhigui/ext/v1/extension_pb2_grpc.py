@@ -69,6 +69,11 @@ class StoreExtensionStub:
                 request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.LockRequest.SerializeToString,
                 response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.LockResponse.FromString,
                 _registered_method=True)
+        self.WatchTree = channel.unary_stream(
+                '/zhigui.ext.v1.StoreExtension/WatchTree',
+                request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.SerializeToString,
+                response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.FromString,
+                _registered_method=True)
 
 
 class StoreExtensionServicer:
@@ -120,6 +125,15 @@ class StoreExtensionServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchTree(self, request, context):
+        """Live updates: one event per new version of the tree (written by anyone)
+        after after_version, or after the call started when it is "", until the
+        caller cancels. Stores without a change feed answer UNIMPLEMENTED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StoreExtensionServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +171,11 @@ def add_StoreExtensionServicer_to_server(servicer, server):
                     servicer.Lock,
                     request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.LockRequest.FromString,
                     response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.LockResponse.SerializeToString,
+            ),
+            'WatchTree': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchTree,
+                    request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.FromString,
+                    response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -348,6 +367,33 @@ class StoreExtension:
             '/zhigui.ext.v1.StoreExtension/Lock',
             zhigui_dot_ext_dot_v1_dot_extension__pb2.LockRequest.SerializeToString,
             zhigui_dot_ext_dot_v1_dot_extension__pb2.LockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchTree(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/zhigui.ext.v1.StoreExtension/WatchTree',
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.SerializeToString,
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.FromString,
             options,
             channel_credentials,
             insecure,
