@@ -40,6 +40,7 @@ log = logging.getLogger("zhi_gui.session")
 MAX_SAVE_ATTEMPTS = 5  # a store that keeps changing under us: stop and say so, edits kept
 # Stores without tree versions are compared value by value: only while that is cheap.
 CONTENT_CHECK_LIMIT = 5_000
+WATCH_RETRY_SECONDS = 1.0  # a broken watch stream is started again after this pause
 
 ConflictPolicy = Callable[[list[Conflict]], Awaitable[list[bool] | None]]  # keep mine per conflict; None = stop
 StoreHook = Callable[[StoreClient], Awaitable[None]]
@@ -79,6 +80,7 @@ class StoreSession:
         self.known_paths: set[str] = set()
         self._saving = False
         self._remembered: tuple[int, str] | None = None
+        self._watch: asyncio.Task[None] | None = None  # follows the loaded tree where the plugin can push
         self.ever_running = False  # this opening's plugin answered once (else a failure is a start-up failure)
         # Called after every start of the plugin (also automatic restarts), before any data
         # is read: log in when the store has auth, unlock when it is encrypted and locked.
@@ -209,6 +211,7 @@ class StoreSession:
         """Stop the plugin. Staged edits are the caller's concern (``open`` refuses to drop them)."""
         supervisor, self.supervisor = self.supervisor, None
         self.loaded = False
+        self._stop_following()
         if supervisor is not None:
             # The window may already be gone: stop reporting to it, then stop the plugin.
             supervisor.listeners.clear()
@@ -241,6 +244,7 @@ class StoreSession:
         self.head_version = head
         self.loaded = True
         self._replace_index(index)
+        self._follow(tree_id)
         self.tree_loaded.emit(tree_id)
         if self.memory is not None and self.target is not None and self._remembered != (self.session_id, tree_id):
             self._remembered = (self.session_id, tree_id)  # a reload of the same tree writes nothing
@@ -256,6 +260,7 @@ class StoreSession:
     def hide_values(self) -> None:
         """Take the tree's values away (the store was locked); staged edits stay."""
         self.loaded = False
+        self._stop_following()
         self._replace_index(TreeIndex())
         self.values_hidden.emit()
 
@@ -541,6 +546,39 @@ class StoreSession:
             self.notice.emit(warning)
 
     # --- changes made elsewhere ------------------------------------------------------------
+    @property
+    def live(self) -> bool:
+        """The plugin pushes new versions of the loaded tree (WatchTree), so changes made
+        elsewhere arrive within moments instead of at the next poll."""
+        return self._watch is not None and not self._watch.done()
+
+    def _follow(self, tree_id: str) -> None:
+        self._stop_following()
+        if self.has_feature("WatchTree"):
+            self._watch = asyncio.get_running_loop().create_task(self._watch_loop(tree_id),
+                                                                 name=f"zhi-watch-{tree_id}")
+
+    def _stop_following(self) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None and not watch.done():
+            watch.cancel()
+
+    async def _watch_loop(self, tree_id: str) -> None:
+        """Each pushed version triggers the same check as a poll (which tells our own saves
+        apart and finds the changed keys). A broken stream is started again from the head
+        shown, so nothing in between is missed; it ends with the tree, the lock or the store."""
+        while self.tree_id == tree_id and self.loaded and self.supervisor is not None:
+            try:
+                store = await self.store_ready()
+                async for change in store.watch_tree(tree_id, self.head_version):
+                    if change.version != self.head_version:
+                        await self.check_for_changes()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the plugin restarted or the member died: follow again shortly
+                log.info("watch of tree %s ended (%s); following again", tree_id, exc)
+            await asyncio.sleep(WATCH_RETRY_SECONDS)
+
     async def check_for_changes(self) -> ChangesElsewhere | None:
         """Compare the store with what is shown: a head-version check where the store has
         tree versions, else (small trees only) the values themselves. Emits and returns

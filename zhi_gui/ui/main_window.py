@@ -523,11 +523,13 @@ class MainWindow(QMainWindow):
             return
         await self.session.load_tree(tree_id)
 
-    async def reload_tree(self) -> None:
-        """Read the tree again; staged edits stay, and conflicts with them are shown."""
+    async def reload_tree(self, flush: bool = True) -> None:
+        """Read the tree again; staged edits stay, and conflicts with them are shown. Without
+        ``flush`` (a live update) a value being typed stays in the editor as it is."""
         if not self.session.tree_id:
             return
-        self.flush_editor()
+        if flush:
+            self.flush_editor()
         await self.session.refresh_trees()
         await self.session.load_tree(self.session.tree_id)
         self._changes_report = None
@@ -566,6 +568,12 @@ class MainWindow(QMainWindow):
     def _changed_elsewhere(self, report: ChangesElsewhere) -> None:
         self._changes_report = report
         count = len(report.changed)
+        if self.session.live:
+            # A store that pushes its changes is followed live: their keys show at once, staged
+            # edits and text being typed stay, and a conflict with them is shown right away.
+            self.statusBar().showMessage(f"{count} key(s) changed by another user or program", 10000)
+            self.run(self.reload_tree(flush=False), "Showing changes made elsewhere", "reload")
+            return
         text = f"{count} key(s) changed elsewhere (another window or program saved this tree)."
         if report.conflicting:
             text += f" {len(report.conflicting)} of them have staged edits of yours: reloading shows the conflicts."

@@ -1,0 +1,76 @@
+"""A window on a team store (a real etcd) follows other users' saves live:
+their keys show within moments without a click, a value being typed stays in
+the editor, staged edits stay, and a conflict with them is shown at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+
+from tests.conftest import plugin_path
+from tests.etcd_server import EtcdServer
+from tests.gui.test_session_window import click_key, type_value
+from zhi_gui.core.model import Entry
+from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.session import StoreTarget
+
+
+@pytest.fixture(scope="module")
+def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
+    server = EtcdServer(tmp_path_factory.mktemp("etcd-window") / "data")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_another_users_save_shows_live_and_a_conflict_at_once(qtbot: Any, make_window: Any, run_async: Any,
+                                                             etcd: EtcdServer) -> None:
+    options = {"endpoints": [etcd.endpoint], "root": f"/win-{uuid.uuid4().hex[:8]}/"}
+
+    async def other_user(entries: list[Entry]) -> None:
+        plugin = await launch_store(plugin_path("etcd"), options=options)
+        try:
+            await plugin.store.write_values("app", entries, message="the other user")
+        finally:
+            await plugin.close()
+
+    run_async(other_user([Entry("db/port", b"5432"), Entry("db/host", b'"a"')]))
+    win = make_window()
+    win.resize(1366, 768)
+    run_async(win.open_store(StoreTarget(plugin_path("etcd"), options, "app")))
+    assert win.session.live
+    win.session.stage_set("db/host", b'"mine"', b"")
+    win.activateWindow()
+    click_key(qtbot, win, "db/port")
+    qtbot.waitUntil(lambda: win.editor.path == "db/port")
+    type_value(qtbot, win, "-")  # half typed when the other user saves
+    qtbot.waitUntil(lambda: win.editor.dirty)
+
+    run_async(other_user([Entry("db/port", b"6543"), Entry("db/user", b'"svc"')]))
+    qtbot.waitUntil(lambda: "db/user" in win.session.index.entries, timeout=20000)  # no click, no poll
+    assert win.session.index.entries["db/port"].value_json == b"6543"
+    assert win.model.index_of_path("db/user").isValid(), "the new key is in the tree view"
+    assert win.session.staging.get("db/host") is not None, "staged edits stay"
+    field = win.editor.findChild(QLineEdit, "numberEdit")
+    assert win.editor.path == "db/port" and field is not None and field.text() == "-", "typing is not disturbed"
+    win.editor.revert()
+
+    run_async(other_user([Entry("db/host", b'"theirs"')]))
+    dialog = None
+
+    def conflict_shown() -> bool:
+        nonlocal dialog
+        dialog = next((d for d in win.findChildren(QDialog, "conflict-dialog") if d.isVisible()), None)
+        return dialog is not None
+
+    qtbot.waitUntil(conflict_shown, timeout=20000)
+    assert dialog is not None
+    dialog.reject()  # keep mine staged
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
+    change = win.session.staging.get("db/host")
+    assert change is not None and change.new is not None and change.new.value_json == b'"mine"'
+    assert QApplication.activeModalWidget() is None
