@@ -1,0 +1,238 @@
+"""File > Export... and File > Import...: a tree or subtree to and from zhi's
+file format, JSON, YAML, TOML, .env and properties (``zhi_gui.transfer``).
+
+Export asks for the format, the subtree and whether secrets go along (never by
+default, and only with a warning), then for the file. Import reads the file,
+shows what it would do to the loaded tree (add / update / unchanged, and delete
+in replace mode), and applies it as one compare-and-set save with a message; if
+the store moved since the preview, nothing is written and the user is told to
+preview again. Both run through the window's task runner; the files are read
+and written off the UI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.transfer.formats import Format, decode, format_for
+from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
+from zhi_gui.ui.async_dialogs import dialog_result
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.window_api import WindowApi
+
+FORMAT_NAMES = {Format.ZHI: "zhi store file (.zhi.json)", Format.JSON: "JSON, nested (.json)",
+                Format.YAML: "YAML, nested (.yaml)", Format.TOML: "TOML, nested (.toml)",
+                Format.ENV: ".env (KEY=value)", Format.PROPERTIES: "properties (path=value)"}
+SUFFIXES = {Format.ZHI: ".zhi.json", Format.JSON: ".json", Format.YAML: ".yaml", Format.TOML: ".toml",
+            Format.ENV: ".env", Format.PROPERTIES: ".properties"}
+SECRETS_WARNING = ("Secret values (ui.password, store.writeonly) will be written to the file in clear text. "
+                   "Anyone who can read the file can read them.")
+
+
+class ExportDialog(QDialog):
+    def __init__(self, tree_id: str, prefix: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("export-dialog")
+        self.setWindowTitle("Export")
+        self.format = QComboBox()
+        self.format.setObjectName("export-format")
+        for fmt, name in FORMAT_NAMES.items():
+            self.format.addItem(name, fmt)
+        self.prefix = QLineEdit(prefix)
+        self.prefix.setObjectName("export-prefix")
+        self.prefix.setPlaceholderText("the whole tree")
+        self.secrets = QCheckBox("Include secret values")
+        self.secrets.setObjectName("export-secrets")
+        self.warning = QLabel(SECRETS_WARNING)
+        self.warning.setObjectName("export-secrets-warning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("QLabel { color: #b3261e; }")
+        self.warning.hide()
+        self.secrets.toggled.connect(self.warning.setVisible)
+        form = QFormLayout()
+        form.addRow(QLabel(f"Export tree <b>{tree_id}</b> (the values shown, without staged edits)."))
+        form.addRow("Format:", self.format)
+        form.addRow("Subtree:", self.prefix)
+        form.addRow("", self.secrets)
+        form.addRow(self.warning)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export\u2026")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.format.setFocus()
+
+    def chosen(self) -> tuple[Format, str, bool]:
+        return Format(self.format.currentData()), self.prefix.text().strip().strip("/"), self.secrets.isChecked()
+
+
+class ImportPreviewDialog(QDialog):
+    """What an import would do; Replace re-runs the preview (``replaceToggled``)."""
+
+    def __init__(self, file_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import-dialog")
+        self.setWindowTitle(f"Import {file_name}")
+        self.resize(760, 460)
+        self.summary = QLabel()
+        self.summary.setObjectName("import-summary")
+        self.summary.setWordWrap(True)
+        self.changes = QListWidget()
+        self.changes.setObjectName("import-changes")
+        self.replace = QCheckBox("Replace: also delete the keys of the tree (or subtree) that the file does not have")
+        self.replace.setObjectName("import-replace")
+        self.message = QLineEdit()
+        self.message.setObjectName("import-message")
+        self.message.setPlaceholderText("What this import is (optional)")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("import-apply")
+        self.ok.setText("Import")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.changes, 1)
+        layout.addWidget(self.replace)
+        layout.addWidget(QLabel("Message"))
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def show_preview(self, preview: Preview) -> None:
+        self.changes.clear()
+        self.changes.addItems(preview.lines())
+        writes = len(preview.writes)
+        self.summary.setText(f"Into tree <b>{preview.tree_id}</b>: {preview.summary()}. "
+                             + ("Nothing to import: every value is unchanged." if not writes else
+                                "Applied as one compare-and-set save: if the store changes before that, "
+                                "nothing is written."))
+        self.ok.setEnabled(writes > 0)
+
+
+def _file_menu(window: WindowApi) -> QMenu:
+    for action in window.main_window().menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and menu.title() == "&File":
+            return menu
+    return window.store_menu
+
+
+async def export_flow(window: WindowApi) -> Path | None:
+    session, main = window.session, window.main_window()
+    current = window.current_path()
+    prefix = current if current and current not in session.index.entries else current.rpartition("/")[0]
+    dialog = ExportDialog(session.tree_id, prefix, main)
+    try:
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        fmt, prefix, include_secrets = dialog.chosen()
+    finally:
+        dialog.deleteLater()
+    files = QFileDialog(main, "Export to")
+    files.setObjectName("export-file")
+    files.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    files.setOption(QFileDialog.Option.DontUseNativeDialog)
+    files.selectFile(f"{(prefix or session.tree_id).replace('/', '-')}{SUFFIXES[fmt]}")
+    try:
+        if await dialog_result(files) != QDialog.DialogCode.Accepted or not files.selectedFiles():
+            return None
+        target = Path(files.selectedFiles()[0])
+    finally:
+        files.deleteLater()
+    data = await export_tree(session, fmt, prefix=prefix, include_secrets=include_secrets)
+    await asyncio.get_running_loop().run_in_executor(None, target.write_bytes, data)
+    window.statusBar().showMessage(f"Exported {session.tree_id}{'/' + prefix if prefix else ''} to {target}", 10000)
+    return target
+
+
+async def import_flow(window: WindowApi, path: Path | None = None) -> bool:
+    session, main = window.session, window.main_window()
+    if not await window.settle_editor("importing") or not await window.confirm_discard("importing"):
+        return False
+    if path is None:
+        files = QFileDialog(main, "Import from")
+        files.setObjectName("import-file")
+        files.setFileMode(QFileDialog.FileMode.ExistingFile)
+        files.setOption(QFileDialog.Option.DontUseNativeDialog)
+        try:
+            if await dialog_result(files) != QDialog.DialogCode.Accepted or not files.selectedFiles():
+                return False
+            path = Path(files.selectedFiles()[0])
+        finally:
+            files.deleteLater()
+    fmt = format_for(path)
+    data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+    imported = await asyncio.get_running_loop().run_in_executor(None, decode, data, fmt)  # Refused: line, reason
+    dialog = ImportPreviewDialog(path.name, main)
+    current: list[Preview] = [await preview_import(session, imported)]
+    dialog.show_preview(current[0])
+
+    async def again(replace: bool) -> None:
+        current[0] = await preview_import(session, imported, replace=replace)
+        dialog.show_preview(current[0])
+
+    dialog.replace.toggled.connect(
+        lambda replace: window.run(again(replace), "Previewing the import", "import-preview"))
+    try:
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return False
+        message = dialog.message.text().strip() or f"import {path.name}"
+    finally:
+        dialog.deleteLater()
+    preview = current[0]
+    outcome = await apply_import(session, preview, message)
+    await window.reload_tree()
+    counts = ", ".join(f"{preview.count(k)} {k.value}" for k in Kind if k is not Kind.UNCHANGED and preview.count(k))
+    window.statusBar().showMessage(f"Imported {path.name}: {counts}" + (f" as version {outcome.version}"
+                                                                        if outcome.version else ""), 10000)
+    return outcome.saved
+
+
+def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
+    """File > Export... and File > Import..., enabled while a tree is shown."""
+    main = window.main_window()
+    export_action = QAction("Export\u2026", main)
+    export_action.setObjectName("action-export")
+    export_action.triggered.connect(lambda: window.run(export_flow(window), "Exporting", "export"))
+    import_action = QAction("Import\u2026", main)
+    import_action.setObjectName("action-import")
+    import_action.triggered.connect(lambda: window.run(import_flow(window), "Importing", "import"))
+
+    def update() -> None:
+        export_action.setEnabled(window.session.loaded and bool(window.session.tree_id))
+        import_action.setEnabled(window.session.can_edit)
+
+    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
+        signal.connect(lambda *_args: update())
+    window.events.stateChanged.connect(lambda *_args: update())
+    menu = _file_menu(window)
+    first = menu.actions()[0] if menu.actions() else None
+    if first is None:
+        menu.addActions([import_action, export_action])
+    else:  # after Open store and Recent stores
+        anchor = menu.actions()[2] if len(menu.actions()) > 2 else first
+        menu.insertActions(anchor, [import_action, export_action])
+        menu.insertSeparator(anchor)
+    update()
+    return export_action, import_action
