@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -95,6 +95,29 @@ class ValueTreeView(QTreeView):
         super().keyPressEvent(event)
 
 
+class FilterEdit(QLineEdit):
+    """The filter field: Esc clears it, Down moves into the results."""
+
+    downPressed = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        # Esc with text belongs to this field, not to a window-wide shortcut.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Escape and self.text():
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers() and self.text():
+            self.clear()
+            return
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.downPressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class MainWindow(QMainWindow):
     storeOpened = Signal()
     saved = Signal(str)  # new version
@@ -119,6 +142,7 @@ class MainWindow(QMainWindow):
         self.model = ValueTreeModel()
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
+        self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self._build_actions()
@@ -238,7 +262,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.filter_edit = QLineEdit()
+        self.filter_edit = FilterEdit()
+        self.filter_edit.downPressed.connect(self._filter_down)
         self.filter_edit.setObjectName("filter")
         self.filter_edit.setPlaceholderText("Filter keys and values (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
@@ -795,6 +820,61 @@ class MainWindow(QMainWindow):
     def _filter_return(self) -> None:
         self.tree_view.setFocus()
 
+    def _filter_down(self) -> None:
+        """Down in the filter: into the results, the first match current."""
+        wanted = set(self._filter_matches)
+        first = self._first_index(lambda index: str(index.data(PATH_ROLE)) in wanted) if wanted else \
+            self.model.index(0, 0)
+        if first.isValid():
+            self.tree_view.scrollTo(first)
+            self.tree_view.setCurrentIndex(first)
+        self.tree_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _first_index(self, accept: Any) -> QModelIndex:
+        """The first row (depth first, in the order shown) that ``accept`` takes."""
+        todo = [self.model.index(row, 0) for row in reversed(range(self.model.rowCount()))]
+        while todo:
+            index = todo.pop()
+            if accept(index):
+                return index
+            todo.extend(self.model.index(row, 0, index) for row in reversed(range(self.model.rowCount(index))))
+        return QModelIndex()
+
+    def _expanded_paths(self) -> list[str]:
+        """The groups expanded on screen (only expanded branches are walked)."""
+        found: list[str] = []
+        todo = [self.model.index(row, 0) for row in range(self.model.rowCount())]
+        while todo:
+            index = todo.pop()
+            if self.tree_view.isExpanded(index):
+                found.append(str(index.data(PATH_ROLE)))
+                todo.extend(self.model.index(row, 0, index) for row in range(self.model.rowCount(index)))
+        return found
+
+    def _restore_view(self, current: str, selected: list[str], expanded: list[str]) -> None:
+        for path in expanded:
+            index = self.model.index_of_path(path)
+            if index.isValid():
+                self.tree_view.expand(index)
+        if not current:
+            return
+        parent = current.rpartition("/")[0]
+        while parent:  # the current key stays in sight: its groups are opened
+            index = self.model.index_of_path(parent)
+            if index.isValid():
+                self.tree_view.expand(index)
+            parent = parent.rpartition("/")[0]
+        index = self.model.index_of_path(current)
+        if not index.isValid():
+            return
+        self._select_quietly(index)  # the same key: the editor keeps what it shows
+        selection = self.tree_view.selectionModel()
+        for path in selected:
+            row = self.model.index_of_path(path)
+            if row.isValid():
+                selection.select(row, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        self.tree_view.scrollTo(index)
+
     def focus_filter(self) -> None:
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
@@ -824,11 +904,20 @@ class MainWindow(QMainWindow):
                 visible, matches = await loop.run_in_executor(None, compute)
             if generation != self._filter_generation or index is not self.session.index:
                 return
+            # The model is reset: keep what the user sees around the current key
+            # (its selection and the expanded groups) across it.
+            current = self.current_path()
+            selected = self.selected_paths()
+            expanded = self._expanded_paths()
             self.model.set_visible(visible)
+            self._filter_matches = matches or []
             self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
             self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()
+                self._restore_view(current, selected, [])
+            else:
+                self._restore_view(current, selected, expanded)
 
         self.run(go(), "Filtering")
 
