@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit
 
-from tests.gui.test_session_window import activate, click_key, sqlite_target
+from tests.gui.test_session_window import activate, click_key, find_dialog, sqlite_target
 from zhi_gui.ui.main_window import MainWindow
 
 
@@ -73,3 +74,92 @@ def test_esc_in_an_empty_filter_changes_nothing(qtbot: Any, sample_window: MainW
     win.filter_edit.setFocus()
     qtbot.keyClick(win.filter_edit, Qt.Key.Key_Escape)
     assert win.current_path() == "services/api/image"
+
+
+# --- 2. editor keys --------------------------------------------------------------------------------
+def _type_in_value_field(qtbot: Any, win: MainWindow, text: str) -> QLineEdit:
+    win.tree_view.setFocus()
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    field = QApplication.focusWidget()
+    assert isinstance(field, QLineEdit) and win.editor.isAncestorOf(field)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+    return field
+
+
+def test_enter_in_a_one_line_field_stages_and_focus_returns_to_the_tree(qtbot: Any,
+                                                                        sample_window: MainWindow) -> None:
+    win = sample_window
+    click_key(qtbot, win, "services/api/image")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
+    field = _type_in_value_field(qtbot, win, "nginx:2")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    change = win.session.staging.get("services/api/image")
+    assert change is not None and change.new is not None and change.new.value_json == b'"nginx:2"'
+    qtbot.waitUntil(lambda: _focus_is(win.tree_view))
+    # Down goes on to the next key right away: the keyboard is back in the tree.
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: win.current_path() != "services/api/image")
+
+
+def test_esc_in_the_editor_reverts_and_returns_to_the_tree(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    click_key(qtbot, win, "services/api/image")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
+    field = _type_in_value_field(qtbot, win, "typo")
+    qtbot.waitUntil(lambda: win.editor.dirty)
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: _focus_is(win.tree_view))
+    assert not win.editor.dirty and win.session.staging.get("services/api/image") is None
+
+
+def test_new_key_puts_the_typing_into_its_value_field(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    click_key(qtbot, win, "services/api/image")
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = find_dialog(qtbot, win, "newKeyDialog")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.findChild(QLineEdit, "pathEdit"))
+    qtbot.keyClicks(QApplication.focusWidget(), "motd")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.editor.path == "services/api/motd")
+    activate(qtbot, win)
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit)
+                    and win.editor.isAncestorOf(QApplication.focusWidget()))
+    qtbot.keyClicks(QApplication.focusWidget(), "hello")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    change = win.session.staging.get("services/api/motd")
+    assert change is not None and change.new is not None and change.new.value_json == b'"hello"'
+    assert win.current_path() == "services/api/motd", "the typing did not go to the tree's type-ahead"
+
+
+def test_encrypt_dialog_type_tab_type_fills_confirm(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    win.findChild(QAction, "action-encrypt").trigger()
+    dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    first = dialog.findChild(QLineEdit, "new-passphrase")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+    qtbot.keyClicks(first, "tangerine otter 42 blue")
+    qtbot.keyClick(first, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "tangerine otter 42 blue")
+    assert dialog.findChild(QLineEdit, "confirmation").text() == "tangerine otter 42 blue"
+    dialog.reject()
+    qtbot.waitUntil(lambda: not win.tasks)
+
+
+def test_encrypt_dialog_show_passphrase_is_reachable_by_tab(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    win.findChild(QAction, "action-encrypt").trigger()
+    dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    first = dialog.findChild(QLineEdit, "new-passphrase")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+    qtbot.keyClick(first, Qt.Key.Key_Tab)  # nothing typed yet: the order is the same as after typing
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    box = dialog.findChild(QCheckBox, "show-passphrase")
+    assert QApplication.focusWidget() is box
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert first.echoMode() == QLineEdit.EchoMode.Normal
+    assert dialog.findChild(QLineEdit, "confirmation").echoMode() == QLineEdit.EchoMode.Normal
+    dialog.reject()
+    qtbot.waitUntil(lambda: not win.tasks)

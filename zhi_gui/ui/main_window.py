@@ -328,6 +328,7 @@ class MainWindow(QMainWindow):
         self.editor = ValueEditor()
         self.editor.setObjectName("value-editor")
         self.editor.staged.connect(self._editor_staged)
+        self.editor.finished.connect(self._editor_finished)
         self.editor_dock = self._dock("Value", "editor-dock", self.editor, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.plugin_view = PluginView()
@@ -675,6 +676,10 @@ class MainWindow(QMainWindow):
         self.session.stage_edit(target, value_json, metadata_json)
         self.statusBar().showMessage(f"Staged {path}", 4000)
 
+    def _editor_finished(self) -> None:
+        """Staged or let go with Esc: back to the value tree, ready for the next key."""
+        self.tree_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def delete_selected(self) -> None:
         if not self.session.can_edit:
             return
@@ -712,6 +717,11 @@ class MainWindow(QMainWindow):
                 if index.isValid():
                     self.tree_view.setCurrentIndex(index)
                     self.tree_view.scrollTo(index)
+                if self.editor.path == path:
+                    # What is typed next is the new key's value, not the tree's type-ahead.
+                    self.editor_dock.show()
+                    self.activateWindow()
+                    self.editor.focus_value()
             finally:
                 dialog.deleteLater()
 
