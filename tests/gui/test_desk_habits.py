@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QLineEdit, QMessageBox
 
 from tests.gui.test_session_window import activate, click_key, find_dialog, sqlite_target
+from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.ui.main_window import MainWindow
 
 
@@ -161,5 +163,91 @@ def test_encrypt_dialog_show_passphrase_is_reachable_by_tab(qtbot: Any, sample_w
     qtbot.keyClick(box, Qt.Key.Key_Space)
     assert first.echoMode() == QLineEdit.EchoMode.Normal
     assert dialog.findChild(QLineEdit, "confirmation").echoMode() == QLineEdit.EchoMode.Normal
+    dialog.reject()
+    qtbot.waitUntil(lambda: not win.tasks)
+
+
+# --- 3. passphrases --------------------------------------------------------------------------------
+def _encrypt_and_lock(win: MainWindow, run_async: Any) -> None:
+    run_async(win.session.store.init_encryption(b"tangerine otter 42 blue"))
+    run_async(win.session.store.lock())
+    run_async(win.session.refresh_capabilities())
+
+
+def test_forget_passphrase_only_on_an_encrypted_readable_store_and_asks(qtbot: Any, sample_window: MainWindow,
+                                                                       run_async: Any) -> None:
+    win = sample_window
+    forget = win.findChild(QAction, "action-forget-passphrase")
+    assert not forget.isEnabled(), "a plain store has no passphrase to forget"
+    _encrypt_and_lock(win, run_async)
+    qtbot.waitUntil(lambda: win.findChild(QAction, "action-unlock").isEnabled())
+    assert not forget.isEnabled(), "a locked store still needs its passphrase"
+    win.findChild(QAction, "action-unlock").trigger()
+    unlock = find_dialog(qtbot, win, "unlock-dialog")
+    qtbot.keyClicks(unlock.findChild(QLineEdit, "passphrase"), "tangerine otter 42 blue")
+    qtbot.keyClick(unlock.findChild(QLineEdit, "passphrase"), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.session.locked and forget.isEnabled())
+    activate(qtbot, win)
+    win.store_menu.popup(win.mapToGlobal(win.rect().center()))  # the menu a user opens
+    qtbot.waitUntil(win.store_menu.isVisible)
+    win.store_menu.setActiveAction(forget)
+    qtbot.keyClick(win.store_menu, Qt.Key.Key_Return)
+    box = find_dialog(qtbot, win, "ask-forget-passphrase")
+    assert "typed" in box.informativeText()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.tasks)
+
+
+def test_unlock_without_a_keyring_shows_no_error_before_typing(qtbot: Any, make_window: Any, run_async: Any,
+                                                               short_tmp: Path) -> None:
+    win: MainWindow = make_window(vault=InMemoryVault(AvailabilityStatus.NO_BACKEND))
+    activate(qtbot, win)
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    _encrypt_and_lock(win, run_async)
+    qtbot.waitUntil(lambda: win.findChild(QAction, "action-unlock").isEnabled())
+    win.findChild(QAction, "action-unlock").trigger()
+    unlock = find_dialog(qtbot, win, "unlock-dialog")
+    reason = unlock.findChild(QLabel, "remember-reason")
+    assert reason.isVisible() and reason.text(), "the keyring's state is said once, as a note"
+    assert not unlock.findChild(QLabel, "problem").isVisible(), "no red error before anything was typed"
+    unlock.reject()
+    qtbot.waitUntil(lambda: not win.tasks)
+
+
+def _key(widget: Any, key: Qt.Key, text: str, shift: bool) -> None:
+    """A key press as the keyboard sends it: the text already carries Caps Lock's effect."""
+    modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    QTest.sendKeyEvent(QTest.KeyAction.Click, widget, key, text, modifiers)
+
+
+def test_caps_lock_warning_on_passphrase_fields(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    win.findChild(QAction, "action-encrypt").trigger()
+    dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    field = dialog.findChild(QLineEdit, "new-passphrase")
+    warning = dialog.findChild(QLabel, "caps-lock")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    _key(field, Qt.Key.Key_A, "a", shift=False)
+    _key(field, Qt.Key.Key_B, "B", shift=True)
+    _key(field, Qt.Key.Key_4, "4", shift=False)
+    assert not warning.isVisible()
+    _key(field, Qt.Key.Key_C, "C", shift=False)  # upper case without Shift: Caps Lock is on
+    qtbot.waitUntil(warning.isVisible)
+    assert "Caps Lock" in warning.text()
+    _key(field, Qt.Key.Key_7, "7", shift=False)  # a digit says nothing either way
+    assert warning.isVisible()
+    _key(field, Qt.Key.Key_D, "d", shift=True)  # Shift with Caps Lock gives lower case: still on
+    assert warning.isVisible()
+    _key(field, Qt.Key.Key_CapsLock, "", shift=False)
+    qtbot.waitUntil(lambda: not warning.isVisible())
+    _key(field, Qt.Key.Key_E, "e", shift=False)
+    assert not warning.isVisible()
+    assert field.text() == "aB4C7de"
+    # The confirmation field warns too.
+    confirmation = dialog.findChild(QLineEdit, "confirmation")
+    confirmation.setFocus()
+    _key(confirmation, Qt.Key.Key_X, "X", shift=False)
+    qtbot.waitUntil(warning.isVisible)
     dialog.reject()
     qtbot.waitUntil(lambda: not win.tasks)

@@ -22,7 +22,7 @@ class _NewPassphrase:
 
     def __init__(self, dialog: SecretDialog, form: QFormLayout, user_inputs: Sequence[str], label: str) -> None:
         self.user_inputs = tuple(user_inputs)
-        self.edit = PassphraseEdit("new-passphrase", "at least 10 characters, or a strong passphrase")
+        self.edit = PassphraseEdit("new-passphrase", "rated fair or better, or 24+ characters")
         self.confirmation = PassphraseEdit("confirmation", "type it again")
         self.meter = StrengthMeter(self.edit, self.user_inputs)
         self.policy = QLabel()
