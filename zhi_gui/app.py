@@ -112,6 +112,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     window = MainWindow(session=session, settings=settings, state_root=state_root)
     install_history(window)
     install_security(window, vault)  # passphrases in the OS keyring unless a vault is given
+    window.finish_layout()  # every dock is in: the default layout, then the remembered one
     return window
 
 

@@ -5,17 +5,33 @@ passphrase fields, copying, the Help menu and screens the window must fit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+)
 
+from tests.conftest import plugin_path
 from tests.gui.test_session_window import activate, click_key, find_dialog, sqlite_target
+from zhi_gui.core.copying import MASK
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
+from zhi_gui.services.settings import Settings
+from zhi_gui.session import StoreTarget
+from zhi_gui.ui.copy_actions import PASSWORD_HINT
 from zhi_gui.ui.main_window import MainWindow
 
 
@@ -251,3 +267,105 @@ def test_caps_lock_warning_on_passphrase_fields(qtbot: Any, sample_window: MainW
     qtbot.waitUntil(warning.isVisible)
     dialog.reject()
     qtbot.waitUntil(lambda: not win.tasks)
+
+
+# --- 4. copying, Help, Reset layout, recent stores ----------------------------------------------------
+def _context_menu_pick(qtbot: Any, win: MainWindow, path: str, text: str) -> None:
+    """Click the key's row, right-click it, click the menu entry called ``text``. QTest's right
+    click makes no context-menu event (the platform makes it), so that event is sent as a
+    right click delivers it: to the viewport, at the row, through Qt's event handling."""
+    index = win.model.index_of_path(path)
+    win.tree_view.scrollTo(index)
+    pos = win.tree_view.visualRect(index).center()
+    qtbot.mouseClick(win.tree_view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mousePress(win.tree_view.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(win.tree_view.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, pos, win.tree_view.viewport().mapToGlobal(pos)))
+    qtbot.mouseRelease(win.tree_view.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    menus: list[QMenu] = []
+    qtbot.waitUntil(lambda: bool(menus.extend(m for m in win.findChildren(QMenu) if m.isVisible()) or menus))
+    menu = menus[0]
+    action = next(a for a in menu.actions() if a.text() == text)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def _clipboard() -> str:
+    return QApplication.clipboard().text()
+
+
+def test_copy_path_value_and_subtree_with_secrets_asked(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    QApplication.clipboard().clear()
+    _context_menu_pick(qtbot, win, "services/api/replicas", "Copy path")
+    qtbot.waitUntil(lambda: _clipboard() == "services/api/replicas")
+
+    win.tree_view.setFocus()
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)  # Copy value
+    replicas = win.model.current_entry("services/api/replicas")
+    assert replicas is not None
+    qtbot.waitUntil(lambda: _clipboard() == replicas.value_json.decode())
+
+    password = win.model.current_entry("services/api/database/password")
+    assert password is not None
+    secret = json.loads(password.value_json)
+    _context_menu_pick(qtbot, win, "services/api/database", "Copy subtree as YAML")
+    box = find_dialog(qtbot, win, "ask-copy-secrets")
+    qtbot.mouseClick(box.findChild(QPushButton, "copy-masked"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "password" in _clipboard())
+    copied = yaml.safe_load(_clipboard())
+    assert copied["password"] == MASK and secret not in _clipboard()
+    assert not QApplication.clipboard().mimeData().hasFormat(PASSWORD_HINT)
+
+    _context_menu_pick(qtbot, win, "services/api/database", "Copy subtree as JSON")
+    box = find_dialog(qtbot, win, "ask-copy-secrets")
+    qtbot.mouseClick(box.findChild(QPushButton, "copy-secrets"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _clipboard().startswith("{") and secret in _clipboard())
+    assert json.loads(_clipboard())["password"] == secret
+    assert QApplication.clipboard().mimeData().hasFormat(PASSWORD_HINT), "kept out of clipboard history"
+    qtbot.waitUntil(lambda: not win.tasks)
+
+
+def test_help_menu_lists_shortcuts_and_where_data_lives(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    activate(qtbot, win)
+    qtbot.keyClick(win, Qt.Key.Key_Slash, Qt.KeyboardModifier.ControlModifier)
+    dialog = find_dialog(qtbot, win, "shortcuts-dialog")
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Copy path"] == "Ctrl+Shift+C" and rows["Review & save"] == "Ctrl+S"
+    assert "Filter: clear it" in rows
+    dialog.close()
+    help_menu = win.findChild(QMenu, "help-menu")
+    assert [a.text() for a in help_menu.actions()] == ["Keyboard shortcuts", "Where data lives", "About zhi-gui"]
+    help_menu.actions()[1].trigger()
+    data = find_dialog(qtbot, win, "data-dialog")
+    table = data.findChild(QTableWidget)
+    what = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert {"Settings", "Plugin state (per plugin and store)", "Embedded store (default)", "Logs"} <= set(what)
+    data.close()
+    help_menu.actions()[2].trigger()
+    about = find_dialog(qtbot, win, "about-dialog")
+    assert "zhi-gui" in about.text()
+    about.close()
+
+
+def test_reset_layout_brings_the_docks_back(qtbot: Any, sample_window: MainWindow) -> None:
+    win = sample_window
+    win.trees_dock.toggleViewAction().trigger()
+    win.editor_dock.setFloating(True)
+    assert not win.trees_dock.isVisible()
+    win.findChild(QAction, "action-reset-layout").trigger()
+    qtbot.waitUntil(lambda: win.trees_dock.isVisible() and not win.editor_dock.isFloating())
+
+
+def test_recent_stores_show_where_they_are(qtbot: Any, make_window: Any, run_async: Any, tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "settings.json")
+    win: MainWindow = make_window(settings, tmp_path / "state")
+    for name in ("alpha", "beta"):
+        folder = tmp_path / name
+        folder.mkdir()
+        run_async(win.open_store(StoreTarget(plugin_path("json"), {"dir": str(folder), "create": True}, "t")))
+    labels = [a.text() for a in win.recent_menu.actions()]
+    assert len(labels) == 2 and labels[0] != labels[1], labels
+    assert any(str(tmp_path / "alpha") in label for label in labels)
+    assert any(str(tmp_path / "beta") in label for label in labels)

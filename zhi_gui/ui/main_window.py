@@ -50,7 +50,9 @@ from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.conflict_dialog import ConflictDialog
+from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
+from zhi_gui.ui.help_menu import install_help
 from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
 from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
@@ -95,6 +97,19 @@ class ValueTreeView(QTreeView):
         super().keyPressEvent(event)
 
 
+def recent_label(identity: S.StoreIdentity) -> str:
+    """A recent store as "name — where": two json stores differ by their location
+    (path, dir, url or another locating option), which the name alone does not show."""
+    options = identity.locating_options()
+    where = next((str(options[k]) for k in ("path", "dir", "directory", "url", "address") if options.get(k)), "")
+    if not where and options:
+        where = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if k != "create")
+    name = identity.display_name or identity.binary_name
+    if where and len(where) > 70:
+        where = "…" + where[-69:]  # the end of a path tells stores apart
+    return f"{name} — {where}" if where and where not in name else name
+
+
 class FilterEdit(QLineEdit):
     """The filter field: Esc clears it, Down moves into the results."""
 
@@ -131,6 +146,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("zhi-gui")
         self.setWindowIcon(icon("zhi-gui"))
         self.resize(1400, 860)
+        self.state_root = state_root
         memory = SessionMemory(settings, state_root) if settings is not None else None
         self.session = session or StoreSession(memory)
         self.events = SessionSignals(self.session, self)
@@ -148,6 +164,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_store_bar()
         self._build_central()
+        self.copying = CopyActions(self)
         self._build_docks()
         self._build_menus()
         self._wire_session()
@@ -160,7 +177,7 @@ class MainWindow(QMainWindow):
             app.applicationStateChanged.connect(self._application_state_changed)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
-        self._restore_layout()
+        self._default_state = self.saveState()
         self._refresh_recent_menu()
 
     @property
@@ -351,8 +368,9 @@ class MainWindow(QMainWindow):
         quit_action = self._action("action-quit", "Quit", self.close, "Ctrl+Q")
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.new_key_action, self.edit_action,
-                       self.delete_action, None, self.filter_action, None, self.save_action, self.discard_action):
+        for action in (self.undo_action, self.redo_action, None, *self.copying.actions(), None, self.new_key_action,
+                       self.edit_action, self.delete_action, None, self.filter_action, None, self.save_action,
+                       self.discard_action):
             if action is None:
                 edit_menu.addSeparator()
             else:
@@ -363,6 +381,10 @@ class MainWindow(QMainWindow):
         self.view_menu = menus.addMenu("&View")
         for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
             self.view_menu.addAction(dock.toggleViewAction())
+        self.reset_layout_action = self._action("action-reset-layout", "Reset layout", self.reset_layout)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        self.help_menu = install_help(self)
 
     def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         return self._dock(title, name, widget, area)
@@ -1051,6 +1073,7 @@ class MainWindow(QMainWindow):
         running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
         for action in (self.sample_action, self.reload_action):
             action.setEnabled(running and not self.session.locked)
+        self.copying.update()
         self.save_action.setEnabled(count > 0 and running)
         self.new_tree_button.setEnabled(running and not self.session.locked)
         self.delete_tree_button.setEnabled(running and not self.session.locked)
@@ -1060,12 +1083,42 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         stores = self.settings.recent_stores() if self.settings is not None else []
         for identity in stores:
-            action = self.recent_menu.addAction(identity.label())
+            action = self.recent_menu.addAction(recent_label(identity))
             action.setToolTip(identity.plugin_path)
             action.triggered.connect(lambda _checked=False, i=identity: self.run(self.open_store(StoreTarget(
                 Path(i.plugin_path), dict(i.options), "", i.display_name)), "Opening a recent store"))
         if not stores:
             self.recent_menu.addAction("No recent stores").setEnabled(False)
+
+    def finish_layout(self) -> None:
+        """Once every panel's dock is in (``app.build_window``): remember this as the
+        default layout (View ▸ Reset layout), then restore the user's, checked against
+        the screen."""
+        self._default_state = self.saveState()
+        self._restore_layout()
+        self.fit_to_screen()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
+            dock.show()
+        self.fit_to_screen()
+        self.statusBar().showMessage("Layout reset", 4000)
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's free area, and inside it."""
+        free = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), free.width() - extra_w)
+        height = min(self.height(), free.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), free.x()), free.right() - frame.width() + 1)
+        y = min(max(frame.y(), free.y()), free.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _restore_layout(self) -> None:
         if self.settings is None:
@@ -1102,6 +1155,9 @@ class MainWindow(QMainWindow):
     def _context_menu(self, position: Any) -> None:
         menu = QMenu(self)
         for action in (self.edit_action, self.new_key_action, self.delete_action, *self.context_actions):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in self.copying.actions():
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.reload_action)
