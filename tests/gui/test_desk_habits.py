@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QMenu,
@@ -369,3 +370,60 @@ def test_recent_stores_show_where_they_are(qtbot: Any, make_window: Any, run_asy
     assert len(labels) == 2 and labels[0] != labels[1], labels
     assert any(str(tmp_path / "alpha") in label for label in labels)
     assert any(str(tmp_path / "beta") in label for label in labels)
+
+
+# --- 5. screens ----------------------------------------------------------------------------------------
+def _shown_docks(win: MainWindow) -> list[QDockWidget]:
+    """Docks on screen: visible, and not a tab hidden behind another one."""
+    return [d for d in win.findChildren(QDockWidget) if d.isVisible() and not d.visibleRegion().isEmpty()]
+
+
+def _assert_fits(win: MainWindow, size: QSize) -> None:
+    assert win.size() == size, f"the window changed size by itself: {win.size()}"
+    inside = win.rect()
+    docks = _shown_docks(win)
+    for dock in docks:
+        assert inside.contains(dock.geometry()), f"{dock.objectName()} {dock.geometry()} outside {inside}"
+    for i, one in enumerate(docks):
+        for other in docks[i + 1:]:
+            assert not one.geometry().intersects(other.geometry()), \
+                f"{one.objectName()} {one.geometry()} overlaps {other.objectName()} {other.geometry()}"
+    central = win.centralWidget().geometry()
+    assert central.width() > 0 and central.height() > 0 and inside.contains(central)
+    for dock in docks:
+        assert not central.intersects(dock.geometry()), dock.objectName()
+
+
+def test_at_1366x768_the_docks_and_the_diff_fit_without_overlap(qtbot: Any, sample_window: MainWindow,
+                                                                run_async: Any) -> None:
+    win = sample_window
+    size = QSize(1366, 768)
+    assert win.minimumSizeHint().width() <= 1366 and win.minimumSizeHint().height() <= 768
+    win.session.stage_set("services/api/replicas", b"9", b"")
+    run_async(win.save("scale"))
+    panel = win.history_panel
+    panel.show_panel()
+    qtbot.waitUntil(lambda: len(panel.model.rows) >= 2 and not panel.model.loading)
+    _assert_fits(win, size)
+    rect = panel.list.visualRect(panel.model.index(1, 0))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # select a version
+    qtbot.waitUntil(lambda: panel.diff_dock is not None and not panel.diff_dock.visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: panel.diff_view.diff is not None)
+    _assert_fits(win, size)
+    assert panel.list.height() >= 80, "the History list keeps room to pick versions"
+
+
+def test_a_remembered_layout_larger_than_the_screen_is_fitted(qtbot: Any, make_window: Any,
+                                                              tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "settings.json")
+    first: MainWindow = make_window(settings, tmp_path / "state")
+    free = first.screen().availableGeometry()
+    first.setMinimumSize(0, 0)
+    first.resize(free.width() + 900, free.height() + 600)  # as saved on a bigger monitor
+    first.move(free.x() + 400, free.y() + 300)
+    first._save_layout()
+    again: MainWindow = make_window(settings, tmp_path / "state")
+    qtbot.waitUntil(again.isVisible)
+    frame = again.frameGeometry()
+    assert frame.width() <= free.width() and frame.height() <= free.height(), (frame, free)
+    assert free.contains(frame), (frame, free)

@@ -18,11 +18,12 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QToolBar,
     QToolButton,
     QTreeView,
@@ -65,6 +67,7 @@ log = logging.getLogger("zhi_gui.ui")
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
+DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 
 
@@ -178,6 +181,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
         self._default_state = self.saveState()
+        self._shown_once = False
         self._refresh_recent_menu()
 
     @property
@@ -392,7 +396,17 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        # A panel squeezed below what its widgets need scrolls instead of pushing the
+        # window past the screen: the dock's minimum is the scroll area's (small), so
+        # docks together never ask for more than a 1366x768 screen has.
+        scroll = QScrollArea()
+        scroll.setObjectName(name + "-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setMinimumSize(DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 
@@ -1097,6 +1111,12 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState()
         self._restore_layout()
         self.fit_to_screen()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the frame's size is known only now
+            self._shown_once = True
+            self.fit_to_screen()
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
