@@ -2,7 +2,8 @@
 
 Run under Xvfb with the screen size to show, e.g.::
 
-    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshot_screens.py docs/screenshots/diff-1366x768.png
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshot_screens.py \
+        docs/screenshots/diff-1366x768.png
     QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python scripts/screenshot_screens.py \
         docs/screenshots/diff-1920x1080-scale1.5.png
 
