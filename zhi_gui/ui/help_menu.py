@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -115,8 +116,6 @@ def install_help(window: QMainWindow) -> QMenu:
         box_text = (f"<b>zhi-gui {html.escape(__version__)}</b><p>A desktop client for zhi configuration "
                     "stores: browse, edit, review and save, with history, diffs and encryption.</p>"
                     "<p>Store back ends are zhi plugins (hashicorp/go-plugin over gRPC).</p>")
-        from PySide6.QtWidgets import QMessageBox
-
         box = QMessageBox(QMessageBox.Icon.Information, "About zhi-gui", box_text,
                           QMessageBox.StandardButton.Close, window)
         box.setObjectName("about-dialog")
