@@ -121,6 +121,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_security(window, vault)  # passphrases in the OS keyring unless a vault is given
     install_store_check(window)  # Store > Check store... for sqlite files
     install_transfer(window)  # File > Import... / Export...
+    window.finish_layout()  # every dock is in: the default layout, then the remembered one
     return window
 
 

@@ -17,7 +17,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.session import StoreTarget
-from zhi_gui.ui.main_window import MainWindow
+from zhi_gui.ui.main_window import MainWindow, recent_label
 from zhi_gui.ui.value_tree_model import PATH_ROLE
 
 
@@ -237,7 +237,7 @@ def test_recent_stores_last_tree_and_layout_are_remembered(qtbot: Any, run_async
     recent = settings.recent_stores()
     # "create" was a one-time answer: the recent entry asks again if the file is gone later.
     assert len(recent) == 1 and recent[0].options == {"path": str(store_file)}
-    assert [a.text() for a in win.recent_menu.actions()] == [recent[0].label()]
+    assert [a.text() for a in win.recent_menu.actions()] == [recent_label(recent[0])]
     win._closing_confirmed = True
     run_async(win.controller.close())
     win.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 import pytest
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox
 
 from tests.conftest import plugin_path
 from tests.gui.conftest import security_of
@@ -30,6 +30,7 @@ from tests.gui.test_security import (
     unlock_through_dialog,
     wait_task,
 )
+from tests.gui.test_session_window import click_box
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
@@ -169,6 +170,7 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
     assert_no_passphrase_written(xdg)  # also while the store is open (its WAL and shared memory files)
     with qtbot.waitSignal(security.message, timeout=5000):
         security.forget_action.trigger()
+        click_box(qtbot, win, "ask-forget-passphrase", QMessageBox.StandardButton.Yes)
     close_window(win, run_async)
 
     # Reopen without a remembered passphrase: a wrong one, then the right one, in the dialog.
@@ -215,6 +217,7 @@ def test_no_secure_keyring_disables_remember_and_stores_nothing_anywhere(
     assert vault.keys() == [] and all(op != "set" for op, _ in vault.calls)
     with qtbot.waitSignal(security.message, timeout=5000):
         security.forget_action.trigger()  # nothing to forget: the keyring problem is named, not hidden
+        click_box(qtbot, win, "ask-forget-passphrase", QMessageBox.StandardButton.Yes)
     assert "No secure keyring" in security.last_message
     close_window(win, run_async)
     files = assert_no_passphrase_written(xdg)

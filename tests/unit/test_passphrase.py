@@ -8,12 +8,14 @@ import pytest
 
 from zhi_gui.core.passphrase import (
     ESTIMATE_LENGTH,
+    LONG_MIN_WORDS,
     MIN_LENGTH,
     MIN_SCORE,
     PolicyResult,
     StrengthEstimate,
     check_new_passphrase,
     estimate_strength,
+    is_long_passphrase,
 )
 
 
@@ -86,26 +88,43 @@ def test_concurrent_estimates_are_consistent() -> None:
 # ------------------------------------------------------------------ policy
 
 
-def test_policy_accepts_ten_characters_whatever_the_score() -> None:
-    result = check_new_passphrase("abcdefghij")  # score 0, but long enough
-    assert result.accepted and bool(result)
-    assert result.reason == ""
-    assert len("abcdefghij") == MIN_LENGTH
+@pytest.mark.parametrize("weak", ["1234567890", "abcdefghij", "12345678901234567890", "a" * 30,
+                                  "abcdefghijklmnopqrstuvwx"])
+def test_policy_refuses_what_the_meter_calls_very_weak_even_when_long(weak: str) -> None:
+    assert estimate_strength(weak).score == 0
+    result = check_new_passphrase(weak, weak)
+    assert not result.accepted and "Too weak" in result.reason and "very weak" in result.reason
 
 
-def test_policy_accepts_short_but_strong() -> None:
+@pytest.mark.parametrize("long_but_weak", ["aaaaaaaaaaaaaaaaaaaaaaab", "passwordpasswordpassword1",
+                                           "productiondatabase123456"])
+def test_policy_refuses_long_repetitions_the_meter_rates_below_fair(long_but_weak: str) -> None:
+    assert len(long_but_weak) >= MIN_LENGTH and not is_long_passphrase(long_but_weak)
+    result = check_new_passphrase(long_but_weak, long_but_weak, ["productiondatabase"])
+    assert result.estimate.score < MIN_SCORE and not result.accepted, result
+
+
+def test_a_long_passphrase_is_24_characters_in_four_different_words() -> None:
+    assert is_long_passphrase("kittens are very cute ok")
+    assert not is_long_passphrase("kittens are cute ok")  # 19 characters
+    assert not is_long_passphrase("kitten kitten kitten kitten")  # one word, repeated
+    assert not is_long_passphrase("kittens-are-verycuteok!!")  # three words
+    assert len("kittens are very cute ok") == MIN_LENGTH and LONG_MIN_WORDS == 4
+
+
+def test_policy_accepts_short_but_fair() -> None:
     short_strong = "Xq9$vL2#p"  # nine characters, rated strong
     assert len(short_strong) < MIN_LENGTH
     assert estimate_strength(short_strong).score >= MIN_SCORE
     assert check_new_passphrase(short_strong).accepted
 
 
-@pytest.mark.parametrize("weak", ["kx8!pq", "password", "Xk9#mQ2$", "a"])
+@pytest.mark.parametrize("weak", ["kx8!pq", "password", "a", "1234567890"])
 def test_policy_refuses_short_and_weak_with_a_clear_reason(weak: str) -> None:
     result = check_new_passphrase(weak)
     assert isinstance(result, PolicyResult)
     assert not result.accepted and not bool(result)
-    assert f"at least {MIN_LENGTH} characters" in result.reason
+    assert f"at least {MIN_LENGTH} characters" in result.reason and "fair or better" in result.reason
     assert f"has {len(weak)}" in result.reason
     assert result.estimate.label in result.reason
 

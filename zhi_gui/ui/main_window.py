@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QToolBar,
     QToolButton,
     QTreeView,
@@ -50,7 +52,9 @@ from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.conflict_dialog import ConflictDialog
+from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
+from zhi_gui.ui.help_menu import install_help
 from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
 from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
@@ -63,6 +67,7 @@ log = logging.getLogger("zhi_gui.ui")
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
+DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
 
@@ -96,6 +101,42 @@ class ValueTreeView(QTreeView):
         super().keyPressEvent(event)
 
 
+def recent_label(identity: S.StoreIdentity) -> str:
+    """A recent store as "name — where": two json stores differ by their location
+    (path, dir, url or another locating option), which the name alone does not show."""
+    options = identity.locating_options()
+    where = next((str(options[k]) for k in ("path", "dir", "directory", "url", "address") if options.get(k)), "")
+    if not where and options:
+        where = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if k != "create")
+    name = identity.display_name or identity.binary_name
+    if where and len(where) > 70:
+        where = "…" + where[-69:]  # the end of a path tells stores apart
+    return f"{name} — {where}" if where and where not in name else name
+
+
+class FilterEdit(QLineEdit):
+    """The filter field: Esc clears it, Down moves into the results."""
+
+    downPressed = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        # Esc with text belongs to this field, not to a window-wide shortcut.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Escape and self.text():
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers() and self.text():
+            self.clear()
+            return
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.downPressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class MainWindow(QMainWindow):
     storeOpened = Signal()
     saved = Signal(str)  # new version
@@ -109,6 +150,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("zhi-gui")
         self.setWindowIcon(icon("zhi-gui"))
         self.resize(1400, 860)
+        self.state_root = state_root
         memory = SessionMemory(settings, state_root) if settings is not None else None
         self.session = session or StoreSession(memory)
         self.events = SessionSignals(self.session, self)
@@ -121,11 +163,13 @@ class MainWindow(QMainWindow):
         self.model = ValueTreeModel()
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
+        self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self._build_actions()
         self._build_store_bar()
         self._build_central()
+        self.copying = CopyActions(self)
         self._build_docks()
         self._build_menus()
         self._wire_session()
@@ -138,7 +182,8 @@ class MainWindow(QMainWindow):
             app.applicationStateChanged.connect(self._application_state_changed)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
         self._update_actions()
-        self._restore_layout()
+        self._default_state = self.saveState()
+        self._shown_once = False
         self._refresh_recent_menu()
 
     @property
@@ -240,7 +285,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.filter_edit = QLineEdit()
+        self.filter_edit = FilterEdit()
+        self.filter_edit.downPressed.connect(self._filter_down)
         self.filter_edit.setObjectName("filter")
         self.filter_edit.setPlaceholderText("Filter keys and values (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
@@ -305,6 +351,7 @@ class MainWindow(QMainWindow):
         self.editor = ValueEditor()
         self.editor.setObjectName("value-editor")
         self.editor.staged.connect(self._editor_staged)
+        self.editor.finished.connect(self._editor_finished)
         self.editor_dock = self._dock("Value", "editor-dock", self.editor, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.plugin_view = PluginView()
@@ -327,8 +374,9 @@ class MainWindow(QMainWindow):
         quit_action = self._action("action-quit", "Quit", self.close, "Ctrl+Q")
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.new_key_action, self.edit_action,
-                       self.delete_action, None, self.filter_action, None, self.save_action, self.discard_action):
+        for action in (self.undo_action, self.redo_action, None, *self.copying.actions(), None, self.new_key_action,
+                       self.edit_action, self.delete_action, None, self.filter_action, None, self.save_action,
+                       self.discard_action):
             if action is None:
                 edit_menu.addSeparator()
             else:
@@ -339,6 +387,10 @@ class MainWindow(QMainWindow):
         self.view_menu = menus.addMenu("&View")
         for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
             self.view_menu.addAction(dock.toggleViewAction())
+        self.reset_layout_action = self._action("action-reset-layout", "Reset layout", self.reset_layout)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        self.help_menu = install_help(self)
 
     def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         return self._dock(title, name, widget, area)
@@ -346,7 +398,17 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        # A panel squeezed below what its widgets need scrolls instead of pushing the
+        # window past the screen: the dock's minimum is the scroll area's (small), so
+        # docks together never ask for more than a 1366x768 screen has.
+        scroll = QScrollArea()
+        scroll.setObjectName(name + "-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setMinimumSize(DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 
@@ -677,6 +739,10 @@ class MainWindow(QMainWindow):
         self.session.stage_edit(target, value_json, metadata_json)
         self.statusBar().showMessage(f"Staged {path}", 4000)
 
+    def _editor_finished(self) -> None:
+        """Staged or let go with Esc: back to the value tree, ready for the next key."""
+        self.tree_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def delete_selected(self) -> None:
         if not self.session.can_edit:
             return
@@ -714,6 +780,11 @@ class MainWindow(QMainWindow):
                 if index.isValid():
                     self.tree_view.setCurrentIndex(index)
                     self.tree_view.scrollTo(index)
+                if self.editor.path == path:
+                    # What is typed next is the new key's value, not the tree's type-ahead.
+                    self.editor_dock.show()
+                    self.activateWindow()
+                    self.editor.focus_value()
             finally:
                 dialog.deleteLater()
 
@@ -822,6 +893,61 @@ class MainWindow(QMainWindow):
     def _filter_return(self) -> None:
         self.tree_view.setFocus()
 
+    def _filter_down(self) -> None:
+        """Down in the filter: into the results, the first match current."""
+        wanted = set(self._filter_matches)
+        first = self._first_index(lambda index: str(index.data(PATH_ROLE)) in wanted) if wanted else \
+            self.model.index(0, 0)
+        if first.isValid():
+            self.tree_view.scrollTo(first)
+            self.tree_view.setCurrentIndex(first)
+        self.tree_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _first_index(self, accept: Any) -> QModelIndex:
+        """The first row (depth first, in the order shown) that ``accept`` takes."""
+        todo = [self.model.index(row, 0) for row in reversed(range(self.model.rowCount()))]
+        while todo:
+            index = todo.pop()
+            if accept(index):
+                return index
+            todo.extend(self.model.index(row, 0, index) for row in reversed(range(self.model.rowCount(index))))
+        return QModelIndex()
+
+    def _expanded_paths(self) -> list[str]:
+        """The groups expanded on screen (only expanded branches are walked)."""
+        found: list[str] = []
+        todo = [self.model.index(row, 0) for row in range(self.model.rowCount())]
+        while todo:
+            index = todo.pop()
+            if self.tree_view.isExpanded(index):
+                found.append(str(index.data(PATH_ROLE)))
+                todo.extend(self.model.index(row, 0, index) for row in range(self.model.rowCount(index)))
+        return found
+
+    def _restore_view(self, current: str, selected: list[str], expanded: list[str]) -> None:
+        for path in expanded:
+            index = self.model.index_of_path(path)
+            if index.isValid():
+                self.tree_view.expand(index)
+        if not current:
+            return
+        parent = current.rpartition("/")[0]
+        while parent:  # the current key stays in sight: its groups are opened
+            index = self.model.index_of_path(parent)
+            if index.isValid():
+                self.tree_view.expand(index)
+            parent = parent.rpartition("/")[0]
+        index = self.model.index_of_path(current)
+        if not index.isValid():
+            return
+        self._select_quietly(index)  # the same key: the editor keeps what it shows
+        selection = self.tree_view.selectionModel()
+        for path in selected:
+            row = self.model.index_of_path(path)
+            if row.isValid():
+                selection.select(row, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        self.tree_view.scrollTo(index)
+
     def focus_filter(self) -> None:
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
@@ -851,11 +977,20 @@ class MainWindow(QMainWindow):
                 visible, matches = await loop.run_in_executor(None, compute)
             if generation != self._filter_generation or index is not self.session.index:
                 return
+            # The model is reset: keep what the user sees around the current key
+            # (its selection and the expanded groups) across it.
+            current = self.current_path()
+            selected = self.selected_paths()
+            expanded = self._expanded_paths()
             self.model.set_visible(visible)
+            self._filter_matches = matches or []
             self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
             self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()
+                self._restore_view(current, selected, [])
+            else:
+                self._restore_view(current, selected, expanded)
 
         self.run(go(), "Filtering")
 
@@ -979,6 +1114,7 @@ class MainWindow(QMainWindow):
         running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
         for action in (self.sample_action, self.reload_action):
             action.setEnabled(running and not self.session.locked)
+        self.copying.update()
         self.save_action.setEnabled(count > 0 and running)
         self.new_tree_button.setEnabled(running and not self.session.locked)
         self.delete_tree_button.setEnabled(running and not self.session.locked)
@@ -988,12 +1124,48 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         stores = self.settings.recent_stores() if self.settings is not None else []
         for identity in stores:
-            action = self.recent_menu.addAction(identity.label())
+            action = self.recent_menu.addAction(recent_label(identity))
             action.setToolTip(identity.plugin_path)
             action.triggered.connect(lambda _checked=False, i=identity: self.run(self.open_store(StoreTarget(
                 Path(i.plugin_path), dict(i.options), "", i.display_name)), "Opening a recent store"))
         if not stores:
             self.recent_menu.addAction("No recent stores").setEnabled(False)
+
+    def finish_layout(self) -> None:
+        """Once every panel's dock is in (``app.build_window``): remember this as the
+        default layout (View ▸ Reset layout), then restore the user's, checked against
+        the screen."""
+        self._default_state = self.saveState()
+        self._restore_layout()
+        self.fit_to_screen()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the frame's size is known only now
+            self._shown_once = True
+            self.fit_to_screen()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in (self.trees_dock, self.editor_dock, self.plugin_dock):
+            dock.show()
+        self.fit_to_screen()
+        self.statusBar().showMessage("Layout reset", 4000)
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's free area, and inside it."""
+        free = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), free.width() - extra_w)
+        height = min(self.height(), free.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), free.x()), free.right() - frame.width() + 1)
+        y = min(max(frame.y(), free.y()), free.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _restore_layout(self) -> None:
         if self.settings is None:
@@ -1030,6 +1202,9 @@ class MainWindow(QMainWindow):
     def _context_menu(self, position: Any) -> None:
         menu = QMenu(self)
         for action in (self.edit_action, self.new_key_action, self.delete_action, *self.context_actions):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in self.copying.actions():
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.reload_action)

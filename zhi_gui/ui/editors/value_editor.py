@@ -13,15 +13,17 @@ import itertools
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -90,6 +92,7 @@ class ValueEditor(QWidget):
     staged = Signal(str, bytes, bytes)
     validityChanged = Signal(bool, str)
     dirtyChanged = Signal(bool)
+    finished = Signal()  # the user staged (button, Enter, Ctrl+Enter) or let go (Esc): focus may leave
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,7 +221,7 @@ class ValueEditor(QWidget):
         self.stage_button = QPushButton("Stage")
         self.stage_button.setObjectName("stageButton")
         self.stage_button.setToolTip("Stage this change; nothing is written until you save (Ctrl+Enter)")
-        self.stage_button.clicked.connect(self.stage)
+        self.stage_button.clicked.connect(self._stage_by_user)
         self.state_label = QLabel()
         self.state_label.setObjectName("stateLabel")
         self.state_label.setStyleSheet(NOTE_STYLE)
@@ -239,7 +242,7 @@ class ValueEditor(QWidget):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             stage = QShortcut(QKeySequence(keys), self)
             stage.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            stage.activated.connect(self.stage)
+            stage.activated.connect(self._stage_by_user)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self._escape)
@@ -663,9 +666,29 @@ class ValueEditor(QWidget):
 
     def _escape(self) -> None:
         if self.confirm_bar.isVisible():
-            self._cancel_type()
-        elif self.revert_button.isEnabled():
+            self._cancel_type()  # Esc answers the question; editing goes on
+            return
+        if self.revert_button.isEnabled():
             self.revert()
+        self.finished.emit()
+
+    def _stage_by_user(self) -> None:
+        if self.stage():
+            self.finished.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter in a one-line field (it ignores the key, so it arrives here) stages, as
+        # Ctrl+Enter does. Multi-line text keeps Enter for new lines; a table's cell
+        # editor keeps it for committing the cell (neither lets the key through).
+        focus = QApplication.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier) \
+                and isinstance(focus, (QLineEdit, QAbstractSpinBox)) and self.isAncestorOf(focus) \
+                and not self.confirm_bar.isAncestorOf(focus) \
+                and not any(view.isAncestorOf(focus) for view in self.findChildren(QAbstractItemView)):
+            self._stage_by_user()
+            return
+        super().keyPressEvent(event)
 
     def _has_focus(self) -> bool:
         focus = self.focusWidget()

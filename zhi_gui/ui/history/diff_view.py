@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QTreeView,
@@ -91,6 +92,9 @@ class DiffView(QWidget):
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("diff-counts")
+        # On a small screen the counts give way (clipped; the tree below shows the changes)
+        # rather than pushing the Diff dock wider than the space beside the History list.
+        self.counts_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_label = QLabel()
         self.status_label.setObjectName("diff-status")
         self.only_changes = QCheckBox("Only changes")
@@ -120,8 +124,7 @@ class DiffView(QWidget):
         header.setContentsMargins(4, 2, 4, 2)
         header.addWidget(self.title_label)
         header.addSpacing(12)
-        header.addWidget(self.counts_label)
-        header.addStretch(1)
+        header.addWidget(self.counts_label, 1)
         header.addWidget(self.status_label)
         header.addWidget(self.only_changes)
         header.addWidget(self.reveal)
@@ -225,6 +228,7 @@ class DiffView(QWidget):
         self.labels = (old_label, new_label)
         self.title_label.setText(f"{old_label} \u2192 {new_label}")
         self.counts_label.setText(counts_html(diff))
+        self.counts_label.setToolTip(self.counts_label.text())  # in full when the label is clipped
         self.status_label.setText("")
         self.value_view.clear()
         self.model.set_diff(diff, roots, only)

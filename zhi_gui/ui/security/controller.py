@@ -98,7 +98,9 @@ class SecurityController(SecurityContext):
         self.unlock_action.setEnabled(running and kind is LockKind.LOCKED)
         self.change_action.setEnabled(running and kind in (LockKind.UNLOCKED, LockKind.LOCKED, LockKind.ENCRYPTED))
         self.lock_action.setEnabled(running and kind is LockKind.UNLOCKED and "Lock" in features)
-        self.forget_action.setEnabled(c.target is not None)
+        # Only an encrypted, readable store has a passphrase worth forgetting: on a plain one
+        # there is none, and a locked one still needs it to open.
+        self.forget_action.setEnabled(c.target is not None and kind in (LockKind.UNLOCKED, LockKind.ENCRYPTED))
         auth = running and c.capabilities.auth
         self.login_action.setEnabled(auth and not self.login.logged_in)
         self.logout_action.setEnabled(auth and self.login.logged_in)

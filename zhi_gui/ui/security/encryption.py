@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QMessageBox
+
 from zhi_gui.core import errors as E
 from zhi_gui.plugin.client import StoreClient
 from zhi_gui.services.keyring_service import Availability, AvailabilityStatus, VaultError
+from zhi_gui.ui.async_dialogs import ask
 from zhi_gui.ui.security import messages as M
 from zhi_gui.ui.security.passphrase_dialogs import ChangePassphraseDialog, EncryptDialog, UnlockDialog
 
@@ -72,7 +75,10 @@ class EncryptionFlows:
                                 stale: bool) -> bool:
         s = self.security
         dialog = UnlockDialog(s.store_label(), availability, remember=True, parent=s.parent_widget)
-        dialog.show_problem(problem)
+        # A keyring that cannot be used is said once, quietly, under "Remember" (nothing went
+        # wrong yet); red is for what did: a remembered passphrase the store refused.
+        if stale or (problem and not dialog.remember.reason.text()):
+            dialog.show_problem(problem)
         try:
             while await dialog.submission():
                 passphrase = dialog.passphrase()
@@ -194,6 +200,16 @@ class EncryptionFlows:
 
     # --- forget, lock --------------------------------------------------------------------
     async def forget(self) -> None:
+        # Forgetting cannot be undone from here (the passphrase must be typed again next
+        # time, and if nobody remembers it the store stays closed): ask first.
+        answer = await ask(self.security.window.main_window(), "Forget passphrase",
+                           "Remove this store's passphrase from the system keyring?",
+                           "The store stays encrypted. The next time it is opened, its passphrase must be typed: "
+                           "make sure you know it.",
+                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                           QMessageBox.StandardButton.Cancel, QMessageBox.Icon.Warning)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
         await self.security.forget(self.security.identity_key(), what="passphrase")
 
     async def lock(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QWidget
 
 from zhi_gui.core.passphrase import PolicyResult, check_new_passphrase
 from zhi_gui.services.keyring_service import Availability
@@ -22,7 +22,7 @@ class _NewPassphrase:
 
     def __init__(self, dialog: SecretDialog, form: QFormLayout, user_inputs: Sequence[str], label: str) -> None:
         self.user_inputs = tuple(user_inputs)
-        self.edit = PassphraseEdit("new-passphrase", "at least 10 characters, or a strong passphrase")
+        self.edit = PassphraseEdit("new-passphrase", "rated fair or better, or 24+ characters")
         self.confirmation = PassphraseEdit("confirmation", "type it again")
         self.meter = StrengthMeter(self.edit, self.user_inputs)
         self.policy = QLabel()
@@ -30,14 +30,28 @@ class _NewPassphrase:
         self.policy.setWordWrap(True)
         self.policy.setStyleSheet(POLICY_STYLE)
         self.policy.hide()
+        # The eye icons inside the fields are for the mouse (Qt keeps them out of the Tab
+        # order). The keyboard's way is this box, in the Tab order from the start and after
+        # both fields, so "type, Tab, type" always fills Confirm.
+        self.show_box = QCheckBox("&Show passphrase")
+        self.show_box.setObjectName("show-passphrase")
+        self.show_box.setAccessibleName("Show passphrase")
+        self.show_box.toggled.connect(self._show)
+        for edit in (self.edit, self.confirmation):
+            edit.reveal_action.toggled.connect(self.show_box.setChecked)
         form.addRow(label, self.edit)
         form.addRow("Confirm:", self.confirmation)
+        form.addRow("", self.show_box)
         form.addRow("", self.meter)
         form.addRow("", self.policy)
         dialog.secret_edits += [self.edit, self.confirmation]
         self._cached: tuple[str, str, PolicyResult] | None = None
         for edit in (self.edit, self.confirmation):
             edit.textChanged.connect(lambda _text: dialog.refresh())
+
+    def _show(self, shown: bool) -> None:
+        for edit in (self.edit, self.confirmation):
+            edit.reveal_action.setChecked(shown)
 
     def verdict(self) -> PolicyResult:
         text, confirmation = self.edit.text(), self.confirmation.text()

@@ -35,8 +35,21 @@ NOTE_STYLE = "QLabel { color: #6a737d; }"
 STRENGTH_COLORS = ("#c0392b", "#e67e22", "#d4ac0d", "#27ae60", "#1e8449")
 
 
+def caps_lock_guess(text: str, shift: bool) -> bool | None:
+    """Whether Caps Lock is on, judged from one typed character: a letter whose case
+    disagrees with Shift says on, one that agrees says off; anything else (digits,
+    symbols, letters without case) says nothing (None). Qt has no portable query for
+    the Caps Lock state, but every keystroke carries both the text and the modifiers."""
+    if len(text) != 1 or not text.isalpha() or text.upper() == text.lower():
+        return None
+    return text.isupper() != shift
+
+
 class PassphraseEdit(QLineEdit):
-    """A masked line edit with a show/hide toggle; copying out of it is impossible while masked."""
+    """A masked line edit with a show/hide toggle; copying out of it is impossible while masked.
+    ``capsLockChanged`` reports what typed letters say about Caps Lock."""
+
+    capsLockChanged = Signal(bool)
 
     def __init__(self, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +66,21 @@ class PassphraseEdit(QLineEdit):
         self.reveal_action.setToolTip("Show the passphrase")
         self.reveal_action.toggled.connect(self._reveal)
         self.addAction(self.reveal_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.caps_lock = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_CapsLock:
+            self._set_caps(False)  # toggled: unknown until the next letter, so no stale warning
+        else:
+            guess = caps_lock_guess(event.text(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+            if guess is not None:
+                self._set_caps(guess)
+        super().keyPressEvent(event)
+
+    def _set_caps(self, on: bool) -> None:
+        if on != self.caps_lock:
+            self.caps_lock = on
+            self.capsLockChanged.emit(on)
 
     def _reveal(self, shown: bool) -> None:
         self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
@@ -169,6 +197,12 @@ class SecretDialog(QDialog):
         self.problem.setStyleSheet(ERROR_STYLE)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem.hide()
+        self.caps_warning = QLabel("Caps Lock is on: the passphrase is case-sensitive.")
+        self.caps_warning.setObjectName("caps-lock")
+        self.caps_warning.setStyleSheet("QLabel { color: #9a5b00; }")
+        self.caps_warning.setAccessibleName("Caps Lock warning")
+        self.caps_warning.hide()
+        self._caps_watched: set[int] = set()
         self.progress = QProgressBar()
         self.progress.setObjectName("busy")
         self.progress.setRange(0, 0)  # indeterminate: the store does not report progress
@@ -203,6 +237,7 @@ class SecretDialog(QDialog):
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self._fit)
         layout.addWidget(self.body)
+        layout.addWidget(self.caps_warning)
         layout.addWidget(self.problem)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
@@ -300,10 +335,18 @@ class SecretDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        for edit in self.secret_edits:  # the fields exist by now (subclasses add them)
+            if id(edit) not in self._caps_watched:
+                self._caps_watched.add(id(edit))
+                edit.capsLockChanged.connect(self._caps_changed)
         # Typing starts in the first passphrase field, whatever Qt would pick.
         first = next((edit for edit in self.secret_edits if edit.isEnabled()), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _caps_changed(self, on: bool) -> None:
+        self.caps_warning.setVisible(on)
+        self._fit_timer.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.busy:
