@@ -13,6 +13,7 @@ and written off the UI thread.
 from __future__ import annotations
 
 import asyncio
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.errors import ZhiError
+from zhi_gui.core.user_errors import describe
 from zhi_gui.transfer.formats import Format, decode, format_for
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
@@ -100,6 +103,9 @@ class ImportPreviewDialog(QDialog):
         self.summary.setWordWrap(True)
         self.changes = QListWidget()
         self.changes.setObjectName("import-changes")
+        self.prefix = QLineEdit()
+        self.prefix.setObjectName("import-prefix")
+        self.prefix.setPlaceholderText("the whole tree (an exported subtree goes back under its path)")
         self.replace = QCheckBox("Replace: also delete the keys of the tree (or subtree) that the file does not have")
         self.replace.setObjectName("import-replace")
         self.message = QLineEdit()
@@ -114,10 +120,18 @@ class ImportPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.changes, 1)
+        into = QFormLayout()
+        into.addRow("Into subtree:", self.prefix)
+        layout.addLayout(into)
         layout.addWidget(self.replace)
         layout.addWidget(QLabel("Message"))
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+
+    def show_problem(self, text: str) -> None:
+        self.changes.clear()
+        self.summary.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
+        self.ok.setEnabled(False)
 
     def show_preview(self, preview: Preview) -> None:
         self.changes.clear()
@@ -185,15 +199,26 @@ async def import_flow(window: WindowApi, path: Path | None = None) -> bool:
     data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
     imported = await asyncio.get_running_loop().run_in_executor(None, decode, data, fmt)  # Refused: line, reason
     dialog = ImportPreviewDialog(path.name, main)
-    current: list[Preview] = [await preview_import(session, imported)]
-    dialog.show_preview(current[0])
+    current: list[Preview | None] = [None]
 
-    async def again(replace: bool) -> None:
-        current[0] = await preview_import(session, imported, replace=replace)
-        dialog.show_preview(current[0])
+    async def again() -> None:
+        dialog.ok.setEnabled(False)  # until the preview matches what the dialog says
+        current[0] = None
+        try:
+            preview = await preview_import(session, imported, prefix=dialog.prefix.text().strip().strip("/"),
+                                           replace=dialog.replace.isChecked())
+        except ZhiError as exc:  # shown in the dialog: the user can change the subtree or the mode
+            dialog.show_problem(describe(exc))
+            return
+        current[0] = preview
+        dialog.show_preview(preview)
 
-    dialog.replace.toggled.connect(
-        lambda replace: window.run(again(replace), "Previewing the import", "import-preview"))
+    def refresh() -> None:
+        window.run(again(), "Previewing the import", "import-preview")
+
+    dialog.replace.toggled.connect(lambda _checked: refresh())
+    dialog.prefix.editingFinished.connect(refresh)
+    refresh()
     try:
         if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
             return False
@@ -201,6 +226,8 @@ async def import_flow(window: WindowApi, path: Path | None = None) -> bool:
     finally:
         dialog.deleteLater()
     preview = current[0]
+    if preview is None:
+        return False
     outcome = await apply_import(session, preview, message)
     await window.reload_tree()
     counts = ", ".join(f"{preview.count(k)} {k.value}" for k in Kind if k is not Kind.UNCHANGED and preview.count(k))
