@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
@@ -70,6 +71,7 @@ AUTO_EXPAND_LIMIT = 300
 DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
+RECENT_DEATH_SECONDS = 10.0
 
 
 def describe_error(exc: BaseException) -> str:
@@ -451,7 +453,10 @@ class MainWindow(QMainWindow):
 
     def _show_unavailable(self, what: str, text: str, supervisor: Supervisor, deaths: int) -> None:
         self.pending_error_checks -= 1
-        if supervisor is self.session.supervisor and len(supervisor.deaths) == deaths \
+        # A call on the old connection can also fail just after the restart: a death in the
+        # last seconds explains it as well.
+        recent_death = bool(supervisor.deaths) and time.monotonic() - supervisor.deaths[-1] < RECENT_DEATH_SECONDS
+        if supervisor is self.session.supervisor and len(supervisor.deaths) == deaths and not recent_death \
                 and supervisor.state == PluginState.RUNNING:
             self._error_box(what, text)
 
