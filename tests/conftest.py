@@ -86,3 +86,15 @@ def cmdline(pid: int) -> str:
             return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return "?"
+
+
+@pytest.fixture(scope="session")
+def etcd(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One real etcd member for the whole run (tests keep apart by a root prefix of their own);
+    skips with the install line when Debian's etcd-server is missing."""
+    from tests.etcd_server import EtcdServer
+
+    server = EtcdServer(tmp_path_factory.mktemp("etcd") / "data")
+    server.start()
+    yield server
+    server.stop()

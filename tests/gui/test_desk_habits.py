@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.conftest import plugin_path
-from tests.gui.test_session_window import activate, click_key, find_dialog, sqlite_target
+from tests.gui.helpers import activate, click_key, find_dialog, sqlite_target, type_value
 from zhi_gui.core.copying import MASK
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.services.settings import Settings
@@ -96,23 +96,13 @@ def test_esc_in_an_empty_filter_changes_nothing(qtbot: Any, sample_window: MainW
 
 
 # --- 2. editor keys --------------------------------------------------------------------------------
-def _type_in_value_field(qtbot: Any, win: MainWindow, text: str) -> QLineEdit:
-    win.tree_view.setFocus()
-    qtbot.keyClick(win.tree_view, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
-    field = QApplication.focusWidget()
-    assert isinstance(field, QLineEdit) and win.editor.isAncestorOf(field)
-    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(field, text)
-    return field
-
 
 def test_enter_in_a_one_line_field_stages_and_focus_returns_to_the_tree(qtbot: Any,
                                                                         sample_window: MainWindow) -> None:
     win = sample_window
     click_key(qtbot, win, "services/api/image")
     qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
-    field = _type_in_value_field(qtbot, win, "nginx:2")
+    field = type_value(qtbot, win, "nginx:2")
     qtbot.keyClick(field, Qt.Key.Key_Return)
     change = win.session.staging.get("services/api/image")
     assert change is not None and change.new is not None and change.new.value_json == b'"nginx:2"'
@@ -126,7 +116,7 @@ def test_esc_in_the_editor_reverts_and_returns_to_the_tree(qtbot: Any, sample_wi
     win = sample_window
     click_key(qtbot, win, "services/api/image")
     qtbot.waitUntil(lambda: win.editor.path == "services/api/image")
-    field = _type_in_value_field(qtbot, win, "typo")
+    field = type_value(qtbot, win, "typo")
     qtbot.waitUntil(lambda: win.editor.dirty)
     qtbot.keyClick(field, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: _focus_is(win.tree_view))

@@ -13,6 +13,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 
 from tests.conftest import plugin_path
+from tests.gui.helpers import click_box, find_dialog
 from zhi_gui.core.diff import MASK
 from zhi_gui.core.model import Entry
 from zhi_gui.session import StoreTarget
@@ -50,24 +51,6 @@ def open_sqlite(win: MainWindow, run_async: Any, store_file: Path) -> HistoryPan
     return open_store(win, run_async, target)
 
 
-def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
-    found: list[QDialog] = []
-
-    def visible() -> bool:
-        for dialog in win.findChildren(QDialog, name):
-            if dialog.isVisible():
-                found.append(dialog)
-                return True
-        return False
-
-    qtbot.waitUntil(visible, timeout=10000)
-    return found[0]
-
-
-def click_box(qtbot: Any, win: MainWindow, name: str, button: QMessageBox.StandardButton) -> None:
-    box = find_dialog(qtbot, win, name)
-    assert isinstance(box, QMessageBox)
-    qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
 
 
 def write(win: MainWindow, run_async: Any, values: dict[str, Any], message: str, author: str = "tester",

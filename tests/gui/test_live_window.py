@@ -5,26 +5,16 @@ the editor, staged edits stay, and a conflict with them is shown at once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from tests.conftest import plugin_path
 from tests.etcd_server import EtcdServer
-from tests.gui.test_session_window import click_key, type_value
+from tests.gui.helpers import click_key, type_value
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.session import StoreTarget
-
-
-@pytest.fixture(scope="module")
-def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
-    server = EtcdServer(tmp_path_factory.mktemp("etcd-window") / "data")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_another_users_save_shows_live_and_a_conflict_at_once(qtbot: Any, make_window: Any, run_async: Any,

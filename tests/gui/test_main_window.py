@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 
 from tests.conftest import plugin_path
+from tests.gui.helpers import find_dialog
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.plugin.supervisor import PluginState
@@ -36,19 +37,6 @@ def open_sample(win: MainWindow, run_async: Any, store_file: Path, sample: bool 
     if sample:
         run_async(win.fill_sample())
 
-
-def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
-    found: list[QDialog] = []
-
-    def visible() -> bool:
-        dialog = win.findChild(QDialog, name)
-        if dialog is not None and dialog.isVisible():
-            found.append(dialog)
-            return True
-        return False
-
-    qtbot.waitUntil(visible, timeout=10000)
-    return found[0]
 
 
 def select(qtbot: Any, win: MainWindow, path: str) -> None:

@@ -23,6 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from tests.conftest import plugin_path
+from tests.gui.helpers import (
+    activate,
+    click_box,
+    click_key,
+    click_tree,
+    find_dialog,
+    save_elsewhere,
+    sqlite_target,
+    type_value,
+)
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.services.settings import Settings
@@ -44,57 +54,10 @@ def windows(qtbot: Any, make_window: Any, tmp_path: Path) -> Any:
     return make
 
 
-def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
-    found: list[QDialog] = []
-
-    def visible() -> bool:
-        for dialog in win.findChildren(QDialog, name):
-            if dialog.isVisible():
-                found.append(dialog)
-                return True
-        return False
-
-    qtbot.waitUntil(visible, timeout=10000)
-    return found[0]
 
 
-def activate(qtbot: Any, win: MainWindow) -> None:
-    """A closed dialog gives the activation back (the window manager does that on a desktop)."""
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
 
 
-def click_box(qtbot: Any, win: MainWindow, name: str, button: QMessageBox.StandardButton) -> None:
-    box = find_dialog(qtbot, win, name)
-    assert isinstance(box, QMessageBox)
-    qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
-
-
-def click_key(qtbot: Any, win: MainWindow, path: str) -> None:
-    """Click a key's row in the value tree with the mouse."""
-    index = win.model.index_of_path(path)
-    assert index.isValid(), path
-    win.tree_view.scrollTo(index)
-    rect = win.tree_view.visualRect(index)
-    qtbot.mouseClick(win.tree_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def click_tree(qtbot: Any, win: MainWindow, tree_id: str) -> None:
-    items = win.trees_list.findItems(tree_id, Qt.MatchFlag.MatchExactly)
-    assert items, tree_id
-    rect = win.trees_list.visualItemRect(items[0])
-    qtbot.mouseClick(win.trees_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def type_value(qtbot: Any, win: MainWindow, text: str) -> None:
-    """Focus the value field (F2 from the tree) and type over it."""
-    win.tree_view.setFocus()
-    qtbot.keyClick(win.tree_view, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
-    field = QApplication.focusWidget()
-    assert isinstance(field, QLineEdit) and win.editor.isAncestorOf(field)
-    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(field, text)
 
 
 def json_store(folder: Path, run_async: Any) -> StoreTarget:
@@ -112,17 +75,6 @@ def json_store(folder: Path, run_async: Any) -> StoreTarget:
     return StoreTarget(plugin_path("json"), {"dir": str(folder)}, "A")
 
 
-async def save_elsewhere(store_file: Path, entries: list[Entry]) -> None:
-    """Another program saves a version of the tree "sample" in the same sqlite file."""
-    plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store_file)})
-    try:
-        await plugin.store.write_values("sample", entries, message="them")
-    finally:
-        await plugin.close()
-
-
-def sqlite_target(store_file: Path, tree: str = "sample") -> StoreTarget:
-    return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, tree)
 
 
 # --- 1. an edit never lands in a tree the user did not edit ------------------------------------

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.conftest import plugin_path
-from tests.gui.test_session_window import activate, find_dialog
+from tests.gui.helpers import activate, find_dialog
 from zhi_gui.session import StoreTarget
 
 

@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.conftest import plugin_path
 from tests.etcd_server import EtcdServer
 from zhi_gui.session import ChangesElsewhere, StoreSession, StoreTarget
-
-
-@pytest.fixture(scope="module")
-def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
-    server = EtcdServer(tmp_path_factory.mktemp("etcd-live") / "data")
-    server.start()
-    yield server
-    server.stop()
 
 
 def etcd_target(etcd: EtcdServer, root: str) -> StoreTarget:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -237,68 +237,51 @@ class StoreClient(PluginChannel, Store):
 
         return await self._rt.run(collect())
 
-    async def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
-                          chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
+    async def _server_stream(self, name: str, start: Callable[[], Any],
+                             convert: Callable[[Any], T]) -> AsyncIterator[T]:
+        """A server stream read on the gRPC thread (decoded there by ``convert``) and handed
+        over to the caller's loop one item at a time; cancelling the caller cancels the call."""
+        caller = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        async def pump() -> None:
+            call = start()
+            try:
+                async for msg in call:
+                    caller.call_soon_threadsafe(queue.put_nowait, ("item", convert(msg)))
+                caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            except grpc.aio.AioRpcError as exc:
+                caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, name)))
+            except asyncio.CancelledError:
+                call.cancel()
+                raise
+
+        future = self._rt.submit(pump())
+        try:
+            while True:
+                kind, item = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise item
+                yield item
+        finally:
+            future.cancel()
+
+    def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
+                    chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
         """Chunks arrive decoded on the gRPC thread and are handed over one by one."""
-        caller = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         request = ext_pb.StreamTreeRequest(id=tree_id, version=version, prefix=prefix, chunk_size=chunk_size)
+        return self._server_stream(
+            "StreamTree", lambda: self._ext.StreamTree(request, timeout=self.timeout * 8),
+            lambda msg: TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total))
 
-        async def pump() -> None:
-            call = self._ext.StreamTree(request, timeout=self.timeout * 8)
-            try:
-                async for msg in call:
-                    chunk = TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total)
-                    caller.call_soon_threadsafe(queue.put_nowait, ("chunk", chunk))
-                caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
-            except grpc.aio.AioRpcError as exc:
-                caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, "StreamTree")))
-            except asyncio.CancelledError:
-                call.cancel()
-                raise
-
-        future = self._rt.submit(pump())
-        try:
-            while True:
-                kind, item = await queue.get()
-                if kind == "end":
-                    return
-                if kind == "error":
-                    raise item
-                yield item
-        finally:
-            future.cancel()
-
-    async def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
-        """Changes arrive on the gRPC thread and are handed over one by one; no
-        deadline (the watch lasts until the caller stops iterating)."""
-        caller = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-
-        async def pump() -> None:
-            call = self._ext.WatchTree(ext_pb.WatchTreeRequest(id=tree_id, after_version=after_version))
-            try:
-                async for msg in call:
-                    change = TreeChange(msg.version, tuple(msg.changed_paths))
-                    caller.call_soon_threadsafe(queue.put_nowait, ("change", change))
-                caller.call_soon_threadsafe(queue.put_nowait, ("end", None))
-            except grpc.aio.AioRpcError as exc:
-                caller.call_soon_threadsafe(queue.put_nowait, ("error", classify_rpc_error(exc, "WatchTree")))
-            except asyncio.CancelledError:
-                call.cancel()
-                raise
-
-        future = self._rt.submit(pump())
-        try:
-            while True:
-                kind, item = await queue.get()
-                if kind == "end":
-                    return
-                if kind == "error":
-                    raise item
-                yield item
-        finally:
-            future.cancel()
+    def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
+        """New versions of a tree as the store makes them; no deadline (the watch lasts
+        until the caller stops iterating)."""
+        request = ext_pb.WatchTreeRequest(id=tree_id, after_version=after_version)
+        return self._server_stream("WatchTree", lambda: self._ext.WatchTree(request),
+                                   lambda msg: TreeChange(msg.version, tuple(msg.changed_paths)))
 
     async def describe_versions(self, tree_id: str, offset: int = 0, limit: int = 0,
                                 versions: Sequence[str] = ()) -> VersionPage:
