@@ -44,6 +44,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from benchmarks.bench_diff import N_VALUES, build_versions  # noqa: E402
+from benchmarks.timing import timed as timeit  # noqa: E402
 from zhi_gui.core.diff import compare_entries, diff_trees  # noqa: E402
 from zhi_gui.core.model import Entry  # noqa: E402
 
@@ -53,13 +54,6 @@ STEP_TARGET_MS = 40.0  # one slice of a big value diff (was a test budget; see R
 Row = tuple[str, str, float, float, str]
 
 
-def timeit(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return min(times), statistics.median(times)
 
 
 async def measure_stall(action: Callable[[], Awaitable[Any]]) -> tuple[float, float]:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timing import timed
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry
 from zhi_gui.transfer import Format, apply_import, compute_preview, decode, encode, preview_import
@@ -45,13 +43,6 @@ def change_file(base: dict[str, Entry], fmt: Format) -> bytes:
     return encode(changed | added, fmt)
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return min(times), statistics.median(times)
 
 
 async def save_once(base: dict[str, Entry], data: bytes) -> tuple[float, float, int]:
