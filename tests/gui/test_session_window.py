@@ -408,3 +408,20 @@ def test_check_store_from_the_store_menu(qtbot: Any, windows: Any, run_async: An
     assert outcome.args[0].status == "intact", outcome.args[0].report
     assert store_file.read_bytes() == before, "a check never changes the file"
     found[0].close()
+
+
+def test_comparing_while_an_unchanged_key_is_shown_selects_the_first_change(qtbot: Any, windows: Any,
+                                                                           run_async: Any, short_tmp: Path) -> None:
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    run_async(win.session.store.write_values("sample", [Entry("services/api/replicas", b"6")], message="six"))
+    run_async(win.reload_tree())
+    panel = win.history_panel
+    qtbot.waitUntil(lambda: len(panel.model.rows) == 2 and not panel.model.loading, timeout=10000)
+    click_key(qtbot, win, "services/api/image")  # not changed between the versions
+    with qtbot.waitSignal(panel.compared, timeout=15000):
+        panel.select_versions([panel.model.rows[1].id])
+    assert panel.diff_view.selected_path() == "services/api/replicas"
+    view = panel.diff_view.value_view
+    assert view.change is not None and view.change.path == "services/api/replicas"

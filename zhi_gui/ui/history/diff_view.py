@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.diff import DiffNode, TreeDiff, diff_trees
+from zhi_gui.core.diff import ChangeKind, DiffNode, TreeDiff, diff_trees
 from zhi_gui.core.model import Entry
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel, counts_text
@@ -242,11 +242,14 @@ class DiffView(QWidget):
             self.tree.expandAll()
         target = select if select and diff.node(select) is not None else None
         change = diff.change_for(target) if target else None
-        if change is None:
+        # The key shown in the window may be unchanged (and filtered out): then the first change.
+        if change is None or (only and change.kind is ChangeKind.UNCHANGED):
             first = diff.next_change()
             target = first.path if first is not None else None
-        if target:
-            await self._select(target, generation)
+        if target and not await self._select(target, generation) and self.is_current(generation):
+            first = diff.next_change()
+            if first is not None and first.path != target:
+                await self._select(first.path, generation)
         self.diffShown.emit()
         return diff
 
