@@ -53,16 +53,26 @@ def _dark_palette() -> QPalette:
     return p
 
 
+_theme = {"preference": "system", "following": False}  # one preference for the application
+
+
+def _update_palette(app: QApplication) -> None:
+    preference = _theme["preference"]
+    scheme = QGuiApplication.styleHints().colorScheme()
+    dark = preference == "dark" or (preference == "system" and scheme == Qt.ColorScheme.Dark)
+    app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+
+
 def apply_theme(app: QApplication, preference: str = "system") -> None:
     """``preference``: system | light | dark. "system" follows the desktop's
-    colour scheme now and when it changes."""
+    colour scheme now and when it changes; a later choice replaces an earlier one."""
     app.setStyle("Fusion")
-    hints = QGuiApplication.styleHints()
+    _theme["preference"] = preference
+    _update_palette(app)
+    if not _theme["following"]:  # connected once: the handler reads the current preference
+        _theme["following"] = True
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: _update_palette(app))
 
-    def update() -> None:
-        dark = preference == "dark" or (preference == "system" and hints.colorScheme() == Qt.ColorScheme.Dark)
-        app.setPalette(_dark_palette() if dark else app.style().standardPalette())
 
-    update()
-    if preference == "system":
-        hints.colorSchemeChanged.connect(lambda _scheme: update())
+def current_theme() -> str:
+    return str(_theme["preference"])
