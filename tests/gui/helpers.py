@@ -46,7 +46,17 @@ def click_key(qtbot: Any, win: MainWindow, path: str) -> None:
     """Click a key's row in the value tree with the mouse."""
     index = win.model.index_of_path(path)
     assert index.isValid(), path
-    win.tree_view.scrollTo(index)
+    parent = index.parent()
+    while parent.isValid():  # open the groups above it, as a user would
+        win.tree_view.expand(parent)
+        parent = parent.parent()
+
+    def visible() -> bool:  # scrolled into the viewport once the layout has settled
+        win.tree_view.scrollTo(index)
+        rect = win.tree_view.visualRect(index)
+        return rect.isValid() and win.tree_view.viewport().rect().contains(rect.center())
+
+    qtbot.waitUntil(visible)
     rect = win.tree_view.visualRect(index)
     qtbot.mouseClick(win.tree_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 

@@ -52,6 +52,7 @@ from zhi_gui.services._atomic import atomic_write_text
 __all__ = [
     "AUDIT_MODE",
     "CURRENT_VERSION",
+    "IDLE_LOCK_MINUTES",
     "LAST_STORE",
     "MAX_RECENT_STORES",
     "RECENT_STORES",
@@ -263,6 +264,12 @@ def _parse_bool(value: Any) -> bool:
     return value
 
 
+def _parse_minutes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 60:
+        raise ValueError(f"expected whole minutes from 0 to 1440, got {value!r}")
+    return value
+
+
 def _parse_enum(kind: type[E]) -> Callable[[Any], E]:
     def parse(value: Any) -> E:
         if isinstance(value, kind):
@@ -332,6 +339,10 @@ def decode_bytes(text: str | None) -> bytes | None:
 THEME = declare(
     "theme", Theme.SYSTEM, "Colour scheme: follow the system, or always light or dark.",
     _parse_enum(Theme), _dump_enum,
+)
+IDLE_LOCK_MINUTES = declare(
+    "idle_lock_minutes", 15, "Lock an unlocked encrypted store after this many minutes without input (0: never).",
+    _parse_minutes,
 )
 AUDIT_MODE = declare(
     "audit_mode", AuditMode.HARD_FAIL,

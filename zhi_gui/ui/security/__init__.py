@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 
-def install_security(window: WindowApi, vault: PassphraseVault | None = None) -> SecurityController:
-    """Wire encryption, keyring and login into ``window`` (default vault: the OS keyring)."""
+def install_security(window: WindowApi, vault: PassphraseVault | None = None,
+                     idle_lock_minutes: int = 0) -> SecurityController:
+    """Wire encryption, keyring and login into ``window`` (default vault: the OS keyring);
+    ``idle_lock_minutes`` > 0 locks an unlocked store after that long without input."""
     # The controller is a child of the window (Qt keeps it as long as the window lives).
-    return SecurityController(window, vault if vault is not None else SystemKeyring())
+    return SecurityController(window, vault if vault is not None else SystemKeyring(), idle_lock_minutes)
