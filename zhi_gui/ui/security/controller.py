@@ -31,7 +31,7 @@ class SecurityController(SecurityContext):
     def __init__(self, window: WindowApi, vault: PassphraseVault, idle_lock_minutes: int = 0) -> None:
         super().__init__(window, vault)
         self.encryption = EncryptionFlows(self)
-        self.idle_lock = IdleLock(self, idle_lock_minutes)
+        self.idle_lock = IdleLock(self, idle_lock_minutes, self.encryption.lock)
         self.login = LoginFlows(self)
         self._build_actions()
         self.controller.unlock_handler = self.encryption.unlock_hook

@@ -14,7 +14,10 @@ from PySide6.QtWidgets import QApplication
 from zhi_gui.ui.security.state import LockKind
 
 if TYPE_CHECKING:
-    from zhi_gui.ui.security.controller import SecurityController
+    from collections.abc import Callable, Coroutine
+    from typing import Any
+
+    from zhi_gui.ui.security.context import SecurityContext
 
 log = logging.getLogger("zhi_gui.ui.security")
 ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
@@ -22,9 +25,11 @@ ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent
 
 
 class IdleLock(QObject):
-    def __init__(self, security: SecurityController, minutes: int) -> None:
+    def __init__(self, security: SecurityContext, minutes: int,
+                 lock: Callable[[], Coroutine[Any, Any, None]]) -> None:
         super().__init__(security)
         self.security = security
+        self.lock = lock
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
@@ -56,5 +61,5 @@ class IdleLock(QObject):
             self.timer.start()
             return
         log.info("locking the store after %d s without input", self.timer.interval() // 1000)
-        s.window.run(s.encryption.lock(), "Locking the store after idle time", "idle-lock")
+        s.window.run(self.lock(), "Locking the store after idle time", "idle-lock")
         self.timer.start()
