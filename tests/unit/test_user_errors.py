@@ -56,3 +56,13 @@ def test_only_the_most_severe_log_messages_are_kept() -> None:
     tail = "\n".join([hclog("info", "a"), hclog("warn", "b"), "not json {", hclog("warn", "c")])
     assert plugin_messages(tail) == ["b", "c"]
     assert plugin_messages("plain one\nplain two") == ["plain one", "plain two"]
+
+
+def test_describe_detail_keeps_the_plugins_message_not_its_log_fields() -> None:
+    from zhi_gui.core.user_errors import describe_detail
+
+    detail = ('the plugin exited with status 1\n--- plugin stderr ---\n'
+              '{"@level":"info","@message":"starting"}\n{"@level":"error","@message":"disk full"}')
+    assert describe_detail(detail) == "disk full"
+    assert describe_detail("exited with status 9\nmore") == "exited with status 9"
+    assert describe_detail("") == "no reason given"

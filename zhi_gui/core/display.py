@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zhi_gui.core import jsonvalues
-from zhi_gui.core.model import Entry
-from zhi_gui.core.secrets import is_secret as _is_secret
-from zhi_gui.core.secrets import is_secret_metadata
+from zhi_gui.core.secrets import is_secret, is_secret_metadata  # the one authority, re-exported
 
 __all__ = ["MASK", "is_secret", "is_secret_metadata", "label", "preview", "type_name"]
 
@@ -26,11 +24,6 @@ def label(metadata: dict[str, Any], name: str, default: Any = None) -> Any:
     if isinstance(nested, dict) and key in nested:
         return nested[key]
     return default
-
-
-def is_secret(entry: Entry) -> bool:
-    """Kept for callers of the first wave: the answer comes from ``core.secrets``."""
-    return _is_secret(entry)
 
 
 def type_name(value_json: bytes) -> str:

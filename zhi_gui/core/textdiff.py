@@ -63,9 +63,9 @@ from zhi_gui.core.diff import (
     compare_entries,
     decode_typed,
     labels_of,
-    truthy_label,
 )
 from zhi_gui.core.jsonvalues import to_text
+from zhi_gui.core.labels import truthy_label
 from zhi_gui.core.model import Entry
 
 INTRALINE_MAX_LINES = 200

@@ -128,3 +128,12 @@ def _describe_launch(exc: E.LaunchError) -> str:
         return (f"{_sentence(head.split(' (', 1)[0])} Check that the file is a zhi store plugin; "
                 "open the store again to retry. " + _SEE_LOG)
     return f"{_sentence(head)} Check the plugin and its options, then open the store again. {_SEE_LOG}"
+
+
+def describe_detail(detail: str) -> str:
+    """A supervisor's state detail (which may end in the plugin's stderr) without raw log
+    fields: the plugin's own last message when it has one, else the first line."""
+    head, _, stderr = detail.partition(_STDERR_MARK.strip("\n"))
+    messages = plugin_messages(stderr) if stderr.strip() else []
+    text = (messages[-1] if messages else head.strip().splitlines()[0]) if detail.strip() else "no reason given"
+    return text if len(text) <= 200 else text[:200] + "\u2026"

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
-from zhi_gui.core.user_errors import describe, plugin_messages
+from zhi_gui.core.user_errors import describe, describe_detail
 from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
@@ -74,17 +74,8 @@ UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did 
 RECENT_DEATH_SECONDS = 10.0
 
 
-def describe_error(exc: BaseException) -> str:
-    """A sentence and a next step, never raw log fields (``core.user_errors``)."""
-    return describe(exc)
 
 
-def describe_detail(detail: str) -> str:
-    """A supervisor's detail without raw log fields: the plugin's own messages if it has any."""
-    head, _, stderr = detail.partition("--- plugin stderr ---")
-    messages = plugin_messages(stderr) if stderr.strip() else []
-    text = " ".join(messages[-1:]) or head.strip().splitlines()[0] if detail.strip() else "no reason given"
-    return text if len(text) <= 200 else text[:200] + "\u2026"
 
 
 class ValueTreeView(QTreeView):
@@ -365,7 +356,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        self.file_menu = file_menu = menus.addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
@@ -435,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, what: str, exc: BaseException) -> None:
         """The one place errors are shown: the status bar and a non-modal message box."""
-        text = describe_error(exc)
+        text = describe(exc)
         self.last_error = text
         log.warning("%s failed: %s", what or "operation", text)
         if not shiboken6.isValid(self):  # a task that outlived its window: the log is all there is

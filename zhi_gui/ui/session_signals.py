@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from zhi_gui.session import ChangesElsewhere, StoreSession
+from zhi_gui.session import StoreSession
 
 
 class SessionSignals(QObject):
@@ -33,8 +33,5 @@ class SessionSignals(QObject):
         session.log_lines.connect(self.logLines.emit)
         session.staged.connect(self.staged.emit)
         session.saved.connect(self.saved.emit)
-        session.changed_elsewhere.connect(self._changed_elsewhere)
+        session.changed_elsewhere.connect(self.changedElsewhere.emit)
         session.opened.connect(self.opened.emit)
-
-    def _changed_elsewhere(self, report: ChangesElsewhere) -> None:
-        self.changedElsewhere.emit(report)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -144,12 +143,6 @@ class ImportPreviewDialog(QDialog):
         self.ok.setEnabled(writes > 0)
 
 
-def _file_menu(window: WindowApi) -> QMenu:
-    for action in window.main_window().menuBar().actions():
-        menu = action.menu()
-        if isinstance(menu, QMenu) and menu.title() == "&File":
-            return menu
-    return window.store_menu
 
 
 async def export_flow(window: WindowApi) -> Path | None:
@@ -253,7 +246,7 @@ def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
     for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
         signal.connect(lambda *_args: update())
     window.events.stateChanged.connect(lambda *_args: update())
-    menu = _file_menu(window)
+    menu = window.file_menu
     first = menu.actions()[0] if menu.actions() else None
     if first is None:
         menu.addActions([import_action, export_action])
