@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from zhi_gui.core import errors as E
 from zhi_gui.core.display import is_secret
 from zhi_gui.core.gc_control import paused_gc
-from zhi_gui.core.model import Capabilities, Entry, StoreDescription, Versioning
+from zhi_gui.core.model import Capabilities, Entry, StoreDescription, TreeChange, Versioning
 from zhi_gui.core.staging import StagedChange, Staging
 from zhi_gui.core.tree_index import TreeIndex
 from zhi_gui.plugin.client import StoreClient
@@ -315,13 +315,16 @@ class StoreSession:
         return await self._head_of(await self.store_ready(), self.tree_id)
 
     async def _head_of(self, store: StoreClient, tree_id: str) -> str:
+        newest = await self._newest_versions(store, tree_id, 1)
+        return newest[0] if newest else ""
+
+    async def _newest_versions(self, store: StoreClient, tree_id: str, count: int) -> list[str]:
+        """The ``count`` newest tree versions, newest first ([] without tree versions)."""
         if self.capabilities.versioning != Versioning.TREE:
-            return ""
+            return []
         if self.has_feature("DescribeVersions"):
-            page = await store.describe_versions(tree_id, 0, 1)
-            return page.versions[0].id if page.versions else ""
-        versions = await store.list_tree_versions(tree_id)
-        return versions[0] if versions else ""
+            return [v.id for v in (await store.describe_versions(tree_id, 0, count)).versions]
+        return (await store.list_tree_versions(tree_id))[:count]
 
     async def create_tree(self, tree_id: str, entries: Sequence[Entry] = ()) -> None:
         store = await self.store_ready()
@@ -494,23 +497,17 @@ class StoreSession:
             self.index.set_entry(entry)
         for path in plan.delete_paths:
             self.index.entries.pop(path, None)
-        previous, head = self.head_version, version or await self._head_of(store, self.tree_id)
-        # Per-path CAS lets a save succeed although others saved other keys meanwhile: then the
-        # head stays where this window last read the tree, so the next check reports their keys.
-        if previous and head and not await self._directly_follows(store, head, previous):
+        # One look at the two newest versions. Per-path CAS lets a save succeed although others
+        # saved other keys meanwhile: then the head stays where this window last read the tree,
+        # so the next check reports their keys.
+        previous = self.head_version
+        newest = await self._newest_versions(store, self.tree_id, 2)
+        head = version or (newest[0] if newest else "")
+        if previous and head and newest[:2] != [head, previous]:
             head = previous
         self.head_version = head
         self.staging.clear()
         return version
-
-    async def _directly_follows(self, store: StoreClient, head: str, previous: str) -> bool:
-        if self.capabilities.versioning != Versioning.TREE:
-            return True
-        if self.has_feature("DescribeVersions"):
-            ids = [v.id for v in (await store.describe_versions(self.tree_id, 0, 2)).versions]
-        else:
-            ids = (await store.list_tree_versions(self.tree_id))[:2]
-        return ids[:2] == [head, previous]
 
     async def conflicts(self) -> list[Conflict]:
         """Mine / theirs / base for every staged path the store changed meanwhile."""
@@ -572,36 +569,45 @@ class StoreSession:
                 store = await self.store_ready()
                 async for change in store.watch_tree(tree_id, self.head_version):
                     if change.version != self.head_version:
-                        await self.check_for_changes()
+                        await self.check_for_changes(change)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the plugin restarted or the member died: follow again shortly
                 log.info("watch of tree %s ended (%s); following again", tree_id, exc)
             await asyncio.sleep(WATCH_RETRY_SECONDS)
 
-    async def check_for_changes(self) -> ChangesElsewhere | None:
+    async def check_for_changes(self, pushed: TreeChange | None = None) -> ChangesElsewhere | None:
         """Compare the store with what is shown: a head-version check where the store has
-        tree versions, else (small trees only) the values themselves. Emits and returns
-        what changed elsewhere; None when nothing did or nothing can be checked now."""
+        tree versions, else (small trees only) the values themselves; a version pushed by
+        the plugin names its paths, and only those are read. Emits and returns what changed
+        elsewhere; None when nothing did or nothing can be checked now."""
         if self._saving or not self.can_edit or self.supervisor is None:
             return None
         if self.plugin_state != PluginState.RUNNING:
             return None
         store, tree, shown = self.store, self.tree_id, self.index
-        if self.capabilities.versioning == Versioning.TREE:
-            head = await self._head_of(store, tree)
-            if head == self.head_version:
-                return None
-        elif len(shown) > CONTENT_CHECK_LIMIT or not self.lists_keys:
-            return None
+        if pushed is not None:
+            head = pushed.version
+            entries = await store.get_values(tree, list(pushed.changed_paths)) if pushed.changed_paths else []
+            scope: list[str] | None = list(pushed.changed_paths)
         else:
-            head = ""
-        entries = await self._read_entries(store, tree)
+            if self.capabilities.versioning == Versioning.TREE:
+                head = await self._head_of(store, tree)
+                if head == self.head_version:
+                    return None
+            elif len(shown) > CONTENT_CHECK_LIMIT or not self.lists_keys:
+                return None
+            else:
+                head = ""
+            entries = await self._read_entries(store, tree)
+            scope = None
         if self._saving or tree != self.tree_id or shown is not self.index:
             return None  # the window moved on meanwhile
-        fresh = {e.path: e for e in entries}
-        changed = sorted(p for p in set(fresh) | set(shown.entries)
-                         if not _same(fresh.get(p), shown.entries.get(p)))
+        # A whole tree is compared off the UI thread, against a copy taken here (on it).
+        changed = await asyncio.get_running_loop().run_in_executor(
+            None, _changed_paths, entries, dict(shown.entries), scope)
+        if self._saving or tree != self.tree_id or shown is not self.index:
+            return None
         if not changed:
             self.head_version = head or self.head_version  # only our own saves happened since
             return None
@@ -609,6 +615,14 @@ class StoreSession:
         report = ChangesElsewhere(tree, head, tuple(changed), conflicting)
         self.changed_elsewhere.emit(report)
         return report
+
+
+def _changed_paths(entries: Sequence[Entry], shown: dict[str, Entry], scope: Sequence[str] | None) -> list[str]:
+    """The paths whose entry differs between the store (``entries``) and what is shown;
+    within ``scope`` when only those paths were read."""
+    fresh = {e.path: e for e in entries}
+    paths = set(scope) if scope is not None else set(fresh) | set(shown)
+    return sorted(p for p in paths if not _same(fresh.get(p), shown.get(p)))
 
 
 def _same(a: Entry | None, b: Entry | None) -> bool:
