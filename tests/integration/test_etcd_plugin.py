@@ -404,3 +404,15 @@ def test_tls_with_a_client_certificate(arun: Run, tmp_path: Path) -> None:
         arun(go())
     finally:
         server.stop()
+
+
+def test_an_unreachable_etcd_answers_unavailable(arun: Run) -> None:
+    from tests.etcd_server import free_port
+
+    async def go() -> None:
+        options = {"endpoints": [f"127.0.0.1:{free_port()}"], "timeout": 2}
+        async with await launch_store(ETCD_PLUGIN, options=options) as plugin:
+            with pytest.raises(E.BackendUnavailable, match="unreachable"):
+                await plugin.store.list_trees()
+
+    arun(go())

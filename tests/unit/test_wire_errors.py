@@ -56,3 +56,10 @@ def test_garbled_trailer_is_ignored() -> None:
 def test_plain_store_errors_are_not_guessed_from_their_words() -> None:
     back = roundtrip(E.StoreError("open /data/t.json: No such file or directory"))
     assert type(back) is E.StoreError
+
+
+def test_an_unanswering_server_is_unavailable_and_typed_back() -> None:
+    code, _, _ = W.encode(E.BackendUnavailable("etcd at 127.0.0.1:2379 is unreachable"))
+    assert code == grpc.StatusCode.UNAVAILABLE
+    back = roundtrip(E.BackendUnavailable("etcd is unreachable"))
+    assert isinstance(back, E.BackendUnavailable) and not isinstance(back, E.PluginUnavailable)

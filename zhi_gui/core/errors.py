@@ -92,6 +92,11 @@ class StoreMissing(NotFound):
     create it (sqlite: ``create: true``). Nothing was created."""
 
 
+class BackendUnavailable(StoreError):
+    """The server behind the store (an etcd cluster, say) does not answer; the plugin
+    itself runs. Nothing was changed; the call may succeed once the server is back."""
+
+
 class PluginError(ZhiError):
     """The plugin process or the connection to it failed (not a store answer)."""
 

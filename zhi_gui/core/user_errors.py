@@ -101,6 +101,8 @@ def _next_step(exc: BaseException) -> str:
         (E.PluginTimeout, "The plugin did not answer in time; try again, or restart the plugin if it "
                           "keeps happening."),
         (E.PluginUnavailable, "Restart the plugin; if it keeps stopping, check its log."),
+        (E.BackendUnavailable, "Check that the store's server runs and the store's options name it "
+                               "(endpoints, TLS files); nothing was changed."),
         (E.ManifestError, "Fix the plugin's zhi-plugin.yaml or choose another plugin."),
     ]
     for cls, step in steps:

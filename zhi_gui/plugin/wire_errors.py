@@ -46,6 +46,9 @@ _OURS: list[tuple[type[E.StoreError], grpc.StatusCode, str]] = [
     (E.WrongPassphrase, grpc.StatusCode.UNAUTHENTICATED, "wrong_passphrase"),
     (E.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument"),
     (E.StoreCorrupt, grpc.StatusCode.DATA_LOSS, "store_corrupt"),
+    # UNAVAILABLE, as gRPC means it (try again later); the marker tells our host that the
+    # plugin runs and its server does not answer (not a plugin crash).
+    (E.BackendUnavailable, grpc.StatusCode.UNAVAILABLE, "backend_unavailable"),
 ]
 
 

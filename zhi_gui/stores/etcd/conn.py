@@ -37,7 +37,7 @@ _MAX_MESSAGE = 512 * 1024 * 1024
 COMPACTED = "compacted away"
 
 
-class Unreachable(E.StoreError):
+class Unreachable(E.BackendUnavailable):
     """No endpoint of the etcd cluster answered."""
 
 
