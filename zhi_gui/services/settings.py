@@ -171,12 +171,20 @@ class StoreIdentity:
         material = self.binary_name + "\n" + _canonical_json(self.locating_options())
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
+    def location(self) -> str:
+        """Where the store is: its path, directory or URL option, else its other locating
+        options ("" when it has none)."""
+        options = self.locating_options()
+        where = next((str(options[k]) for k in ("path", "directory", "dir", "url", "address") if options.get(k)), "")
+        if not where and options:
+            where = ", ".join(f"{k}={v}" for k, v in sorted(options.items()))
+        return where
+
     def label(self) -> str:
         """What to show the user: the display name, else the binary and its location."""
         if self.display_name:
             return self.display_name
-        where = self.options.get("path") or self.options.get("directory") or self.options.get("dir") or ""
-        return f"{self.binary_name} {where}".strip()
+        return f"{self.binary_name} {self.location()}".strip()
 
     def with_tree(self, tree_id: str) -> StoreIdentity:
         return StoreIdentity(self.plugin_path, self.options, tree_id, self.display_name)

@@ -97,10 +97,7 @@ class ValueTreeView(QTreeView):
 def recent_label(identity: S.StoreIdentity) -> str:
     """A recent store as "name — where": two json stores differ by their location
     (path, dir, url or another locating option), which the name alone does not show."""
-    options = identity.locating_options()
-    where = next((str(options[k]) for k in ("path", "dir", "directory", "url", "address") if options.get(k)), "")
-    if not where and options:
-        where = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if k != "create")
+    where = identity.location()
     name = identity.display_name or identity.binary_name
     if where and len(where) > 70:
         where = "…" + where[-69:]  # the end of a path tells stores apart
