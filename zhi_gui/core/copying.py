@@ -20,6 +20,7 @@ import yaml
 
 from zhi_gui.core.jsonvalues import decode_value, to_text
 from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.secrets import is_secret
 
 MASK = "********"
@@ -33,13 +34,9 @@ class Subtree:
     flat: bool  # nesting was impossible: keys are relative paths
 
 
-def under(path: str, root: str) -> bool:
-    return not root or path == root or path.startswith(root + "/")
-
-
 def subtree(entries: Iterable[Entry], root: str, *, reveal: bool = False) -> Subtree:
     """The values at and below ``root`` ("" = the whole tree)."""
-    chosen = sorted((e for e in entries if under(e.path, root)), key=lambda e: e.path)
+    chosen = sorted((e for e in entries if under_prefix(e.path, root)), key=lambda e: e.path)
     secrets = sum(1 for e in chosen if is_secret(e))
     values: dict[str, Any] = {}
     for entry in chosen:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from zhi_gui.core import errors as E
 from zhi_gui.core import jsonvalues
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import path_problem, shown
+from zhi_gui.core.paths import path_problem, shown, under_prefix
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.session import SaveOutcome, StagedEditsPending, StoreSession
 from zhi_gui.session.history import HistoryAccess
@@ -19,10 +19,6 @@ from zhi_gui.transfer.formats import Format, Imported, Refused, encode
 
 class ImportConflict(E.CASConflict):
     """The store changed since the preview: nothing of the import was written."""
-
-
-def _under(path: str, prefix: str) -> bool:
-    return not prefix or path == prefix or path.startswith(prefix + "/")
 
 
 def _relative(path: str, prefix: str) -> str:
@@ -38,7 +34,7 @@ def _absolute(path: str, prefix: str) -> str:
 def subtree(tree: Mapping[str, Entry], prefix: str) -> dict[str, Entry]:
     """The entries below ``prefix``, keyed by their path relative to it."""
     prefix = prefix.strip("/")
-    return {_relative(p, prefix): e for p, e in tree.items() if _under(p, prefix)}
+    return {_relative(p, prefix): e for p, e in tree.items() if under_prefix(p, prefix)}
 
 
 async def export_tree(session: StoreSession, fmt: Format, *, prefix: str = "", version: str = "",
@@ -157,7 +153,7 @@ def compute_preview(head: Mapping[str, Entry], imported: Mapping[str, Imported],
         preview.changes.append(Change(path, kind, old, new))
     if replace:
         for path in sorted(head):
-            if path not in seen and _under(path, prefix):
+            if path not in seen and under_prefix(path, prefix):
                 preview.changes.append(Change(path, Kind.DELETE, head[path], None))
     preview.changes.sort(key=lambda c: c.path)
     return preview
