@@ -28,6 +28,7 @@ from pathlib import Path
 os.environ.pop("PYTHONUNBUFFERED", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_sqlite import make_tree  # the same tree for every store benchmark
 from tests.etcd_server import EtcdServer
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
@@ -36,15 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "plugins" / "zhi-store-etcd" / "zhi-store-etcd"
 TREE = "bench"
 
-
-def make_tree(n: int) -> list[Entry]:
-    entries = []
-    for i in range(n):
-        path = f"service-{i // 1000:03d}/group-{(i // 50) % 20:02d}/key-{i % 50:02d}"
-        value = f'"value {i:06d} of the benchmark tree"' if i % 3 else str(i)
-        meta = b'{"core.type": "string"}' if i % 10 == 0 else b""
-        entries.append(Entry(path, value.encode(), meta))
-    return entries
 
 
 def ms(seconds: float) -> str:
