@@ -1,0 +1,199 @@
+"""Compare anything with anything, without Qt: the sides a comparison can show,
+read through the open session (its head, its staged edits, another of its
+trees, one of its versions), through another store's own plugin (opened for
+reading only and stopped when the comparison closes) or from a file in any
+transfer format; and "take this side" for a key or a subtree into the open
+store's staged edits, bound to the tree the comparison was opened for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhi_gui.core import errors as E
+from zhi_gui.core.compare import TakePlan, take_plan, with_staged
+from zhi_gui.core.jsonvalues import encode_value
+from zhi_gui.core.model import Entry, Versioning
+from zhi_gui.core.paths import validate_path
+from zhi_gui.core.secrets import is_secret
+from zhi_gui.core.staging import StagedChange
+from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
+from zhi_gui.session.history import HistoryAccess
+from zhi_gui.transfer.formats import MASK, Imported, decode, format_for
+
+# What a masked secret of a file shows as when this tree has no secret there to stand in.
+_MASKED_LABELS = b'{"ui.password":true}'
+
+
+class SideKind(enum.StrEnum):
+    HEAD = "head"  # this tree as saved (what the window shows without staged edits)
+    STAGED = "staged"  # this tree with the staged edits
+    TREE = "tree"  # another tree of this store
+    STORE = "store"  # a tree of another store
+    VERSION = "version"  # a version of this tree
+    FILE = "file"  # a file in any transfer format
+
+
+KIND_NAMES = {SideKind.HEAD: "This tree (saved)", SideKind.STAGED: "This tree with staged edits",
+              SideKind.TREE: "Another tree of this store", SideKind.STORE: "A tree of another store",
+              SideKind.VERSION: "A version of this tree", SideKind.FILE: "A file"}
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    kind: SideKind
+    tree_id: str = ""  # TREE, STORE ('' for STORE: the tree the store opens with)
+    version: str = ""  # VERSION
+    file: Path | None = None  # FILE
+    prefix: str = ""  # FILE: the subtree the file's paths belong under
+    store: StoreTarget | None = None  # STORE
+
+
+@dataclass(frozen=True)
+class Side:
+    spec: SideSpec
+    label: str
+    entries: dict[str, Entry]
+    masked: frozenset[str] = field(default_factory=frozenset)  # secrets the file does not hold
+
+
+async def read_tree(session: StoreSession, tree_id: str) -> dict[str, Entry]:
+    """Every value of ``tree_id`` in the session's store, read now (not the shown index)."""
+    store = await session.store_ready()
+    entries: list[Entry] = []
+    if session.has_feature("StreamTree"):
+        async for chunk in store.stream_tree(tree_id):
+            entries.extend(chunk.entries)
+    else:
+        entries = await store.get_values(tree_id, [])
+    return {e.path: e for e in entries}
+
+
+def file_entries(imported: dict[str, Imported], prefix: str,
+                 here: dict[str, Entry]) -> tuple[dict[str, Entry], frozenset[str]]:
+    """A decoded file as a snapshot below ``prefix``. Labels the file does not carry are
+    this tree's (as an import keeps them); a masked secret shows this tree's secret (so it
+    compares equal, as importing it keeps the store's value) and is never taken."""
+    prefix = prefix.strip("/")
+    entries: dict[str, Entry] = {}
+    masked = set()
+    for relative, item in imported.items():
+        path = f"{prefix}/{relative}" if prefix else relative
+        old = here.get(path)
+        if item.masked:
+            masked.add(path)
+            entries[path] = old if old is not None and is_secret(old) else \
+                Entry(path, encode_value(MASK), _MASKED_LABELS)
+            continue
+        metadata = item.metadata_json if item.metadata_json is not None else (old.metadata_json if old else b"")
+        entries[path] = Entry(path, item.value_json, metadata)
+    return entries, frozenset(masked)
+
+
+class Comparison:
+    """The sides of one comparison and the other stores it opened (closed by ``close``)."""
+
+    def __init__(self, session: StoreSession, history: HistoryAccess | None = None) -> None:
+        self.session = session
+        self.history = history or HistoryAccess(session)
+        # Bound when the comparison starts: every "take" goes to this tree of this opening.
+        self.binding: EditTarget = session.edit_target("")
+        self._others: dict[str, StoreSession] = {}
+
+    @property
+    def open_stores(self) -> list[StoreSession]:
+        return list(self._others.values())
+
+    async def other_store(self, target: StoreTarget) -> StoreSession:
+        """Another store's session, its plugin started once per comparison. Nothing is ever
+        staged or written through it."""
+        key = target.store_key()
+        found = self._others.get(key)
+        if found is not None and found.is_open:
+            return found
+        other = StoreSession()
+        self._others[key] = other
+        try:
+            await other.open(target)
+        except BaseException:
+            self._others.pop(key, None)
+            await other.close()
+            raise
+        return other
+
+    async def load(self, spec: SideSpec) -> Side:
+        session = self.session
+        tree = session.tree_id
+        if spec.kind is SideKind.HEAD:
+            return Side(spec, f"{tree} (saved)", self.history.current_snapshot())
+        if spec.kind is SideKind.STAGED:
+            count = len(session.staging)
+            return Side(spec, f"{tree} + {count} staged edit(s)", self.history.staged_snapshot())
+        if spec.kind is SideKind.TREE:
+            if not spec.tree_id:
+                raise E.InvalidArgument("choose the tree to compare with")
+            return Side(spec, f"tree {spec.tree_id}", await read_tree(session, spec.tree_id))
+        if spec.kind is SideKind.VERSION:
+            if session.capabilities.versioning != Versioning.TREE:
+                raise E.Unsupported("this store keeps no tree versions")
+            if not spec.version:
+                raise E.InvalidArgument("choose the version to compare with")
+            snapshot = await self.history.tree_snapshot(spec.version)
+            return Side(spec, f"{tree} @ {spec.version[:16]}", dict(snapshot))
+        if spec.kind is SideKind.STORE:
+            if spec.store is None:
+                raise E.InvalidArgument("choose the store to compare with")
+            other = await self.other_store(spec.store)
+            wanted = spec.tree_id or other.tree_id
+            if wanted != other.tree_id or not other.loaded:
+                await other.load_tree(wanted)
+            name = spec.store.name
+            return Side(spec, f"{name}: {wanted}", dict(other.index.entries))
+        if spec.kind is SideKind.FILE:
+            if spec.file is None:
+                raise E.InvalidArgument("choose the file to compare with")
+            prefix = validate_path(spec.prefix.strip("/")) if spec.prefix.strip("/") else ""
+            loop = asyncio.get_running_loop()
+            fmt = format_for(spec.file)
+            data = await loop.run_in_executor(None, spec.file.read_bytes)
+            imported = await loop.run_in_executor(None, decode, data, fmt)  # Refused: line and reason
+            entries, masked = file_entries(imported, prefix, dict(session.index.entries))
+            return Side(spec, spec.file.name + (f" under {prefix}" if prefix else ""), entries, masked)
+        raise E.InvalidArgument(f"unknown side {spec.kind!r}")
+
+    def take(self, side: Side, scope: str, *, subtree: bool) -> TakePlan:
+        """Stage ``side``'s values at ``scope`` (and below it with ``subtree``) into the tree
+        the comparison was opened for, as one undoable step; refused (WrongTarget) when the
+        window has moved to another tree or store meanwhile."""
+        return stage_take(self.session, self.binding, side, scope, subtree=subtree)
+
+    async def close(self) -> None:
+        """Stop the plugins of the other stores this comparison opened."""
+        others, self._others = list(self._others.values()), {}
+        for other in others:
+            await other.close()
+
+
+def stage_take(session: StoreSession, binding: EditTarget, side: Side, scope: str, *, subtree: bool) -> TakePlan:
+    if not session.can_edit:
+        raise E.PluginUnavailable("the store is not open for editing (closed, locked or no tree loaded)")
+    if not session.accepts(binding):
+        raise WrongTarget(f"this comparison was opened for tree \u201c{binding.tree_id}\u201d of another opening "
+                          "of the store; nothing was staged here: compare again")
+    staged = {p: c.new for p, c in session.staging.changes.items()}
+    target = with_staged(session.index.entries, staged)
+    plan = take_plan(side.entries, target, scope, subtree=subtree, masked=side.masked)
+    if plan.empty:
+        return plan
+    updates: dict[str, StagedChange | None] = {}
+    for path, entry in plan.sets.items():
+        updates[path] = StagedChange(path, entry, session.base_of(path))
+    for path in plan.deletes:
+        base = session.base_of(path)
+        updates[path] = None if base is None else StagedChange(path, None, base)
+    session.staging.stage(f"take {side.label} at {scope or 'the whole tree'}", updates)
+    session.known_paths.update(plan.sets)
+    return plan
