@@ -111,6 +111,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     """The main window with its panels, composed in one place (the app and the tests):
     history (versions, diff, rollback) and security (encryption, keyring, login)."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES
+    from zhi_gui.ui.compare_dialog import install_compare
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
@@ -126,6 +127,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_security(window, vault, idle)
     install_store_check(window)  # Store > Check store... for sqlite files
     install_transfer(window)  # File > Import... / Export...
+    install_compare(window)  # Store > Compare...: any two sides, take a side into staged edits
     install_theme_menu(window, settings)  # View > Theme
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     return window

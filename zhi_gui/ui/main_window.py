@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
+        self.close_hooks: list[Callable[[], Awaitable[None]]] = []  # panels stop what they started (other stores)
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -875,6 +876,8 @@ class MainWindow(QMainWindow):
             if await self.settle_editor("closing") and await self.confirm_discard("closing"):
                 self._closing_confirmed = True
                 self._change_timer.stop()
+                for hook in list(self.close_hooks):
+                    await hook()
                 await self.session.close()
                 self.close()
                 self.closed.emit()

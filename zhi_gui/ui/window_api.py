@@ -5,7 +5,7 @@ composition happens in one place (``zhi_gui.app``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
@@ -52,6 +52,7 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
+    close_hooks: list[Callable[[], Awaitable[None]]]  # awaited when the window closes, before its plugin stops
 
     def main_window(self) -> QMainWindow:
         """The window itself, for parenting dialogs and docking panels."""

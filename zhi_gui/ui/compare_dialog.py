@@ -1,0 +1,304 @@
+"""Store > Compare...: any two sides (``zhi_gui.transfer.compare``) in the
+History panel's diff view, and "take this side" for the selected key or folder
+into this tree's staged edits.
+
+Each side is this tree (saved, or with its staged edits), another tree of this
+store, a tree of another store (chosen with the Open store dialog, its plugin
+started for this comparison only and stopped when the dialog closes), a
+version of this tree, or a file in any transfer format. Secrets stay masked
+in the diff unless "Reveal secrets" is ticked. A take goes to the tree the
+comparison was opened for, as one undoable step; it never writes: the user
+reviews and saves the staged edits as any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.core.errors import ZhiError
+from zhi_gui.core.model import Versioning
+from zhi_gui.core.user_errors import describe
+from zhi_gui.session import StoreTarget
+from zhi_gui.transfer.compare import KIND_NAMES, Comparison, Side, SideKind, SideSpec
+from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.history.diff_view import DiffView
+from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.window_api import WindowApi
+
+VERSIONS_LISTED = 200  # newest versions offered in the version list
+_PAGES = (SideKind.HEAD, SideKind.STAGED, SideKind.TREE, SideKind.STORE, SideKind.VERSION, SideKind.FILE)
+
+
+class SidePicker(QWidget):
+    """What one side of the comparison is."""
+
+    def __init__(self, which: str, window: WindowApi, kind: SideKind, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.which, self.api = which, window
+        self.store_target: StoreTarget | None = None
+        self.kind = QComboBox()
+        self.kind.setObjectName(f"compare-{which}-kind")
+        for k in _PAGES:
+            self.kind.addItem(KIND_NAMES[k], k)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(QLabel(""))  # head
+        self.pages.addWidget(QLabel(""))  # staged
+        self.tree = QComboBox()
+        self.tree.setObjectName(f"compare-{which}-tree")
+        self.pages.addWidget(self.tree)
+        store_page = QWidget()
+        self.store_button = QPushButton("Choose store\u2026")
+        self.store_button.setObjectName(f"compare-{which}-choose-store")
+        self.store_button.clicked.connect(lambda: window.run(self.choose_store(), "Choosing a store", ""))
+        self.store_label = QLabel("no store chosen")
+        self.store_label.setObjectName(f"compare-{which}-store")
+        self.store_tree = QLineEdit()
+        self.store_tree.setObjectName(f"compare-{which}-store-tree")
+        self.store_tree.setPlaceholderText("tree (empty: the tree the store opens with)")
+        row = QHBoxLayout(store_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.store_button)
+        row.addWidget(self.store_label, 1)
+        row.addWidget(self.store_tree, 1)
+        self.pages.addWidget(store_page)
+        self.version = QComboBox()
+        self.version.setObjectName(f"compare-{which}-version")
+        self.pages.addWidget(self.version)
+        file_page = QWidget()
+        self.file = QLineEdit()
+        self.file.setObjectName(f"compare-{which}-file")
+        self.file.setPlaceholderText("a .zhi.json, .json, .yaml, .toml, .env or .properties file")
+        browse = QPushButton("Choose file\u2026")
+        browse.clicked.connect(self._browse)
+        self.prefix = QLineEdit()
+        self.prefix.setObjectName(f"compare-{which}-prefix")
+        self.prefix.setPlaceholderText("under subtree (optional)")
+        row = QHBoxLayout(file_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.file, 2)
+        row.addWidget(browse)
+        row.addWidget(self.prefix, 1)
+        self.pages.addWidget(file_page)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.kind)
+        layout.addWidget(self.pages, 1)
+        self.set_kind(kind)
+
+    def set_kind(self, kind: SideKind) -> None:
+        self.kind.setCurrentIndex(_PAGES.index(kind))
+        self._kind_changed()
+
+    def current_kind(self) -> SideKind:
+        return SideKind(self.kind.currentData())
+
+    def _kind_changed(self, _index: int = 0) -> None:
+        kind = self.current_kind()
+        self.pages.setCurrentIndex(_PAGES.index(kind))
+        session = self.api.session
+        if kind is SideKind.TREE and self.tree.count() == 0:
+            others = [t for t in session.trees if t != session.tree_id]
+            self.tree.addItems(others or session.trees)
+        if kind is SideKind.VERSION and self.version.count() == 0:
+            self.api.run(self._fill_versions(), "Listing versions", f"compare-{self.which}-versions")
+
+    async def _fill_versions(self) -> None:
+        panel = self.api.history_panel
+        session = self.api.session
+        if session.capabilities.versioning != Versioning.TREE or panel is None:
+            self.version.addItem("(this store keeps no tree versions)", "")
+            return
+        rows, _total = await panel.access.tree_pager().page(0, VERSIONS_LISTED)
+        for row in rows:
+            info = row.info
+            text = row.id if info is None else f"{row.id[:16]}  {info.message or ''}".rstrip()
+            self.version.addItem(text, row.id)
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Compare with file", str(Path.home()))
+        if name:
+            self.file.setText(name)
+
+    async def choose_store(self) -> None:
+        dialog = OpenStoreDialog(self)
+        dialog.setWindowTitle("Compare with store")
+        try:
+            if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+                return
+            target = dialog.target()
+        finally:
+            dialog.deleteLater()
+        if target is None:
+            return
+        self.store_target = target
+        self.store_label.setText(target.name)
+        self.store_label.setToolTip(str(target.plugin))
+        if target.tree_id:
+            self.store_tree.setText(target.tree_id)
+
+    def spec(self) -> SideSpec:
+        kind = self.current_kind()
+        if kind is SideKind.TREE:
+            return SideSpec(kind, tree_id=self.tree.currentText())
+        if kind is SideKind.STORE:
+            return SideSpec(kind, tree_id=self.store_tree.text().strip(), store=self.store_target)
+        if kind is SideKind.VERSION:
+            return SideSpec(kind, version=str(self.version.currentData() or ""))
+        if kind is SideKind.FILE:
+            text = self.file.text().strip()
+            return SideSpec(kind, file=Path(text).expanduser() if text else None, prefix=self.prefix.text().strip())
+        return SideSpec(kind)
+
+
+class CompareDialog(QDialog):
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.main_window())
+        self.setObjectName("compare-dialog")
+        self.window_api = window
+        session = window.session
+        self.setWindowTitle(f"Compare \u2014 into tree {session.tree_id}")
+        self.resize(1100, 680)
+        self.comparison = Comparison(session, getattr(window.history_panel, "access", None))
+        self.sides: tuple[Side, Side] | None = None
+        self.left = SidePicker("left", window, SideKind.HEAD)
+        self.right = SidePicker("right", window, SideKind.STAGED if session.staging else SideKind.TREE)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compare-run")
+        self.compare_button.setDefault(True)
+        self.compare_button.clicked.connect(self.refresh)
+        self.diff_view = DiffView(self, run=window.run)
+        self.diff_view.show_message("Choose the two sides, then Compare.")
+        self.take_left = QPushButton("Take left")
+        self.take_left.setObjectName("compare-take-left")
+        self.take_left.clicked.connect(lambda: self.take(0))
+        self.take_right = QPushButton("Take right")
+        self.take_right.setObjectName("compare-take-right")
+        self.take_right.clicked.connect(lambda: self.take(1))
+        for button in (self.take_left, self.take_right):
+            button.setToolTip(f"Stage this side's value of the selected key (a folder: everything below it) "
+                              f"into tree \u201c{session.tree_id}\u201d")
+            button.setEnabled(False)
+        self.status = QLabel()
+        self.status.setObjectName("compare-status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QFormLayout()
+        form.addRow("Left:", self.left)
+        form.addRow("Right:", self.right)
+        takes = QHBoxLayout()
+        takes.addWidget(self.take_left)
+        takes.addWidget(self.take_right)
+        takes.addWidget(self.status, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addLayout(form, 1)
+        top.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(top)
+        layout.addWidget(self.diff_view, 1)
+        layout.addLayout(takes)
+        layout.addWidget(buttons)
+        self.finished.connect(lambda _code: window.run(self.close_comparison(), "Closing the comparison", ""))
+        window.close_hooks.append(self.close_comparison)
+
+    def say(self, text: str, *, problem: bool = False) -> None:
+        self.status.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>" if problem
+                            else html.escape(text))
+
+    def refresh(self) -> None:
+        self.window_api.run(self.compare(), "Comparing", "compare")
+
+    async def compare(self) -> None:
+        keep = self.diff_view.selected_path() or None
+        self.take_left.setEnabled(False)
+        self.take_right.setEnabled(False)
+        self.say("Reading both sides\u2026")
+        try:
+            left, right = await asyncio.gather(self.comparison.load(self.left.spec()),
+                                               self.comparison.load(self.right.spec()))
+        except ZhiError as exc:  # shown here: the user can pick another side
+            self.say(describe(exc), problem=True)
+            return
+        self.sides = (left, right)
+        self.take_left.setText(f"Take left: {left.label}")
+        self.take_right.setText(f"Take right: {right.label}")
+        diff = await self.diff_view.show_diff(left.entries, right.entries, left.label, right.label, select=keep)
+        if diff is None:
+            return
+        self.say("Select a key or a folder, then take the side it should be in this tree.")
+        can_edit = self.window_api.session.can_edit
+        self.take_left.setEnabled(can_edit)
+        self.take_right.setEnabled(can_edit)
+
+    def take(self, which: int) -> None:
+        if self.sides is None:
+            return
+        node = self.diff_view.model.node_at(self.diff_view.tree.currentIndex())
+        if node is None:
+            self.say("Select a key or a folder first.", problem=True)
+            return
+        side = self.sides[which]
+        try:
+            plan = self.comparison.take(side, node.path, subtree=node.has_children)
+        except ZhiError as exc:
+            self.say(describe(exc), problem=True)
+            return
+        what = f"{node.path} and below" if node.has_children else node.path
+        self.say(f"{what} from {side.label}: {plan.summary()} (staged; review and save as usual).")
+        if any(s.spec.kind is SideKind.STAGED for s in self.sides):
+            self.refresh()  # that side just changed
+
+    async def close_comparison(self) -> None:
+        """Stop the plugins of other stores this comparison started."""
+        if self.close_comparison in self.window_api.close_hooks:
+            self.window_api.close_hooks.remove(self.close_comparison)
+        await self.comparison.close()
+
+
+def install_compare(window: WindowApi) -> QAction:
+    """Store > Compare... (Ctrl+Shift+D), enabled while a tree is shown."""
+    main = window.main_window()
+    action = QAction("Compare\u2026", main)
+    action.setObjectName("action-compare-anything")
+    action.setShortcut("Ctrl+Shift+D")
+
+    def open_dialog() -> None:
+        dialog = CompareDialog(window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    action.triggered.connect(open_dialog)
+
+    def update() -> None:
+        action.setEnabled(window.session.loaded and bool(window.session.tree_id))
+
+    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
+        signal.connect(lambda *_args: update())
+    window.events.stateChanged.connect(lambda *_args: update())
+    window.store_menu.addAction(action)
+    update()
+    return action
