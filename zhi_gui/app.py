@@ -116,6 +116,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
     from zhi_gui.ui.store_check import install_store_check
+    from zhi_gui.ui.subtree_dialogs import install_subtree_actions
     from zhi_gui.ui.theme_menu import install_theme_menu
     from zhi_gui.ui.transfer_dialogs import install_transfer
 
@@ -128,6 +129,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_store_check(window)  # Store > Check store... for sqlite files
     install_transfer(window)  # File > Import... / Export...
     install_compare(window)  # Store > Compare...: any two sides, take a side into staged edits
+    install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     return window

@@ -1,0 +1,284 @@
+"""Copy or move a subtree (value tree context menu, Store menu) and rename a
+tree (Store menu), over ``zhi_gui.transfer.subtree_ops``.
+
+The copy dialog previews what the target gets (new, overwritten, already the
+same) before anything is written, then saves it on the target as one
+compare-and-set write with the message; a move deletes the source only after
+that. The target is another tree of this store (or this tree, at another
+path) or a tree of another store, chosen with the Open store dialog and opened
+through its own plugin for this operation only. The rename dialog says before
+anything happens that the renamed tree starts a new history.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zhi_gui.core.errors import ZhiError
+from zhi_gui.core.user_errors import describe
+from zhi_gui.session import StoreSession, StoreTarget
+from zhi_gui.transfer.subtree_ops import (
+    RENAME_HISTORY_NOTE,
+    CopyPlan,
+    TreeRef,
+    apply_copy,
+    apply_rename,
+    plan_copy,
+    plan_rename,
+)
+from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+
+if TYPE_CHECKING:
+    from zhi_gui.ui.window_api import WindowApi
+
+THIS_STORE, OTHER_STORE = 0, 1
+
+
+class CopyDialog(QDialog):
+    def __init__(self, session: StoreSession, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("copy-dialog")
+        self.setWindowTitle("Copy or move a subtree")
+        self.resize(640, 360)
+        self.other_target: StoreTarget | None = None
+        self.source = QLineEdit(path)
+        self.source.setObjectName("copy-from")
+        self.source.setPlaceholderText("the whole tree")
+        self.destination = QComboBox()
+        self.destination.setObjectName("copy-destination")
+        self.destination.addItems(["This store", "Another store"])
+        self.tree = QComboBox()
+        self.tree.setObjectName("copy-tree")
+        self.tree.setEditable(True)  # a new tree id may be typed
+        self.tree.addItems(session.trees)
+        self.tree.setCurrentText(session.tree_id)
+        self.store_button = QPushButton("Choose store\u2026")
+        self.store_button.setObjectName("copy-choose-store")
+        self.store_label = QLabel("no store chosen")
+        self.store_label.setObjectName("copy-store")
+        self.target = QLineEdit(path)
+        self.target.setObjectName("copy-to")
+        self.target.setPlaceholderText("the top of the target tree")
+        self.move_box = QCheckBox("Move: delete the source after the target saved")
+        self.move_box.setObjectName("copy-move")
+        self.message = QLineEdit()
+        self.message.setObjectName("copy-message")
+        self.message.setPlaceholderText("What this copy is (optional)")
+        self.summary = QLabel()
+        self.summary.setObjectName("copy-summary")
+        self.summary.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setObjectName("copy-apply")
+        self.ok.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        store_row = QHBoxLayout()
+        store_row.addWidget(self.store_button)
+        store_row.addWidget(self.store_label, 1)
+        form = QFormLayout()
+        form.addRow(QLabel(f"From tree <b>{html.escape(session.tree_id)}</b> (the saved values, without staged "
+                           "edits)"))
+        form.addRow("Subtree or key:", self.source)
+        form.addRow("To:", self.destination)
+        form.addRow("", store_row)
+        form.addRow("Tree:", self.tree)
+        form.addRow("Path:", self.target)
+        form.addRow("", self.move_box)
+        form.addRow("Message:", self.message)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary, 1)
+        layout.addWidget(self.buttons)
+        self.destination.currentIndexChanged.connect(self._destination_changed)
+        self._destination_changed()
+
+    def _destination_changed(self, _index: int = 0) -> None:
+        other = self.destination.currentIndex() == OTHER_STORE
+        self.store_button.setVisible(other)
+        self.store_label.setVisible(other)
+
+    def show_problem(self, text: str) -> None:
+        self.summary.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
+        self.ok.setEnabled(False)
+
+    def show_plan(self, plan: CopyPlan) -> None:
+        self.summary.setText(html.escape(plan.summary()) + (
+            " Saved on the target as one compare-and-set write: if it changes before that, nothing is written."
+            if plan.writes else " Nothing to write: the target already holds these values."))
+        self.ok.setText("Move" if plan.move else "Copy")
+        self.ok.setEnabled(bool(plan.writes) or plan.move)
+
+
+async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
+    session, main = window.session, window.main_window()
+    if not await window.settle_editor("copying"):
+        return False
+    await session.refresh_trees()
+    dialog = CopyDialog(session, window.current_path() if path is None else path, main)
+    others: dict[str, StoreSession] = {}  # the other store's session, opened for this dialog only
+    current: list[CopyPlan | None] = [None]
+
+    async def target_ref() -> TreeRef:
+        tree = dialog.tree.currentText().strip()
+        if dialog.destination.currentIndex() == THIS_STORE:
+            return TreeRef(session, tree)
+        if dialog.other_target is None:
+            raise ZhiError("choose the other store first")
+        key = dialog.other_target.store_key()
+        other = others.get(key)
+        if other is None:
+            for old in others.values():
+                await old.close()
+            others.clear()
+            other = StoreSession()
+            others[key] = other
+            await other.open(dialog.other_target)
+        return TreeRef(other, tree or other.tree_id)
+
+    async def again() -> None:
+        dialog.ok.setEnabled(False)  # until the plan matches what the dialog says
+        current[0] = None
+        dialog.summary.setText("Reading\u2026")
+        try:
+            plan = await plan_copy(TreeRef(session, session.tree_id), dialog.source.text(), await target_ref(),
+                                   dialog.target.text(), move=dialog.move_box.isChecked())
+        except ZhiError as exc:  # shown in the dialog: the user can change the paths or the target
+            dialog.show_problem(describe(exc))
+            return
+        current[0] = plan
+        dialog.show_plan(plan)
+
+    def refresh() -> None:
+        window.run(again(), "Previewing the copy", "copy-preview")
+
+    async def choose_store() -> None:
+        opener = OpenStoreDialog(dialog)
+        opener.setWindowTitle("Copy to store")
+        try:
+            if await dialog_result(opener) != QDialog.DialogCode.Accepted:
+                return
+            target = opener.target()
+        finally:
+            opener.deleteLater()
+        if target is None:
+            return
+        dialog.other_target = target
+        dialog.store_label.setText(target.name)
+        if target.tree_id:
+            dialog.tree.setCurrentText(target.tree_id)
+        refresh()
+
+    dialog.store_button.clicked.connect(lambda: window.run(choose_store(), "Choosing a store", ""))
+    for field in (dialog.source, dialog.target):
+        field.editingFinished.connect(refresh)
+    dialog.tree.currentTextChanged.connect(lambda _text: refresh())
+    dialog.move_box.toggled.connect(lambda _checked: refresh())
+    dialog.destination.currentIndexChanged.connect(lambda _index: refresh())
+    refresh()
+    try:
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted or current[0] is None:
+            return False
+        plan = current[0]
+        verb = "move" if plan.move else "copy"
+        message = dialog.message.text().strip() or \
+            f"{verb} {plan.from_prefix or 'tree'} from {plan.source.label} to {plan.to_prefix or 'the top'}"
+        outcome = await apply_copy(plan, message)
+    finally:
+        dialog.deleteLater()
+        for other in others.values():
+            await other.close()
+    if plan.source.same_tree(plan.target) or plan.move or \
+            (plan.target.session is session and plan.target.tree_id == session.tree_id):
+        await window.reload_tree()
+    if plan.target.session is session:
+        await session.refresh_trees()  # a new tree may exist now
+    window.statusBar().showMessage(
+        f"{'Moved' if plan.move else 'Copied'} {len(plan.read)} value(s) to {plan.target.label}"
+        + (f" as version {outcome.version}" if outcome.version else ""), 10000)
+    return True
+
+
+class RenameDialog(QDialog):
+    def __init__(self, tree_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rename-tree-dialog")
+        self.setWindowTitle("Rename tree")
+        self.name = QLineEdit(tree_id)
+        self.name.setObjectName("rename-new")
+        self.name.selectAll()
+        note = QLabel(RENAME_HISTORY_NOTE + " zhi-gui copies the values into the new tree (one version), then "
+                      "deletes the old tree, only if nobody changed it meanwhile.")
+        note.setObjectName("rename-history-note")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Rename")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(f"Rename tree \u201c{tree_id}\u201d to:", self.name)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+
+async def rename_flow(window: WindowApi) -> bool:
+    session, main = window.session, window.main_window()
+    old = session.tree_id
+    if not await window.settle_editor("renaming the tree") or not await window.confirm_discard("renaming the tree"):
+        return False
+    dialog = RenameDialog(old, main)
+    try:
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return False
+        new = dialog.name.text().strip()
+    finally:
+        dialog.deleteLater()
+    if not new or new == old:
+        return False
+    plan = await plan_rename(session, old, new)
+    outcome = await apply_rename(plan, f"rename tree {old} to {new}")
+    window.statusBar().showMessage(f"Renamed tree {old} to {new} ({outcome.written} value(s); a new history)", 10000)
+    return True
+
+
+def install_subtree_actions(window: WindowApi) -> tuple[QAction, QAction]:
+    """Copy or move subtree... (context menu and Store menu) and Store > Rename tree..."""
+    main = window.main_window()
+    copy_action = QAction("Copy or move subtree\u2026", main)
+    copy_action.setObjectName("action-copy-subtree")
+    copy_action.triggered.connect(lambda: window.run(copy_flow(window), "Copying", "copy"))
+    rename_action = QAction("Rename tree\u2026", main)
+    rename_action.setObjectName("action-rename-tree")
+    rename_action.triggered.connect(lambda: window.run(rename_flow(window), "Renaming the tree", "rename"))
+
+    def update() -> None:
+        shown = window.session.can_edit
+        copy_action.setEnabled(shown)
+        rename_action.setEnabled(shown)
+
+    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
+        signal.connect(lambda *_args: update())
+    window.events.stateChanged.connect(lambda *_args: update())
+    window.context_actions.append(copy_action)
+    window.store_menu.addActions([copy_action, rename_action])
+    update()
+    return copy_action, rename_action
