@@ -8,6 +8,7 @@ Reports min / median over N runs of:
     decode + preview);
 and, once, the save of that preview through a real sqlite plugin process via the session
 (apply_import): its time and how many tree versions it made (must be 1).
+Exits non-zero when the preview misses 1 s or the save is not exactly one version.
 """
 
 from __future__ import annotations
@@ -85,12 +86,20 @@ def main() -> int:
     print(f"{'measure':<52} {'min ms':>9} {'median ms':>10}")
     for name, low, mid in rows:
         print(f"{name:<52} {low:>9.1f} {mid:>10.1f}")
+    problems = [f"{name}: median {mid:.0f} ms > {TARGET_MS:.0f} ms" for name, _low, mid in rows
+                if name.startswith("decode + preview") and mid > TARGET_MS]
     if not args.no_save:
         preview_ms, save_ms, made = asyncio.run(save_once(base, change_file(base, Format.JSON)))
         print(f"{'session: decode + preview (sqlite, json)':<52} {preview_ms:>9.1f}")
         print(f"{'session: apply_import (one CAS save)':<52} {save_ms:>9.1f}")
         print(f"tree versions made by the import: {made}")
-    return 0
+        if made != 1:
+            problems.append(f"the import made {made} tree versions, not 1")
+        if preview_ms > TARGET_MS:
+            problems.append(f"session preview {preview_ms:.0f} ms > {TARGET_MS:.0f} ms")
+    # Exit status for scripts: non-zero when a goal is missed.
+    print("goals met" if not problems else "GOALS MISSED: " + "; ".join(problems))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
