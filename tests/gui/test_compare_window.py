@@ -19,6 +19,7 @@ from tests.gui.helpers import activate, find_dialog, sqlite_target
 from zhi_gui.core.model import Entry
 from zhi_gui.core.sample import sample_entries
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.services.settings import Settings, StoreIdentity
 from zhi_gui.transfer.compare import SideKind
 from zhi_gui.ui.compare_dialog import CompareDialog
 
@@ -119,3 +120,40 @@ def test_compare_with_another_store_and_cherry_pick(qtbot: Any, make_window: Any
     assert run_async(win.save("replicas from staging")) is not None
     assert win.session.index.entries["services/api/replicas"].value_json == b"7"
     assert "services/api/debug" not in win.session.index.entries
+
+
+def test_a_recent_store_and_a_bad_file_side(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    there = short_tmp / "there.sqlite"
+    run_async(other_store(there))
+    settings = Settings(short_tmp / "settings.json")
+    settings.add_recent_store(StoreIdentity(str(plugin_path("sqlite")), {"path": str(there)}, "staging", "staging env"))
+    win = make_window(settings, short_tmp / "state")
+    run_async(win.open_store(sqlite_target(short_tmp / "here.sqlite", "sample")))
+    run_async(win.fill_sample())
+    activate(qtbot, win)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    assert isinstance(dialog, CompareDialog)
+    dialog.right.set_kind(SideKind.STORE)
+    menu = dialog.right.chooser.menu
+    menu.aboutToShow.emit()  # what opening the Recent menu does (a popup would block the test)
+    recent = [a for a in menu.actions() if a.text().startswith("staging env")]
+    assert recent, [a.text() for a in menu.actions()]
+    recent[0].trigger()
+    assert dialog.findChild(QLineEdit, "compare-right-store-tree").text() == "staging"
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.diff_view.diff is not None)
+    assert dialog.diff_view.diff.changed == 2
+
+    # a file that cannot be read as its format: said in the dialog, nothing else changes
+    broken = short_tmp / "broken.yaml"
+    broken.write_text("a: [1, 2\n")
+    dialog.left.set_kind(SideKind.FILE)
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "compare-left-file"), str(broken))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+    status = dialog.findChild(QLabel, "compare-status")
+    qtbot.waitUntil(lambda: "Line 2" in status.text())
+    assert not dialog.findChild(QPushButton, "compare-take-left").isEnabled()
+    assert not win.session.staging
+    dialog.close()
+    qtbot.waitUntil(lambda: not dialog.comparison.open_stores)

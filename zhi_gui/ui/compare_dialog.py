@@ -40,9 +40,8 @@ from zhi_gui.core.model import Versioning
 from zhi_gui.core.user_errors import describe
 from zhi_gui.session import StoreTarget
 from zhi_gui.transfer.compare import KIND_NAMES, Comparison, Side, SideKind, SideSpec
-from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.history.diff_view import DiffView
-from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+from zhi_gui.ui.store_chooser import StoreChooser
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -57,7 +56,6 @@ class SidePicker(QWidget):
     def __init__(self, which: str, window: WindowApi, kind: SideKind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.which, self.api = which, window
-        self.store_target: StoreTarget | None = None
         self.kind = QComboBox()
         self.kind.setObjectName(f"compare-{which}-kind")
         for k in _PAGES:
@@ -69,18 +67,17 @@ class SidePicker(QWidget):
         self.tree.setObjectName(f"compare-{which}-tree")
         self.pages.addWidget(self.tree)
         store_page = QWidget()
-        self.store_button = QPushButton("Choose store\u2026")
-        self.store_button.setObjectName(f"compare-{which}-choose-store")
-        self.store_button.clicked.connect(lambda: window.run(self.choose_store(), "Choosing a store", ""))
-        self.store_label = QLabel("no store chosen")
-        self.store_label.setObjectName(f"compare-{which}-store")
+        settings = window.settings
+        self.chooser = StoreChooser(f"compare-{which}", window.run,
+                                    lambda: settings.recent_stores() if settings is not None else [],
+                                    "Compare with store")
+        self.chooser.chosen.connect(self._store_chosen)
         self.store_tree = QLineEdit()
         self.store_tree.setObjectName(f"compare-{which}-store-tree")
         self.store_tree.setPlaceholderText("tree (empty: the tree the store opens with)")
         row = QHBoxLayout(store_page)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.store_button)
-        row.addWidget(self.store_label, 1)
+        row.addWidget(self.chooser, 2)
         row.addWidget(self.store_tree, 1)
         self.pages.addWidget(store_page)
         self.version = QComboBox()
@@ -142,21 +139,13 @@ class SidePicker(QWidget):
         if name:
             self.file.setText(name)
 
-    async def choose_store(self) -> None:
-        dialog = OpenStoreDialog(self)
-        dialog.setWindowTitle("Compare with store")
-        try:
-            if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
-                return
-            target = dialog.target()
-        finally:
-            dialog.deleteLater()
-        if target is None:
-            return
-        self.store_target = target
-        self.store_label.setText(target.name)
-        self.store_label.setToolTip(str(target.plugin))
-        if target.tree_id:
+    @property
+    def store_target(self) -> StoreTarget | None:
+        return self.chooser.target
+
+    def _store_chosen(self) -> None:
+        target = self.chooser.target
+        if target is not None and target.tree_id:
             self.store_tree.setText(target.tree_id)
 
     def spec(self) -> SideSpec:

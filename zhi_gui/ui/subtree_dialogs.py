@@ -12,6 +12,7 @@ anything happens that the renamed tree starts a new history.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import TYPE_CHECKING
 
@@ -22,17 +23,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.core.user_errors import describe
-from zhi_gui.session import StoreSession, StoreTarget
+from zhi_gui.session import StoreSession
 from zhi_gui.transfer.subtree_ops import (
     RENAME_HISTORY_NOTE,
     CopyPlan,
@@ -43,7 +42,7 @@ from zhi_gui.transfer.subtree_ops import (
     plan_rename,
 )
 from zhi_gui.ui.async_dialogs import dialog_result
-from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+from zhi_gui.ui.store_chooser import StoreChooser
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -52,12 +51,12 @@ THIS_STORE, OTHER_STORE = 0, 1
 
 
 class CopyDialog(QDialog):
-    def __init__(self, session: StoreSession, path: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, window: WindowApi, path: str) -> None:
+        super().__init__(window.main_window())
+        session, settings = window.session, window.settings
         self.setObjectName("copy-dialog")
         self.setWindowTitle("Copy or move a subtree")
         self.resize(640, 360)
-        self.other_target: StoreTarget | None = None
         self.source = QLineEdit(path)
         self.source.setObjectName("copy-from")
         self.source.setPlaceholderText("the whole tree")
@@ -69,10 +68,8 @@ class CopyDialog(QDialog):
         self.tree.setEditable(True)  # a new tree id may be typed
         self.tree.addItems(session.trees)
         self.tree.setCurrentText(session.tree_id)
-        self.store_button = QPushButton("Choose store\u2026")
-        self.store_button.setObjectName("copy-choose-store")
-        self.store_label = QLabel("no store chosen")
-        self.store_label.setObjectName("copy-store")
+        self.chooser = StoreChooser("copy", window.run,
+                                    lambda: settings.recent_stores() if settings is not None else [], "Copy to store")
         self.target = QLineEdit(path)
         self.target.setObjectName("copy-to")
         self.target.setPlaceholderText("the top of the target tree")
@@ -90,15 +87,12 @@ class CopyDialog(QDialog):
         self.ok.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        store_row = QHBoxLayout()
-        store_row.addWidget(self.store_button)
-        store_row.addWidget(self.store_label, 1)
         form = QFormLayout()
         form.addRow(QLabel(f"From tree <b>{html.escape(session.tree_id)}</b> (the saved values, without staged "
                            "edits)"))
         form.addRow("Subtree or key:", self.source)
         form.addRow("To:", self.destination)
-        form.addRow("", store_row)
+        form.addRow("", self.chooser)
         form.addRow("Tree:", self.tree)
         form.addRow("Path:", self.target)
         form.addRow("", self.move_box)
@@ -112,8 +106,7 @@ class CopyDialog(QDialog):
 
     def _destination_changed(self, _index: int = 0) -> None:
         other = self.destination.currentIndex() == OTHER_STORE
-        self.store_button.setVisible(other)
-        self.store_label.setVisible(other)
+        self.chooser.setVisible(other)
 
     def show_problem(self, text: str) -> None:
         self.summary.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
@@ -128,21 +121,23 @@ class CopyDialog(QDialog):
 
 
 async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
-    session, main = window.session, window.main_window()
+    session = window.session
     if not await window.settle_editor("copying"):
         return False
     await session.refresh_trees()
-    dialog = CopyDialog(session, window.current_path() if path is None else path, main)
+    dialog = CopyDialog(window, window.current_path() if path is None else path)
     others: dict[str, StoreSession] = {}  # the other store's session, opened for this dialog only
     current: list[CopyPlan | None] = [None]
+    previews: list[asyncio.Task[None]] = []
 
     async def target_ref() -> TreeRef:
         tree = dialog.tree.currentText().strip()
         if dialog.destination.currentIndex() == THIS_STORE:
             return TreeRef(session, tree)
-        if dialog.other_target is None:
+        chosen = dialog.chooser.target
+        if chosen is None:
             raise ZhiError("choose the other store first")
-        key = dialog.other_target.store_key()
+        key = chosen.store_key()
         other = others.get(key)
         if other is None:
             for old in others.values():
@@ -150,7 +145,7 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
             others.clear()
             other = StoreSession()
             others[key] = other
-            await other.open(dialog.other_target)
+            await other.open(chosen)
         return TreeRef(other, tree or other.tree_id)
 
     async def again() -> None:
@@ -167,26 +162,16 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         dialog.show_plan(plan)
 
     def refresh() -> None:
-        window.run(again(), "Previewing the copy", "copy-preview")
+        previews[:] = [window.run(again(), "Previewing the copy", "copy-preview")]
 
-    async def choose_store() -> None:
-        opener = OpenStoreDialog(dialog)
-        opener.setWindowTitle("Copy to store")
-        try:
-            if await dialog_result(opener) != QDialog.DialogCode.Accepted:
-                return
-            target = opener.target()
-        finally:
-            opener.deleteLater()
-        if target is None:
-            return
-        dialog.other_target = target
-        dialog.store_label.setText(target.name)
-        if target.tree_id:
-            dialog.tree.setCurrentText(target.tree_id)
-        refresh()
+    def store_chosen() -> None:
+        target = dialog.chooser.target
+        if target is not None and target.tree_id and target.tree_id != dialog.tree.currentText():
+            dialog.tree.setCurrentText(target.tree_id)  # refreshes the preview
+        else:
+            refresh()
 
-    dialog.store_button.clicked.connect(lambda: window.run(choose_store(), "Choosing a store", ""))
+    dialog.chooser.chosen.connect(store_chosen)
     for field in (dialog.source, dialog.target):
         field.editingFinished.connect(refresh)
     dialog.tree.currentTextChanged.connect(lambda _text: refresh())
@@ -203,6 +188,8 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         outcome = await apply_copy(plan, message)
     finally:
         dialog.deleteLater()
+        for task in previews:  # a preview still reading must not use the other store's closed plugin
+            task.cancel()
         for other in others.values():
             await other.close()
     if plan.source.same_tree(plan.target) or plan.move or \

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QStatusBar, QTreeView
 
+from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreSession
 from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.session_signals import SessionSignals
@@ -52,6 +53,7 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
+    settings: Settings | None  # None: nothing is remembered (tests)
     close_hooks: list[Callable[[], Awaitable[None]]]  # awaited when the window closes, before its plugin stops
 
     def main_window(self) -> QMainWindow:
