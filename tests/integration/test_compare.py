@@ -138,6 +138,10 @@ def test_bad_sides_are_refused_with_a_reason(arun: Run[Any], short_tmp: Path) ->
                 await comparison.load(SideSpec(SideKind.FILE, file=broken, prefix="Bad Prefix"))
             with pytest.raises(E.InvalidArgument):
                 await comparison.load(SideSpec(SideKind.TREE))
+            long_key = short_tmp / "long.properties"
+            long_key.write_text("b" * 100 + "=1\n")  # valid alone, too long below the subtree
+            with pytest.raises(E.InvalidArgument, match="not a zhi path"):
+                await comparison.load(SideSpec(SideKind.FILE, file=long_key, prefix="a" * 1000))
             with pytest.raises(E.ZhiError):  # a store that does not exist: its plugin says so
                 await comparison.load(SideSpec(SideKind.STORE, store=StoreTarget(
                     plugin_path("sqlite"), {"path": str(short_tmp / "missing.sqlite")})))

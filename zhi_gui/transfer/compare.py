@@ -17,12 +17,12 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import validate_path
+from zhi_gui.core.paths import path_problem, shown, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
 from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
 from zhi_gui.session.history import HistoryAccess
-from zhi_gui.transfer.formats import MASK, Imported, decode, format_for
+from zhi_gui.transfer.formats import MASK, Imported, Refused, decode, format_for
 
 # What a masked secret of a file shows as when this tree has no secret there to stand in.
 _MASKED_LABELS = b'{"ui.password":true}'
@@ -82,6 +82,9 @@ def file_entries(imported: dict[str, Imported], prefix: str,
     masked = set()
     for relative, item in imported.items():
         path = f"{prefix}/{relative}" if prefix else relative
+        problem = path_problem(path)
+        if problem:  # as the import refuses it: such a key could never be taken into the tree
+            raise Refused(f"{shown(path)} is not a zhi path: {problem}", path=path)
         old = here.get(path)
         if item.masked:
             masked.add(path)
