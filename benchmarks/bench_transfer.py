@@ -6,6 +6,7 @@ Reports min / median over N runs of:
   * reading a 10,000-change YAML and JSON file (5,000 updates, 5,000 additions; decode);
   * the preview of those 10,000 changes against a 100,000-value tree (target <= 1 s for
     decode + preview);
+  * Compare's "take this side" for the whole tree when 10,000 of 100,000 values differ;
 and, once, the save of that preview through a real sqlite plugin process via the session
 (apply_import): its time and how many tree versions it made (must be 1).
 Exits non-zero when the preview misses 1 s or the save is not exactly one version.
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.timing import timed
+from zhi_gui.core.compare import take_plan
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry
 from zhi_gui.transfer import Format, apply_import, compute_preview, decode, encode, preview_import
@@ -83,6 +85,12 @@ def main() -> int:
                      *timed(lambda i=imported: compute_preview(base, i), args.runs)))
         both = timed(lambda d=data, f=fmt: compute_preview(base, decode(d, f)), args.runs)
         rows.append((f"decode + preview ({fmt.value}, target <= {TARGET_MS:.0f} ms)", *both))
+    # Compare: taking a whole side that differs in 10,000 values into a 100,000-value tree.
+    other = dict(base)
+    other.update({p: Entry(p, i.value_json, i.metadata_json or b"") for p, i in decode(change_file(base, Format.JSON),
+                                                                                        Format.JSON).items()})
+    rows.append(("compare: take a side (10,000 differ, 100,000 values)",
+                 *timed(lambda: take_plan(other, base, "", subtree=True), args.runs)))
     print(f"{'measure':<52} {'min ms':>9} {'median ms':>10}")
     for name, low, mid in rows:
         print(f"{name:<52} {low:>9.1f} {mid:>10.1f}")
