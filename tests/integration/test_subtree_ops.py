@@ -172,6 +172,8 @@ def test_a_move_within_one_tree_is_one_write(arun: Run[Any], short_tmp: Path) ->
                 await plan_copy(TreeRef(here, "prod"), "services", TreeRef(here, "prod"), "services")
             with pytest.raises(E.InvalidArgument, match="target path"):
                 await plan_copy(TreeRef(here, "prod"), "services", TreeRef(here, "dev"), "Not A Path")
+            with pytest.raises(E.InvalidArgument, match="the target tree: the tree id is empty"):
+                await plan_copy(TreeRef(here, "prod"), "services", TreeRef(here, ""), "x")
             with pytest.raises(E.NotFound, match="nothing at or below"):
                 await plan_copy(TreeRef(here, "prod"), "no/such", TreeRef(here, "dev"), "x")
             here.stage_set("services/api-v2/replicas", b"4", b"")

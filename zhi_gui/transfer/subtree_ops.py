@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import path_problem, shown, under_prefix, validate_path, validate_tree_id
+from zhi_gui.core.paths import path_problem, shown, tree_id_problem, under_prefix, validate_path, validate_tree_id
 from zhi_gui.session import StagedEditsPending, StoreSession
 from zhi_gui.transfer.compare import read_tree
 
@@ -124,6 +124,9 @@ async def plan_copy(source: TreeRef, from_prefix: str, target: TreeRef, to_prefi
                     move: bool = False) -> CopyPlan:
     """Read the source subtree and the target paths it would land on."""
     from_prefix, to_prefix = _clean(from_prefix, "source path"), _clean(to_prefix, "target path")
+    problem = tree_id_problem(target.tree_id)
+    if problem:
+        raise E.InvalidArgument(f"the target tree: {problem}")
     if source.same_tree(target):
         if from_prefix == to_prefix:
             raise E.InvalidArgument("the source and the target are the same place: choose another path or tree")
