@@ -6,6 +6,9 @@ untouched."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +20,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.core.sample import sample_entries
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.plugin.supervisor import PluginState, RestartPolicy
 from zhi_gui.session import StagedEditsPending, StoreSession, StoreTarget
 from zhi_gui.transfer.compare import read_tree
 from zhi_gui.transfer.subtree_ops import (
@@ -206,5 +210,30 @@ def test_rename_a_tree(arun: Run[Any], short_tmp: Path) -> None:
             assert len(await versions(here, "production")) == 1, "the new tree starts a new history"
         finally:
             await here.close()
+
+    arun(go())
+
+
+def test_a_killed_target_plugin_leaves_the_source_untouched(arun: Run[Any], short_tmp: Path) -> None:
+    async def go() -> None:
+        here = await opened(sqlite(short_tmp / "here.sqlite", "prod"), sample_entries())
+        there = await opened(sqlite(short_tmp / "there.sqlite", "prod"), [Entry("readme", b'"there"')])
+        try:
+            plan = await plan_copy(TreeRef(here, "prod"), API, TreeRef(there, "prod"), API, move=True)
+            source_before = await read_tree(here, "prod")
+            supervisor = there.supervisor
+            assert supervisor is not None and supervisor.plugin is not None
+            supervisor.policy = RestartPolicy(max_restarts=0)  # it stays dead: the save must fail
+            os.kill(supervisor.plugin.pid, signal.SIGKILL)
+            deadline = asyncio.get_running_loop().time() + 20
+            while supervisor.state != PluginState.FAILED:  # waiting on the condition, bounded
+                assert asyncio.get_running_loop().time() < deadline, supervisor.state
+                await asyncio.sleep(0.02)
+            with pytest.raises(E.ZhiError):
+                await apply_copy(plan, "move api")
+            assert await read_tree(here, "prod") == source_before, "the source is untouched"
+        finally:
+            await here.close()
+            await there.close()
 
     arun(go())
