@@ -67,7 +67,8 @@ class CopyDialog(QDialog):
         self.tree.setObjectName("copy-tree")
         self.tree.setEditable(True)  # a new tree id may be typed
         self.tree.addItems(session.trees)
-        self.tree.setCurrentText(session.tree_id)
+        # Another tree is the usual target; this tree (at another path) is one pick away.
+        self.tree.setCurrentText(next((t for t in session.trees if t != session.tree_id), session.tree_id))
         self.chooser = StoreChooser("copy", window.run,
                                     lambda: settings.recent_stores() if settings is not None else [], "Copy to store")
         self.target = QLineEdit(path)
