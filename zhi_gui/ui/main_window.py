@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
+        self.offered_login: tuple[str, dict[str, str]] | None = None  # from Open store's form, for the login
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -563,8 +564,12 @@ class MainWindow(QMainWindow):
                 if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
                     target = dialog.target()
                     if target is not None:
+                        # a login typed into the form: the login machinery uses it (and keeps it
+                        # in the keyring), so it never becomes a plugin option
+                        self.offered_login = dialog.login_offer()
                         await self.open_store(target)
             finally:
+                self.offered_login = None
                 dialog.deleteLater()
 
         self.run(go(), "Opening the store")

@@ -52,6 +52,9 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
+    # A login typed into Open store's form (method, fields) while that store opens; the login
+    # machinery takes it (once) before looking in the keyring.
+    offered_login: tuple[str, dict[str, str]] | None
 
     def main_window(self) -> QMainWindow:
         """The window itself, for parenting dialogs and docking panels."""
