@@ -111,6 +111,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     """The main window with its panels, composed in one place (the app and the tests):
     history (versions, diff, rollback) and security (encryption, keyring, login)."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES
+    from zhi_gui.ui.accessibility import install_accessibility
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
@@ -128,6 +129,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_transfer(window)  # File > Import... / Export...
     install_theme_menu(window, settings)  # View > Theme
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
+    install_accessibility(window)  # names for screen readers, Tab in reading order
     return window
 
 

@@ -51,6 +51,7 @@ class MetadataEditor(QWidget):
 
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("labelsTable")
+        self.table.setAccessibleName("Labels")
         self.table.setHorizontalHeaderLabels(["Label", "Value (JSON)"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -81,10 +81,12 @@ class PasswordEditor(SubEditor):
         self._multiline = False
         self.line = QLineEdit()
         self.line.setObjectName("passwordEdit")
+        self.line.setAccessibleName("Secret value")
         self.line.setEchoMode(QLineEdit.EchoMode.Password)
         self.line.setPlaceholderText(spec.placeholder)
         self.text = QPlainTextEdit()
         self.text.setObjectName("secretTextEdit")
+        self.text.setAccessibleName("Secret value")
         self.text.setFont(mono_font())
         self.text.setTabChangesFocus(True)
         self.hidden_label = QLabel()

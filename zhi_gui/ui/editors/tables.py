@@ -49,6 +49,7 @@ class _TableEditor(SubEditor):
         self.json_mode = not spec.strings_only
         self.table = QTableWidget(0, len(self.columns))
         self.table.setObjectName(f"{self.noun}Table")
+        self.table.setAccessibleName("Entries" if self.noun == "entry" else f"{self.noun.capitalize()}s")
         self.table.setHorizontalHeaderLabels(list(self.columns))
         self.table.horizontalHeader().setStretchLastSection(True)
         if len(self.columns) > 1:

@@ -464,6 +464,8 @@ class ValueEditor(QWidget):
 
     def _update_header(self) -> None:
         spec = self._spec
+        if self._sub is not None:  # a screen reader says which key the field edits
+            self._sub.focus_target().setAccessibleDescription(f"The value of {self._path}")
         segment = self._path.rpartition("/")[2]
         self.title.setText(spec.display_name or segment or self._path)
         version = self._entry.version if self._entry is not None and self._entry.version else ""
