@@ -157,6 +157,16 @@ def test_advanced_json_carries_the_values_both_ways(qtbot: Any, main_window: Mai
     dialog.reject()
 
 
+def test_a_password_without_a_user_is_shown_at_the_user_field(qtbot: Any, main_window: MainWindow) -> None:
+    dialog = open_dialog(qtbot, main_window)
+    pick_plugin(qtbot, dialog, "etcd")
+    type_field(qtbot, dialog, "password", "s3cret")
+    click_open(qtbot, dialog)
+    qtbot.waitUntil(lambda: error_text(dialog, "user") == "required with Password")
+    assert dialog.isVisible() and main_window.session.target is None
+    dialog.reject()
+
+
 def test_a_plugin_without_a_schema_keeps_the_raw_json_field(qtbot: Any, main_window: MainWindow) -> None:
     dialog = open_dialog(qtbot, main_window)
     pick_plugin(qtbot, dialog, "mirror")

@@ -12,6 +12,7 @@ from zhi_gui.plugin.manifest import load_manifest, parse_manifest
 from zhi_gui.plugin.options_schema import (
     OptionSpec,
     OptionValueError,
+    login_problems,
     parse_options,
     split_login,
     text_of,
@@ -102,6 +103,14 @@ def test_a_login_is_split_off_and_its_secret_never_stays_an_option() -> None:
     # no password typed: no login offered (the keyring or the login dialog will do)
     assert split_login(specs, {"user": "ada"}) == ({"user": "ada"}, "", {})
     assert split_login(specs, {"user": "ada", "password": ""}) == ({"user": "ada"}, "", {})
+
+
+def test_a_password_without_its_user_is_a_problem_at_the_user_field() -> None:
+    specs = (OptionSpec("user", label="User", login=("userpass", "username")),
+             OptionSpec("password", "secret", label="Password", login=("userpass", "password")))
+    assert login_problems(specs, {"password": "pw"}) == {"user": "required with Password"}
+    assert login_problems(specs, {"user": "ada", "password": "pw"}) == {}
+    assert login_problems(specs, {"user": "ada"}) == {}
 
 
 def test_zhis_parser_rules_do_not_reject_the_options_section() -> None:

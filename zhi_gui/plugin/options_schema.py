@@ -171,6 +171,21 @@ def value_from_text(spec: OptionSpec, text: str) -> Any:
     return stripped
 
 
+def login_problems(specs: Sequence[OptionSpec], options: Mapping[str, Any]) -> dict[str, str]:
+    """A login secret given without the rest of its login (a password without a user):
+    the option to fill in, and why. The store would not ask for a login then, and the
+    password would be dropped without a word."""
+    problems: dict[str, str] = {}
+    for secret in specs:
+        if secret.login is None or not secret.is_secret or options.get(secret.name) in (None, ""):
+            continue
+        for other in specs:
+            if other is not secret and other.login is not None and other.login[0] == secret.login[0] \
+                    and options.get(other.name) in (None, ""):
+                problems[other.name] = f"required with {secret.title}"
+    return problems
+
+
 def split_login(specs: Sequence[OptionSpec], options: Mapping[str, Any]) -> tuple[dict[str, Any], str, dict[str, str]]:
     """(options for the plugin, login method, login fields) of a filled form.
 

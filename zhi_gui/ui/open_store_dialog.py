@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.errors import ManifestError
 from zhi_gui.plugin.discovery import DiscoveredPlugin, discover
-from zhi_gui.plugin.options_schema import OptionSpec, split_login
+from zhi_gui.plugin.options_schema import OptionSpec, login_problems, split_login
 from zhi_gui.plugin.workspace import Workspace, load_workspace, workspace_store
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.options_form import OptionsForm
@@ -256,6 +256,13 @@ class OpenStoreDialog(QDialog):
             options = self._json_options()
             if options is None:
                 return None
+        problems = login_problems(self.specs, options)
+        if problems:
+            for name, text in problems.items():
+                if self.form is not None and not self.advanced.isChecked():
+                    self.form.show_error(name, text)
+            self.problem.setText("; ".join(f"{name}: {text}" for name, text in problems.items()))
+            return None
         options, method, credentials = split_login(self.specs, options)
         self.offer = (method, credentials) if method else None
         self.problem.clear()
