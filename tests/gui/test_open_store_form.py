@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -95,6 +96,9 @@ def test_a_sqlite_store_opens_through_its_form(qtbot: Any, main_window: MainWind
     pick_plugin(qtbot, dialog, "sqlite")
     assert dialog.form_area.isVisible() and not dialog.options.isVisible(), "a form, not raw JSON"
     assert set(dialog.form.fields) >= {"path", "create", "author"} if dialog.form else False
+    browse = dialog.findChild(QPushButton, "option-browse-path")
+    assert browse is not None and browse.isVisible(), "a file option has a Browse button"
+    assert dialog.findChild(QPushButton, "option-browse-author") is None, "a text option has none"
     store_file = tmp_path / "form.sqlite"
     type_field(qtbot, dialog, "path", str(store_file))
     create = field(dialog, "create")
@@ -137,6 +141,9 @@ def test_advanced_json_carries_the_values_both_ways(qtbot: Any, main_window: Mai
     shown = json.loads(dialog.options.toPlainText())
     assert shown == {"endpoints": ["127.0.0.1:1", "127.0.0.1:2"], "user": "ada", "root": "/zhi/"}
     assert "top secret" not in dialog.options.toPlainText(), "a secret never appears as text"
+    target = dialog.target()  # opened from the JSON: the password typed in the form still counts
+    assert target is not None and "password" not in target.options
+    assert dialog.login_offer() == ("userpass", {"username": "ada", "password": "top secret"})
     edit: QPlainTextEdit = dialog.options
     qtbot.mouseClick(edit.viewport(), Qt.MouseButton.LeftButton)
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)

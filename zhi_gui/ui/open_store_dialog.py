@@ -256,6 +256,9 @@ class OpenStoreDialog(QDialog):
             options = self._json_options()
             if options is None:
                 return None
+            if self.form is not None:  # a secret typed into the form is never in the JSON: keep it
+                form_values = self.form.values() or {}
+                options = {**{k: v for k, v in form_values.items() if self._is_secret(k)}, **options}
         problems = login_problems(self.specs, options)
         if problems:
             for name, text in problems.items():
