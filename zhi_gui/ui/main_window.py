@@ -514,6 +514,10 @@ class MainWindow(QMainWindow):
         self.tree_view.viewport().update()
 
     # --- opening -------------------------------------------------------------------------
+    def take_offered_login(self) -> tuple[str, dict[str, str]] | None:
+        offer, self.offered_login = self.offered_login, None
+        return offer
+
     async def open_store(self, target: StoreTarget) -> None:
         if not await self.settle_editor("opening another store"):
             return

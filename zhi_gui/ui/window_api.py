@@ -52,9 +52,10 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
-    # A login typed into Open store's form (method, fields) while that store opens; the login
-    # machinery takes it (once) before looking in the keyring.
-    offered_login: tuple[str, dict[str, str]] | None
+    def take_offered_login(self) -> tuple[str, dict[str, str]] | None:
+        """A login typed into Open store's form (method, fields) for the store being opened,
+        once: the login machinery tries it before the keyring."""
+        ...
 
     def main_window(self) -> QMainWindow:
         """The window itself, for parenting dialogs and docking panels."""
