@@ -174,6 +174,23 @@ def test_a_password_without_a_user_is_shown_at_the_user_field(qtbot: Any, main_w
     dialog.reject()
 
 
+def test_tab_goes_through_the_form_in_order(qtbot: Any, main_window: MainWindow) -> None:
+    dialog = open_dialog(qtbot, main_window)
+    pick_plugin(qtbot, dialog, "etcd")
+    dialog.path.setFocus()
+    qtbot.waitUntil(dialog.path.hasFocus)
+    seen: list[str] = []
+    for _ in range(14):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget().objectName())
+    fields = [name for name in seen if name.startswith("option-") and not name.startswith("option-browse")]
+    assert fields[:4] == ["option-endpoints", "option-user", "option-password", "option-ca_file"], seen
+    assert seen.index("option-browse-ca_file") == seen.index("option-ca_file") + 1, "Browse right after its field"
+    dialog.reject()
+
+
 def test_a_plugin_without_a_schema_keeps_the_raw_json_field(qtbot: Any, main_window: MainWindow) -> None:
     dialog = open_dialog(qtbot, main_window)
     pick_plugin(qtbot, dialog, "mirror")

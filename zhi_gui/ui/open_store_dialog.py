@@ -9,6 +9,7 @@ plugin option, so it is never written to the settings or the recent list."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class OpenStoreDialog(QDialog):
         self.path.setObjectName("open-path")
         self.path.setAccessibleName("Executable")
         self.path.setPlaceholderText("plugin executable (zhi-store-...)")
-        browse = QPushButton("Pick executable\u2026")
+        self.pick_button = browse = QPushButton("Pick executable\u2026")
         browse.clicked.connect(self._browse)
         folder = QPushButton("Open zhi workspace folder\u2026")
         folder.clicked.connect(self._pick_workspace)
@@ -154,6 +155,10 @@ class OpenStoreDialog(QDialog):
         self.form = OptionsForm(specs) if specs else None
         if self.form is not None:
             self.form_area.setWidget(self.form)
+            # the form is built after the rest: Tab goes through it where it is shown
+            chain = [self.pick_button, *self.form.tab_chain, self.advanced]
+            for first, second in itertools.pairwise(chain):
+                QWidget.setTabOrder(first, second)
             # as tall as the fields need, up to a point (then it scrolls)
             self.form_area.setMinimumHeight(min(self.form.sizeHint().height() + 4, 160))
         self.advanced.blockSignals(True)

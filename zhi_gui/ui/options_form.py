@@ -43,6 +43,7 @@ class OptionsForm(QWidget):
         self.setObjectName("options-form")
         self.specs = tuple(specs)
         self.fields: dict[str, FieldWidget] = {}
+        self.tab_chain: list[QWidget] = []  # the fields and their Browse buttons, top to bottom
         self.errors: dict[str, QLabel] = {}
         self.extra: dict[str, Any] = {}  # options the form has no field for (from JSON): kept as they are
         form = QFormLayout(self)
@@ -55,6 +56,7 @@ class OptionsForm(QWidget):
             widget.setAccessibleDescription(description)
             widget.setToolTip(description)
             self.fields[spec.name] = widget
+            self.tab_chain.append(widget)
             error = QLabel()
             error.setObjectName(f"option-error-{spec.name}")
             error.setStyleSheet("color: #c0392b")
@@ -72,6 +74,7 @@ class OptionsForm(QWidget):
                 browse.setObjectName(f"option-browse-{spec.name}")
                 browse.setAccessibleName(f"Browse for {spec.title}")
                 browse.clicked.connect(lambda _checked=False, s=spec: self._browse(s))
+                self.tab_chain.append(browse)
                 row.addWidget(browse)
                 column.addLayout(row)
             else:
