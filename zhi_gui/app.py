@@ -110,7 +110,8 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
                  vault: PassphraseVault | None = None, session: StoreSession | None = None) -> MainWindow:
     """The main window with its panels, composed in one place (the app and the tests):
     history (versions, diff, rollback) and security (encryption, keyring, login)."""
-    from zhi_gui.services.settings import IDLE_LOCK_MINUTES
+    from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
+    from zhi_gui.ui.accessibility import install_accessibility
     from zhi_gui.ui.compare_dialog import install_compare
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
@@ -125,13 +126,15 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     # passphrases in the OS keyring unless a vault is given; lock after idle time (settings only:
     # tests and scripts without settings never lock under their feet)
     idle = settings.get(IDLE_LOCK_MINUTES) if settings is not None else 0
-    install_security(window, vault, idle)
+    screen_lock = settings.get(LOCK_ON_SCREEN_LOCK) if settings is not None else False
+    install_security(window, vault, idle, screen_lock)
     install_store_check(window)  # Store > Check store... for sqlite files
     install_transfer(window)  # File > Import... / Export...
     install_compare(window)  # Store > Compare...: any two sides, take a side into staged edits
     install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
+    install_accessibility(window)  # names for screen readers, Tab in reading order
     return window
 
 

@@ -78,6 +78,9 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(loop)
     yield loop
     executor.shutdown(wait=False, cancel_futures=True)
+    # A QMimeData left on the clipboard (Copy value, Copy subtree) crashed the interpreter
+    # at exit (SIGSEGV after every test had passed): the clipboard is emptied while Qt still runs.
+    qapp.clipboard().clear()
 
 
 @pytest.fixture(autouse=True)

@@ -384,11 +384,16 @@ def _assert_fits(win: MainWindow, size: QSize) -> None:
         assert not central.intersects(dock.geometry()), dock.objectName()
 
 
-def test_at_1366x768_the_docks_and_the_diff_fit_without_overlap(qtbot: Any, sample_window: MainWindow,
-                                                                run_async: Any) -> None:
+@pytest.mark.parametrize("size", [QSize(1366, 768), QSize(1280, 720)], ids=["1366x768", "1920x1080-at-1.5"])
+def test_the_docks_and_the_diff_fit_without_overlap(qtbot: Any, sample_window: MainWindow, run_async: Any,
+                                                    size: QSize) -> None:
+    """At 1366x768, and at 1920x1080 with QT_SCALE_FACTOR=1.5: Qt lays a scaled window out in
+    device-independent pixels, so that screen is a 1280x720 one to the layout (the same fonts
+    and widgets, at 1.5 times the device pixels; scripts/screenshot_screens.py shows it)."""
     win = sample_window
-    size = QSize(1366, 768)
-    assert win.minimumSizeHint().width() <= 1366 and win.minimumSizeHint().height() <= 768
+    win.resize(size)
+    qtbot.waitUntil(lambda: win.size() == size)
+    assert win.minimumSizeHint().width() <= size.width() and win.minimumSizeHint().height() <= size.height()
     win.session.stage_set("services/api/replicas", b"9", b"")
     run_async(win.save("scale"))
     panel = win.history_panel

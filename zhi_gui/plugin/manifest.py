@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from zhi_gui.core.errors import ManifestError
+from zhi_gui.plugin.options_schema import OptionSpec, parse_options
 
 MANIFEST_NAME = "zhi-plugin.yaml"
 PLUGIN_TYPES = ("config", "transform", "store", "ui")
@@ -40,6 +41,9 @@ class PluginManifest:
     min_zhi_version: str = ""
     binaries: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
+    # zhi-gui's own ``options:`` section (zhi ignores it): None when the plugin gives none,
+    # and Open store keeps the raw JSON field for it.
+    options: tuple[OptionSpec, ...] | None = None
 
     @property
     def binary_name(self) -> str:
@@ -94,6 +98,10 @@ def parse_manifest(text: str, source: Path | None = None) -> PluginManifest:
     if not isinstance(binaries, dict):
         problems.append("binaries must map platform (os/arch) to a path")
         binaries = {}
+    options: tuple[OptionSpec, ...] | None = None
+    if data.get("options") is not None:
+        options, option_problems = parse_options(data["options"])
+        problems.extend(option_problems)
     if problems:
         raise ManifestError(f"{where}invalid plugin manifest: {'; '.join(problems)}")
     return PluginManifest(
@@ -101,7 +109,7 @@ def parse_manifest(text: str, source: Path | None = None) -> PluginManifest:
         description=_text(data, "description"), author=_text(data, "author"), license=_text(data, "license"),
         homepage=_text(data, "homepage"), keywords=tuple(str(k) for k in keywords), runtime=runtime,
         min_zhi_version=_text(data, "minZhiVersion"), binaries={str(k): str(v) for k, v in binaries.items()},
-        source=source,
+        source=source, options=options,
     )
 
 

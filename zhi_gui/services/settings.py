@@ -54,6 +54,7 @@ __all__ = [
     "CURRENT_VERSION",
     "IDLE_LOCK_MINUTES",
     "LAST_STORE",
+    "LOCK_ON_SCREEN_LOCK",
     "MAX_RECENT_STORES",
     "RECENT_STORES",
     "SETTINGS",
@@ -351,6 +352,10 @@ THEME = declare(
 IDLE_LOCK_MINUTES = declare(
     "idle_lock_minutes", 15, "Lock an unlocked encrypted store after this many minutes without input (0: never).",
     _parse_minutes,
+)
+LOCK_ON_SCREEN_LOCK = declare(
+    "lock_on_screen_lock", True, "Lock an unlocked encrypted store when the desktop locks the screen"
+    " (org.freedesktop.ScreenSaver / org.gnome.ScreenSaver on the session D-Bus).", _parse_bool,
 )
 AUDIT_MODE = declare(
     "audit_mode", AuditMode.HARD_FAIL,

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self.close_hooks: list[Callable[[], Awaitable[None]]] = []  # panels stop what they started (other stores)
+        self.offered_login: tuple[str, dict[str, str]] | None = None  # from Open store's form, for the login
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -514,6 +515,10 @@ class MainWindow(QMainWindow):
         self.tree_view.viewport().update()
 
     # --- opening -------------------------------------------------------------------------
+    def take_offered_login(self) -> tuple[str, dict[str, str]] | None:
+        offer, self.offered_login = self.offered_login, None
+        return offer
+
     async def open_store(self, target: StoreTarget) -> None:
         if not await self.settle_editor("opening another store"):
             return
@@ -564,8 +569,12 @@ class MainWindow(QMainWindow):
                 if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
                     target = dialog.target()
                     if target is not None:
+                        # a login typed into the form: the login machinery uses it (and keeps it
+                        # in the keyring), so it never becomes a plugin option
+                        self.offered_login = dialog.login_offer()
                         await self.open_store(target)
             finally:
+                self.offered_login = None
                 dialog.deleteLater()
 
         self.run(go(), "Opening the store")

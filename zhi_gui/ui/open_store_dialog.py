@@ -1,15 +1,22 @@
 """Open a store: a discovered plugin (shipped, ~/.zhi/plugins, a zhi.yaml
-workspace) or any executable, its manifest, an options form that becomes
-ZHI_PLUGIN_OPTIONS, and a tree id."""
+workspace) or any executable, its manifest, its options (a form when the
+manifest has an ``options:`` section, else raw JSON; "Advanced (JSON)" for
+all) that become ZHI_PLUGIN_OPTIONS, and a tree id.
+
+Options tied to the store's login (``login:`` in the manifest) are offered to
+the login machinery (``login_offer()``): a secret among them never becomes a
+plugin option, so it is never written to the settings or the recent list."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -21,14 +28,17 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from zhi_gui.core.errors import ManifestError
 from zhi_gui.plugin.discovery import DiscoveredPlugin, discover
+from zhi_gui.plugin.options_schema import OptionSpec, login_problems, split_login
 from zhi_gui.plugin.workspace import Workspace, load_workspace, workspace_store
 from zhi_gui.session import StoreTarget
+from zhi_gui.ui.options_form import OptionsForm
 
 ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -38,28 +48,46 @@ class OpenStoreDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("open-store-dialog")
         self.setWindowTitle("Open store")
-        self.resize(760, 520)
+        self.resize(760, 660)
         self.workspace = workspace
         self.known_paths: tuple[str, ...] = ()
         self.plugins = QListWidget()
         self.plugins.setObjectName("open-plugins")
+        self.plugins.setMaximumHeight(140)
+        self.plugins.setAccessibleName("Plugins")
+        self.plugins.setAccessibleDescription("Store plugins found: shipped, in ~/.zhi/plugins and in workspaces")
         self.plugins.currentItemChanged.connect(self._selected)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path = QLineEdit()
         self.path.setObjectName("open-path")
+        self.path.setAccessibleName("Executable")
         self.path.setPlaceholderText("plugin executable (zhi-store-...)")
-        browse = QPushButton("Pick executable\u2026")
+        self.pick_button = browse = QPushButton("Pick executable\u2026")
         browse.clicked.connect(self._browse)
         folder = QPushButton("Open zhi workspace folder\u2026")
         folder.clicked.connect(self._pick_workspace)
         self.options = QPlainTextEdit()
         self.options.setObjectName("open-options")
         self.options.setPlaceholderText('{"path": "/home/me/config.sqlite"}   (JSON: becomes ZHI_PLUGIN_OPTIONS)')
-        self.options.setMaximumHeight(110)
+        self.options.setAccessibleName("Options (JSON)")
+        self.options.setTabChangesFocus(True)
+        self.specs: tuple[OptionSpec, ...] = ()
+        self.form: OptionsForm | None = None
+        self.form_area = QScrollArea()
+        self.form_area.setObjectName("open-options-form")
+        self.form_area.setAccessibleName("Options")
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.advanced = QCheckBox("Advanced (JSON)")
+        self.advanced.setObjectName("open-advanced")
+        self.advanced.setAccessibleDescription("Edit the plugin's options as raw JSON instead of the form")
+        self.advanced.toggled.connect(self._advanced_toggled)
+        self.offer: tuple[str, dict[str, str]] | None = None
         self.tree = QLineEdit()
         self.tree.setObjectName("open-tree")
+        self.tree.setAccessibleName("Tree")
         self.tree.setPlaceholderText("tree id (empty: the first tree of the store)")
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #c0392b")
@@ -73,13 +101,21 @@ class OpenStoreDialog(QDialog):
         row.addWidget(browse)
         form = QFormLayout()
         form.addRow("Executable", row)
-        form.addRow("Options", self.options)
-        form.addRow("Tree", self.tree)
+        options_title = QLabel("<b>Options</b>")
+        options_title.setBuddy(self.options)
+        tree_form = QFormLayout()
+        tree_form.addRow("Tree", self.tree)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Plugins found (shipped, ~/.zhi/plugins, workspace directories):"))
-        layout.addWidget(self.plugins, 1)
+        layout.addWidget(self.plugins)
         layout.addWidget(self.details)
         layout.addLayout(form)
+        # the options take the room there is: a long form scrolls, it never overlaps what follows
+        layout.addWidget(options_title)
+        layout.addWidget(self.form_area, 1)
+        layout.addWidget(self.options, 1)
+        layout.addWidget(self.advanced, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(tree_form)
         layout.addWidget(folder, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -106,6 +142,75 @@ class OpenStoreDialog(QDialog):
                                  f"<br>{m.description}")
         else:
             self.details.setText(plugin.manifest_error or "No zhi-plugin.yaml manifest beside this binary.")
+        specs = plugin.manifest.options if plugin.manifest is not None else None
+        self._use_specs(specs or ())
+
+    def _use_specs(self, specs: tuple[OptionSpec, ...]) -> None:
+        """A form for these options (none: the raw JSON field alone)."""
+        self.specs = specs
+        self.problem.clear()
+        old = self.form_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.form = OptionsForm(specs) if specs else None
+        if self.form is not None:
+            self.form_area.setWidget(self.form)
+            # the form is built after the rest: Tab goes through it where it is shown
+            chain = [self.pick_button, *self.form.tab_chain, self.advanced]
+            for first, second in itertools.pairwise(chain):
+                QWidget.setTabOrder(first, second)
+            # as tall as the fields need, up to a point (then it scrolls)
+            self.form_area.setMinimumHeight(min(self.form.sizeHint().height() + 4, 160))
+        self.advanced.blockSignals(True)
+        self.advanced.setChecked(self.form is None)
+        self.advanced.blockSignals(False)
+        self.advanced.setEnabled(self.form is not None)
+        self.advanced.setToolTip("" if self.form is not None else "This plugin's manifest describes no options:"
+                                 " give them as JSON")
+        self.options.setPlainText("")
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        raw = self.advanced.isChecked() or self.form is None
+        self.form_area.setVisible(not raw)
+        self.options.setVisible(raw)
+
+    def _advanced_toggled(self, raw: bool) -> None:
+        """Carry the options across: the form's values into the JSON, the JSON into the form
+        (a secret stays in its masked field and never appears in the JSON)."""
+        if self.form is None:
+            return
+        if raw:
+            values = self.form.values()
+            if values is None:
+                self._set_advanced(False)
+                self.problem.setText("Fix the marked fields first.")
+                return
+            public = {k: v for k, v in values.items() if not self._is_secret(k)}
+            self.options.setPlainText(json.dumps(public, indent=2) if public else "")
+        else:
+            parsed = self._json_options()
+            if parsed is None:
+                self._set_advanced(True)
+                return
+            secrets = {k: v for k, v in (self.form.values() or {}).items() if self._is_secret(k)}
+            self.form.set_values({**parsed, **secrets})
+        self.problem.clear()
+        self._show_mode()
+
+    def _set_advanced(self, checked: bool) -> None:
+        self.advanced.blockSignals(True)
+        self.advanced.setChecked(checked)
+        self.advanced.blockSignals(False)
+
+    def _is_secret(self, name: str) -> bool:
+        return any(spec.name == name and spec.is_secret for spec in self.specs)
+
+    def set_options(self, options: dict[str, Any]) -> None:
+        """Show these options (in the form when there is one, and in the JSON)."""
+        if self.form is not None:
+            self.form.set_values(options)
+        self.options.setPlainText(json.dumps(options, indent=2))
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Plugin executable", str(Path.home()))
@@ -133,7 +238,7 @@ class OpenStoreDialog(QDialog):
                 break
         else:
             self.problem.setText(f"the workspace's store plugin {ws.store_label!r} was not found")
-        self.options.setPlainText(json.dumps(workspace_store(ws).options, indent=2))
+        self.set_options(dict(workspace_store(ws).options))
         self.tree.setText(ws.default_tree_id)
 
     def target(self) -> StoreTarget | None:
@@ -142,18 +247,53 @@ class OpenStoreDialog(QDialog):
         if not self.path.text().strip():
             self.problem.setText("Pick a plugin.")
             return None
-        text = self.options.toPlainText().strip()
-        options: Any = {}
-        if text:
-            try:
-                options = json.loads(text)
-            except ValueError as exc:
-                self.problem.setText(f"Options are not valid JSON: {exc}")
+        options: dict[str, Any] | None
+        if self.form is not None and not self.advanced.isChecked():
+            options = self.form.values()
+            if options is None:
+                self.problem.setText("Some options need fixing (see the marked fields).")
+                field = self.form.first_error_field()
+                if field is not None:
+                    self.form_area.ensureWidgetVisible(field)
+                    field.setFocus()
                 return None
-            if not isinstance(options, dict):
-                self.problem.setText("Options must be a JSON object, e.g. {\"path\": \"...\"}")
+        else:
+            options = self._json_options()
+            if options is None:
                 return None
+            if self.form is not None:  # a secret typed into the form is never in the JSON: keep it
+                form_values = self.form.values() or {}
+                options = {**{k: v for k, v in form_values.items() if self._is_secret(k)}, **options}
+        problems = login_problems(self.specs, options)
+        if problems:
+            for name, text in problems.items():
+                if self.form is not None and not self.advanced.isChecked():
+                    self.form.show_error(name, text)
+            self.problem.setText("; ".join(f"{name}: {text}" for name, text in problems.items()))
+            return None
+        options, method, credentials = split_login(self.specs, options)
+        self.offer = (method, credentials) if method else None
+        self.problem.clear()
         return StoreTarget(path, options, self.tree.text().strip(), known_paths=self.known_paths)
+
+    def _json_options(self) -> dict[str, Any] | None:
+        text = self.options.toPlainText().strip()
+        if not text:
+            return {}
+        try:
+            options = json.loads(text)
+        except ValueError as exc:
+            self.problem.setText(f"Options are not valid JSON: {exc}")
+            return None
+        if not isinstance(options, dict):
+            self.problem.setText("Options must be a JSON object, e.g. {\"path\": \"...\"}")
+            return None
+        return options
+
+    def login_offer(self) -> tuple[str, dict[str, str]] | None:
+        """The login typed into the form (method, fields), for the login machinery: once."""
+        offer, self.offer = self.offer, None
+        return offer
 
     def _accept(self) -> None:
         if self.target() is not None:

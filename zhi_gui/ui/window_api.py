@@ -56,6 +56,11 @@ class WindowApi(Protocol):
     settings: Settings | None  # None: nothing is remembered (tests)
     close_hooks: list[Callable[[], Awaitable[None]]]  # awaited when the window closes, before its plugin stops
 
+    def take_offered_login(self) -> tuple[str, dict[str, str]] | None:
+        """A login typed into Open store's form (method, fields) for the store being opened,
+        once: the login machinery tries it before the keyring."""
+        ...
+
     def main_window(self) -> QMainWindow:
         """The window itself, for parenting dialogs and docking panels."""
         ...

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent
+from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 
 from zhi_gui.core.labels import EditorSpec
 
@@ -31,6 +31,53 @@ def wrapped_label(text: str = "", style: str = "", object_name: str = "") -> QLa
     if object_name:
         label.setObjectName(object_name)
     return label
+
+
+# A list, map or labels table never shrinks below this many rows: it is what the user
+# works in, and a squeezed dock scrolls (its scroll area) rather than show two rows.
+MIN_TABLE_ROWS = 5
+
+
+def keep_rows_visible(table: QTableWidget, rows: int = MIN_TABLE_ROWS) -> None:
+    """A minimum height for the header and ``rows`` full rows of ``table``, and half of one
+    more: a row cut in half says there is more to scroll to (and absorbs a header drawn a
+    few pixels taller than its size hint)."""
+    header = table.horizontalHeader().sizeHint().height()
+    row_height = table.verticalHeader().defaultSectionSize()
+    table.setMinimumHeight(header + rows * row_height + row_height // 2 + 2 * table.frameWidth())
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, cut with "…" where it does not fit (the whole text in
+    the tooltip): a long key path must not push what sits beside it away or under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("\u2026") * 4), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+        super().setText(shown)
 
 
 class EditProblem(ValueError):

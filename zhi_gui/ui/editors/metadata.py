@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import LabelSet, label_name_problem, label_problem, parse_label_value
-from zhi_gui.ui.editors.base import PROBLEM_STYLE, mono_font, wrapped_label
+from zhi_gui.ui.editors.base import PROBLEM_STYLE, keep_rows_visible, mono_font, wrapped_label
 
 INVALID_BRUSH = QBrush(QColor(211, 47, 47, 70))
 ORIGINAL_ROLE = Qt.ItemDataRole.UserRole + 1  # the text the cell was loaded with
@@ -51,6 +51,7 @@ class MetadataEditor(QWidget):
 
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("labelsTable")
+        self.table.setAccessibleName("Labels")
         self.table.setHorizontalHeaderLabels(["Label", "Value (JSON)"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -59,6 +60,7 @@ class MetadataEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
+        keep_rows_visible(self.table)
         self.table.setFont(mono_font())
         self.table.itemChanged.connect(self._item_changed)
         self.add_button = QPushButton("Add label")

@@ -45,6 +45,7 @@ class LineEditor(SubEditor):
         super().__init__(spec, parent)
         self.edit = QLineEdit()
         self.edit.setObjectName("stringEdit")
+        self.edit.setAccessibleName("Text value")
         self.edit.setPlaceholderText(_placeholder(spec))
         self.edit.setClearButtonEnabled(True)
         layout = QVBoxLayout(self)
@@ -73,6 +74,7 @@ class MultilineEditor(SubEditor):
         super().__init__(spec, parent)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("multilineEdit")
+        self.edit.setAccessibleName("Text value")
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText(_placeholder(spec))
         if spec.ui_format in ("code", "toml", "markdown", "html"):
@@ -104,6 +106,7 @@ class _NumberEditor(SubEditor):
         super().__init__(spec, parent)
         self.edit = QLineEdit()
         self.edit.setObjectName("numberEdit")
+        self.edit.setAccessibleName("Number value")
         self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(self.pattern), self.edit))
         self.edit.setPlaceholderText(_placeholder(spec))
         row = QHBoxLayout()

@@ -81,10 +81,12 @@ class PasswordEditor(SubEditor):
         self._multiline = False
         self.line = QLineEdit()
         self.line.setObjectName("passwordEdit")
+        self.line.setAccessibleName("Secret value")
         self.line.setEchoMode(QLineEdit.EchoMode.Password)
         self.line.setPlaceholderText(spec.placeholder)
         self.text = QPlainTextEdit()
         self.text.setObjectName("secretTextEdit")
+        self.text.setAccessibleName("Secret value")
         self.text.setFont(mono_font())
         self.text.setTabChangesFocus(True)
         self.hidden_label = QLabel()
@@ -111,6 +113,11 @@ class PasswordEditor(SubEditor):
         self.copy_button.clicked.connect(self.copy_to_clipboard)
         self.status = QLabel()
         self.status.setObjectName("copyStatus")
+        # "Copied. ..." must not widen the Value dock: it wraps, and its line is kept
+        # (empty) so nothing moves when it appears
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing())
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.jsonvalues import to_text
 from zhi_gui.core.labels import EditorSpec, parse_json
-from zhi_gui.ui.editors.base import EditProblem, SubEditor
+from zhi_gui.ui.editors.base import EditProblem, SubEditor, keep_rows_visible
 
 
 def _json_text(value: Any) -> str:
@@ -49,6 +49,7 @@ class _TableEditor(SubEditor):
         self.json_mode = not spec.strings_only
         self.table = QTableWidget(0, len(self.columns))
         self.table.setObjectName(f"{self.noun}Table")
+        self.table.setAccessibleName("Entries" if self.noun == "entry" else f"{self.noun.capitalize()}s")
         self.table.setHorizontalHeaderLabels(list(self.columns))
         self.table.horizontalHeader().setStretchLastSection(True)
         if len(self.columns) > 1:
@@ -62,6 +63,7 @@ class _TableEditor(SubEditor):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+        keep_rows_visible(self.table)
         self.table.itemChanged.connect(self._user_changed)
 
         self.add_button = QPushButton(f"Add {self.noun}")

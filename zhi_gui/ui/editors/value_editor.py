@@ -35,7 +35,15 @@ from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_value, encode_metadata, encode_value
 from zhi_gui.core.labels import EditorKind, EditorSpec, LabelSet, canonical_json, editor_spec, same_json, value_problem
 from zhi_gui.core.model import Entry
-from zhi_gui.ui.editors.base import BANNER_STYLE, NOTE_STYLE, PROBLEM_STYLE, SubEditor, mono_font, wrapped_label
+from zhi_gui.ui.editors.base import (
+    BANNER_STYLE,
+    NOTE_STYLE,
+    PROBLEM_STYLE,
+    ElidedLabel,
+    SubEditor,
+    mono_font,
+    wrapped_label,
+)
 from zhi_gui.ui.editors.convert import TYPE_NAMES, Conversion, convert, json_type_of
 from zhi_gui.ui.editors.metadata import MetadataEditor
 from zhi_gui.ui.editors.scalar import (
@@ -139,7 +147,7 @@ class ValueEditor(QWidget):
         title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
         self.title.setFont(title_font)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.path_label = QLabel()
+        self.path_label = ElidedLabel()
         self.path_label.setObjectName("pathLabel")
         self.path_label.setFont(mono_font())
         self.path_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -464,6 +472,8 @@ class ValueEditor(QWidget):
 
     def _update_header(self) -> None:
         spec = self._spec
+        if self._sub is not None:  # a screen reader says which key the field edits
+            self._sub.focus_target().setAccessibleDescription(f"The value of {self._path}")
         segment = self._path.rpartition("/")[2]
         self.title.setText(spec.display_name or segment or self._path)
         version = self._entry.version if self._entry is not None and self._entry.version else ""

@@ -36,8 +36,10 @@ __all__ = [
 
 
 def install_security(window: WindowApi, vault: PassphraseVault | None = None,
-                     idle_lock_minutes: int = 0) -> SecurityController:
+                     idle_lock_minutes: int = 0, lock_on_screen_lock: bool = False) -> SecurityController:
     """Wire encryption, keyring and login into ``window`` (default vault: the OS keyring);
-    ``idle_lock_minutes`` > 0 locks an unlocked store after that long without input."""
+    ``idle_lock_minutes`` > 0 locks an unlocked store after that long without input,
+    ``lock_on_screen_lock`` when the desktop locks the screen (session D-Bus)."""
     # The controller is a child of the window (Qt keeps it as long as the window lives).
-    return SecurityController(window, vault if vault is not None else SystemKeyring(), idle_lock_minutes)
+    return SecurityController(window, vault if vault is not None else SystemKeyring(), idle_lock_minutes,
+                              lock_on_screen_lock)

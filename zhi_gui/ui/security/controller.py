@@ -15,6 +15,7 @@ from zhi_gui.ui.security.context import SecurityContext
 from zhi_gui.ui.security.encryption import EncryptionFlows
 from zhi_gui.ui.security.idle import IdleLock
 from zhi_gui.ui.security.login import LoginFlows
+from zhi_gui.ui.security.screen_lock import ScreenLockWatcher
 from zhi_gui.ui.security.state import LockKind, lock_status
 from zhi_gui.ui.theme import icon, icon_path
 
@@ -28,10 +29,12 @@ log = logging.getLogger("zhi_gui.ui.security")
 
 
 class SecurityController(SecurityContext):
-    def __init__(self, window: WindowApi, vault: PassphraseVault, idle_lock_minutes: int = 0) -> None:
+    def __init__(self, window: WindowApi, vault: PassphraseVault, idle_lock_minutes: int = 0,
+                 lock_on_screen_lock: bool = False) -> None:
         super().__init__(window, vault)
         self.encryption = EncryptionFlows(self)
         self.idle_lock = IdleLock(self, idle_lock_minutes, self.encryption.lock)
+        self.screen_lock = ScreenLockWatcher(self, lock_on_screen_lock, self.encryption.lock)
         self.login = LoginFlows(self)
         self._build_actions()
         self.controller.unlock_handler = self.encryption.unlock_hook

@@ -51,15 +51,22 @@ class IdleLock(QObject):
         return False
 
     def _idle(self) -> None:
-        s = self.security
-        features = s.controller.description.features if s.controller.description is not None else frozenset()
-        if s.status.kind is not LockKind.UNLOCKED or "Lock" not in features:
-            self.timer.start()
-            return
-        if not s.window.flush_editor():  # a value that cannot be staged: never drop it, try later
-            log.info("idle lock postponed: a value being edited cannot be staged yet")
-            self.timer.start()
-            return
-        log.info("locking the store after %d s without input", self.timer.interval() // 1000)
-        s.window.run(self.lock(), "Locking the store after idle time", "idle-lock")
+        lock_if_unlocked(self.security, self.lock, f"after {self.timer.interval() // 1000} s without input",
+                         "Locking the store after idle time", "idle-lock")
         self.timer.start()
+
+
+def lock_if_unlocked(security: SecurityContext, lock: Callable[[], Coroutine[Any, Any, None]], why: str,
+                     what: str, name: str) -> bool:
+    """Lock an unlocked store that can lock (idle time, a locked screen); False when there is
+    nothing to lock or a value being typed cannot be staged yet (it is never dropped)."""
+    s = security
+    features = s.controller.description.features if s.controller.description is not None else frozenset()
+    if s.status.kind is not LockKind.UNLOCKED or "Lock" not in features:
+        return False
+    if not s.window.flush_editor():
+        log.info("lock %s postponed: a value being edited cannot be staged yet", why)
+        return False
+    log.info("locking the store %s", why)
+    s.window.run(lock(), what, name)
+    return True

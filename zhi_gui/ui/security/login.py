@@ -49,7 +49,7 @@ class LoginFlows:
         self.security = security
         self.logged_in = False
         self.user = ""
-        self.last_login_source = ""  # "keyring" | "dialog" | ""
+        self.last_login_source = ""  # "keyring" | "dialog" | "form" (Open store) | ""
         self.force_form = False  # after Log out: the form, not the keyring
         self._public: tuple[str, dict[str, str]] | None = None  # last method and its non-secret fields
 
@@ -70,6 +70,11 @@ class LoginFlows:
         key = s.identity_key()
         availability, problem = OK, ""
         stale: set[str] = set()
+        offer = s.window.take_offered_login()
+        if offer is not None:
+            done, problem = await self._offered_login(store, methods, key, *offer)
+            if done:
+                return True
         if self.force_form:
             self.force_form = False
             availability = await s.vault.aavailable()
@@ -99,6 +104,27 @@ class LoginFlows:
                 self._logged_in("keyring", method, credentials, result)
                 return True
         return await self._login_by_dialog(store, methods, key, availability, problem, stale)
+
+    async def _offered_login(self, store: StoreClient, methods: list[AuthMethod], key: str, method_type: str,
+                             credentials: dict[str, str]) -> tuple[bool, str]:
+        """Log in with what Open store's form was given and keep it in the keyring, as a login
+        dialog with "Remember" does: a later open (Recent stores) logs in from the keyring."""
+        method = next((m for m in methods if m.type == method_type), None)
+        if method is None:
+            log.info("login: the form's method %s is not offered by the store", method_type)
+            return False, ""
+        known = {f.name for f in method.fields}
+        given = {k: v for k, v in credentials.items() if k in known}
+        try:
+            result = await store.login(method.type, given)
+        except REFUSED as exc:
+            log.info("login: the form's %s login was refused", method.type)
+            self._public = (method.type, self._public_fields(method, given))
+            return False, M.store_problem(exc)
+        self._logged_in("form", method, given, result)
+        await self.security.remember(login_entry(key, method.type), json.dumps(given, sort_keys=True), "Logged in",
+                                     what="login")
+        return True, ""
 
     async def _login_by_dialog(self, store: StoreClient, methods: list[AuthMethod], key: str,
                                availability: Availability, problem: str, stale: set[str]) -> bool:
