@@ -3,11 +3,12 @@ type into the value field, and what another program does to the same store."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLineEdit, QMessageBox, QPlainTextEdit
 
 from tests.conftest import plugin_path
 from zhi_gui.core.model import Entry
@@ -91,3 +92,23 @@ async def save_elsewhere(store_file: Path, entries: list[Entry]) -> None:
 
 def sqlite_target(store_file: Path, tree: str = "sample") -> StoreTarget:
     return StoreTarget(plugin_path("sqlite"), {"path": str(store_file), "create": True}, tree)
+
+
+def fill_open_store_json(qtbot: Any, opener: QDialog, plugin: str, options: dict[str, Any], tree: str) -> None:
+    """Fill the Open store dialog as a user giving raw options does: the plugin's path, then
+    "Advanced (JSON)" (shown only when the selected plugin has an options form), the JSON, the tree."""
+    path = opener.findChild(QLineEdit, "open-path")
+    path.selectAll()
+    qtbot.keyClicks(path, str(plugin_path(plugin)))
+    advanced = opener.findChild(QCheckBox, "open-advanced")
+    if advanced is not None and advanced.isEnabled() and not advanced.isChecked():
+        advanced.setFocus()
+        qtbot.keyClick(advanced, Qt.Key.Key_Space)
+        qtbot.waitUntil(advanced.isChecked)
+    field = opener.findChild(QPlainTextEdit, "open-options")
+    assert field.isVisible(), "the raw options field is shown"
+    field.selectAll()
+    qtbot.keyClicks(field, json.dumps(options))
+    tree_field = opener.findChild(QLineEdit, "open-tree")
+    tree_field.selectAll()
+    qtbot.keyClicks(tree_field, tree)

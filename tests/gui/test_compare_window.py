@@ -5,17 +5,16 @@ store's plugin stopped when the comparison closes."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPushButton
 
 from tests.conftest import child_pids, plugin_path
-from tests.gui.helpers import activate, find_dialog, sqlite_target
+from tests.gui.helpers import activate, fill_open_store_json, find_dialog, sqlite_target
 from zhi_gui.core.model import Entry
 from zhi_gui.core.sample import sample_entries
 from zhi_gui.plugin.launcher import launch_store
@@ -74,13 +73,7 @@ def test_compare_with_another_store_and_cherry_pick(qtbot: Any, make_window: Any
     # choose the other store as the Open store dialog does it
     qtbot.mouseClick(dialog.findChild(QPushButton, "compare-right-choose-store"), Qt.MouseButton.LeftButton)
     opener = find_dialog(qtbot, win, "open-store-dialog")
-    path = opener.findChild(QLineEdit, "open-path")
-    path.selectAll()
-    qtbot.keyClicks(path, str(plugin_path("sqlite")))
-    options = opener.findChild(QPlainTextEdit, "open-options")
-    options.clear()
-    qtbot.keyClicks(options, json.dumps({"path": str(there)}))
-    qtbot.keyClicks(opener.findChild(QLineEdit, "open-tree"), "staging")
+    fill_open_store_json(qtbot, opener, "sqlite", {"path": str(there)}, "staging")
     qtbot.mouseClick(opener.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open),
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.right.store_target is not None)

@@ -249,3 +249,32 @@ def test_etcd_with_a_login_opens_from_the_form_and_again_from_recent_without_the
         assert not [w for w in QApplication.topLevelWidgets() if w.objectName() == "login-dialog" and w.isVisible()]
     finally:
         server.stop()
+
+
+def test_a_typed_executable_gets_its_own_plugins_form(qtbot: Any, main_window: MainWindow, tmp_path: Path) -> None:
+    """The form follows the executable field: a listed plugin's path selects it; a copy
+    elsewhere with its manifest beside it gets that manifest's form; none gets raw JSON."""
+    dialog = open_dialog(qtbot, main_window)
+    pick_plugin(qtbot, dialog, "sqlite")
+    assert "path" in dialog.form.fields if dialog.form is not None else False
+    memory = Path(__file__).resolve().parents[2] / "plugins" / "zhi-store-memory"
+    elsewhere = tmp_path / "bin"
+    elsewhere.mkdir()
+    (elsewhere / "zhi-store-memory").write_bytes((memory / "zhi-store-memory").read_bytes())
+    (elsewhere / "zhi-store-memory").chmod(0o755)
+    (elsewhere / "zhi-plugin.yaml").write_text((memory / "zhi-plugin.yaml").read_text())
+
+    def type_path(text: str) -> None:
+        dialog.path.setFocus()
+        dialog.path.selectAll()
+        qtbot.keyClicks(dialog.path, text)
+        qtbot.keyClick(dialog.path, Qt.Key.Key_Tab)  # leaving the field
+
+    type_path(str(elsewhere / "zhi-store-memory"))
+    qtbot.waitUntil(lambda: dialog.form is not None and "versioning" in dialog.form.fields)
+    assert "memory" in dialog.details.text()
+    (tmp_path / "zhi-store-plain").write_text("#!/bin/sh\n")
+    type_path(str(tmp_path / "zhi-store-plain"))
+    qtbot.waitUntil(lambda: dialog.form is None)
+    assert dialog.findChild(QPlainTextEdit, "open-options").isVisible(), "raw JSON for a plugin without a schema"
+    dialog.reject()

@@ -5,16 +5,15 @@ changed meanwhile (another program wrote there) leaves both sides untouched."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QLabel, QLineEdit, QPushButton
 
 from tests.conftest import plugin_path
-from tests.gui.helpers import activate, click_key, find_dialog, sqlite_target
+from tests.gui.helpers import activate, click_key, fill_open_store_json, find_dialog, sqlite_target
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.transfer.compare import read_tree
@@ -85,13 +84,7 @@ def test_a_move_whose_target_changed_writes_nothing(qtbot: Any, make_window: Any
     dialog.findChild(QComboBox, "copy-destination").setCurrentIndex(1)  # Another store
     qtbot.mouseClick(dialog.findChild(QPushButton, "copy-choose-store"), Qt.MouseButton.LeftButton)
     opener = find_dialog(qtbot, win, "open-store-dialog")
-    path = opener.findChild(QLineEdit, "open-path")
-    path.selectAll()
-    qtbot.keyClicks(path, str(plugin_path("sqlite")))
-    options = opener.findChild(QPlainTextEdit, "open-options")
-    options.clear()
-    qtbot.keyClicks(options, json.dumps({"path": str(there)}))
-    qtbot.keyClicks(opener.findChild(QLineEdit, "open-tree"), "prod")
+    fill_open_store_json(qtbot, opener, "sqlite", {"path": str(there)}, "prod")
     qtbot.mouseClick(opener.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open),
                      Qt.MouseButton.LeftButton)
     move = dialog.findChild(QCheckBox, "copy-move")

@@ -53,6 +53,15 @@ def _manifest_for(binary: Path, name: str, kind: str) -> tuple[PluginManifest | 
     return manifest, ""
 
 
+def manifest_beside(binary: Path) -> tuple[PluginManifest | None, str]:
+    """The manifest of a plugin binary given by hand (named zhi-<type>-<name>), when one lies
+    beside it; else (None, why not or "")."""
+    parts = binary.name.split("-", 2)
+    if len(parts) != 3 or parts[0] != "zhi":
+        return None, ""
+    return _manifest_for(binary, parts[2], parts[1])
+
+
 def _scan(directory: Path, source: str, kind: str | None) -> list[DiscoveredPlugin]:
     found: list[DiscoveredPlugin] = []
     if not directory.is_dir():

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.core.errors import ManifestError
-from zhi_gui.plugin.discovery import DiscoveredPlugin, discover
+from zhi_gui.plugin.discovery import DiscoveredPlugin, discover, manifest_beside
 from zhi_gui.plugin.options_schema import OptionSpec, login_problems, split_login
 from zhi_gui.plugin.workspace import Workspace, load_workspace, workspace_store
 from zhi_gui.session import StoreTarget
@@ -64,6 +64,8 @@ class OpenStoreDialog(QDialog):
         self.path.setObjectName("open-path")
         self.path.setAccessibleName("Executable")
         self.path.setPlaceholderText("plugin executable (zhi-store-...)")
+        # a path typed or picked by hand gets its own plugin's form (once the field is left)
+        self.path.editingFinished.connect(self._path_edited)
         self.pick_button = browse = QPushButton("Pick executable\u2026")
         browse.clicked.connect(self._browse)
         folder = QPushButton("Open zhi workspace folder\u2026")
@@ -216,6 +218,32 @@ class OpenStoreDialog(QDialog):
         name, _ = QFileDialog.getOpenFileName(self, "Plugin executable", str(Path.home()))
         if name:
             self.path.setText(name)
+            self._path_edited()
+
+    def _path_edited(self) -> None:
+        """The form follows the executable: a listed plugin is selected; another one gets the
+        form of the manifest beside it. The same options schema keeps what was typed."""
+        text = self.path.text().strip()
+        if not text:
+            return
+        binary = Path(text).expanduser()
+        for row in range(self.plugins.count()):
+            plugin: DiscoveredPlugin = self.plugins.item(row).data(ROLE)
+            if plugin.path == binary:
+                if self.plugins.currentRow() != row:
+                    self.plugins.setCurrentRow(row)
+                return
+        self.plugins.blockSignals(True)
+        self.plugins.setCurrentRow(-1)  # the list no longer says which plugin this is
+        self.plugins.blockSignals(False)
+        manifest, error = manifest_beside(binary)
+        if manifest is not None:
+            self.details.setText(f"<b>{manifest.name}</b> {manifest.version}<br>{manifest.description}")
+        else:
+            self.details.setText(error or "No zhi-plugin.yaml manifest beside this executable.")
+        specs = manifest.options if manifest is not None else None
+        if tuple(specs or ()) != tuple(self.specs):
+            self._use_specs(specs or ())
 
     def _pick_workspace(self) -> None:
         directory = QFileDialog.getExistingDirectory(self, "zhi workspace folder", str(Path.home()))
