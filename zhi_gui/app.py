@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     from zhi_gui.ui.qt_loop import qt_application
     from zhi_gui.ui.tasks import install_global_handlers
     from zhi_gui.ui.theme import apply_theme, icon
+    from zhi_gui.ui.windows import WindowRegistry
 
     app = qt_application(sys.argv[:1])
     app.setApplicationName("zhi-gui")
@@ -157,10 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
-    window = build_window(settings)
-    install_global_handlers(loop, window.show_error)
+    # Several windows, each with its own store; the app ends when the last one has closed.
+    registry = WindowRegistry(lambda: build_window(settings), settings)
+    window = registry.adopt(build_window(settings))
+    install_global_handlers(loop, registry.show_error)
     done = asyncio.Event()
-    window.closed.connect(done.set)
+    registry.allClosed.connect(done.set)
     app.aboutToQuit.connect(done.set)
     window.show()
 
@@ -180,13 +183,14 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         elif args.quit_after:
             await asyncio.sleep(args.quit_after)
-            window.close()
+            registry.quit()
 
     async def run() -> None:
         window.run(startup())
         await done.wait()
-        window.task_runner.cancel_all()
-        await window.session.close()
+        for each in list(registry.windows) or [window]:
+            each.task_runner.cancel_all()
+            await each.session.close()
 
     with loop:
         try:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKey
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
@@ -63,6 +64,7 @@ from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+from zhi_gui.ui.window_hub import WindowHub
 
 log = logging.getLogger("zhi_gui.ui")
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
         self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
+        self.windows: WindowHub | None = None  # the app's other windows (set by ui.windows.WindowRegistry)
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -232,6 +235,7 @@ class MainWindow(QMainWindow):
         self.open_button.setDefaultAction(self.open_action)
         self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.recent_menu = QMenu("Recent stores", self)
+        self.recent_menu.aboutToShow.connect(self._refresh_recent_menu)  # other windows add to the list too
         self.open_button.setMenu(self.recent_menu)
         self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         bar.addWidget(self.open_button)
@@ -361,7 +365,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.reload_action)
         file_menu.addSeparator()
         # Ctrl+Q on every platform (some themes bind no Quit key at all).
-        quit_action = self._action("action-quit", "Quit", self.close, "Ctrl+Q")
+        quit_action = self._action("action-quit", "Quit", self._quit, "Ctrl+Q")
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, *self.copying.actions(), None, self.new_key_action,
@@ -514,6 +518,8 @@ class MainWindow(QMainWindow):
 
     # --- opening -------------------------------------------------------------------------
     async def open_store(self, target: StoreTarget) -> None:
+        if self.windows is not None and self.windows.claim(self, target):
+            return  # open in another window: that one came forward
         if not await self.settle_editor("opening another store"):
             return
         if not await self.confirm_discard("opening another store"):
@@ -524,6 +530,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Starting {target.plugin.name}\u2026")
         self.store_label.setText(f"<b>{target.name}</b>")
         self.store_label.setToolTip(str(target.plugin))
+        self.setWindowTitle(f"{target.name} \u2014 zhi-gui")
         self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
         self._update_actions()
         try:
@@ -557,12 +564,21 @@ class MainWindow(QMainWindow):
 
     def open_store_dialog(self) -> None:
         dialog = OpenStoreDialog(self)
+        in_new_window: list[bool] = []
+        buttons = dialog.findChild(QDialogButtonBox)
+        if self.windows is not None and buttons is not None:
+            # An accept-role button: the dialog checks its form as for Open, then says where.
+            button = buttons.addButton("Open in new window", QDialogButtonBox.ButtonRole.AcceptRole)
+            button.setObjectName("open-in-new-window")
+            button.clicked.connect(lambda: in_new_window.append(True))
 
         async def go() -> None:
             try:
                 if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
                     target = dialog.target()
-                    if target is not None:
+                    if target is not None and in_new_window and self.windows is not None:
+                        self.windows.open_in_new_window(target)
+                    elif target is not None:
                         await self.open_store(target)
             finally:
                 dialog.deleteLater()
@@ -873,14 +889,25 @@ class MainWindow(QMainWindow):
 
         async def go() -> None:
             if await self.settle_editor("closing") and await self.confirm_discard("closing"):
-                self._closing_confirmed = True
-                self._change_timer.stop()
-                await self.session.close()
-                self.close()
-                self.closed.emit()
-                self.task_runner.cancel_all()
+                await self.shut_down()
 
         self.run(go(), "Closing", "close")
+
+    async def shut_down(self) -> None:
+        """Close without asking (the user was asked): plugin stopped, then the window."""
+        self._closing_confirmed = True
+        self._change_timer.stop()
+        await self.session.close()
+        self.close()
+        self.closed.emit()
+        self.task_runner.cancel_all()
+
+    def _quit(self) -> None:
+        """Quit: every window of the app (asked once per window with edits), else this one."""
+        if self.windows is not None:
+            self.windows.quit()
+        else:
+            self.close()
 
     # --- filter --------------------------------------------------------------------------------
     def _filter_return(self) -> None:

@@ -1,0 +1,155 @@
+"""Several stores open at once, one per window (File > New window), driven
+with real key and mouse events: each window has its own session and staged
+edits, the title names the store, a store already open elsewhere brings its
+window forward instead of a second plugin, and Quit asks once per window with
+staged edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
+
+from tests.conftest import child_pids
+from tests.gui.helpers import activate, click_box, click_key, find_dialog, sqlite_target, type_value
+from zhi_gui.ui.main_window import MainWindow
+from zhi_gui.ui.windows import WindowRegistry
+
+
+@pytest.fixture
+def registry(qtbot: Any, make_window: Any) -> WindowRegistry:
+    """The app's registry over windows from make_window (which closes them at teardown)."""
+    reg = WindowRegistry(lambda: make_window(show=False))
+    first = reg.adopt(make_window())
+    first.resize(1366, 768)  # as the other GUI tests: room for the value tree
+    first.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is first)
+    return reg
+
+
+def stage_by_typing(qtbot: Any, win: MainWindow, path: str, text: str) -> None:
+    activate(qtbot, win)  # the user clicks into that window first
+    click_key(qtbot, win, path)
+    qtbot.waitUntil(lambda: win.editor.path == path)
+    field = type_value(qtbot, win, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.session.staging.get(path) is not None)
+
+
+def two_windows(qtbot: Any, registry: WindowRegistry, run_async: Any, folder: Path) -> tuple[MainWindow, MainWindow]:
+    first = registry.windows[0]
+    run_async(first.open_store(sqlite_target(folder / "a.sqlite")))
+    run_async(first.fill_sample())
+    qtbot.keyClick(first, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(registry.windows) == 2)
+    second = registry.windows[1]
+    qtbot.waitUntil(lambda: second.isVisible() and QApplication.activeWindow() is second)
+    second.resize(1366, 768)
+    assert not second.session.is_open, "a new window starts without a store"
+    run_async(second.open_store(sqlite_target(folder / "b.sqlite")))
+    run_async(second.fill_sample())
+    return first, second
+
+
+def test_two_windows_keep_their_edits_apart(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                            short_tmp: Path) -> None:
+    first, second = two_windows(qtbot, registry, run_async, short_tmp)
+    assert "b.sqlite" not in first.windowTitle() and first.session.target is not None
+    assert first.session.target.options["path"].endswith("a.sqlite")
+    assert second.session.target is not None and second.session.target.options["path"].endswith("b.sqlite")
+    assert first.session.supervisor is not second.session.supervisor
+
+    stage_by_typing(qtbot, second, "services/api/replicas", "7")
+    assert second.pending_label.text() == "1 staged edit(s)"
+    assert not first.session.staging and first.pending_label.text() == "No staged edits"
+    stage_by_typing(qtbot, first, "services/api/image", "nginx:2")
+    assert set(first.session.staging.changes) == {"services/api/image"}
+    assert set(second.session.staging.changes) == {"services/api/replicas"}
+    # Undo in one window undoes only its own edit.
+    qtbot.keyClick(first.tree_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not first.session.staging)
+    assert set(second.session.staging.changes) == {"services/api/replicas"}
+
+
+def test_a_store_open_in_another_window_comes_forward(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                                     short_tmp: Path) -> None:
+    import os
+
+    first, second = two_windows(qtbot, registry, run_async, short_tmp)
+    plugins = child_pids(os.getpid())
+    run_async(second.open_store(sqlite_target(short_tmp / "a.sqlite")))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is first)
+    assert "already open in another window" in second.banner.text()
+    assert second.session.target is not None and second.session.target.options["path"].endswith("b.sqlite"), \
+        "the asking window keeps its own store"
+    assert child_pids(os.getpid()) == plugins, "no second plugin on the same file"
+    registry.open_in_new_window(sqlite_target(short_tmp / "b.sqlite"))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is second)
+    assert len(registry.windows) == 2
+
+
+def test_quit_asks_in_each_window_with_staged_edits(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                                     short_tmp: Path) -> None:
+    first, second = two_windows(qtbot, registry, run_async, short_tmp)
+    stage_by_typing(qtbot, second, "services/api/replicas", "7")
+    stage_by_typing(qtbot, first, "services/api/image", "nginx:2")
+    all_closed: list[bool] = []
+    registry.allClosed.connect(lambda: all_closed.append(True))
+
+    # Cancel in the second window: nothing closes, nothing is lost.
+    qtbot.keyClick(first, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    click_box(qtbot, first, "ask-unsaved-edits", QMessageBox.StandardButton.Discard)
+    click_box(qtbot, second, "ask-unsaved-edits", QMessageBox.StandardButton.Cancel)
+    qtbot.waitUntil(lambda: not registry.task_runner.tasks)
+    assert first.isVisible() and second.isVisible() and not all_closed
+    assert not first.session.staging, "discarded as answered"
+    assert second.session.staging.get("services/api/replicas") is not None
+
+    stage_by_typing(qtbot, first, "services/api/image", "nginx:3")
+    qtbot.keyClick(first, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    click_box(qtbot, first, "ask-unsaved-edits", QMessageBox.StandardButton.Discard)
+    click_box(qtbot, second, "ask-unsaved-edits", QMessageBox.StandardButton.Discard)
+    qtbot.waitUntil(lambda: bool(all_closed))
+    assert not first.isVisible() and not second.isVisible()
+    assert not first.session.is_open and not second.session.is_open, "both plugins stopped"
+    assert registry.windows == []
+
+
+def test_closing_one_window_leaves_the_other(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                             short_tmp: Path) -> None:
+    first, second = two_windows(qtbot, registry, run_async, short_tmp)
+    all_closed: list[bool] = []
+    registry.allClosed.connect(lambda: all_closed.append(True))
+    second.close()
+    qtbot.waitUntil(lambda: registry.windows == [first])
+    assert first.session.is_open and not all_closed
+    first.close()
+    qtbot.waitUntil(lambda: bool(all_closed))
+
+
+def test_open_store_dialog_opens_in_a_new_window(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                                 short_tmp: Path) -> None:
+    first = registry.windows[0]
+    run_async(first.open_store(sqlite_target(short_tmp / "a.sqlite")))
+    target = sqlite_target(short_tmp / "c.sqlite")
+    qtbot.keyClick(first, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    dialog = find_dialog(qtbot, first, "open-store-dialog")
+    path_field = dialog.findChild(QLineEdit, "open-path")
+    options_field = dialog.findChild(QPlainTextEdit, "open-options")
+    assert path_field is not None and options_field is not None
+    path_field.clear()
+    qtbot.keyClicks(path_field, str(target.plugin))
+    qtbot.keyClicks(options_field, json.dumps(target.options))
+    button = dialog.findChild(QPushButton, "open-in-new-window")
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(registry.windows) == 2)
+    second = registry.windows[1]
+    qtbot.waitUntil(lambda: second.session.loaded)
+    assert second.session.target is not None and second.session.target.options["path"].endswith("c.sqlite")
+    assert "c.sqlite" not in first.windowTitle() and first.session.target is not None
+    assert first.session.target.options["path"].endswith("a.sqlite"), "the first window keeps its store"
