@@ -111,6 +111,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     """The main window with its panels, composed in one place (the app and the tests):
     history (versions, diff, rollback) and security (encryption, keyring, login)."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES
+    from zhi_gui.ui.change_marks import install_change_marks
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
@@ -127,6 +128,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_store_check(window)  # Store > Check store... for sqlite files
     install_transfer(window)  # File > Import... / Export...
     install_theme_menu(window, settings)  # View > Theme
+    window.change_marks = install_change_marks(window)  # keys changed elsewhere: bold with a dot
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     return window
 

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
+        self.change_marks: Any = None  # set by zhi_gui.ui.change_marks.install_change_marks
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self.windows: WindowHub | None = None  # the app's other windows (set by ui.windows.WindowRegistry)
         self._build_actions()
