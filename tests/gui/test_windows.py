@@ -7,15 +7,28 @@ staged edits."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+)
 
-from tests.conftest import child_pids
+from tests.conftest import child_pids, plugin_path
+from tests.etcd_server import EtcdServer
 from tests.gui.helpers import activate, click_box, click_key, find_dialog, sqlite_target, type_value
+from zhi_gui.core.model import Entry
+from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.windows import WindowRegistry
 
@@ -153,3 +166,79 @@ def test_open_store_dialog_opens_in_a_new_window(qtbot: Any, registry: WindowReg
     assert second.session.target is not None and second.session.target.options["path"].endswith("c.sqlite")
     assert "c.sqlite" not in first.windowTitle() and first.session.target is not None
     assert first.session.target.options["path"].endswith("a.sqlite"), "the first window keeps its store"
+
+
+# --- two windows on one etcd: live saves and a conflict between them ---------------------------------------
+
+
+def save_with_review(qtbot: Any, win: MainWindow) -> None:
+    """Ctrl+S, then the Save button of the review."""
+    activate(qtbot, win)
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    review = find_dialog(qtbot, win, "review-dialog")
+    qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.session.staging and not win.tasks)  # the save has finished
+
+
+def shown_value(win: MainWindow, path: str) -> str:
+    """The value column as the tree view paints it."""
+    index = win.model.index_of_path(path)
+    return str(index.siblingAtColumn(1).data()) if index.isValid() else ""
+
+
+def test_two_windows_on_one_etcd_follow_each_other(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                                   etcd: EtcdServer) -> None:
+    options = {"endpoints": [etcd.endpoint], "root": f"/two-{uuid.uuid4().hex[:8]}/"}
+
+    async def seed() -> None:
+        plugin = await launch_store(plugin_path("etcd"), options=options)
+        try:
+            await plugin.store.write_values("app", [Entry("db/host", b'"a"'), Entry("db/port", b"5432"),
+                                                    Entry("web/name", b'"shop"')], message="seed")
+        finally:
+            await plugin.close()
+
+    run_async(seed())
+    target = StoreTarget(plugin_path("etcd"), options, "app", "team etcd")
+    first = registry.windows[0]
+    run_async(first.open_store(target))
+    qtbot.keyClick(first, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(registry.windows) == 2)
+    second = registry.windows[1]
+    second.resize(1366, 768)
+    run_async(second.open_store(target))
+    assert second.session.is_open, "a server store opens in a second window (a second client, not claimed)"
+    assert first.session.live and second.session.live
+
+    # A save in one window is painted in the other without a click.
+    stage_by_typing(qtbot, first, "web/name", "shop2")
+    save_with_review(qtbot, first)
+    qtbot.waitUntil(lambda: shown_value(second, "web/name") == "shop2", timeout=20000)
+    qtbot.waitUntil(lambda: second.change_marks.is_marked("web/name"))
+    qtbot.waitUntil(lambda: "changed by" in second.change_marks.tooltip("web/name"))  # who, from the history
+
+    # Both edit db/port; the second also edits db/host. The first saves: the second is shown the
+    # conflict at once, takes theirs with real clicks, and keeps its other staged edit.
+    stage_by_typing(qtbot, second, "db/host", "mine")
+    stage_by_typing(qtbot, second, "db/port", "7000")
+    stage_by_typing(qtbot, first, "db/port", "6000")
+    save_with_review(qtbot, first)
+    dialog = find_dialog(qtbot, second, "conflict-dialog")
+    table = dialog.findChild(QTableWidget, "conflict-table")
+    assert table is not None and table.rowCount() == 1 and table.item(0, 0).text() == "db/port"
+    assert table.item(0, 1).text() == "7000" and table.item(0, 2).text() == "6000"
+    choice = dialog.findChild(QComboBox, "conflict-choice-0")
+    assert choice is not None
+    choice.setFocus()
+    qtbot.keyClick(choice, Qt.Key.Key_Down)  # "take theirs"
+    assert choice.currentText() == "take theirs"
+    qtbot.mouseClick(dialog.findChild(QPushButton, "conflict-apply"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: second.session.staging.get("db/port") is None)
+    assert second.session.index.entries["db/port"].value_json == b"6000"
+    kept = second.session.staging.get("db/host")
+    assert kept is not None and kept.new is not None and kept.new.value_json == b'"mine"', "other edits stay"
+
+    save_with_review(qtbot, second)
+    qtbot.waitUntil(lambda: not second.session.staging)
+    qtbot.waitUntil(lambda: shown_value(first, "db/host") == "mine", timeout=20000)
+    assert first.session.index.entries["db/port"].value_json == b"6000"

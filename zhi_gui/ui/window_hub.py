@@ -23,7 +23,8 @@ class WindowHub(Protocol):
 
     def claim(self, asking: QMainWindow, target: StoreTarget) -> bool:
         """``target`` is open in another window than ``asking``: that window comes forward
-        and True is returned (one plugin per store: two on one sqlite file would fight)."""
+        and True is returned (one plugin per file store: two on one sqlite file would fight;
+        a server store such as etcd may be open in several windows)."""
         ...
 
     def quit(self) -> None:

@@ -5,7 +5,8 @@ Each window has its own StoreSession (plugin, staged edits, history); the
 registry only knows which windows exist. It adds File > New window
 (Ctrl+Shift+N) and File > Open recent in new window, brings forward the window
 that already has a store open instead of starting a second plugin on the same
-store (two sqlite plugins on one file would fight over its lock and history),
+file store (two sqlite plugins on one file would fight over its lock and
+history; a server store such as etcd may be open in several windows, each a client),
 quits by asking once per window with unsaved edits, and says when the last
 window has closed (the app then ends). Layout settings are written by each
 window as it closes, so the last one closed wins.
@@ -29,6 +30,13 @@ from zhi_gui.ui.tasks import TaskRunner
 
 log = logging.getLogger("zhi_gui.ui.windows")
 NEW_WINDOW_OFFSET = QPoint(32, 32)  # a new window is placed off its opener, not exactly on top of it
+# Options that put a store in a file or folder of this machine: one plugin per such store.
+# A server store (etcd: endpoints) can be opened in several windows, as several clients.
+FILE_LOCATIONS = ("path", "dir", "directory")
+
+
+def is_file_store(target: StoreTarget) -> bool:
+    return any(target.options.get(option) for option in FILE_LOCATIONS)
 
 
 class WindowRegistry(QObject):
@@ -92,7 +100,7 @@ class WindowRegistry(QObject):
         return None
 
     def claim(self, asking: QMainWindow | None, target: StoreTarget) -> bool:
-        other = self.window_of(target, asking)
+        other = self.window_of(target, asking) if is_file_store(target) else None
         if other is None:
             return False
         other.show()
