@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -28,6 +29,7 @@ from tests.etcd_server import EtcdServer
 from tests.gui.helpers import activate, click_box, click_key, find_dialog, sqlite_target, type_value
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.windows import WindowRegistry
@@ -71,8 +73,8 @@ def two_windows(qtbot: Any, registry: WindowRegistry, run_async: Any, folder: Pa
 def test_two_windows_keep_their_edits_apart(qtbot: Any, registry: WindowRegistry, run_async: Any,
                                             short_tmp: Path) -> None:
     first, second = two_windows(qtbot, registry, run_async, short_tmp)
-    assert "b.sqlite" not in first.windowTitle() and first.session.target is not None
-    assert first.session.target.options["path"].endswith("a.sqlite")
+    assert "a.sqlite" in first.windowTitle() and "b.sqlite" in second.windowTitle(), "each title names its store"
+    assert first.session.target is not None and first.session.target.options["path"].endswith("a.sqlite")
     assert second.session.target is not None and second.session.target.options["path"].endswith("b.sqlite")
     assert first.session.supervisor is not second.session.supervisor
 
@@ -242,3 +244,22 @@ def test_two_windows_on_one_etcd_follow_each_other(qtbot: Any, registry: WindowR
     qtbot.waitUntil(lambda: not second.session.staging)
     qtbot.waitUntil(lambda: shown_value(first, "db/host") == "mine", timeout=20000)
     assert first.session.index.entries["db/port"].value_json == b"6000"
+
+
+def test_a_recent_store_opens_in_a_new_window(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    settings = Settings(short_tmp / "settings.json")
+    reg = WindowRegistry(lambda: make_window(settings, short_tmp / "state", show=False), settings)
+    first = reg.adopt(make_window(settings, short_tmp / "state"))
+    first.resize(1366, 768)
+    run_async(first.open_store(sqlite_target(short_tmp / "a.sqlite")))
+    run_async(first.open_store(sqlite_target(short_tmp / "b.sqlite")))  # a.sqlite is now a recent store
+    menu = first.findChild(QMenu, "recent-new-window-menu")
+    assert menu is not None
+    menu.aboutToShow.emit()  # as opening File > Open recent in new window does
+    entry = next(a for a in menu.actions() if "a.sqlite" in a.text())
+    entry.trigger()
+    qtbot.waitUntil(lambda: len(reg.windows) == 2 and reg.windows[1].session.loaded)
+    second = reg.windows[1]
+    assert second.session.target is not None and second.session.target.options["path"].endswith("a.sqlite")
+    assert first.session.target is not None and first.session.target.options["path"].endswith("b.sqlite")
+    assert "a.sqlite" in second.windowTitle()

@@ -563,6 +563,19 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.storeOpened.emit()
 
+    def store_title(self) -> str:
+        """The open store in the title bar: its name and where it is (several windows, and two
+        stores of the same plugin, are told apart by it)."""
+        identity = self.session.identity()
+        if identity is None:
+            return ""
+        where = self.session.description.location if self.session.description else ""
+        where = where or identity.location()
+        if len(where) > 60:
+            where = "\u2026" + where[-59:]
+        name = identity.display_name or identity.binary_name
+        return f"{name} ({where})" if where and where not in name else name
+
     def open_store_dialog(self) -> None:
         dialog = OpenStoreDialog(self)
         in_new_window: list[bool] = []
@@ -1078,8 +1091,7 @@ class MainWindow(QMainWindow):
             if index.isValid():
                 self.tree_view.setCurrentIndex(index)
                 self._load_editor(current)
-        self.setWindowTitle(f"{tree_id} \u2014 {self.session.target.name if self.session.target else ''}"
-                            " \u2014 zhi-gui")
+        self.setWindowTitle(f"{tree_id} \u2014 {self.store_title()} \u2014 zhi-gui")
         self.statusBar().showMessage(f"Tree {tree_id}: {len(self.session.index)} values", 8000)
         if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
