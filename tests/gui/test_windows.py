@@ -245,6 +245,26 @@ def test_two_windows_on_one_etcd_follow_each_other(qtbot: Any, registry: WindowR
     qtbot.waitUntil(lambda: shown_value(first, "db/host") == "mine", timeout=20000)
     assert first.session.index.entries["db/port"].value_json == b"6000"
 
+    # Again both edit db/port and both save: the second keeps its edit staged when told at once,
+    # saves anyway, and the save's conflict dialog lets it keep its value.
+    stage_by_typing(qtbot, second, "db/port", "7100")
+    stage_by_typing(qtbot, first, "db/port", "6100")
+    save_with_review(qtbot, first)
+    dialog = find_dialog(qtbot, second, "conflict-dialog")
+    keep = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Keep my edits staged")
+    qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "conflict" in second.banner.text())
+    activate(qtbot, second)
+    qtbot.keyClick(second.tree_view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    review = find_dialog(qtbot, second, "review-dialog")
+    qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
+    dialog = find_dialog(qtbot, second, "conflict-dialog")
+    apply = dialog.findChild(QPushButton, "conflict-apply")
+    assert apply is not None and apply.text() == "Apply choices and save"
+    qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)  # keep mine (the default)
+    qtbot.waitUntil(lambda: not second.session.staging and not second.tasks)
+    qtbot.waitUntil(lambda: shown_value(first, "db/port") == "7100", timeout=20000)
+
 
 def test_a_recent_store_opens_in_a_new_window(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
     settings = Settings(short_tmp / "settings.json")
