@@ -96,7 +96,8 @@ def test_a_store_open_in_another_window_comes_forward(qtbot: Any, registry: Wind
 
     first, second = two_windows(qtbot, registry, run_async, short_tmp)
     plugins = child_pids(os.getpid())
-    run_async(second.open_store(sqlite_target(short_tmp / "a.sqlite")))
+    (short_tmp / "sub").mkdir()
+    run_async(second.open_store(sqlite_target(short_tmp / "sub" / ".." / "a.sqlite")))  # the same file, spelt otherwise
     qtbot.waitUntil(lambda: QApplication.activeWindow() is first)
     assert "already open in another window" in second.banner.text()
     assert second.session.target is not None and second.session.target.options["path"].endswith("b.sqlite"), \

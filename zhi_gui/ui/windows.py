@@ -39,6 +39,13 @@ def is_file_store(target: StoreTarget) -> bool:
     return any(target.options.get(option) for option in FILE_LOCATIONS)
 
 
+def file_place(target: StoreTarget) -> tuple[str, str]:
+    """Which file a file store is: its plugin and its resolved location (``./a.sqlite``,
+    ``~/a.sqlite`` and a symlink to it are one file)."""
+    where = next(str(target.options[o]) for o in FILE_LOCATIONS if target.options.get(o))
+    return target.plugin.name, str(Path(where).expanduser().resolve())
+
+
 class WindowRegistry(QObject):
     allClosed = Signal()  # the last window has closed: the application ends
 
@@ -90,17 +97,19 @@ class WindowRegistry(QObject):
         window.run(window.open_store(target), "Opening the store")
 
     def window_of(self, target: StoreTarget, besides: QMainWindow | None = None) -> MainWindow | None:
-        """The window (other than ``besides``) that has ``target``'s store open."""
-        key = target.store_key()
+        """The window (other than ``besides``) that has ``target``'s file store open."""
+        if not is_file_store(target):
+            return None
+        place = file_place(target)
         for window in self.windows:
             session = window.session
             if window is not besides and session.target is not None and session.supervisor is not None \
-                    and session.target.store_key() == key:
+                    and is_file_store(session.target) and file_place(session.target) == place:
                 return window
         return None
 
     def claim(self, asking: QMainWindow | None, target: StoreTarget) -> bool:
-        other = self.window_of(target, asking) if is_file_store(target) else None
+        other = self.window_of(target, asking)
         if other is None:
             return False
         other.show()
