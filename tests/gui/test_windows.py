@@ -284,3 +284,16 @@ def test_a_recent_store_opens_in_a_new_window(qtbot: Any, make_window: Any, run_
     assert second.session.target is not None and second.session.target.options["path"].endswith("a.sqlite")
     assert first.session.target is not None and first.session.target.options["path"].endswith("b.sqlite")
     assert "a.sqlite" in second.windowTitle()
+
+
+def test_the_window_menu_goes_to_another_window(qtbot: Any, registry: WindowRegistry, run_async: Any,
+                                                short_tmp: Path) -> None:
+    first, second = two_windows(qtbot, registry, run_async, short_tmp)
+    menu = second.findChild(QMenu, "window-menu")
+    assert menu is not None
+    menu.aboutToShow.emit()  # as opening the Window menu does
+    titles = [a.text() for a in menu.actions()]
+    assert titles == [first.windowTitle(), second.windowTitle()]
+    assert [a.isChecked() for a in menu.actions()] == [False, True], "this window is ticked"
+    menu.actions()[0].trigger()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is first)

@@ -3,7 +3,8 @@ its main windows.
 
 Each window has its own StoreSession (plugin, staged edits, history); the
 registry only knows which windows exist. It adds File > New window
-(Ctrl+Shift+N) and File > Open recent in new window, brings forward the window
+(Ctrl+Shift+N), File > Open recent in new window and a Window menu (the open
+windows, to go to one), brings forward the window
 that already has a store open instead of starting a second plugin on the same
 file store (two sqlite plugins on one file would fight over its lock and
 history; a server store such as etcd may be open in several windows, each a client),
@@ -78,6 +79,10 @@ class WindowRegistry(QObject):
             window.file_menu.insertMenu(actions[after], recent)
         else:
             window.file_menu.addMenu(recent)
+        listing = QMenu("&Window", window)  # the open windows, to go to one
+        listing.setObjectName("window-menu")
+        listing.aboutToShow.connect(lambda: self._fill_windows(listing, window))
+        window.menuBar().insertMenu(window.help_menu.menuAction(), listing)
         return window
 
     def new_window(self) -> MainWindow:
@@ -112,9 +117,7 @@ class WindowRegistry(QObject):
         other = self.window_of(target, asking)
         if other is None:
             return False
-        other.show()
-        other.raise_()
-        other.activateWindow()
+        self.bring_forward(other)
         other.statusBar().showMessage(f"{target.name} is open in this window: it was brought forward", 10000)
         if isinstance(asking, MainWindow):
             asking.show_notice(f"{target.name} is already open in another window, which was brought forward "
@@ -146,9 +149,7 @@ class WindowRegistry(QObject):
         for window in list(self.windows):
             if not shiboken6.isValid(window) or not (window.session.staging or window.editor.dirty):
                 continue
-            window.show()
-            window.raise_()
-            window.activateWindow()
+            self.bring_forward(window)
             if not (await window.settle_editor("quitting") and await window.confirm_discard("quitting")):
                 window.statusBar().showMessage("Quit cancelled", 8000)
                 return
@@ -162,6 +163,19 @@ class WindowRegistry(QObject):
             window.show_error(what, exc)
         else:
             log.error("%s failed", what or "a background task", exc_info=exc)
+
+    def bring_forward(self, window: MainWindow) -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _fill_windows(self, menu: QMenu, owner: MainWindow) -> None:
+        menu.clear()
+        for window in self.windows:
+            action = menu.addAction(window.windowTitle())
+            action.setCheckable(True)
+            action.setChecked(window is owner)
+            action.triggered.connect(lambda _checked=False, w=window: self.bring_forward(w))
 
     # --- recent stores ----------------------------------------------------------------------
     def _fill_recent(self, menu: QMenu) -> None:
