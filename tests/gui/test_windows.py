@@ -297,3 +297,25 @@ def test_the_window_menu_goes_to_another_window(qtbot: Any, registry: WindowRegi
     assert [a.isChecked() for a in menu.actions()] == [False, True], "this window is ticked"
     menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is first)
+
+
+def test_quit_keeps_the_layout_of_the_window_it_was_chosen_in(qtbot: Any, make_window: Any, run_async: Any,
+                                                              short_tmp: Path) -> None:
+    from zhi_gui.services import settings as S
+
+    settings = Settings(short_tmp / "settings.json")
+    reg = WindowRegistry(lambda: make_window(settings, short_tmp / "state", show=False), settings)
+    first = reg.adopt(make_window(settings, short_tmp / "state"))
+    activate(qtbot, first)
+    qtbot.keyClick(first, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(reg.windows) == 2 and QApplication.activeWindow() is reg.windows[1])
+    second = reg.windows[1]
+    first.resize(700, 500)
+    second.resize(600, 400)
+    activate(qtbot, first)
+    kept = bytes(first.saveGeometry().data())
+    all_closed: list[bool] = []
+    reg.allClosed.connect(lambda: all_closed.append(True))
+    qtbot.keyClick(first, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # nothing staged: no question
+    qtbot.waitUntil(lambda: bool(all_closed))
+    assert S.decode_bytes(settings.get(S.WINDOW_GEOMETRY)) == kept

@@ -10,7 +10,7 @@ file store (two sqlite plugins on one file would fight over its lock and
 history; a server store such as etcd may be open in several windows, each a client),
 quits by asking once per window with unsaved edits, and says when the last
 window has closed (the app then ends). Layout settings are written by each
-window as it closes, so the last one closed wins.
+window as it closes, so the last one closed wins (on Quit: the window it was chosen in).
 """
 
 from __future__ import annotations
@@ -153,8 +153,10 @@ class WindowRegistry(QObject):
             if not (await window.settle_editor("quitting") and await window.confirm_discard("quitting")):
                 window.statusBar().showMessage("Quit cancelled", 8000)
                 return
-        for window in list(self.windows):
-            window.run(window.shut_down(), "Closing", "close")
+        # One after the other, the window Quit was chosen in last: its layout is the one kept.
+        last = self.active_window()
+        for window in [w for w in self.windows if w is not last] + ([last] if last in self.windows else []):
+            await window.shut_down()
 
     def show_error(self, what: str, exc: BaseException) -> None:
         """Errors no window owns (the app's handlers) go to the active window."""
