@@ -89,3 +89,34 @@ def test_marks_belong_to_their_tree(qtbot: Any, make_window: Any, run_async: Any
     run_async(win.switch_tree("other"))
     qtbot.waitUntil(lambda: win.session.tree_id == "other")
     assert not look(win, "global/region")[0], "another tree starts without marks"
+
+
+def test_a_key_removed_elsewhere_marks_its_group_until_the_group_is_selected(
+        qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    from tests.conftest import plugin_path
+    from zhi_gui.plugin.launcher import launch_store
+
+    store = short_tmp / "s.sqlite"
+    win = make_window()
+    win.resize(1366, 768)
+    activate(qtbot, win)
+    run_async(win.open_store(sqlite_target(store)))
+    run_async(win.fill_sample())
+
+    async def remove_elsewhere() -> None:
+        plugin = await launch_store(plugin_path("sqlite"), options={"path": str(store)})
+        try:
+            await plugin.store.write_values("sample", [], ["services/api/cache/url"], message="them")
+        finally:
+            await plugin.close()
+
+    run_async(remove_elsewhere())
+    run_async(win.session.check_for_changes())
+    qtbot.keyClick(win.tree_view, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "services/api/cache/url" not in win.session.index.entries)
+    qtbot.waitUntil(lambda: look(win, "services/api/cache")[0])
+    assert look(win, "services/api")[0] and not look(win, "services/api/cache/ttl-seconds")[0]
+    assert "1 key(s) below changed elsewhere" in hover_tooltip(qtbot, win, "services/api/cache")
+    click_key(qtbot, win, "services/api/cache")  # the group is looked at: the removal is seen
+    qtbot.waitUntil(lambda: not look(win, "services/api/cache")[0])
+    assert not look(win, "services")[0]
