@@ -112,6 +112,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     history (versions, diff, rollback) and security (encryption, keyring, login)."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
     from zhi_gui.ui.accessibility import install_accessibility
+    from zhi_gui.ui.change_marks import install_change_marks
     from zhi_gui.ui.compare_dialog import install_compare
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
@@ -133,6 +134,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_compare(window)  # Store > Compare...: any two sides, take a side into staged edits
     install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
+    window.change_marks = install_change_marks(window)  # keys changed elsewhere: bold with a dot
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     install_accessibility(window)  # names for screen readers, Tab in reading order
     return window
@@ -149,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from zhi_gui.ui.qt_loop import qt_application
     from zhi_gui.ui.tasks import install_global_handlers
     from zhi_gui.ui.theme import apply_theme, icon
+    from zhi_gui.ui.windows import WindowRegistry
 
     app = qt_application(sys.argv[:1])
     app.setApplicationName("zhi-gui")
@@ -164,10 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
-    window = build_window(settings)
-    install_global_handlers(loop, window.show_error)
+    # Several windows, each with its own store; the app ends when the last one has closed.
+    registry = WindowRegistry(lambda: build_window(settings), settings)
+    window = registry.adopt(build_window(settings))
+    install_global_handlers(loop, registry.show_error)
     done = asyncio.Event()
-    window.closed.connect(done.set)
+    registry.allClosed.connect(done.set)
     app.aboutToQuit.connect(done.set)
     window.show()
 
@@ -187,13 +192,14 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         elif args.quit_after:
             await asyncio.sleep(args.quit_after)
-            window.close()
+            registry.quit()
 
     async def run() -> None:
         window.run(startup())
         await done.wait()
-        window.task_runner.cancel_all()
-        await window.session.close()
+        for each in list(registry.windows) or [window]:
+            each.task_runner.cancel_all()
+            await each.session.close()
 
     with loop:
         try:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKey
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
@@ -63,6 +64,7 @@ from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+from zhi_gui.ui.window_hub import WindowHub
 
 log = logging.getLogger("zhi_gui.ui")
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
@@ -155,9 +157,11 @@ class MainWindow(QMainWindow):
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
+        self.change_marks: Any = None  # set by zhi_gui.ui.change_marks.install_change_marks
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self.close_hooks: list[Callable[[], Awaitable[None]]] = []  # panels stop what they started (other stores)
         self.offered_login: tuple[str, dict[str, str]] | None = None  # from Open store's form, for the login
+        self.windows: WindowHub | None = None  # the app's other windows (set by ui.windows.WindowRegistry)
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -234,6 +238,7 @@ class MainWindow(QMainWindow):
         self.open_button.setDefaultAction(self.open_action)
         self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.recent_menu = QMenu("Recent stores", self)
+        self.recent_menu.aboutToShow.connect(self._refresh_recent_menu)  # other windows add to the list too
         self.open_button.setMenu(self.recent_menu)
         self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         bar.addWidget(self.open_button)
@@ -363,7 +368,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.reload_action)
         file_menu.addSeparator()
         # Ctrl+Q on every platform (some themes bind no Quit key at all).
-        quit_action = self._action("action-quit", "Quit", self.close, "Ctrl+Q")
+        quit_action = self._action("action-quit", "Quit", self._quit, "Ctrl+Q")
         file_menu.addAction(quit_action)
         edit_menu = menus.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, *self.copying.actions(), None, self.new_key_action,
@@ -520,6 +525,8 @@ class MainWindow(QMainWindow):
         return offer
 
     async def open_store(self, target: StoreTarget) -> None:
+        if self.windows is not None and self.windows.claim(self, target):
+            return  # open in another window: that one came forward
         if not await self.settle_editor("opening another store"):
             return
         if not await self.confirm_discard("opening another store"):
@@ -530,6 +537,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Starting {target.plugin.name}\u2026")
         self.store_label.setText(f"<b>{target.name}</b>")
         self.store_label.setToolTip(str(target.plugin))
+        self.setWindowTitle(f"{target.name} \u2014 zhi-gui")
         self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
         self._update_actions()
         try:
@@ -561,17 +569,42 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.storeOpened.emit()
 
+    def store_title(self) -> str:
+        """The open store in the title bar: its name and where it is (several windows, and two
+        stores of the same plugin, are told apart by it)."""
+        identity = self.session.identity()
+        if identity is None:
+            return ""
+        where = self.session.description.location if self.session.description else ""
+        where = where or identity.location()
+        if len(where) > 60:
+            where = "\u2026" + where[-59:]
+        name = identity.display_name or identity.binary_name
+        return f"{name} ({where})" if where and where not in name else name
+
     def open_store_dialog(self) -> None:
         dialog = OpenStoreDialog(self)
+        in_new_window: list[bool] = []
+        buttons = dialog.findChild(QDialogButtonBox)
+        if self.windows is not None and buttons is not None:
+            # An accept-role button: the dialog checks its form as for Open, then says where.
+            button = buttons.addButton("Open in new window", QDialogButtonBox.ButtonRole.AcceptRole)
+            button.setObjectName("open-in-new-window")
+            button.clicked.connect(lambda: in_new_window.append(True))
 
         async def go() -> None:
             try:
                 if await dialog_result(dialog) == QDialog.DialogCode.Accepted:
                     target = dialog.target()
-                    if target is not None:
-                        # a login typed into the form: the login machinery uses it (and keeps it
-                        # in the keyring), so it never becomes a plugin option
-                        self.offered_login = dialog.login_offer()
+                    if target is None:
+                        return
+                    # a login typed into the form: the login machinery uses it (and keeps it in
+                    # the keyring), so it never becomes a plugin option
+                    login = dialog.login_offer()
+                    if in_new_window and self.windows is not None:
+                        self.windows.open_in_new_window(target, login)
+                    else:
+                        self.offered_login = login
                         await self.open_store(target)
             finally:
                 self.offered_login = None
@@ -883,16 +916,27 @@ class MainWindow(QMainWindow):
 
         async def go() -> None:
             if await self.settle_editor("closing") and await self.confirm_discard("closing"):
-                self._closing_confirmed = True
-                self._change_timer.stop()
-                for hook in list(self.close_hooks):
-                    await hook()
-                await self.session.close()
-                self.close()
-                self.closed.emit()
-                self.task_runner.cancel_all()
+                await self.shut_down()
 
         self.run(go(), "Closing", "close")
+
+    async def shut_down(self) -> None:
+        """Close without asking (the user was asked): plugin stopped, then the window."""
+        self._closing_confirmed = True
+        self._change_timer.stop()
+        for hook in list(self.close_hooks):
+            await hook()
+        await self.session.close()
+        self.close()
+        self.closed.emit()
+        self.task_runner.cancel_all()
+
+    def _quit(self) -> None:
+        """Quit: every window of the app (asked once per window with edits), else this one."""
+        if self.windows is not None:
+            self.windows.quit()
+        else:
+            self.close()
 
     # --- filter --------------------------------------------------------------------------------
     def _filter_return(self) -> None:
@@ -1062,8 +1106,7 @@ class MainWindow(QMainWindow):
             if index.isValid():
                 self.tree_view.setCurrentIndex(index)
                 self._load_editor(current)
-        self.setWindowTitle(f"{tree_id} \u2014 {self.session.target.name if self.session.target else ''}"
-                            " \u2014 zhi-gui")
+        self.setWindowTitle(f"{tree_id} \u2014 {self.store_title()} \u2014 zhi-gui")
         self.statusBar().showMessage(f"Tree {tree_id}: {len(self.session.index)} values", 8000)
         if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
