@@ -6,7 +6,6 @@ staged edits."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,17 +15,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QLineEdit,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QTableWidget,
 )
 
 from tests.conftest import child_pids, plugin_path
 from tests.etcd_server import EtcdServer
-from tests.gui.helpers import activate, click_box, click_key, find_dialog, sqlite_target, type_value
+from tests.gui.helpers import (
+    activate,
+    click_box,
+    click_key,
+    fill_open_store_json,
+    find_dialog,
+    sqlite_target,
+    type_value,
+)
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.services.settings import Settings
@@ -154,12 +159,7 @@ def test_open_store_dialog_opens_in_a_new_window(qtbot: Any, registry: WindowReg
     target = sqlite_target(short_tmp / "c.sqlite")
     qtbot.keyClick(first, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     dialog = find_dialog(qtbot, first, "open-store-dialog")
-    path_field = dialog.findChild(QLineEdit, "open-path")
-    options_field = dialog.findChild(QPlainTextEdit, "open-options")
-    assert path_field is not None and options_field is not None
-    path_field.clear()
-    qtbot.keyClicks(path_field, str(target.plugin))
-    qtbot.keyClicks(options_field, json.dumps(target.options))
+    fill_open_store_json(qtbot, dialog, "sqlite", target.options, "sample")
     button = dialog.findChild(QPushButton, "open-in-new-window")
     assert button is not None
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
