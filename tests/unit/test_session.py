@@ -82,6 +82,42 @@ def test_save_writes_one_version_and_clears_staging(arun: Run[Any], short_tmp: P
     arun(go())
 
 
+def test_edits_staged_while_a_save_runs_are_kept_for_the_next_save(arun: Run[Any], short_tmp: Path) -> None:
+    """The user may type while a save is in flight: what the save did not carry stays staged
+    (a key it wrote, edited again, against what it wrote), and the next save writes it."""
+    store = short_tmp / "s.sqlite"
+
+    async def go() -> None:
+        await seeded(store, a__x="1")
+        session = await opened(sqlite(store))
+        try:
+            plugin = await session.store_ready()
+            write = plugin.write_values
+
+            async def write_while_the_user_types(*args: Any, **kwargs: Any) -> str:
+                call = asyncio.ensure_future(write(*args, **kwargs))
+                await asyncio.sleep(0)
+                session.stage_set("b/typed", b"2", b"")  # another key, staged meanwhile
+                session.stage_set("a/x", b"11", b"")  # the key being saved, edited again
+                return await call
+
+            plugin.write_values = write_while_the_user_types  # type: ignore[method-assign]
+            session.stage_set("a/x", b"10", b"")
+            first = await session.save("first")
+            plugin.write_values = write  # type: ignore[method-assign]
+            assert first.saved and first.count == 1
+            assert sorted(session.staging.changes) == ["a/x", "b/typed"], "nothing typed meanwhile is lost"
+            assert session.index.entries["a/x"].value_json == b"10"
+            second = await session.save("second")
+            assert second.saved and second.count == 2, "no conflict with its own first save"
+            values = {e.path: e.value_json for e in await plugin.get_values("main", [])}
+            assert values == {"a/x": b"11", "b/typed": b"2"} and not session.staging
+        finally:
+            await session.close()
+
+    arun(go())
+
+
 def test_cas_conflict_policy_keep_mine_take_theirs_or_stop(arun: Run[Any], short_tmp: Path) -> None:
     store = short_tmp / "s.sqlite"
 

@@ -140,6 +140,28 @@ class Staging:
         self.changes.clear()
         self._notify(paths)
 
+    def snapshot(self) -> dict[str, StagedChange]:
+        """The edits as they are now: what a save about to start writes."""
+        return dict(self.changes)
+
+    def settle_saved(self, saved: Mapping[str, StagedChange], new_base: Callable[[str], Entry | None]) -> None:
+        """A save of ``saved`` landed: those edits are done. Edits staged while it ran are kept,
+        against what the save wrote (``new_base``), so the next save compares with that."""
+        paths = frozenset(self.changes) | frozenset(saved)
+        for path, change in list(self.changes.items()):
+            if saved.get(path) is change:
+                del self.changes[path]
+            elif path in saved:
+                later = StagedChange(path, change.new, new_base(path))
+                if _is_noop(later):
+                    del self.changes[path]
+                else:
+                    self.changes[path] = later
+        # the undo steps describe edits against the old bases: they end with the save
+        self._undo.clear()
+        self._redo.clear()
+        self._notify(paths)
+
     def rebase(self, path: str, base: Entry | None) -> None:
         """Keep my edit but against a new base (conflict resolved as "keep mine")."""
         change = self.changes.get(path)

@@ -472,6 +472,7 @@ class StoreSession:
 
     async def _write_staged(self, message: str) -> str:
         store = await self.store_ready()
+        saving = self.staging.snapshot()  # the user may stage more while this save runs
         plan = self.staging.write_plan()
         version = ""
         versioned = self.capabilities.versioning != Versioning.NONE
@@ -506,7 +507,7 @@ class StoreSession:
         if previous and head and newest[:2] != [head, previous]:
             head = previous
         self.head_version = head
-        self.staging.clear()
+        self.staging.settle_saved(saving, self.index.entries.get)
         return version
 
     async def conflicts(self) -> list[Conflict]:
