@@ -120,6 +120,24 @@ class TreeChunk:
     total: int
 
 
+class DiffEntry(NamedTuple):
+    """One path that differs between two versions (DiffVersions): its entry on each
+    side, None where the path does not exist."""
+
+    path: str
+    old: Entry | None
+    new: Entry | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffChunk:
+    """A batch of DiffVersions: changed paths in path order, and the size of each side."""
+
+    entries: tuple[DiffEntry, ...]
+    from_total: int
+    to_total: int
+
+
 @dataclass(frozen=True, slots=True)
 class TreeChange:
     """One new version of a watched tree (WatchTree)."""

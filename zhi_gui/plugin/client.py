@@ -25,6 +25,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
@@ -275,6 +276,15 @@ class StoreClient(PluginChannel, Store):
         return self._server_stream(
             "StreamTree", lambda: self._ext.StreamTree(request, timeout=self.timeout * 8),
             lambda msg: TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total))
+
+    def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                      chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        """Only the changed paths between two versions, decoded on the gRPC thread."""
+        request = ext_pb.DiffVersionsRequest(id=tree_id, from_version=from_version, to_version=to_version,
+                                             prefix=prefix, chunk_size=chunk_size)
+        return self._server_stream(
+            "DiffVersions", lambda: self._ext.DiffVersions(request, timeout=self.timeout * 8),
+            lambda msg: DiffChunk(cv.diff_entries_from_pb(msg.entries), msg.from_total, msg.to_total))
 
     def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
         """New versions of a tree as the store makes them; no deadline (the watch lasts

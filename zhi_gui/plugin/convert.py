@@ -27,6 +27,20 @@ def entry_from_pb(msg: cfg_pb.TreeEntry) -> m.Entry:
     return m.Entry(msg.path, msg.value_json, msg.metadata_json, msg.version)
 
 
+def diff_entry_to_pb(entry: m.DiffEntry) -> ext_pb.DiffEntry:
+    msg = ext_pb.DiffEntry(path=entry.path)
+    if entry.old is not None:
+        msg.old.CopyFrom(entry_to_pb(entry.old))
+    if entry.new is not None:
+        msg.new.CopyFrom(entry_to_pb(entry.new))
+    return msg
+
+
+def diff_entries_from_pb(msgs: Iterable[ext_pb.DiffEntry]) -> tuple[m.DiffEntry, ...]:
+    return tuple(m.DiffEntry(x.path, entry_from_pb(x.old) if x.HasField("old") else None,
+                             entry_from_pb(x.new) if x.HasField("new") else None) for x in msgs)
+
+
 def entries_from_pb(msgs: Iterable[cfg_pb.TreeEntry]) -> list[m.Entry]:
     return [m.Entry(x.path, x.value_json, x.metadata_json, x.version) for x in msgs]
 

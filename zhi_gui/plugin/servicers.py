@@ -252,6 +252,21 @@ class ExtensionServicer(ext_grpc.StoreExtensionServicer):
                 return
             yield ext_pb.WatchTreeEvent(version=change.version, changed_paths=change.changed_paths)
 
+    async def DiffVersions(
+        self, request: ext_pb.DiffVersionsRequest, context: Any
+    ) -> AsyncIterator[ext_pb.DiffVersionsChunk]:
+        async def start() -> AsyncIterator[Any]:
+            return self.store.diff_versions(validate_tree_id(request.id), request.from_version, request.to_version,
+                                            request.prefix, request.chunk_size)
+
+        iterator = await guarded(context, "DiffVersions", start)
+        while True:
+            chunk = await guarded(context, "DiffVersions", lambda: _next_or_none(iterator))
+            if chunk is None:
+                return
+            yield ext_pb.DiffVersionsChunk(entries=[cv.diff_entry_to_pb(e) for e in chunk.entries],
+                                           from_total=chunk.from_total, to_total=chunk.to_total)
+
     async def DescribeVersions(
         self, request: ext_pb.DescribeVersionsRequest, context: Any
     ) -> ext_pb.DescribeVersionsResponse:

@@ -15,6 +15,7 @@ from zhi_gui.core.errors import Unsupported
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
@@ -122,6 +123,12 @@ class Store:
         self, tree_id: str, offset: int = 0, limit: int = 0, versions: Sequence[str] = ()
     ) -> VersionPage:
         raise _unsupported("describe_versions")
+
+    def diff_versions(
+        self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "", chunk_size: int = 0
+    ) -> AsyncIterator[DiffChunk]:
+        """The paths whose entry differs between two versions ('' = current), in path order."""
+        raise _unsupported("diff_versions")
 
     async def write_values(
         self,

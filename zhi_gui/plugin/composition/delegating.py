@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
@@ -140,6 +141,10 @@ class DelegatingStore(Store):
 
     def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
         return self.base.watch_tree(tree_id, after_version)
+
+    def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                      chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        return self.base.diff_versions(tree_id, from_version, to_version, prefix, chunk_size)
 
     async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,

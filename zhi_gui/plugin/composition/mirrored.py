@@ -445,7 +445,7 @@ class MirroredStore(Store):
     # --- extension reads: the primary's ---------------------------------------------------
     async def describe(self) -> StoreDescription:
         d = await self.primary.describe()
-        features = set(d.features)
+        features = set(d.features) - {"DiffVersions"}  # not forwarded: diffs read full versions here
         if (await self._combined()).versioning == Versioning.NONE:
             features.discard("DescribeVersions")
         names = ", ".join(name for name, _ in self.mirrors)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import Encryption, Entry, VersionInfo, VersionPage
+from zhi_gui.core.model import DiffEntry, Encryption, Entry, VersionInfo, VersionPage
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
 from zhi_gui.stores.sqlite.crypto import (
     CIPHER_NAME,
@@ -105,6 +105,20 @@ class StreamStart:
     seq: int
     version: str
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiffStart:
+    """Where a diff reads from: two fixed versions of a tree (``lo`` < ``hi``; ``flipped``
+    when the caller asked from the newer to the older one)."""
+
+    tree: str
+    tid: int
+    lo: int
+    hi: int
+    flipped: bool
+    from_total: int
+    to_total: int
 
 
 def _prefix_clause(prefix: str) -> tuple[str, list[Any]]:
@@ -477,6 +491,68 @@ class Engine:
             entries = self._entries(damage, start.tree, rows, at_head)
             damage.check()
             return entries, (str(rows[-1][1]) if rows else after), len(rows) < limit
+
+    def diff_start(self, name: str, from_version: str, to_version: str, prefix: str) -> DiffStart:
+        """Resolve the two versions of a diff ('' = current) and count each side."""
+        with self._txn():
+            self._require_unlocked()
+            tid, head = self._existing_tree(name)
+            a = self._version_seq(tid, name, from_version) if from_version else (head or 0)
+            b = self._version_seq(tid, name, to_version) if to_version else (head or 0)
+            totals = [self._count(tid, seq, seq == head, prefix) if seq else 0 for seq in (a, b)]
+            return DiffStart(name, tid, min(a, b), max(a, b), a > b, totals[0], totals[1])
+
+    def diff_chunk(self, start: DiffStart, prefix: str, after: str, limit: int) -> tuple[list[DiffEntry], str, bool]:
+        """Paths of the tree changed by a version in ``(lo, hi]`` (read from the history
+        rows' index by seq, not from two whole snapshots), after ``after``, in path order:
+        (the ones whose entry differs, the last path looked at, whether this was the end)."""
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(start.tree)
+            if tree is None or tree[0] != start.tid:
+                raise E.NotFound(f"tree {start.tree!r} was deleted while it was being read",
+                                 {"tree_id": start.tree, "path": ""})
+            if start.lo == start.hi:
+                return [], after, True
+            where, args = _prefix_clause(prefix)
+            if after:
+                where += " AND p.path > ?"
+                args.append(after)
+            sql = (f"SELECT {_P}, {_C}, cb.pid, cb.seq, cb.value, cb.meta, cb.ck FROM paths p "
+                   "LEFT JOIN changes c ON c.pid = p.pid AND c.seq = "
+                   "(SELECT max(x.seq) FROM changes x WHERE x.pid = p.pid AND x.seq <= ?1) "
+                   "LEFT JOIN changes cb ON cb.pid = p.pid AND cb.seq = "
+                   "(SELECT max(x.seq) FROM changes x WHERE x.pid = p.pid AND x.seq <= ?2) "
+                   "WHERE p.tid = ?3 AND p.pid IN (SELECT pid FROM changes INDEXED BY changes_by_seq "
+                   "WHERE seq > ?1 AND seq <= ?2)" + where.replace("?", "?{}").format(
+                       *range(4, 4 + len(args))) + f" ORDER BY p.path LIMIT ?{4 + len(args)}")
+            rows = conn.execute(sql, [start.lo, start.hi, start.tid, *args, limit]).fetchall()
+            damage = Damage(start.tree)
+            out: list[DiffEntry] = []
+            for row in rows:
+                sides: list[Entry | None] = []
+                for pair in (self._pair(damage, row[:10], False), self._pair(damage, row[:5] + row[10:], False)):
+                    if pair is None or pair[2] is None:
+                        sides.append(None)
+                        continue
+                    path, seq, value, meta = pair
+                    try:
+                        sides.append(self._entry(start.tree, path, seq, value, meta))
+                    except E.StoreCorrupt:
+                        damage.add(f"the encrypted value of {path!r} (version {seq}) fails authentication",
+                                   path=path, version=seq)
+                        sides.append(None)
+                old, new = sides
+                if start.flipped:
+                    old, new = new, old
+                if old is None and new is None:
+                    continue
+                if old is not None and new is not None and old.value_json == new.value_json \
+                        and old.metadata_json == new.metadata_json:
+                    continue  # written again with the same value
+                out.append(DiffEntry(str(row[1]), old, new))
+            damage.check()
+            return out, (str(rows[-1][1]) if rows else after), len(rows) < limit
 
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     Capabilities,
+    DiffChunk,
     Entry,
     StoreDescription,
     TreeChunk,
@@ -37,7 +38,8 @@ from zhi_gui.stores.sqlite.options import SqliteOptions
 log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
 
-FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock"})
+FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock",
+                      "DiffVersions"})
 DEFAULT_CHUNK = 2000
 MAX_CHUNK = 50_000
 
@@ -186,6 +188,20 @@ class SqliteStore(Store):
             rows, after, done = await self._run(self._engine.stream_chunk, start, prefix, after, size)
             if rows or (done and not sent):
                 yield TreeChunk(tuple(rows), start.version, start.total)
+                sent = True
+            if done:
+                return
+
+    async def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                            chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        size = min(chunk_size, MAX_CHUNK) if chunk_size > 0 else DEFAULT_CHUNK
+        start = await self._run(self._engine.diff_start, tree_id, from_version, to_version, prefix)
+        after = ""
+        sent = False
+        while True:
+            entries, after, done = await self._run(self._engine.diff_chunk, start, prefix, after, size)
+            if entries or (done and not sent):
+                yield DiffChunk(tuple(entries), start.from_total, start.to_total)
                 sent = True
             if done:
                 return

@@ -561,6 +561,8 @@ class HistoryPanel(QWidget):
             old_label, new_label = self._label(older), self._label(newer)
         generation = self.diff_view.begin(f"{old_label} \u2192 {new_label}")
         self.show_diff_dock()
+        if not staged_all and await self._compare_in_store(older, newer, old_label, new_label, generation):
+            return
         if staged_all and len(rows) == 1:
             old = self.access.current_snapshot()
             new = self.access.staged_snapshot(old)
@@ -573,6 +575,42 @@ class HistoryPanel(QWidget):
         await self.diff_view.show_diff(old, new, old_label, new_label, select=select, generation=generation)
         if self.diff_view.is_current(generation):
             self.compared.emit()
+
+    async def _compare_in_store(self, older: VersionRow | None, newer: VersionRow | None, old_label: str,
+                                new_label: str, generation: int) -> bool:
+        """Two tree versions compared by the store (DiffVersions): only the changed values
+        travel and no snapshot is built. False where the store cannot (then snapshots)."""
+        if self.mode != Versioning.TREE or older is None or not self.access.diffs_versions:
+            return False
+        if not self.diff_view.only_changes.isChecked():
+            return False  # every value is listed: that needs both snapshots anyway
+        if newer is not None:
+            to_version = newer.id
+        else:  # "current": the shown tree, when it is exactly the newest version
+            newest = next((r for r in self.model.rows if not r.is_staged), None)
+            if newest is None or newest.id != self.session.head_version:
+                return False
+            to_version = newest.id
+
+        def progress(done: int, _total: int) -> None:
+            if self.diff_view.is_current(generation):
+                self.diff_view.set_status(f"Comparing in the store: {done:,} changed value(s)\u2026")
+
+        diff = await self.access.diff_versions(older.id, to_version, progress)
+        if diff is None or not self.diff_view.is_current(generation):
+            return diff is not None
+
+        async def full() -> tuple[Snapshot, Snapshot]:
+            old = await self._snapshot(older, generation)
+            new = await self._snapshot(newer, generation) if newer is not None else self._current()
+            return old, new
+
+        select = self.value_path or self.window_.current_path() or None
+        await self.diff_view.show_tree_diff(diff, old_label, new_label, select=select, generation=generation,
+                                            full=full)
+        if self.diff_view.is_current(generation):
+            self.compared.emit()
+        return True
 
     # --- rollback -------------------------------------------------------------------------------------
     def _single_version(self, doing: str) -> VersionRow | None:
