@@ -52,6 +52,7 @@ from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
+from zhi_gui.ui.batched_expand import expand_recursively
 from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
@@ -90,6 +91,9 @@ class ValueTreeView(QTreeView):
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and not event.modifiers():
             self.editRequested.emit()
+            return
+        if event.key() == Qt.Key.Key_Asterisk and self.currentIndex().isValid():
+            expand_recursively(self, self.currentIndex())  # Qt's own lays out the subtree in one block
             return
         super().keyPressEvent(event)
 
