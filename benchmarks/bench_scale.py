@@ -154,6 +154,29 @@ async def raw_fetch(path: Path) -> float:
     return took
 
 
+async def store_rpcs(path: Path) -> list[tuple[str, float]]:
+    """What a lazily loading window would ask of the store (ListChildren, Search)."""
+    out = []
+    started = time.perf_counter()
+    async with await launch_store(SQLITE, options={"path": str(path)}, call_timeout=600) as plugin:
+        up = time.perf_counter()
+        out.append(("plugin up (spawn -> handshake)", up - started))
+        store = plugin.store
+        await store.describe()
+        root = await store.list_children(TREE)
+        out.append((f"ListChildren of the root ({len(root.children)} children) after the plugin is up",
+                    time.perf_counter() - up))
+        t0 = time.perf_counter()
+        await store.list_children(TREE, root.children[0].name)
+        out.append(("ListChildren of one top-level group", time.perf_counter() - t0))
+        for label_, query in (("first Search (builds the FTS5 index)", "value-4242"),
+                              ("next Search", "value-1717"), ("Search, 2 characters", "e4")):
+            t0 = time.perf_counter()
+            found = await store.search(TREE, query, limit=1000)
+            out.append((f"{label_}: {found.total:,} matches", time.perf_counter() - t0))
+    return out
+
+
 def child_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONUNBUFFERED", None)
@@ -432,7 +455,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1m")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: open,stalls,plugins,cold")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: open,rpcs,stalls,plugins,cold")
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -461,6 +484,16 @@ def main() -> None:
                               f"{med([r[1] for r in results]):.0f} MB (plugin {med([r[2] for r in results]):.0f} MB)",
                               "1M <= 300 MB"))
                 print(*table[-2:], sep="\n", flush=True)
+
+        if "rpcs" not in skip:
+            for n in sizes:
+                try:
+                    results = asyncio.run(store_rpcs(stores[n]))
+                except Exception as exc:  # a store before issue 14 has no ListChildren / Search
+                    print(f"store RPCs at {label(n)}: {exc}")
+                    continue
+                for name, took in results:
+                    table.append((f"sqlite at {label(n)}: {name}", "-", f"{took * 1000:.0f} ms", ""))
 
         if "stalls" not in skip and 100_000 in stores:
             from zhi_gui.ui.qt_loop import run_with_qt

@@ -25,10 +25,12 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    Children,
     DiffChunk,
     Entry,
     LoginResult,
     Permission,
+    SearchResult,
     StoreDescription,
     TreeChange,
     TreeChunk,
@@ -276,6 +278,17 @@ class StoreClient(PluginChannel, Store):
         return self._server_stream(
             "StreamTree", lambda: self._ext.StreamTree(request, timeout=self.timeout * 8),
             lambda msg: TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total))
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        resp = await self._call("ListChildren", self._ext.ListChildren,
+                                ext_pb.ListChildrenRequest(id=tree_id, prefix=prefix, version=version))
+        return Children(tuple(cv.child_from_pb(c) for c in resp.children), resp.version)
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        resp = await self._call("Search", self._ext.Search,
+                                ext_pb.SearchRequest(id=tree_id, query=query, version=version, limit=limit),
+                                self.timeout * 4)
+        return SearchResult(tuple(resp.paths), resp.total, resp.version)
 
     def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
                       chunk_size: int = 0) -> AsyncIterator[DiffChunk]:

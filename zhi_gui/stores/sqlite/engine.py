@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import DiffEntry, Encryption, Entry, VersionInfo, VersionPage
+from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
 from zhi_gui.stores.sqlite.crypto import (
     CIPHER_NAME,
@@ -38,6 +38,7 @@ from zhi_gui.stores.sqlite.crypto import (
 )
 from zhi_gui.stores.sqlite.integrity import row_ck, row_ok
 from zhi_gui.stores.sqlite.schema import open_database
+from zhi_gui.stores.sqlite.search import SearchIndex, search_text
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
@@ -133,6 +134,11 @@ def _prefix_clause(prefix: str) -> tuple[str, list[Any]]:
             [prefix, prefix + "0", prefix, len(prefix) + 1, prefix + "/"])
 
 
+def _upper(prefix: str) -> str:
+    """The smallest string after every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError) and any(
@@ -153,6 +159,7 @@ class Engine:
         self._kdf: KdfParams | None = None
         self._cipher: RowCipher | None = None
         self._data_version: int | None = None
+        self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
         self.conn = conn if conn is not None else open_database(path, create=create)
         try:
@@ -338,6 +345,7 @@ class Engine:
             return names
 
     def delete_tree(self, name: str) -> None:
+        self._drop_search()
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tree = self._tree(name)
@@ -554,6 +562,111 @@ class Engine:
             damage.check()
             return out, (str(rows[-1][1]) if rows else after), len(rows) < limit
 
+    # --- big trees: children with counts, search -------------------------------
+    def _drop_search(self) -> None:
+        """History rewritten, trees deleted, keys changed or the store locked: the index
+        is dropped (rebuilt at the next search; no plaintext kept while locked)."""
+        if self._search is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._search.forget()
+
+    def _alive(self, seq: int, at_head: bool) -> tuple[str, list[Any]]:
+        if at_head:
+            return "p.head IS NOT NULL", []
+        return ("(SELECT c.value IS NOT NULL FROM changes c WHERE c.pid = p.pid AND c.seq <= ? "
+                "ORDER BY c.seq DESC LIMIT 1)", [seq])
+
+    def list_children(self, name: str, prefix: str, version: str) -> tuple[list[ChildInfo], str]:
+        """The direct children of ``prefix`` ('' = the root) with the number of values at
+        or below each, and the child's own value where one lives exactly there. Each next
+        child is found by an index seek past the previous one's subtree (no scan of the
+        tree), each count is one range count."""
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or (tree[1] is None and not version):
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return [], ""
+            tid, head = tree
+            seq = self._version_seq(tid, name, version) if version else int(head or 0)
+            at_head = seq == head
+            alive, alive_args = self._alive(seq, at_head)
+            base = prefix.strip("/") + "/" if prefix.strip("/") else ""
+            first = ("SELECT p.path FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
+                     + " ORDER BY p.path LIMIT 1")
+            below = "SELECT count(*) FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
+            end = _upper(base) if base else "\U0010ffff"
+            out: list[ChildInfo] = []
+            seen: set[str] = set()
+            cursor = base
+            while True:
+                row = conn.execute(first, [tid, cursor, end, *alive_args]).fetchone()
+                if row is None:
+                    break
+                name_ = str(row[0])[len(base):].split("/", 1)[0]
+                child = base + name_
+                past = child + "/\U0010ffff"  # after every path below child (segment chars are ASCII)
+                if name_ in seen:  # back below a child after its "-"/"." siblings: skip its subtree
+                    cursor = past
+                    continue
+                seen.add(name_)
+                values = int(conn.execute(below, [tid, child + "/", past, *alive_args]).fetchone()[0])
+                own = self._rows_at(name, tid, seq, at_head, [child])
+                out.append(ChildInfo(name_, values + len(own), values > 0, own[0] if own else None))
+                # Siblings continuing the name with "-" or "." sort between "child" and
+                # "child/": the next seek from "child" finds them; else skip the subtree.
+                near = conn.execute(first, [tid, child, child + "/", *alive_args]).fetchone()
+                cursor = child if near is not None else past
+            return out, str(seq)
+
+    def _rows_at(self, name: str, tid: int, seq: int, at_head: bool, paths: Sequence[str]) -> list[Entry]:
+        damage = Damage(name)
+        query = _HEAD_ONE if at_head else _AT_ONE
+        rows = [row for p in paths
+                if (row := self.conn.execute(query, (tid, p) if at_head else (seq, tid, p)).fetchone())]
+        out = self._entries(damage, name, rows, at_head)
+        damage.check()
+        return out
+
+    def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
+        """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
+        key only), in path order, at most ``limit``; and how many match in all."""
+        if self._search is None:  # outside a transaction: it sets where TEMP data lives
+            try:
+                self._search = SearchIndex(self.conn)
+            except sqlite3.Error as exc:
+                raise _db_error(self.path, exc) from exc
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or (tree[1] is None and not version):
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return [], 0, ""
+            tid, head = tree
+            seq = self._version_seq(tid, name, version) if version else int(head or 0)
+            index = self._search
+            assert index is not None
+            if seq != head or not index.available:  # an old version (or no FTS5): scan it
+                needle = query.lower()
+                hits = [e.path for e in self._rows(name, tid, seq, seq == head, "", "", 0)
+                        if needle in search_text(e)]
+                return (hits[:limit] if limit else hits), len(hits), str(seq)
+            if not index.is_current(tid, seq):
+                damage = Damage(name)
+                pairs = []
+                for row in self._scan(tid, seq, True, "", "", 0):
+                    pair = self._pair(damage, row, True)
+                    if pair is None or pair[2] is None:
+                        continue
+                    path, cseq, value, meta = pair
+                    pairs.append((int(row[2]), self._entry(name, path, cseq, value, meta)))
+                damage.check()
+                index.rebuild(tid, seq, pairs)
+            paths, total = index.search(tid, query, limit)
+            return paths, total, str(seq)
+
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:
             self._require_unlocked()
@@ -649,6 +762,10 @@ class Engine:
             conn.executemany(_INSERT_CHANGE, [(known[p][0], seq, None, None) for p in live_dels])
             conn.executemany(_SET_HEAD, [(None, tid, p) for p in live_dels])
             conn.execute(_SET_TREE_HEAD, (seq, tid))
+            if self._search is not None:  # the search index follows in the same transaction
+                self._search.update(tid, tree[1] if tree is not None else None, seq,
+                                    [(known[p][0], Entry(p, e.value_json or b"null", e.metadata_json, str(seq)))
+                                     for p, e in puts.items()], [known[p][0] for p in live_dels])
         return str(seq)
 
     def _allocate_pids(self, count: int) -> int:
@@ -699,6 +816,7 @@ class Engine:
         return int(row[1]), row[2], row[3]
 
     def rollback(self, name: str, version: str) -> str:
+        self._drop_search()
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tid, _ = self._existing_tree(name)
@@ -731,6 +849,7 @@ class Engine:
         return str(seq)
 
     def delete_version(self, name: str, version: str) -> None:
+        self._drop_search()
         """Remove one version; its deltas fold into the next version, so every
         other version reads exactly as before."""
         with self._txn(write=True) as conn:
@@ -793,6 +912,7 @@ class Engine:
 
     # --- encryption ------------------------------------------------------------
     def init_encryption(self, passphrase: bytes) -> None:
+        self._drop_search()
         if not passphrase:
             raise E.InvalidArgument("the passphrase must not be empty")
         with self._txn():
@@ -812,6 +932,7 @@ class Engine:
         self._checkpoint()
 
     def rotate_encryption(self, old: bytes, new: bytes) -> None:
+        self._drop_search()
         if not new:
             raise E.InvalidArgument("the new passphrase must not be empty")
         with self._txn(write=True):
@@ -838,6 +959,7 @@ class Engine:
         self.lock_reason = ""
 
     def lock(self) -> None:
+        self._drop_search()
         with self._txn():
             if self.encrypted:
                 self._cipher = None

@@ -22,8 +22,10 @@ from typing import Any, TypeVar
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     Capabilities,
+    Children,
     DiffChunk,
     Entry,
+    SearchResult,
     StoreDescription,
     TreeChunk,
     ValueVersion,
@@ -39,7 +41,7 @@ log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
 
 FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock",
-                      "DiffVersions"})
+                      "DiffVersions", "ListChildren", "Search"})
 DEFAULT_CHUNK = 2000
 MAX_CHUNK = 50_000
 
@@ -191,6 +193,14 @@ class SqliteStore(Store):
                 sent = True
             if done:
                 return
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        children, listed = await self._run(self._engine.list_children, tree_id, prefix, version)
+        return Children(tuple(children), listed)
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        paths, total, searched = await self._run(self._engine.search, tree_id, query, version, limit)
+        return SearchResult(tuple(paths), total, searched)
 
     async def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
                             chunk_size: int = 0) -> AsyncIterator[DiffChunk]:

@@ -197,3 +197,55 @@ class DiffVersionsChunk(_message.Message):
     from_total: int
     to_total: int
     def __init__(self, entries: _Optional[_Iterable[_Union[DiffEntry, _Mapping]]] = ..., from_total: _Optional[int] = ..., to_total: _Optional[int] = ...) -> None: ...
+
+class ListChildrenRequest(_message.Message):
+    __slots__ = ("id", "prefix", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    prefix: str
+    version: str
+    def __init__(self, id: _Optional[str] = ..., prefix: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class ChildInfo(_message.Message):
+    __slots__ = ("name", "values", "has_children", "entry")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    HAS_CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    values: int
+    has_children: bool
+    entry: _config_pb2.TreeEntry
+    def __init__(self, name: _Optional[str] = ..., values: _Optional[int] = ..., has_children: _Optional[bool] = ..., entry: _Optional[_Union[_config_pb2.TreeEntry, _Mapping]] = ...) -> None: ...
+
+class ListChildrenResponse(_message.Message):
+    __slots__ = ("children", "version")
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    children: _containers.RepeatedCompositeFieldContainer[ChildInfo]
+    version: str
+    def __init__(self, children: _Optional[_Iterable[_Union[ChildInfo, _Mapping]]] = ..., version: _Optional[str] = ...) -> None: ...
+
+class SearchRequest(_message.Message):
+    __slots__ = ("id", "query", "version", "limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    query: str
+    version: str
+    limit: int
+    def __init__(self, id: _Optional[str] = ..., query: _Optional[str] = ..., version: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchResponse(_message.Message):
+    __slots__ = ("paths", "total", "version")
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    total: int
+    version: str
+    def __init__(self, paths: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...
