@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
@@ -38,7 +38,9 @@ from zhi_gui.stores.sqlite.crypto import (
 )
 from zhi_gui.stores.sqlite.integrity import row_ck, row_ok
 from zhi_gui.stores.sqlite.schema import open_database
-from zhi_gui.stores.sqlite.search import SearchIndex, search_text
+
+if TYPE_CHECKING:
+    from zhi_gui.stores.sqlite.search import SearchIndex
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
@@ -632,6 +634,9 @@ class Engine:
     def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
         """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
         key only), in path order, at most ``limit``; and how many match in all."""
+        # imported here: a plugin that never searches does not pay for it at start-up
+        from zhi_gui.stores.sqlite.search import SearchIndex, search_text
+
         if self._search is None:  # outside a transaction: it sets where TEMP data lives
             try:
                 self._search = SearchIndex(self.conn)

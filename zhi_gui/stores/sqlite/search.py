@@ -49,6 +49,7 @@ class SearchIndex:
         self.available = supports_trigram(conn)
         if self.available:
             conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA temp.cache_size = -65536")  # 64 MiB: building the index merges far less
             conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.zhi_search USING fts5("
                          "tid UNINDEXED, path UNINDEXED, text, tokenize = 'trigram')")
 
