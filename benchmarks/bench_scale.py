@@ -76,6 +76,12 @@ else:
         window = build(*args, **kwargs)
         window.resize(1400, 900)
         if mode == "rows":
+            up = []
+            def running(state, detail):
+                if state == "running" and not up:
+                    up.append(1)
+                    print("up", flush=True)
+            window.session.state_changed.connect(running)
             window._bench_probe = Probe(lambda: window.model.rowCount() > 0)
             window.tree_view.viewport().installEventFilter(window._bench_probe)
         else:
@@ -189,8 +195,9 @@ def child_env(home: Path) -> dict[str, str]:
 
 
 def run_child(mode: str, args: list[str], home: Path, settle: float = 0.0,
-              timeout: float = 300.0) -> tuple[float, float, float]:
-    """Start a child, wait for "painted": (seconds from start, its RSS MB, its plugin's RSS MB)."""
+              timeout: float = 300.0) -> tuple[float, float, float, float]:
+    """Start a child, wait for "painted": (seconds from start, its RSS MB, its plugin's RSS MB,
+    seconds from the plugin running to the paint)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, mode, *args], env=child_env(home), cwd=str(home),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
@@ -198,8 +205,11 @@ def run_child(mode: str, args: list[str], home: Path, settle: float = 0.0,
         assert proc.stdout is not None
         deadline = started + timeout
         line = ""
+        up = 0.0
         while time.perf_counter() < deadline:
             line = proc.stdout.readline()
+            if line.startswith("up"):
+                up = time.perf_counter()
             if line.startswith("painted") or not line:
                 break
         took = time.perf_counter() - started
@@ -208,7 +218,7 @@ def run_child(mode: str, args: list[str], home: Path, settle: float = 0.0,
         if settle:
             time.sleep(settle)
         gui, plugin = tree_rss_mb(proc.pid)
-        return took, gui, plugin
+        return took, gui, plugin, (started + took - up) if up else float("nan")
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the child and the plugin it started
         proc.wait()
@@ -478,8 +488,10 @@ def main() -> None:
                 results = [run_child("rows", ["--plugin", str(SQLITE), "-o", f"path={stores[n]}", "--tree", TREE,
                                               "--log-level", "warning"], tmp, settle=1.0) for _ in range(k)]
                 took = med([r[0] for r in results])
+                after_up = med([r[3] for r in results])
                 table.append((f"open {label(n)} values (process start -> rows painted)", f"raw fetch {ref:.2f} s",
-                              f"{took:.2f} s", "1M: first rows <= 1 s after plugin up"))
+                              f"{took:.2f} s ({after_up:.2f} s after the plugin runs)",
+                              "1M: first rows <= 1 s after plugin up"))
                 table.append((f"window memory at {label(n)} (1 s after rows painted)", "-",
                               f"{med([r[1] for r in results]):.0f} MB (plugin {med([r[2] for r in results]):.0f} MB)",
                               "1M <= 300 MB"))

@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         self._changes_report: ChangesElsewhere | None = None
         self.pending_error_checks = 0  # errors waiting to see whether the plugin died meanwhile
         self.model = ValueTreeModel()
+        # A big tree is read group by group as the user opens them (session.lazy).
+        self.model.fetcher = lambda path: self.run(self.session.load_children(path), "Reading a group of the tree")
+        self.session.children_loaded.connect(self.model.on_children_loaded)
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
@@ -962,6 +965,7 @@ class MainWindow(QMainWindow):
         query = text.strip()
 
         async def go() -> None:
+            total = 0
             if not query:
                 visible, matches = None, None
             else:
@@ -971,7 +975,12 @@ class MainWindow(QMainWindow):
                     found = index.matching_paths(query)
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
-                visible, matches = await loop.run_in_executor(None, compute)
+                if self.session.lazy:  # a big tree: the store searches it (the index holds only what was read)
+                    matches, total = await self.session.search(query)
+                    visible = index.visible_nodes(matches)
+                else:
+                    visible, matches = await loop.run_in_executor(None, compute)
+                    total = len(matches or [])
             if generation != self._filter_generation or index is not self.session.index:
                 return
             # The model is reset: keep what the user sees around the current key
@@ -981,7 +990,9 @@ class MainWindow(QMainWindow):
             expanded = self._expanded_paths()
             self.model.set_visible(visible)
             self._filter_matches = matches or []
-            self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
+            shown = len(matches) if matches is not None else 0
+            self.match_label.setText("" if matches is None else f"{shown} match(es)" if total <= shown
+                                     else f"{shown:,} of {total:,} matches")
             self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()
