@@ -53,6 +53,7 @@ from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import expand_recursively
+from zhi_gui.ui.busy import BusyIndicator, allow_cancel
 from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
         if isinstance(app, QGuiApplication):
             app.applicationStateChanged.connect(self._application_state_changed)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
+        self.busy = BusyIndicator(self.task_runner)  # progress + Cancel for work that takes a while
+        self.statusBar().addPermanentWidget(self.busy)
         self._update_actions()
         self._default_state = self.saveState()
         self._shown_once = False
@@ -965,6 +968,7 @@ class MainWindow(QMainWindow):
         query = text.strip()
 
         async def go() -> None:
+            allow_cancel()  # a search of a big store can take a while; the next keystroke replaces it anyway
             total = 0
             if not query:
                 visible, matches = None, None

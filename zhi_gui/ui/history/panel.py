@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.model import Entry, Versioning
 from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.async_dialogs import ask, dialog_result
+from zhi_gui.ui.busy import allow_cancel, report_progress
 from zhi_gui.ui.history.colors import muted_text
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.history.key_history_view import PAGE as KEY_PAGE
@@ -518,8 +519,9 @@ class HistoryPanel(QWidget):
             return {path: row.entry} if row.entry is not None else {}
 
         def progress(done: int, total: int) -> None:
+            of = f" of {total:,}" if total else ""
+            report_progress(f"version {row.id}: {done:,}{of} values")
             if self.diff_view.is_current(generation):
-                of = f" of {total:,}" if total else ""
                 self.diff_view.set_status(f"Fetching version {row.id}: {done:,}{of} values\u2026")
 
         return await self.access.tree_snapshot(row.id, progress)
@@ -539,6 +541,7 @@ class HistoryPanel(QWidget):
         return older
 
     async def compare_selection(self) -> None:
+        allow_cancel()  # the status bar offers Cancel when fetching the versions takes a while
         rows = self.selected_rows()
         if not rows:
             return
@@ -593,6 +596,7 @@ class HistoryPanel(QWidget):
             to_version = newest.id
 
         def progress(done: int, _total: int) -> None:
+            report_progress(f"{done:,} changed value(s)")
             if self.diff_view.is_current(generation):
                 self.diff_view.set_status(f"Comparing in the store: {done:,} changed value(s)\u2026")
 
