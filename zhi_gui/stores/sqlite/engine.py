@@ -361,7 +361,7 @@ class Engine:
 
     # --- reads ---------------------------------------------------------------
     def get_values(self, name: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn() as conn:
+        with self._txn():
             self._require_unlocked()
             tree = self._tree(name)
             if tree is None or tree[1] is None:
@@ -370,10 +370,21 @@ class Engine:
             if not paths:
                 return self._rows(name, tid, tree[1], True, "", "", 0)
             damage = Damage(name)
-            rows = [row for path in dict.fromkeys(paths) if (row := conn.execute(_HEAD_ONE, (tid, path)).fetchone())]
-            out = self._entries(damage, name, rows, True)
+            out = self._entries(damage, name, self._rows_of_paths(tid, list(dict.fromkeys(paths))), True)
             damage.check()
             return out
+
+    def _rows_of_paths(self, tid: int, paths: list[str]) -> list[tuple[Any, ...]]:
+        """``_P, _C`` rows of these paths at the head, in the order asked: one query per
+        500 paths (a query per path cost most of a 100,000-path read)."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(paths), 500):
+            batch = paths[start:start + 500]
+            sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+                   f"WHERE p.tid = ? AND p.path IN ({', '.join('?' * len(batch))})")
+            for row in self.conn.execute(sql, [tid, *batch]):
+                found[str(row[1])] = row
+        return [found[p] for p in paths if p in found]
 
     def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
               limit: int) -> list[Entry]:
