@@ -68,6 +68,8 @@ def test_only_the_opened_groups_are_read(qtbot: Any, lazy_window: MainWindow) ->
 
 def test_the_filter_asks_the_store(qtbot: Any, lazy_window: MainWindow) -> None:
     win = lazy_window
+    win.filter_edit.setText("va")  # would match nearly everything of a big tree
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("type 3 or more characters"), timeout=10000)
     win.filter_edit.setText("value-3-4")
     qtbot.waitUntil(lambda: win.match_label.text() == "3 match(es)", timeout=10000)
     assert rows(win) == ["svc3"]

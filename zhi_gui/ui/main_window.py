@@ -67,6 +67,8 @@ from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 
 log = logging.getLogger("zhi_gui.ui")
+LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
+LAZY_FILTER_MIN = 3  # characters: shorter queries match most of a big tree
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
@@ -980,6 +982,14 @@ class MainWindow(QMainWindow):
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
                 if self.session.lazy:  # a big tree: the store searches it (the index holds only what was read)
+                    await asyncio.sleep(LAZY_FILTER_PAUSE)  # typing on: only the last keystroke asks the store
+                    if generation != self._filter_generation:
+                        return
+                    if len(query) < LAZY_FILTER_MIN:
+                        self.match_label.setText(f"type {LAZY_FILTER_MIN} or more characters to search "
+                                                 f"{self.session.total_values:,} values")
+                        self._filter_generation_done = generation
+                        return
                     matches, total = await self.session.search(query)
                     visible = index.visible_nodes(matches)
                 else:

@@ -42,6 +42,8 @@ from zhi_gui.stores.sqlite.schema import open_database
 if TYPE_CHECKING:
     from zhi_gui.stores.sqlite.search import SearchIndex
 
+PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
+
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
 RESEAL_BATCH = 2000
@@ -642,17 +644,22 @@ class Engine:
         damage.check()
         return out
 
-    def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
-        """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
-        key only), in path order, at most ``limit``; and how many match in all."""
+    def _search_index(self) -> SearchIndex:
         # imported here: a plugin that never searches does not pay for it at start-up
-        from zhi_gui.stores.sqlite.search import SearchIndex, search_text
+        from zhi_gui.stores.sqlite.search import SearchIndex
 
         if self._search is None:  # outside a transaction: it sets where TEMP data lives
             try:
                 self._search = SearchIndex(self.conn)
             except sqlite3.Error as exc:
                 raise _db_error(self.path, exc) from exc
+        return self._search
+
+    def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
+        """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
+        key only), in path order, at most ``limit``; and how many match in all. Answered
+        by the FTS5 index once it is built (``search_index_step``), by a scan until then."""
+        index = self._search_index()
         with self._txn():
             self._require_unlocked()
             tree = self._tree(name)
@@ -662,26 +669,75 @@ class Engine:
                 return [], 0, ""
             tid, head = tree
             seq = self._version_seq(tid, name, version) if version else int(head or 0)
-            index = self._search
-            assert index is not None
-            if seq != head or not index.available:  # an old version (or no FTS5): scan it
-                needle = query.lower()
-                hits = [e.path for e in self._rows(name, tid, seq, seq == head, "", "", 0)
-                        if needle in search_text(e)]
-                return (hits[:limit] if limit else hits), len(hits), str(seq)
-            if not index.is_current(tid, seq):
-                damage = Damage(name)
-                pairs = []
-                for row in self._scan(tid, seq, True, "", "", 0):
-                    pair = self._pair(damage, row, True)
-                    if pair is None or pair[2] is None:
-                        continue
-                    path, cseq, value, meta = pair
-                    pairs.append((int(row[2]), self._entry(name, path, cseq, value, meta)))
-                damage.check()
-                index.rebuild(tid, seq, pairs)
-            paths, total = index.search(tid, query, limit)
-            return paths, total, str(seq)
+            if seq == head and index.is_current(tid, seq):
+                paths, total = index.search(tid, query, limit)
+                return paths, total, str(seq)
+            hits, total = self._scan_search(name, tid, seq, seq == head, query.lower(), limit)
+            return hits, total, str(seq)
+
+    def _scan_search(self, name: str, tid: int, seq: int, at_head: bool, needle: str,
+                     limit: int) -> tuple[list[str], int]:
+        """Search without the index. At the head of a store that is not encrypted, SQL picks
+        the candidates (ASCII case folding) and the ones returned are checked as a read is
+        (checksum) and against the window's rule (secrets by key only); else every row."""
+        from zhi_gui.stores.sqlite.search import search_text
+
+        if not at_head or self.encrypted or not needle.isascii():
+            hits = [e.path for e in self._rows(name, tid, seq, at_head, "", "", 0) if needle in search_text(e)]
+            return (hits[:limit] if limit else hits), len(hits)
+        sql = (f"SELECT {_P}, {_C} FROM paths p JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+               "WHERE p.tid = ? AND p.head IS NOT NULL AND instr(lower(p.path || char(10) || "
+               "CAST(substr(c.value, 1, ?) AS TEXT)), ?) > 0 ORDER BY p.path")
+        rows = self.conn.execute(sql, (tid, PREVIEW_BYTES, needle)).fetchall()
+        damage = Damage(name)
+        hits = []
+        checked = 0
+        for start in range(0, len(rows), 1000):  # checked as far as needed for ``limit`` paths
+            entries = self._entries(damage, name, rows[start:start + 1000], True)
+            checked = start + 1000
+            hits.extend(e.path for e in entries if needle in search_text(e))
+            if limit and len(hits) >= limit:
+                break
+        damage.check()
+        # Candidates not checked count as matches: only a secret whose value (not key)
+        # matches would be counted wrongly, in the total, never in the paths.
+        total = len(hits) + max(0, len(rows) - checked)
+        return (hits[:limit] if limit else hits), total
+
+    def search_index_step(self, name: str, rows: int) -> bool:
+        """Add the next ``rows`` values of the tree's head to the search index (a slice of
+        building it in the background, between other requests). True when it is complete
+        (or cannot be built: no FTS5, no such tree)."""
+        index = self._search_index()
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or tree[1] is None or not index.available:
+                return True
+            tid, head = tree[0], int(tree[1])
+            if index.is_current(tid, head):
+                return True
+            state = index.building.get(tid)
+            if state is None or state[0] != head:  # not started, or the tree moved on: from the start
+                index.begin(tid, head)
+                after = ""
+            else:
+                after = state[1]
+            scanned = self._scan(tid, head, True, "", after, rows)
+            damage = Damage(name)
+            pairs = []
+            for row in scanned:
+                pair = self._pair(damage, row, True)
+                if pair is None or pair[2] is None:
+                    continue
+                path, cseq, value, meta = pair
+                pairs.append((int(row[2]), self._entry(name, path, cseq, value, meta)))
+            damage.check()
+            index.add(tid, pairs, str(scanned[-1][1]) if scanned else after)
+            if len(scanned) < rows:
+                index.finish(tid)
+                return True
+            return False
 
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:

@@ -2,11 +2,14 @@
 
 The index lives in the connection's TEMP database, kept in memory
 (``temp_store = MEMORY``): an encrypted store's plaintext never reaches the
-disk, and the file format does not change. It is built per tree on the first
-search and then maintained by this process's writes inside their own
-transaction (the TEMP database commits and rolls back with the main one). A
-tree changed by another process (its head moved without us) or by a rollback,
-a version deletion, locking or re-encryption is rebuilt at the next search.
+disk, and the file format does not change. It is built per tree in the
+background, a slice at a time between other requests, once a window asks for a
+tree's children or searches it (about 1 s per 100,000 values on a quiet
+machine: far too long to wait for at the first keystroke); searches scan until
+it is complete. It is then maintained by this process's writes inside their
+own transaction (the TEMP database commits and rolls back with the main one).
+A tree changed by another process (its head moved without us) or by a
+rollback, a version deletion, locking or re-encryption is built again.
 
 What matches is what the window's filter matches (``core.tree_index``): the
 lower-cased path and the first 200 bytes of the value's JSON, a secret's value
@@ -46,6 +49,7 @@ class SearchIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.built: dict[int, int] = {}  # tid -> the head seq the index shows
+        self.building: dict[int, tuple[int, str]] = {}  # tid -> (head being indexed, last path added)
         self.available = supports_trigram(conn)
         if self.available:
             conn.execute("PRAGMA temp_store = MEMORY")
@@ -56,11 +60,20 @@ class SearchIndex:
     def is_current(self, tid: int, head: int) -> bool:
         return self.built.get(tid) == head
 
-    def rebuild(self, tid: int, head: int, rows: Iterable[tuple[int, Entry]]) -> None:
-        """Index ``rows`` ((pid, entry) of the tree at ``head``), replacing what was there."""
+    def begin(self, tid: int, head: int) -> None:
+        """Start (again) building a tree's index in slices (``add``, ``finish``)."""
         self.conn.execute("DELETE FROM temp.zhi_search WHERE tid = ?", (tid,))
+        self.built.pop(tid, None)
+        self.building[tid] = (head, "")
+
+    def add(self, tid: int, rows: Iterable[tuple[int, Entry]], last_path: str) -> None:
         self.conn.executemany("INSERT INTO temp.zhi_search (rowid, tid, path, text) VALUES (?, ?, ?, ?)",
                               ((pid, tid, e.path, search_text(e)) for pid, e in rows))
+        head, _ = self.building[tid]
+        self.building[tid] = (head, last_path)
+
+    def finish(self, tid: int) -> None:
+        head, _ = self.building.pop(tid)
         self.built[tid] = head
 
     def update(self, tid: int, old_head: int | None, new_head: int, puts: Sequence[tuple[int, Entry]],
@@ -83,9 +96,11 @@ class SearchIndex:
         if tid is None:
             self.conn.execute("DELETE FROM temp.zhi_search")
             self.built.clear()
+            self.building.clear()
         else:
             self.conn.execute("DELETE FROM temp.zhi_search WHERE tid = ?", (tid,))
             self.built.pop(tid, None)
+            self.building.pop(tid, None)
 
     def search(self, tid: int, query: str, limit: int) -> tuple[list[str], int]:
         """(matching paths in path order, at most ``limit`` (0 = all); how many match)."""
