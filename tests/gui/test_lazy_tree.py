@@ -112,3 +112,24 @@ def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, laz
     assert set(win.session.index.entries) == {e.path for e in ENTRIES}
     assert len(rows(win, win.model.index_of_path("svc3/inst4"))) == 3
     del tester
+
+
+def test_history_compares_with_the_whole_shown_version(qtbot: Any, lazy_window: MainWindow, run_async: Any) -> None:
+    """The index holds part of a big tree: 'current' for the History panel is the shown
+    version read from the store, so nothing unread appears as removed."""
+    win = lazy_window
+    panel = win.history_panel
+    assert len(win.session.index.entries) < len(ENTRIES)
+    whole = run_async(panel.access.current_tree())
+    assert set(whole) == {e.path for e in ENTRIES}
+    run_async(win.session.store.write_values("t", [Entry("top", b"5")]))
+    run_async(win.reload_tree())
+    panel.show_panel()
+    qtbot.waitUntil(lambda: len(panel.model.rows) == 2 and not panel.model.loading, timeout=10000)
+    panel.diff_view.only_changes.setChecked(False)  # every value: the snapshots path
+    with qtbot.waitSignal(panel.compared, timeout=15000):
+        panel.select_versions([panel.model.rows[1].id])  # compared with current
+    diff = panel.diff_view.diff
+    assert diff is not None and not diff.partial
+    assert (diff.counts.added, diff.counts.removed, diff.counts.changed) == (0, 0, 1)
+    assert diff.counts.total == len(ENTRIES)

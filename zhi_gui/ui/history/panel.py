@@ -526,10 +526,10 @@ class HistoryPanel(QWidget):
 
         return await self.access.tree_snapshot(row.id, progress)
 
-    def _current(self) -> Snapshot:
+    async def _current(self) -> Snapshot:
         if self.mode == Versioning.VALUE and self.value_path:
             return self.access.current_value(self.value_path)
-        return self.access.current_snapshot()
+        return await self.access.current_tree()
 
     async def _older(self, row: VersionRow) -> VersionRow | None:
         """The version before ``row`` (loading the next page when it is not listed yet)."""
@@ -571,7 +571,7 @@ class HistoryPanel(QWidget):
             new = self.access.staged_snapshot(old)
         else:
             old = await self._snapshot(older, generation)
-            new = await self._snapshot(newer, generation) if newer is not None else self._current()
+            new = await self._snapshot(newer, generation) if newer is not None else await self._current()
         if not self.diff_view.is_current(generation):
             return
         select = self.value_path or self.window_.current_path() or None
@@ -606,7 +606,7 @@ class HistoryPanel(QWidget):
 
         async def full() -> tuple[Snapshot, Snapshot]:
             old = await self._snapshot(older, generation)
-            new = await self._snapshot(newer, generation) if newer is not None else self._current()
+            new = await self._snapshot(newer, generation) if newer is not None else await self._current()
             return old, new
 
         select = self.value_path or self.window_.current_path() or None
@@ -679,7 +679,7 @@ class HistoryPanel(QWidget):
             current = self.access.current_value(path)
             target = await self.access.value_snapshot(path, row.id)
         else:
-            current = self.access.current_snapshot()
+            current = await self.access.current_tree()
             target = await self.access.tree_snapshot(row.id)
         await dialog.view.show_diff(current, target, "current", f"after the rollback (= version {row.id})",
                                     select=path or self.window_.current_path() or None, generation=generation)
