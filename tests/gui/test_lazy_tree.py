@@ -133,3 +133,24 @@ def test_history_compares_with_the_whole_shown_version(qtbot: Any, lazy_window: 
     assert diff is not None and not diff.partial
     assert (diff.counts.added, diff.counts.removed, diff.counts.changed) == (0, 0, 1)
     assert diff.counts.total == len(ENTRIES)
+
+
+def test_export_and_import_see_the_whole_tree(lazy_window: MainWindow, run_async: Any) -> None:
+    import json
+
+    from zhi_gui.transfer.formats import Format, Imported
+    from zhi_gui.transfer.transfer import apply_import, export_tree, preview_import
+
+    session = lazy_window.session
+    exported = json.loads(run_async(export_tree(session, Format.JSON)))
+    assert exported["svc3"]["inst4"]["key2"] == "value-3-4-2", "unread values are exported too"
+    with pytest.raises(E.Unsupported, match="replace"):
+        run_async(preview_import(session, {}, replace=True))
+    imported = {"svc3/inst4/key2": Imported(b'"imported"', None), "svc9/new": Imported(b"1", None)}
+    preview = run_async(preview_import(session, imported))
+    assert sorted((c.path, c.kind.value) for c in preview.writes) == [("svc3/inst4/key2", "update"),
+                                                                      ("svc9/new", "add")]
+    outcome = run_async(apply_import(session, preview, "import into a big tree"))
+    assert outcome.saved
+    got = run_async(session.store.get_values("t", ["svc3/inst4/key2", "svc9/new"]))
+    assert [e.value_json for e in got] == [b'"imported"', b"1"]

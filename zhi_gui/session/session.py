@@ -359,9 +359,9 @@ class StoreSession:
         return entries
 
     async def load_paths(self, paths: Sequence[str]) -> None:
-        """A store that cannot list its keys: read these paths too and show the ones that
-        exist (an import's preview needs the values it would overwrite)."""
-        if self.lists_keys or not paths:
+        """A store that cannot list its keys, or a big tree read lazily: read these paths too
+        and show the ones that exist (an import's preview needs the values it would overwrite)."""
+        if (self.lists_keys and not self.lazy) or not paths:
             return
         store = await self.store_ready()
         for entry in await store.get_values(self.tree_id, list(paths)):

@@ -1081,7 +1081,8 @@ class MainWindow(QMainWindow):
                 self._load_editor(current)
         self.setWindowTitle(f"{tree_id} \u2014 {self.session.target.name if self.session.target else ''}"
                             " \u2014 zhi-gui")
-        self.statusBar().showMessage(f"Tree {tree_id}: {len(self.session.index)} values", 8000)
+        count = self.session.total_values if self.session.lazy else len(self.session.index)
+        self.statusBar().showMessage(f"Tree {tree_id}: {count:,} values", 8000)
         if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
                              "File \u25b8 Fill with sample tree to see zhi-gui at work.")
