@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from zhi_gui.core.display import is_secret, preview, type_name
@@ -28,6 +28,7 @@ COLUMNS = ("Key", "Value", "Type", "Version")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
 
+REFRESH_SLICE = 100  # rows announced as changed per event-loop turn (a save of 1,000 edits: 10 turns)
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 
 
@@ -41,6 +42,12 @@ class ValueTreeModel(QAbstractItemModel):
         # Asks for a lazily loaded group's children (set by the window); None: nothing to ask.
         self.fetcher: Callable[[str], object] | None = None
         self._fetching: set[str] = set()
+        # Rows whose look changed (staged, saved), announced a slice per turn: each
+        # dataChanged costs the view a dozen calls into this model.
+        self._to_refresh: list[str] = []
+        self._refresher = QTimer(self)
+        self._refresher.setInterval(0)
+        self._refresher.timeout.connect(self._refresh_slice)
         self._bold = QFont()
         self._bold.setBold(True)
         self._struck = QFont()
@@ -52,6 +59,7 @@ class ValueTreeModel(QAbstractItemModel):
         self.index_data, self.staging, self.visible = index, staging, None
         self._kids.clear()
         self._fetching.clear()
+        self._to_refresh.clear()
         for path, change in staging.changes.items():
             if change.new is not None and path not in index.nodes:
                 index.add_path(path)
@@ -62,6 +70,7 @@ class ValueTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.visible = visible
         self._kids.clear()
+        self._to_refresh.clear()
         self.endResetModel()
 
     # --- structure ---------------------------------------------------------------------
@@ -248,7 +257,17 @@ class ValueTreeModel(QAbstractItemModel):
             elif node is not None and path not in self.index_data.entries and change is None:
                 self._remove_if_empty(path)
             else:
-                self._refresh(path)
+                self._to_refresh.append(path)
+        self._refresh_slice()
+        if self._to_refresh:
+            self._refresher.start()
+
+    def _refresh_slice(self) -> None:
+        batch, self._to_refresh = self._to_refresh[:REFRESH_SLICE], self._to_refresh[REFRESH_SLICE:]
+        for path in batch:
+            self._refresh(path)
+        if not self._to_refresh:
+            self._refresher.stop()
 
     def _refresh(self, path: str) -> None:
         node = self.index_data.nodes.get(path)
