@@ -282,15 +282,21 @@ class StoreSession:
             index = TreeIndex(is_secret=is_secret)
             head = ""
             lazy = self.has_feature("ListChildren") and self.has_feature("Search")
-            async for chunk in store.stream_tree(tree_id):
-                self.total_values = chunk.total
-                if lazy and chunk.total > self.lazy_threshold:
-                    break  # a big tree: leaving the loop cancels the stream
-                await loop.run_in_executor(None, index.add_entries, chunk.entries)
-                head = chunk.version
-            else:
-                self.lists_keys = True
-                return index, head
+            stream = store.stream_tree(tree_id)
+            try:
+                async for chunk in stream:
+                    self.total_values = chunk.total
+                    if lazy and chunk.total > self.lazy_threshold:
+                        break  # a big tree: read lazily instead
+                    await loop.run_in_executor(None, index.add_entries, chunk.entries)
+                    head = chunk.version
+                else:
+                    self.lists_keys = True
+                    return index, head
+            finally:
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()  # stops the plugin's stream now, not when the generator is collected
             self.lists_keys = True
             return await self._read_root(store, tree_id)
         head = await self._head_of(store, tree_id)
