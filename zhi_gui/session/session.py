@@ -86,6 +86,7 @@ class StoreSession:
         self.lazy_threshold = LAZY_THRESHOLD
         self.total_values = 0  # values in the loaded tree (also those not read yet)
         self._saving = False
+        self._writes = 0  # saves written by this session (a read overlapping one is read again)
         self._remembered: tuple[int, str] | None = None
         self._watch: asyncio.Task[None] | None = None  # follows the loaded tree where the plugin can push
         self.ever_running = False  # this opening's plugin answered once (else a failure is a start-up failure)
@@ -247,8 +248,13 @@ class StoreSession:
             raise StagedEditsPending(f"{len(self.staging)} staged edit(s) of tree \u201c{self.tree_id}\u201d are not "
                                      "saved")
         store = await self.store_ready()
-        with paused_gc():
-            index, head = await self._read_tree(store, tree_id)
+        for attempt in range(3):
+            writes = self._writes
+            with paused_gc():
+                index, head = await self._read_tree(store, tree_id)
+            if (writes == self._writes and not self._saving) or attempt == 2:
+                break  # no save of ours overlapped the read: it holds what we wrote
+            index.dispose()  # a save landed meanwhile (a reload after a reconnect, say): read again
         self.tree_id = tree_id
         self.head_version = head
         self.loaded = True
@@ -560,6 +566,7 @@ class StoreSession:
                 await store.put_values(self.tree_id, plan.entries, tree_cas, value_cas)
             if plan.delete_paths:
                 await store.delete_values(self.tree_id, plan.delete_paths)
+        self._writes += 1
         written = [e.path for e in plan.entries]
         fresh = await store.get_values(self.tree_id, written) if written else []
         for entry in fresh:
