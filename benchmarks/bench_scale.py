@@ -5,7 +5,10 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 100k,1m] [--runs 3]
 Rows (medians of ``--runs`` where cheap; the 1M open is measured once):
   * open N values, process start -> rows painted: the real app (``zhi_gui.app.main``)
     in a child process, against a bare gRPC fetch of the same tree (sqlite plugin
-    spawned, StreamTree read whole); the window's RSS once the rows are painted;
+    spawned, StreamTree read whole), also counted from the moment the plugin runs;
+    the window's RSS (and its plugin's) 1 s after the rows are painted;
+  * what a lazily reading window asks of the sqlite store at each size (RPC only):
+    ListChildren of the root and of a group, Search (first, next, 2 characters);
   * longest event-loop stall at 100k (real window, real sqlite plugin): idle loop
     (the reference), diff of two versions (1% changed), recursive expand (``*``),
     load, filter typing, PgDn, save of 1,000 edits, the side-by-side diff of one
