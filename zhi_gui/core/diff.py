@@ -46,7 +46,7 @@ from typing import Any, Literal
 
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_metadata, decode_value, to_text
-from zhi_gui.core.model import Entry
+from zhi_gui.core.model import DiffEntry, Entry
 from zhi_gui.core.secrets import is_secret, is_secret_labels
 from zhi_gui.core.sorting import gil_friendly_sorted
 
@@ -262,9 +262,15 @@ class TreeDiff:
         old: Mapping[str, Entry],
         new: Mapping[str, Entry],
         changes: Iterable[PathChange],
+        *,
+        unchanged: int | None = None,
     ) -> None:
         self.old = old
         self.new = new
+        # partial: old/new hold only the paths a store reported as changed (DiffVersions);
+        # ``unchanged`` then says how many other values there are. Listing the unchanged
+        # paths themselves needs the full snapshots.
+        self.partial = unchanged is not None
         ordered = sorted((c for c in changes if c.is_change), key=lambda c: _tree_key(c.path))
         self.changes: tuple[PathChange, ...] = tuple(ordered)
         self._change_keys = [_tree_key(c.path) for c in ordered]
@@ -272,8 +278,9 @@ class TreeDiff:
         added = sum(1 for c in ordered if c.kind is ChangeKind.ADDED)
         removed = sum(1 for c in ordered if c.kind is ChangeKind.REMOVED)
         changed = len(ordered) - added - removed
-        union = len(old) + added
-        self.counts = DiffCounts(added, removed, changed, union - added - removed - changed)
+        if unchanged is None:
+            unchanged = len(old) - removed - changed  # = (paths of either side) - every change
+        self.counts = DiffCounts(added, removed, changed, max(unchanged, 0))
 
     def __repr__(self) -> str:
         c = self.counts
@@ -644,6 +651,28 @@ def diff_trees(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> TreeDiff:
         for path in new.keys() - old.keys():
             append(compare_entries(path, None, new[path]))
     return TreeDiff(old, new, changes)
+
+
+def diff_from_changes(pairs: Iterable[DiffEntry], to_total: int) -> TreeDiff:
+    """A partial diff from only the paths a store reported as changed (DiffVersions):
+    each pair compared as ``diff_trees`` would; ``to_total`` (values on the new side)
+    gives the count of the unchanged ones. Pure; run it off the UI thread."""
+    old: dict[str, Entry] = {}
+    new: dict[str, Entry] = {}
+    changes: list[PathChange] = []
+    for pair in pairs:
+        if pair.old is not None:
+            old[pair.path] = pair.old
+        if pair.new is not None:
+            new[pair.path] = pair.new
+        if pair.old is None and pair.new is None:
+            continue
+        change = compare_entries(pair.path, pair.old, pair.new)
+        if change.kind is not ChangeKind.UNCHANGED:
+            changes.append(change)
+    added = sum(1 for c in changes if c.kind is ChangeKind.ADDED)
+    changed = sum(1 for c in changes if c.kind is ChangeKind.CHANGED)
+    return TreeDiff(old, new, changes, unchanged=to_total - added - changed)
 
 
 def snapshot(entries: Iterable[Entry]) -> dict[str, Entry]:

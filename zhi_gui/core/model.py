@@ -120,6 +120,52 @@ class TreeChunk:
     total: int
 
 
+class ChildInfo(NamedTuple):
+    """One child of a node (ListChildren): its name, how many values live at or below
+    it, whether it has children, and its own value if one lives exactly there."""
+
+    name: str
+    values: int
+    has_children: bool
+    entry: Entry | None
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    """ListChildren: a node's children in name order, of one tree version."""
+
+    children: tuple[ChildInfo, ...]
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Search: matching paths in path order (at most the limit asked for), how many
+    match in all, and the version searched."""
+
+    paths: tuple[str, ...]
+    total: int
+    version: str
+
+
+class DiffEntry(NamedTuple):
+    """One path that differs between two versions (DiffVersions): its entry on each
+    side, None where the path does not exist."""
+
+    path: str
+    old: Entry | None
+    new: Entry | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffChunk:
+    """A batch of DiffVersions: changed paths in path order, and the size of each side."""
+
+    entries: tuple[DiffEntry, ...]
+    from_total: int
+    to_total: int
+
+
 @dataclass(frozen=True, slots=True)
 class TreeChange:
     """One new version of a watched tree (WatchTree)."""

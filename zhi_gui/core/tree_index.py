@@ -61,6 +61,9 @@ class TreeIndex:
         # (path, search text) in one flat list: scanning it is ~7x faster than a
         # lookup per path (benchmarks/bench_tree.py). None = rebuild when needed.
         self._pairs: list[tuple[str, str]] | None = []
+        # A big tree loaded lazily (session): groups whose children are not read yet,
+        # with how many values lie below them. Empty for a tree read whole.
+        self.unloaded: dict[str, int] = {}
         self._bulk_add(entries)
         if self.entries:
             self._pairs = None
@@ -122,6 +125,25 @@ class TreeIndex:
         parent.adopt(node)
         self.nodes[path] = node
         return node, created or node
+
+    def add_children(self, parent: str, children: Iterable[tuple[str, Entry | None, int]]) -> None:
+        """A lazily loaded group's children arrived: (path, its own value or None, values
+        below it still unread). The group is no longer unloaded."""
+        self.unloaded.pop(parent, None)
+        for path, entry, below in children:
+            if entry is not None:
+                self.set_entry(entry)
+            else:
+                self._ensure_node(path)
+            if below:
+                self.unloaded.setdefault(path, below)
+
+    def has_unloaded_below(self, path: str) -> bool:
+        """Some values at or below ``path`` are not read yet (a lazily loaded tree)."""
+        if not self.unloaded:
+            return False
+        prefix = path + "/"
+        return any(p == path or p.startswith(prefix) or not path for p in self.unloaded)
 
     def add_path(self, path: str) -> Node | None:
         """Make a node for a path that is not (yet) in the store, e.g. a staged

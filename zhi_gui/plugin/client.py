@@ -25,9 +25,12 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    Children,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
+    SearchResult,
     StoreDescription,
     TreeChange,
     TreeChunk,
@@ -275,6 +278,26 @@ class StoreClient(PluginChannel, Store):
         return self._server_stream(
             "StreamTree", lambda: self._ext.StreamTree(request, timeout=self.timeout * 8),
             lambda msg: TreeChunk(tuple(cv.entries_from_pb(msg.values)), msg.version, msg.total))
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        resp = await self._call("ListChildren", self._ext.ListChildren,
+                                ext_pb.ListChildrenRequest(id=tree_id, prefix=prefix, version=version))
+        return Children(tuple(cv.child_from_pb(c) for c in resp.children), resp.version)
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        resp = await self._call("Search", self._ext.Search,
+                                ext_pb.SearchRequest(id=tree_id, query=query, version=version, limit=limit),
+                                self.timeout * 4)
+        return SearchResult(tuple(resp.paths), resp.total, resp.version)
+
+    def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                      chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        """Only the changed paths between two versions, decoded on the gRPC thread."""
+        request = ext_pb.DiffVersionsRequest(id=tree_id, from_version=from_version, to_version=to_version,
+                                             prefix=prefix, chunk_size=chunk_size)
+        return self._server_stream(
+            "DiffVersions", lambda: self._ext.DiffVersions(request, timeout=self.timeout * 8),
+            lambda msg: DiffChunk(cv.diff_entries_from_pb(msg.entries), msg.from_total, msg.to_total))
 
     def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
         """New versions of a tree as the store makes them; no deadline (the watch lasts

@@ -27,6 +27,32 @@ def entry_from_pb(msg: cfg_pb.TreeEntry) -> m.Entry:
     return m.Entry(msg.path, msg.value_json, msg.metadata_json, msg.version)
 
 
+def child_to_pb(child: m.ChildInfo) -> ext_pb.ChildInfo:
+    msg = ext_pb.ChildInfo(name=child.name, values=child.values, has_children=child.has_children)
+    if child.entry is not None:
+        msg.entry.CopyFrom(entry_to_pb(child.entry))
+    return msg
+
+
+def child_from_pb(msg: ext_pb.ChildInfo) -> m.ChildInfo:
+    return m.ChildInfo(msg.name, msg.values, msg.has_children, entry_from_pb(msg.entry) if msg.HasField("entry")
+                       else None)
+
+
+def diff_entry_to_pb(entry: m.DiffEntry) -> ext_pb.DiffEntry:
+    msg = ext_pb.DiffEntry(path=entry.path)
+    if entry.old is not None:
+        msg.old.CopyFrom(entry_to_pb(entry.old))
+    if entry.new is not None:
+        msg.new.CopyFrom(entry_to_pb(entry.new))
+    return msg
+
+
+def diff_entries_from_pb(msgs: Iterable[ext_pb.DiffEntry]) -> tuple[m.DiffEntry, ...]:
+    return tuple(m.DiffEntry(x.path, entry_from_pb(x.old) if x.HasField("old") else None,
+                             entry_from_pb(x.new) if x.HasField("new") else None) for x in msgs)
+
+
 def entries_from_pb(msgs: Iterable[cfg_pb.TreeEntry]) -> list[m.Entry]:
     return [m.Entry(x.path, x.value_json, x.metadata_json, x.version) for x in msgs]
 

@@ -252,6 +252,42 @@ class ExtensionServicer(ext_grpc.StoreExtensionServicer):
                 return
             yield ext_pb.WatchTreeEvent(version=change.version, changed_paths=change.changed_paths)
 
+    async def DiffVersions(
+        self, request: ext_pb.DiffVersionsRequest, context: Any
+    ) -> AsyncIterator[ext_pb.DiffVersionsChunk]:
+        async def start() -> AsyncIterator[Any]:
+            return self.store.diff_versions(validate_tree_id(request.id), request.from_version, request.to_version,
+                                            request.prefix, request.chunk_size)
+
+        iterator = await guarded(context, "DiffVersions", start)
+        while True:
+            chunk = await guarded(context, "DiffVersions", lambda: _next_or_none(iterator))
+            if chunk is None:
+                return
+            yield ext_pb.DiffVersionsChunk(entries=[cv.diff_entry_to_pb(e) for e in chunk.entries],
+                                           from_total=chunk.from_total, to_total=chunk.to_total)
+
+    async def ListChildren(self, request: ext_pb.ListChildrenRequest, context: Any) -> ext_pb.ListChildrenResponse:
+        async def call() -> Any:
+            prefix = request.prefix.strip("/")
+            if prefix:
+                validate_path(prefix)
+            return await self.store.list_children(validate_tree_id(request.id), prefix, request.version)
+
+        listed = await guarded(context, "ListChildren", call)
+        return ext_pb.ListChildrenResponse(children=[cv.child_to_pb(c) for c in listed.children],
+                                           version=listed.version)
+
+    async def Search(self, request: ext_pb.SearchRequest, context: Any) -> ext_pb.SearchResponse:
+        async def call() -> Any:
+            if not request.query.strip():
+                raise E.InvalidArgument("a search needs some text to look for", {"option": "query"})
+            return await self.store.search(validate_tree_id(request.id), request.query, request.version,
+                                           request.limit)
+
+        found = await guarded(context, "Search", call)
+        return ext_pb.SearchResponse(paths=found.paths, total=found.total, version=found.version)
+
     async def DescribeVersions(
         self, request: ext_pb.DescribeVersionsRequest, context: Any
     ) -> ext_pb.DescribeVersionsResponse:

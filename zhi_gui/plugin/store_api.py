@@ -15,9 +15,12 @@ from zhi_gui.core.errors import Unsupported
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    Children,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
+    SearchResult,
     StoreDescription,
     TreeChange,
     TreeChunk,
@@ -122,6 +125,20 @@ class Store:
         self, tree_id: str, offset: int = 0, limit: int = 0, versions: Sequence[str] = ()
     ) -> VersionPage:
         raise _unsupported("describe_versions")
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        """A node's children with their value counts ('' = the root)."""
+        raise _unsupported("list_children")
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        """Paths whose key or value text contains ``query`` (case-insensitive; secrets by key)."""
+        raise _unsupported("search")
+
+    def diff_versions(
+        self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "", chunk_size: int = 0
+    ) -> AsyncIterator[DiffChunk]:
+        """The paths whose entry differs between two versions ('' = current), in path order."""
+        raise _unsupported("diff_versions")
 
     async def write_values(
         self,

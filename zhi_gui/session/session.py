@@ -41,6 +41,10 @@ MAX_SAVE_ATTEMPTS = 5  # a store that keeps changing under us: stop and say so, 
 # Stores without tree versions are compared value by value: only while that is cheap.
 CONTENT_CHECK_LIMIT = 5_000
 WATCH_RETRY_SECONDS = 1.0  # a broken watch stream is started again after this pause
+# Trees with more values than this are loaded lazily where the store can list children
+# and search (ListChildren, Search): the window holds what was opened, not the tree.
+LAZY_THRESHOLD = 200_000
+SEARCH_LIMIT = 5_000  # matches a filter shows at most in a lazily loaded tree
 
 ConflictPolicy = Callable[[list[Conflict]], Awaitable[list[bool] | None]]  # keep mine per conflict; None = stop
 StoreHook = Callable[[StoreClient], Awaitable[None]]
@@ -78,7 +82,11 @@ class StoreSession:
         self.draft_message = ""  # the save message typed for the staged edits; kept until they are saved
         self.lists_keys = True  # False: a plain zhi store that cannot list its keys
         self.known_paths: set[str] = set()
+        self.lazy = False  # the loaded tree is read group by group (see LAZY_THRESHOLD)
+        self.lazy_threshold = LAZY_THRESHOLD
+        self.total_values = 0  # values in the loaded tree (also those not read yet)
         self._saving = False
+        self._writes = 0  # saves written by this session (a read overlapping one is read again)
         self._remembered: tuple[int, str] | None = None
         self._watch: asyncio.Task[None] | None = None  # follows the loaded tree where the plugin can push
         self.ever_running = False  # this opening's plugin answered once (else a failure is a start-up failure)
@@ -98,6 +106,8 @@ class StoreSession:
         self.saved: Event[[str]] = Event("saved")  # new version ('' for stores without versions)
         self.changed_elsewhere: Event[[ChangesElsewhere]] = Event("changed_elsewhere")
         self.opened: Event[[]] = Event("opened")
+        # A lazily loaded group's children were added to the index: (the index, the group).
+        self.children_loaded: Event[[TreeIndex, str]] = Event("children_loaded")
         self.staging.listeners.append(self.staged.emit)
 
     # --- what is open -------------------------------------------------------------------
@@ -238,8 +248,13 @@ class StoreSession:
             raise StagedEditsPending(f"{len(self.staging)} staged edit(s) of tree \u201c{self.tree_id}\u201d are not "
                                      "saved")
         store = await self.store_ready()
-        with paused_gc():
-            index, head = await self._read_tree(store, tree_id)
+        for attempt in range(3):
+            writes = self._writes
+            with paused_gc():
+                index, head = await self._read_tree(store, tree_id)
+            if (writes == self._writes and not self._saving) or attempt == 2:
+                break  # no save of ours overlapped the read: it holds what we wrote
+            index.dispose()  # a save landed meanwhile (a reload after a reconnect, say): read again
         self.tree_id = tree_id
         self.head_version = head
         self.loaded = True
@@ -266,16 +281,30 @@ class StoreSession:
 
     async def _read_tree(self, store: StoreClient, tree_id: str) -> tuple[TreeIndex, str]:
         loop = asyncio.get_running_loop()
+        self.lazy, self.total_values = False, 0
         if self.has_feature("StreamTree"):
             # The index grows chunk by chunk in a worker while the rest streams in:
             # the plugin's work (another process) and ours overlap.
             index = TreeIndex(is_secret=is_secret)
             head = ""
-            async for chunk in store.stream_tree(tree_id):
-                await loop.run_in_executor(None, index.add_entries, chunk.entries)
-                head = chunk.version
+            lazy = self.has_feature("ListChildren") and self.has_feature("Search")
+            stream = store.stream_tree(tree_id)
+            try:
+                async for chunk in stream:
+                    self.total_values = chunk.total
+                    if lazy and chunk.total > self.lazy_threshold:
+                        break  # a big tree: read lazily instead
+                    await loop.run_in_executor(None, index.add_entries, chunk.entries)
+                    head = chunk.version
+                else:
+                    self.lists_keys = True
+                    return index, head
+            finally:
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()  # stops the plugin's stream now, not when the generator is collected
             self.lists_keys = True
-            return index, head
+            return await self._read_root(store, tree_id)
         head = await self._head_of(store, tree_id)
         entries = await self._read_entries(store, tree_id)
         if not self.lists_keys:
@@ -283,6 +312,47 @@ class StoreSession:
                 "This store cannot list its keys (zhi's protocol has no such call). Showing the "
                 f"{len(entries)} key(s) zhi-gui knows for it: from the workspace, or added in this window.")
         return await loop.run_in_executor(None, build_index, entries), head
+
+    async def _read_root(self, store: StoreClient, tree_id: str) -> tuple[TreeIndex, str]:
+        """A big tree, lazily: only the root's children now; a group's children when the
+        window opens it (``load_children``); a filter asks the store (``search``)."""
+        listed = await store.list_children(tree_id)
+        index = TreeIndex(is_secret=is_secret)
+        index.add_children("", [(c.name, c.entry, c.values - (c.entry is not None)) for c in listed.children
+                                if c.entry is not None or c.has_children])
+        self.lazy = True
+        self.total_values = sum(c.values for c in listed.children)
+        self.notice.emit(f"This tree holds {self.total_values:,} values: groups are read from the store as you "
+                         "open them, and the filter searches the store.")
+        return index, listed.version
+
+    async def load_children(self, path: str) -> bool:
+        """Read a group of a lazily loaded tree (no-op when it is read already). True when
+        children were added."""
+        index = self.index
+        if not self.lazy or path not in index.unloaded:
+            return False
+        store = await self.store_ready()
+        listed = await store.list_children(self.tree_id, path, self.head_version)
+        if index is not self.index or path not in index.unloaded:
+            return False  # another tree, or read meanwhile
+        index.add_children(path, [(f"{path}/{c.name}", c.entry, c.values - (c.entry is not None))
+                                  for c in listed.children])
+        self.children_loaded.emit(index, path)
+        return True
+
+    async def search(self, query: str, limit: int = SEARCH_LIMIT) -> tuple[list[str], int]:
+        """A lazily loaded tree's filter: the store searches; the matches (at most
+        ``limit``) are read into the index so the window can show them. (paths, total)."""
+        index = self.index
+        store = await self.store_ready()
+        found = await store.search(self.tree_id, query, self.head_version, limit)
+        missing = [p for p in found.paths if p not in index.entries]
+        entries = await store.get_values(self.tree_id, missing) if missing else []
+        if index is self.index:
+            for entry in entries:
+                index.set_entry(entry)
+        return [p for p in found.paths if p in index.entries], found.total
 
     async def _read_entries(self, store: StoreClient, tree_id: str) -> list[Entry]:
         if self.has_feature("StreamTree"):
@@ -301,9 +371,9 @@ class StoreSession:
         return entries
 
     async def load_paths(self, paths: Sequence[str]) -> None:
-        """A store that cannot list its keys: read these paths too and show the ones that
-        exist (an import's preview needs the values it would overwrite)."""
-        if self.lists_keys or not paths:
+        """A store that cannot list its keys, or a big tree read lazily: read these paths too
+        and show the ones that exist (an import's preview needs the values it would overwrite)."""
+        if (self.lists_keys and not self.lazy) or not paths:
             return
         store = await self.store_ready()
         for entry in await store.get_values(self.tree_id, list(paths)):
@@ -402,6 +472,11 @@ class StoreSession:
 
     def stage_delete(self, paths: Sequence[str]) -> None:
         self._require_editable()
+        for path in paths:  # a group partly unread would lose only what is shown: refuse
+            if self.index.has_unloaded_below(path):
+                raise E.InvalidArgument(f"{path or 'the tree'} holds values that are not read yet (a big tree is "
+                                        "read as groups are opened): open the group fully, then delete it",
+                                        {"path": path})
         targets: list[str] = []
         for path in paths:  # a group deletes every value below it
             node = self.index.nodes.get(path)
@@ -492,6 +567,7 @@ class StoreSession:
                 await store.put_values(self.tree_id, plan.entries, tree_cas, value_cas)
             if plan.delete_paths:
                 await store.delete_values(self.tree_id, plan.delete_paths)
+        self._writes += 1
         written = [e.path for e in plan.entries]
         fresh = await store.get_values(self.tree_id, written) if written else []
         for entry in fresh:
@@ -596,6 +672,8 @@ class StoreSession:
                 head = await self._head_of(store, tree)
                 if head == self.head_version:
                     return None
+                if self.lazy:  # the window holds part of the tree: the store says what changed
+                    return await self._report_store_diff(store, tree, shown, head)
             elif len(shown) > CONTENT_CHECK_LIMIT or not self.lists_keys:
                 return None
             else:
@@ -614,6 +692,20 @@ class StoreSession:
             return None
         conflicting = tuple(p for p in changed if p in self.staging)
         report = ChangesElsewhere(tree, head, tuple(changed), conflicting)
+        self.changed_elsewhere.emit(report)
+        return report
+
+    async def _report_store_diff(self, store: StoreClient, tree: str, shown: TreeIndex,
+                                 head: str) -> ChangesElsewhere | None:
+        changed: list[str] = []
+        async for chunk in store.diff_versions(tree, self.head_version, head):
+            changed.extend(pair.path for pair in chunk.entries)
+        if self._saving or tree != self.tree_id or shown is not self.index:
+            return None
+        if not changed:
+            self.head_version = head
+            return None
+        report = ChangesElsewhere(tree, head, tuple(changed), tuple(p for p in changed if p in self.staging))
         self.changed_elsewhere.emit(report)
         return report
 

@@ -45,8 +45,8 @@ async def export_tree(session: StoreSession, fmt: Format, *, prefix: str = "", v
         if session.capabilities.versioning != Versioning.TREE:
             raise E.Unsupported("this store keeps no tree versions: only the current tree can be exported")
         tree = await HistoryAccess(session).tree_snapshot(version)
-    else:
-        tree = dict(session.index.entries)
+    else:  # a big tree read lazily is in the index only in part: then the store's copy
+        tree = await HistoryAccess(session).current_tree()
     return encode(subtree(tree, prefix), fmt, include_secrets=include_secrets)
 
 
@@ -168,6 +168,9 @@ async def preview_import(session: StoreSession, imported: Mapping[str, Imported]
     if replace and not session.lists_keys:
         raise E.Unsupported("this store cannot list its keys (a plain zhi store), so replace mode cannot tell "
                             "what to delete: import without --replace")
+    if replace and session.lazy:
+        raise E.Unsupported(f"this tree holds {session.total_values:,} values and is read as groups are opened, "
+                            "so replace mode cannot tell here what to delete: import without replace")
     await session.load_paths([_absolute(p, prefix.strip("/")) for p in imported])
     return compute_preview(session.index.entries, imported, tree_id=session.tree_id,
                            head_version=session.head_version, prefix=prefix, replace=replace)

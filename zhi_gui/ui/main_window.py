@@ -53,6 +53,8 @@ from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
+from zhi_gui.ui.batched_expand import expand_recursively
+from zhi_gui.ui.busy import BusyIndicator, allow_cancel
 from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
@@ -67,6 +69,8 @@ from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 from zhi_gui.ui.window_hub import WindowHub
 
 log = logging.getLogger("zhi_gui.ui")
+LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
+LAZY_FILTER_MIN = 3  # characters: shorter queries match most of a big tree
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
@@ -92,6 +96,9 @@ class ValueTreeView(QTreeView):
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and not event.modifiers():
             self.editRequested.emit()
+            return
+        if event.key() == Qt.Key.Key_Asterisk and self.currentIndex().isValid():
+            expand_recursively(self, self.currentIndex())  # Qt's own lays out the subtree in one block
             return
         super().keyPressEvent(event)
 
@@ -153,6 +160,9 @@ class MainWindow(QMainWindow):
         self._changes_report: ChangesElsewhere | None = None
         self.pending_error_checks = 0  # errors waiting to see whether the plugin died meanwhile
         self.model = ValueTreeModel()
+        # A big tree is read group by group as the user opens them (session.lazy).
+        self.model.fetcher = lambda path: self.run(self.session.load_children(path), "Reading a group of the tree")
+        self.session.children_loaded.connect(self.model.on_children_loaded)
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
@@ -177,6 +187,8 @@ class MainWindow(QMainWindow):
         if isinstance(app, QGuiApplication):
             app.applicationStateChanged.connect(self._application_state_changed)
         self.statusBar().showMessage("Open a store to begin (Ctrl+O)")
+        self.busy = BusyIndicator(self.task_runner)  # progress + Cancel for work that takes a while
+        self.statusBar().addPermanentWidget(self.busy)
         self._update_actions()
         self._default_state = self.saveState()
         self._shown_once = False
@@ -1014,6 +1026,8 @@ class MainWindow(QMainWindow):
         query = text.strip()
 
         async def go() -> None:
+            allow_cancel()  # a search of a big store can take a while; the next keystroke replaces it anyway
+            total = 0
             if not query:
                 visible, matches = None, None
             else:
@@ -1023,7 +1037,20 @@ class MainWindow(QMainWindow):
                     found = index.matching_paths(query)
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
-                visible, matches = await loop.run_in_executor(None, compute)
+                if self.session.lazy:  # a big tree: the store searches it (the index holds only what was read)
+                    await asyncio.sleep(LAZY_FILTER_PAUSE)  # typing on: only the last keystroke asks the store
+                    if generation != self._filter_generation:
+                        return
+                    if len(query) < LAZY_FILTER_MIN:
+                        self.match_label.setText(f"type {LAZY_FILTER_MIN} or more characters to search "
+                                                 f"{self.session.total_values:,} values")
+                        self._filter_generation_done = generation
+                        return
+                    matches, total = await self.session.search(query)
+                    visible = index.visible_nodes(matches)
+                else:
+                    visible, matches = await loop.run_in_executor(None, compute)
+                    total = len(matches or [])
             if generation != self._filter_generation or index is not self.session.index:
                 return
             # The model is reset: keep what the user sees around the current key
@@ -1033,7 +1060,9 @@ class MainWindow(QMainWindow):
             expanded = self._expanded_paths()
             self.model.set_visible(visible)
             self._filter_matches = matches or []
-            self.match_label.setText("" if matches is None else f"{len(matches)} match(es)")
+            shown = len(matches) if matches is not None else 0
+            self.match_label.setText("" if matches is None else f"{shown} match(es)" if total <= shown
+                                     else f"{shown:,} of {total:,} matches")
             self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()
@@ -1107,7 +1136,8 @@ class MainWindow(QMainWindow):
                 self.tree_view.setCurrentIndex(index)
                 self._load_editor(current)
         self.setWindowTitle(f"{tree_id} \u2014 {self.store_title()} \u2014 zhi-gui")
-        self.statusBar().showMessage(f"Tree {tree_id}: {len(self.session.index)} values", 8000)
+        count = self.session.total_values if self.session.lazy else len(self.session.index)
+        self.statusBar().showMessage(f"Tree {tree_id}: {count:,} values", 8000)
         if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
                              "File \u25b8 Fill with sample tree to see zhi-gui at work.")

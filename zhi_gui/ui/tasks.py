@@ -36,6 +36,7 @@ class TaskRunner:
         self.on_error = on_error
         self.tasks: set[asyncio.Task[Any]] = set()
         self._named: dict[str, asyncio.Task[Any]] = {}
+        self._what: dict[asyncio.Task[Any], str] = {}
 
     def run(self, coro: Coroutine[Any, Any, Any], what: str = "", name: str = "") -> asyncio.Task[Any]:
         """Run ``coro`` on the Qt loop; with ``name``, cancel the previous task of that name."""
@@ -45,6 +46,7 @@ class TaskRunner:
                 previous.cancel()
         task = asyncio.get_event_loop().create_task(coro)
         self.tasks.add(task)
+        self._what[task] = what
         if name:
             self._named[name] = task
         task.add_done_callback(lambda t: self._done(t, what, name))
@@ -52,6 +54,7 @@ class TaskRunner:
 
     def _done(self, task: asyncio.Task[Any], what: str, name: str) -> None:
         self.tasks.discard(task)
+        self._what.pop(task, None)
         if name and self._named.get(name) is task:
             del self._named[name]
         if task.cancelled():
@@ -59,6 +62,10 @@ class TaskRunner:
         exc = task.exception()
         if exc is not None:
             self.on_error(what, exc)
+
+    def what_of(self, task: asyncio.Task[Any]) -> str:
+        """What a running task does, in the words it was started with."""
+        return self._what.get(task, "")
 
     def cancel_all(self) -> None:
         for task in list(self.tasks):

@@ -1,7 +1,10 @@
 """The value tree as a Qt model: an adapter over ``TreeIndex`` + ``Staging``.
 
 Lazy: Qt asks only for rows of expanded nodes, and children lists are built on
-first request. Filtering happens in the index (data source), and the model
+first request. In a big tree loaded lazily by the session, a group whose children
+are not read yet has children for Qt (``hasChildren``) and ``canFetchMore``;
+``fetchMore`` asks the session (through ``fetcher``) and the rows are inserted
+when they arrive (``on_children_loaded``). Filtering happens in the index (data source), and the model
 only swaps the set of visible nodes. Staged edits are drawn over the stored
 values; staged additions and their undo insert and remove rows in place so
 the view keeps its expansion state.
@@ -9,10 +12,10 @@ the view keeps its expansion state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from zhi_gui.core.display import is_secret, preview, type_name
@@ -25,6 +28,7 @@ COLUMNS = ("Key", "Value", "Type", "Version")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
 
+REFRESH_SLICE = 50  # rows announced as changed per event-loop turn (a save of 1,000 edits: 20 turns)
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 
 
@@ -35,6 +39,15 @@ class ValueTreeModel(QAbstractItemModel):
         self.staging = staging or Staging()
         self.visible: set[str] | None = None
         self._kids: dict[int, list[Node]] = {}
+        # Asks for a lazily loaded group's children (set by the window); None: nothing to ask.
+        self.fetcher: Callable[[str], object] | None = None
+        self._fetching: set[str] = set()
+        # Rows whose look changed (staged, saved), announced a slice per turn: each
+        # dataChanged costs the view a dozen calls into this model.
+        self._to_refresh: list[str] = []
+        self._refresher = QTimer(self)
+        self._refresher.setInterval(0)
+        self._refresher.timeout.connect(self._refresh_slice)
         self._bold = QFont()
         self._bold.setBold(True)
         self._struck = QFont()
@@ -45,6 +58,8 @@ class ValueTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.index_data, self.staging, self.visible = index, staging, None
         self._kids.clear()
+        self._fetching.clear()
+        self._to_refresh.clear()
         for path, change in staging.changes.items():
             if change.new is not None and path not in index.nodes:
                 index.add_path(path)
@@ -55,6 +70,7 @@ class ValueTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.visible = visible
         self._kids.clear()
+        self._to_refresh.clear()
         self.endResetModel()
 
     # --- structure ---------------------------------------------------------------------
@@ -106,8 +122,48 @@ class ValueTreeModel(QAbstractItemModel):
             return False
         node = self._node(parent)
         if self.visible is None:
-            return bool(node.children)
+            return bool(node.children) or node.path in self.index_data.unloaded
         return bool(self.children_of(node))
+
+    def canFetchMore(self, parent: Index) -> bool:
+        if self.fetcher is None or (parent.isValid() and parent.column() != 0):
+            return False
+        path = self._node(parent).path
+        return path in self.index_data.unloaded and path not in self._fetching
+
+    def fetchMore(self, parent: Index) -> None:
+        if not self.canFetchMore(parent) or self.fetcher is None:
+            return
+        path = self._node(parent).path
+        self._fetching.add(path)
+        self.fetcher(path)
+
+    def on_children_loaded(self, index: TreeIndex, path: str) -> None:
+        """The session added a group's children to the index: show them in place (rows a
+        filter result had put there already are replaced)."""
+        self._fetching.discard(path)
+        node = index.nodes.get(path)
+        if index is not self.index_data or node is None:
+            return
+        kids = self._kids.get(id(node))
+        if kids is None:
+            return  # not shown yet: Qt asks when it needs the rows
+        parent_index = self._parent_index(node) if node is not index.root else QModelIndex()
+        if kids:
+            self.beginRemoveRows(parent_index, 0, len(kids) - 1)
+            self._forget(node)
+            self._kids[id(node)] = []
+            self.endRemoveRows()
+        # Until beginInsertRows the model still answers with the old (empty) list.
+        fresh = node.sorted_children() if self.visible is None else \
+            [c for c in node.sorted_children() if c.path in self.visible]
+        if fresh:
+            self.beginInsertRows(parent_index, 0, len(fresh) - 1)
+            del self._kids[id(node)]
+            self.children_of(node)
+            self.endInsertRows()
+        else:
+            del self._kids[id(node)]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 4:
@@ -176,6 +232,9 @@ class ValueTreeModel(QAbstractItemModel):
         if entry is None:
             if change is not None and change.is_delete and column == 1:
                 return "(deleted)"
+            below = self.index_data.unloaded.get(node.path)
+            if column == 1 and below is not None and not node.children:
+                return f"{below:,} value" if below == 1 else f"{below:,} values"
             if column == 1 and node.children:
                 count = len(node.children)
                 return f"{count} key" if count == 1 else f"{count} keys"
@@ -198,7 +257,17 @@ class ValueTreeModel(QAbstractItemModel):
             elif node is not None and path not in self.index_data.entries and change is None:
                 self._remove_if_empty(path)
             else:
-                self._refresh(path)
+                self._to_refresh.append(path)
+        self._refresh_slice()
+        if self._to_refresh:
+            self._refresher.start()
+
+    def _refresh_slice(self) -> None:
+        batch, self._to_refresh = self._to_refresh[:REFRESH_SLICE], self._to_refresh[REFRESH_SLICE:]
+        for path in batch:
+            self._refresh(path)
+        if not self._to_refresh:
+            self._refresher.stop()
 
     def _refresh(self, path: str) -> None:
         node = self.index_data.nodes.get(path)

@@ -21,9 +21,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from zhi_gui.core.model import (
     AuthMethod,
     Capabilities,
+    Children,
+    DiffChunk,
     Entry,
     LoginResult,
     Permission,
+    SearchResult,
     StoreDescription,
     TreeChange,
     TreeChunk,
@@ -140,6 +143,16 @@ class DelegatingStore(Store):
 
     def watch_tree(self, tree_id: str, after_version: str = "") -> AsyncIterator[TreeChange]:
         return self.base.watch_tree(tree_id, after_version)
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        return await self.base.list_children(tree_id, prefix, version)
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        return await self.base.search(tree_id, query, version, limit)
+
+    def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                      chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        return self.base.diff_versions(tree_id, from_version, to_version, prefix, chunk_size)
 
     async def write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str] = (),
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,

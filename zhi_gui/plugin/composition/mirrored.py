@@ -445,7 +445,8 @@ class MirroredStore(Store):
     # --- extension reads: the primary's ---------------------------------------------------
     async def describe(self) -> StoreDescription:
         d = await self.primary.describe()
-        features = set(d.features)
+        # not forwarded (the window then reads whole trees and versions, as before)
+        features = set(d.features) - {"DiffVersions", "ListChildren", "Search"}
         if (await self._combined()).versioning == Versioning.NONE:
             features.discard("DescribeVersions")
         names = ", ".join(name for name, _ in self.mirrors)

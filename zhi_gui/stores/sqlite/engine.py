@@ -21,10 +21,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import Encryption, Entry, VersionInfo, VersionPage
+from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
 from zhi_gui.stores.sqlite.crypto import (
     CIPHER_NAME,
@@ -38,6 +38,11 @@ from zhi_gui.stores.sqlite.crypto import (
 )
 from zhi_gui.stores.sqlite.integrity import row_ck, row_ok
 from zhi_gui.stores.sqlite.schema import open_database
+
+if TYPE_CHECKING:
+    from zhi_gui.stores.sqlite.search import SearchIndex
+
+PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
@@ -107,6 +112,20 @@ class StreamStart:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class DiffStart:
+    """Where a diff reads from: two fixed versions of a tree (``lo`` < ``hi``; ``flipped``
+    when the caller asked from the newer to the older one)."""
+
+    tree: str
+    tid: int
+    lo: int
+    hi: int
+    flipped: bool
+    from_total: int
+    to_total: int
+
+
 def _prefix_clause(prefix: str) -> tuple[str, list[Any]]:
     """SQL selecting ``p.path`` under ``prefix`` (same rule as ``core.paths.under_prefix``),
     as an index range plus an exact filter."""
@@ -117,6 +136,11 @@ def _prefix_clause(prefix: str) -> tuple[str, list[Any]]:
         return " AND p.path >= ? AND p.path < ?", [prefix, upper]
     return (" AND p.path >= ? AND p.path < ? AND (p.path = ? OR substr(p.path, 1, ?) = ?)",
             [prefix, prefix + "0", prefix, len(prefix) + 1, prefix + "/"])
+
+
+def _upper(prefix: str) -> str:
+    """The smallest string after every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
@@ -139,6 +163,7 @@ class Engine:
         self._kdf: KdfParams | None = None
         self._cipher: RowCipher | None = None
         self._data_version: int | None = None
+        self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
         self.conn = conn if conn is not None else open_database(path, create=create)
         try:
@@ -324,6 +349,7 @@ class Engine:
             return names
 
     def delete_tree(self, name: str) -> None:
+        self._drop_search()
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tree = self._tree(name)
@@ -337,7 +363,7 @@ class Engine:
 
     # --- reads ---------------------------------------------------------------
     def get_values(self, name: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn() as conn:
+        with self._txn():
             self._require_unlocked()
             tree = self._tree(name)
             if tree is None or tree[1] is None:
@@ -346,10 +372,21 @@ class Engine:
             if not paths:
                 return self._rows(name, tid, tree[1], True, "", "", 0)
             damage = Damage(name)
-            rows = [row for path in dict.fromkeys(paths) if (row := conn.execute(_HEAD_ONE, (tid, path)).fetchone())]
-            out = self._entries(damage, name, rows, True)
+            out = self._entries(damage, name, self._rows_of_paths(tid, list(dict.fromkeys(paths))), True)
             damage.check()
             return out
+
+    def _rows_of_paths(self, tid: int, paths: list[str]) -> list[tuple[Any, ...]]:
+        """``_P, _C`` rows of these paths at the head, in the order asked: one query per
+        500 paths (a query per path cost most of a 100,000-path read)."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(paths), 500):
+            batch = paths[start:start + 500]
+            sql = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+                   f"WHERE p.tid = ? AND p.path IN ({', '.join('?' * len(batch))})")
+            for row in self.conn.execute(sql, [tid, *batch]):
+                found[str(row[1])] = row
+        return [found[p] for p in paths if p in found]
 
     def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
               limit: int) -> list[Entry]:
@@ -478,6 +515,230 @@ class Engine:
             damage.check()
             return entries, (str(rows[-1][1]) if rows else after), len(rows) < limit
 
+    def diff_start(self, name: str, from_version: str, to_version: str, prefix: str) -> DiffStart:
+        """Resolve the two versions of a diff ('' = current) and count each side."""
+        with self._txn():
+            self._require_unlocked()
+            tid, head = self._existing_tree(name)
+            a = self._version_seq(tid, name, from_version) if from_version else (head or 0)
+            b = self._version_seq(tid, name, to_version) if to_version else (head or 0)
+            totals = [self._count(tid, seq, seq == head, prefix) if seq else 0 for seq in (a, b)]
+            return DiffStart(name, tid, min(a, b), max(a, b), a > b, totals[0], totals[1])
+
+    def diff_chunk(self, start: DiffStart, prefix: str, after: str, limit: int) -> tuple[list[DiffEntry], str, bool]:
+        """Paths of the tree changed by a version in ``(lo, hi]`` (read from the history
+        rows' index by seq, not from two whole snapshots), after ``after``, in path order:
+        (the ones whose entry differs, the last path looked at, whether this was the end)."""
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(start.tree)
+            if tree is None or tree[0] != start.tid:
+                raise E.NotFound(f"tree {start.tree!r} was deleted while it was being read",
+                                 {"tree_id": start.tree, "path": ""})
+            if start.lo == start.hi:
+                return [], after, True
+            where, args = _prefix_clause(prefix)
+            if after:
+                where += " AND p.path > ?"
+                args.append(after)
+            sql = (f"SELECT {_P}, {_C}, cb.pid, cb.seq, cb.value, cb.meta, cb.ck FROM paths p "
+                   "LEFT JOIN changes c ON c.pid = p.pid AND c.seq = "
+                   "(SELECT max(x.seq) FROM changes x WHERE x.pid = p.pid AND x.seq <= ?1) "
+                   "LEFT JOIN changes cb ON cb.pid = p.pid AND cb.seq = "
+                   "(SELECT max(x.seq) FROM changes x WHERE x.pid = p.pid AND x.seq <= ?2) "
+                   "WHERE p.tid = ?3 AND p.pid IN (SELECT pid FROM changes INDEXED BY changes_by_seq "
+                   "WHERE seq > ?1 AND seq <= ?2)" + where.replace("?", "?{}").format(
+                       *range(4, 4 + len(args))) + f" ORDER BY p.path LIMIT ?{4 + len(args)}")
+            rows = conn.execute(sql, [start.lo, start.hi, start.tid, *args, limit]).fetchall()
+            damage = Damage(start.tree)
+            out: list[DiffEntry] = []
+            for row in rows:
+                sides: list[Entry | None] = []
+                for pair in (self._pair(damage, row[:10], False), self._pair(damage, row[:5] + row[10:], False)):
+                    if pair is None or pair[2] is None:
+                        sides.append(None)
+                        continue
+                    path, seq, value, meta = pair
+                    try:
+                        sides.append(self._entry(start.tree, path, seq, value, meta))
+                    except E.StoreCorrupt:
+                        damage.add(f"the encrypted value of {path!r} (version {seq}) fails authentication",
+                                   path=path, version=seq)
+                        sides.append(None)
+                old, new = sides
+                if start.flipped:
+                    old, new = new, old
+                if old is None and new is None:
+                    continue
+                if old is not None and new is not None and old.value_json == new.value_json \
+                        and old.metadata_json == new.metadata_json:
+                    continue  # written again with the same value
+                out.append(DiffEntry(str(row[1]), old, new))
+            damage.check()
+            return out, (str(rows[-1][1]) if rows else after), len(rows) < limit
+
+    # --- big trees: children with counts, search -------------------------------
+    def _drop_search(self) -> None:
+        """History rewritten, trees deleted, keys changed or the store locked: the index
+        is dropped (rebuilt at the next search; no plaintext kept while locked)."""
+        if self._search is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._search.forget()
+
+    def _alive(self, seq: int, at_head: bool) -> tuple[str, list[Any]]:
+        if at_head:
+            return "p.head IS NOT NULL", []
+        return ("(SELECT c.value IS NOT NULL FROM changes c WHERE c.pid = p.pid AND c.seq <= ? "
+                "ORDER BY c.seq DESC LIMIT 1)", [seq])
+
+    def list_children(self, name: str, prefix: str, version: str) -> tuple[list[ChildInfo], str]:
+        """The direct children of ``prefix`` ('' = the root) with the number of values at
+        or below each, and the child's own value where one lives exactly there. Each next
+        child is found by an index seek past the previous one's subtree (no scan of the
+        tree), each count is one range count."""
+        with self._txn() as conn:
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or (tree[1] is None and not version):
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return [], ""
+            tid, head = tree
+            seq = self._version_seq(tid, name, version) if version else int(head or 0)
+            at_head = seq == head
+            alive, alive_args = self._alive(seq, at_head)
+            base = prefix.strip("/") + "/" if prefix.strip("/") else ""
+            first = ("SELECT p.path FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
+                     + " ORDER BY p.path LIMIT 1")
+            below = "SELECT count(*) FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
+            end = _upper(base) if base else "\U0010ffff"
+            out: list[ChildInfo] = []
+            seen: set[str] = set()
+            cursor = base
+            while True:
+                row = conn.execute(first, [tid, cursor, end, *alive_args]).fetchone()
+                if row is None:
+                    break
+                name_ = str(row[0])[len(base):].split("/", 1)[0]
+                child = base + name_
+                past = child + "/\U0010ffff"  # after every path below child (segment chars are ASCII)
+                if name_ in seen:  # back below a child after its "-"/"." siblings: skip its subtree
+                    cursor = past
+                    continue
+                seen.add(name_)
+                values = int(conn.execute(below, [tid, child + "/", past, *alive_args]).fetchone()[0])
+                own = self._rows_at(name, tid, seq, at_head, [child])
+                out.append(ChildInfo(name_, values + len(own), values > 0, own[0] if own else None))
+                # Siblings continuing the name with "-" or "." sort between "child" and
+                # "child/": the next seek from "child" finds them; else skip the subtree.
+                near = conn.execute(first, [tid, child, child + "/", *alive_args]).fetchone()
+                cursor = child if near is not None else past
+            return out, str(seq)
+
+    def _rows_at(self, name: str, tid: int, seq: int, at_head: bool, paths: Sequence[str]) -> list[Entry]:
+        damage = Damage(name)
+        query = _HEAD_ONE if at_head else _AT_ONE
+        rows = [row for p in paths
+                if (row := self.conn.execute(query, (tid, p) if at_head else (seq, tid, p)).fetchone())]
+        out = self._entries(damage, name, rows, at_head)
+        damage.check()
+        return out
+
+    def _search_index(self) -> SearchIndex:
+        # imported here: a plugin that never searches does not pay for it at start-up
+        from zhi_gui.stores.sqlite.search import SearchIndex
+
+        if self._search is None:  # outside a transaction: it sets where TEMP data lives
+            try:
+                self._search = SearchIndex(self.conn)
+            except sqlite3.Error as exc:
+                raise _db_error(self.path, exc) from exc
+        return self._search
+
+    def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
+        """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
+        key only), in path order, at most ``limit``; and how many match in all. Answered
+        by the FTS5 index once it is built (``search_index_step``), by a scan until then."""
+        index = self._search_index()
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or (tree[1] is None and not version):
+                if version:
+                    raise E.NotFound(f"tree {name!r} not found", {"tree_id": name, "path": ""})
+                return [], 0, ""
+            tid, head = tree
+            seq = self._version_seq(tid, name, version) if version else int(head or 0)
+            if seq == head and index.is_current(tid, seq):
+                paths, total = index.search(tid, query, limit)
+                return paths, total, str(seq)
+            hits, total = self._scan_search(name, tid, seq, seq == head, query.lower(), limit)
+            return hits, total, str(seq)
+
+    def _scan_search(self, name: str, tid: int, seq: int, at_head: bool, needle: str,
+                     limit: int) -> tuple[list[str], int]:
+        """Search without the index. At the head of a store that is not encrypted, SQL picks
+        the candidates (ASCII case folding) and the ones returned are checked as a read is
+        (checksum) and against the window's rule (secrets by key only); else every row."""
+        from zhi_gui.stores.sqlite.search import search_text
+
+        if not at_head or self.encrypted or not needle.isascii():
+            hits = [e.path for e in self._rows(name, tid, seq, at_head, "", "", 0) if needle in search_text(e)]
+            return (hits[:limit] if limit else hits), len(hits)
+        sql = (f"SELECT {_P}, {_C} FROM paths p JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
+               "WHERE p.tid = ? AND p.head IS NOT NULL AND instr(lower(p.path || char(10) || "
+               "CAST(substr(c.value, 1, ?) AS TEXT)), ?) > 0 ORDER BY p.path")
+        rows = self.conn.execute(sql, (tid, PREVIEW_BYTES, needle)).fetchall()
+        damage = Damage(name)
+        hits = []
+        checked = 0
+        for start in range(0, len(rows), 1000):  # checked as far as needed for ``limit`` paths
+            entries = self._entries(damage, name, rows[start:start + 1000], True)
+            checked = start + 1000
+            hits.extend(e.path for e in entries if needle in search_text(e))
+            if limit and len(hits) >= limit:
+                break
+        damage.check()
+        # Candidates not checked count as matches: only a secret whose value (not key)
+        # matches would be counted wrongly, in the total, never in the paths.
+        total = len(hits) + max(0, len(rows) - checked)
+        return (hits[:limit] if limit else hits), total
+
+    def search_index_step(self, name: str, rows: int) -> bool:
+        """Add the next ``rows`` values of the tree's head to the search index (a slice of
+        building it in the background, between other requests). True when it is complete
+        (or cannot be built: no FTS5, no such tree)."""
+        index = self._search_index()
+        with self._txn():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or tree[1] is None or not index.available:
+                return True
+            tid, head = tree[0], int(tree[1])
+            if index.is_current(tid, head):
+                return True
+            state = index.building.get(tid)
+            if state is None or state[0] != head:  # not started, or the tree moved on: from the start
+                index.begin(tid, head)
+                after = ""
+            else:
+                after = state[1]
+            scanned = self._scan(tid, head, True, "", after, rows)
+            damage = Damage(name)
+            pairs = []
+            for row in scanned:
+                pair = self._pair(damage, row, True)
+                if pair is None or pair[2] is None:
+                    continue
+                path, cseq, value, meta = pair
+                pairs.append((int(row[2]), self._entry(name, path, cseq, value, meta)))
+            damage.check()
+            index.add(tid, pairs, str(scanned[-1][1]) if scanned else after)
+            if len(scanned) < rows:
+                index.finish(tid)
+                return True
+            return False
+
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
         with self._txn() as conn:
             self._require_unlocked()
@@ -573,6 +834,10 @@ class Engine:
             conn.executemany(_INSERT_CHANGE, [(known[p][0], seq, None, None) for p in live_dels])
             conn.executemany(_SET_HEAD, [(None, tid, p) for p in live_dels])
             conn.execute(_SET_TREE_HEAD, (seq, tid))
+            if self._search is not None:  # the search index follows in the same transaction
+                self._search.update(tid, tree[1] if tree is not None else None, seq,
+                                    [(known[p][0], Entry(p, e.value_json or b"null", e.metadata_json, str(seq)))
+                                     for p, e in puts.items()], [known[p][0] for p in live_dels])
         return str(seq)
 
     def _allocate_pids(self, count: int) -> int:
@@ -623,6 +888,7 @@ class Engine:
         return int(row[1]), row[2], row[3]
 
     def rollback(self, name: str, version: str) -> str:
+        self._drop_search()
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tid, _ = self._existing_tree(name)
@@ -655,6 +921,7 @@ class Engine:
         return str(seq)
 
     def delete_version(self, name: str, version: str) -> None:
+        self._drop_search()
         """Remove one version; its deltas fold into the next version, so every
         other version reads exactly as before."""
         with self._txn(write=True) as conn:
@@ -717,6 +984,7 @@ class Engine:
 
     # --- encryption ------------------------------------------------------------
     def init_encryption(self, passphrase: bytes) -> None:
+        self._drop_search()
         if not passphrase:
             raise E.InvalidArgument("the passphrase must not be empty")
         with self._txn():
@@ -736,6 +1004,7 @@ class Engine:
         self._checkpoint()
 
     def rotate_encryption(self, old: bytes, new: bytes) -> None:
+        self._drop_search()
         if not new:
             raise E.InvalidArgument("the new passphrase must not be empty")
         with self._txn(write=True):
@@ -762,6 +1031,7 @@ class Engine:
         self.lock_reason = ""
 
     def lock(self) -> None:
+        self._drop_search()
         with self._txn():
             if self.encrypted:
                 self._cipher = None

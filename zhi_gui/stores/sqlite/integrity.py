@@ -36,25 +36,38 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+_INT = struct.Struct(">q").pack
+_FLOAT = struct.Struct(">d").pack
+_LEN = struct.Struct(">I").pack
+
+
 def row_ck(table: str, *columns: Any) -> bytes:
     """The checksum of one row. Types are part of it (TEXT '1' != INTEGER 1
-    != BLOB b'1'), so damage that changes a column's storage type is caught."""
-    h = hashlib.blake2b(digest_size=16, person=CK_PERSON)
-    h.update(table.encode())
+    != BLOB b'1'), so damage that changes a column's storage type is caught.
+    (Hashed in one call over the joined bytes: the same digest as feeding them
+    one by one, at half the cost on every read.)"""
+    parts = [table.encode()]
+    add = parts.append
     for value in columns:
         if value is None:
-            h.update(b"N")
+            add(b"N")
         elif isinstance(value, int):
-            h.update(b"I" + struct.pack(">q", value))
+            add(b"I")
+            add(_INT(value))
         elif isinstance(value, float):
-            h.update(b"F" + struct.pack(">d", value))
+            add(b"F")
+            add(_FLOAT(value))
         elif isinstance(value, str):
             data = value.encode("utf-8", "surrogatepass")
-            h.update(b"T" + struct.pack(">I", len(data)) + data)
+            add(b"T")
+            add(_LEN(len(data)))
+            add(data)
         else:
             data = bytes(value)
-            h.update(b"B" + struct.pack(">I", len(data)) + data)
-    return h.digest()
+            add(b"B")
+            add(_LEN(len(data)))
+            add(data)
+    return hashlib.blake2b(b"".join(parts), digest_size=16, person=CK_PERSON).digest()
 
 
 def sql_ck(table: str, *columns: Any) -> bytes:

@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
     Capabilities,
+    Children,
+    DiffChunk,
     Entry,
+    SearchResult,
     StoreDescription,
     TreeChunk,
     ValueVersion,
@@ -37,9 +40,11 @@ from zhi_gui.stores.sqlite.options import SqliteOptions
 log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
 
-FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock"})
+FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock",
+                      "DiffVersions", "ListChildren", "Search"})
 DEFAULT_CHUNK = 2000
 MAX_CHUNK = 50_000
+INDEX_SLICE = 2000  # values added to the search index per turn of the engine thread (~50-100 ms)
 
 
 def _value_versioning() -> E.Unsupported:
@@ -56,6 +61,7 @@ class SqliteStore(Store):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhi-sqlite")
         self._missing: E.StoreMissing | None = None
         self._closed = False
+        self._indexing: dict[str, asyncio.Task[None]] = {}  # search index builds, per tree
         try:
             self._engine_or_none: Engine | None = self._executor.submit(
                 Engine, self.path, author=self.options.author, scrypt_n=scrypt_n,
@@ -109,6 +115,8 @@ class SqliteStore(Store):
     async def close(self) -> None:
         if self._closed:
             return
+        for task in self._indexing.values():
+            task.cancel()
         if self._missing is None:
             await self._run(self._engine.close)
         self._closed = True
@@ -186,6 +194,49 @@ class SqliteStore(Store):
             rows, after, done = await self._run(self._engine.stream_chunk, start, prefix, after, size)
             if rows or (done and not sent):
                 yield TreeChunk(tuple(rows), start.version, start.total)
+                sent = True
+            if done:
+                return
+
+    async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        children, listed = await self._run(self._engine.list_children, tree_id, prefix, version)
+        self._index_in_background(tree_id)  # a window reads this tree lazily: it will search it
+        return Children(tuple(children), listed)
+
+    async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        paths, total, searched = await self._run(self._engine.search, tree_id, query, version, limit)
+        self._index_in_background(tree_id)
+        return SearchResult(tuple(paths), total, searched)
+
+    def _index_in_background(self, tree_id: str) -> None:
+        if tree_id not in self._indexing and not self._closed:
+            self._indexing[tree_id] = asyncio.get_running_loop().create_task(self._build_index(tree_id))
+
+    async def _build_index(self, tree_id: str) -> None:
+        """Build the tree's search index a slice at a time; other requests queue on the
+        engine thread between slices, so none waits longer than one slice."""
+        try:
+            # each slice is a separate job on the engine thread: requests queued meanwhile run between
+            while not self._closed:
+                if await self._run(self._engine.search_index_step, tree_id, INDEX_SLICE):
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # locked meanwhile, deleted, damaged: searches keep scanning
+            log.info("search index of tree %s not built: %s", tree_id, exc)
+        finally:
+            self._indexing.pop(tree_id, None)
+
+    async def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
+                            chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        size = min(chunk_size, MAX_CHUNK) if chunk_size > 0 else DEFAULT_CHUNK
+        start = await self._run(self._engine.diff_start, tree_id, from_version, to_version, prefix)
+        after = ""
+        sent = False
+        while True:
+            entries, after, done = await self._run(self._engine.diff_chunk, start, prefix, after, size)
+            if entries or (done and not sent):
+                yield DiffChunk(tuple(entries), start.from_total, start.to_total)
                 sent = True
             if done:
                 return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -38,6 +38,8 @@ from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
 
 Snapshot = Mapping[str, Entry]
+# Fetches both whole snapshots of a partial diff (for "Only changes" switched off).
+FullSnapshots = Callable[[], Awaitable[tuple[Snapshot, Snapshot]]]
 EXPAND_ALL_LIMIT = 60  # changes: a small diff opens fully expanded
 
 
@@ -79,6 +81,7 @@ class DiffView(QWidget):
         self.model = TreeDiffModel(run=self._run)
         self._generation = 0
         self._task: asyncio.Task[Any] | None = None
+        self._full: FullSnapshots | None = None  # how to list the unchanged values of a partial diff
         self._build(shortcuts)
         self.show_message("Select a version in the History panel to see what changed.")
 
@@ -224,6 +227,31 @@ class DiffView(QWidget):
         diff, roots = await loop.run_in_executor(None, compute_diff, old, new, only)
         if generation != self._generation:
             return None
+        self._full = None
+        return await self._present(diff, roots, only, old_label, new_label, select, generation)
+
+    async def show_tree_diff(self, diff: TreeDiff, old_label: str, new_label: str, *, select: str | None = None,
+                             generation: int | None = None, full: FullSnapshots | None = None) -> TreeDiff | None:
+        """Show a diff computed elsewhere (a store's DiffVersions: only the changes). ``full``
+        fetches both whole snapshots when the user asks to see the unchanged values too."""
+        if generation is None:
+            generation = self.begin(f"{old_label} \u2192 {new_label}")
+        elif generation != self._generation:
+            return None
+        only = self.only_changes.isChecked() or diff.partial
+        if only != self.only_changes.isChecked():
+            self.only_changes.blockSignals(True)
+            self.only_changes.setChecked(True)
+            self.only_changes.blockSignals(False)
+        roots = await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(diff.children, "", only_changes=only))
+        if generation != self._generation:
+            return None
+        self._full = full
+        return await self._present(diff, roots, only, old_label, new_label, select, generation)
+
+    async def _present(self, diff: TreeDiff, roots: list[DiffNode], only: bool, old_label: str, new_label: str,
+                       select: str | None, generation: int) -> TreeDiff | None:
         self.diff = diff
         self.labels = (old_label, new_label)
         self.title_label.setText(f"{old_label} \u2192 {new_label}")
@@ -276,6 +304,11 @@ class DiffView(QWidget):
             self.value_view.show_change(node.change, *self.labels)
             return
         counts = counts_text(node)
+        if self.diff is not None and self.diff.partial:
+            self.value_view.clear(f"{node.path}: a folder with {node.counts.changes:,} changed value(s) below"
+                                  + (f" ({counts})" if counts else "")
+                                  + ".\nSelect a value to compare it side by side.")
+            return
         self.value_view.clear(f"{node.path}: a folder with {node.total:,} value(s) below"
                               + (f" ({counts})" if counts else ", none changed")
                               + ".\nSelect a value to compare it side by side.")
@@ -288,6 +321,9 @@ class DiffView(QWidget):
         keep = self.selected_path()
         self._generation += 1
         generation = self._generation
+        if diff.partial and not only:
+            self._task = self._run(self._show_full(diff, keep, generation), "Fetching both versions", "diff-filter")
+            return
 
         async def go() -> None:
             roots = await asyncio.get_running_loop().run_in_executor(
@@ -299,6 +335,22 @@ class DiffView(QWidget):
                 await self._select(keep, generation)
 
         self._task = self._run(go(), "Filtering the diff", "diff-filter")
+
+    async def _show_full(self, partial: TreeDiff, keep: str, generation: int) -> None:
+        """The unchanged values too: fetch both whole versions and diff them here."""
+        full = self._full
+        if full is None:  # nothing can list them: stay with the changes
+            self.only_changes.blockSignals(True)
+            self.only_changes.setChecked(True)
+            self.only_changes.blockSignals(False)
+            return
+        self.status_label.setText("Fetching both versions\u2026")
+        old, new = await full()
+        if generation != self._generation:
+            return
+        diff = await self.show_diff(old, new, *self.labels, select=keep or None, generation=generation)
+        if diff is not None:
+            self._full = full  # switching back and forth keeps working
 
     def go_change(self, step: int) -> None:
         """Select the next (1) or previous (-1) change, wrapping around."""

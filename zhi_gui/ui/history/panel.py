@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.model import Entry, Versioning
 from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.async_dialogs import ask, dialog_result
+from zhi_gui.ui.busy import allow_cancel, report_progress
 from zhi_gui.ui.history.colors import muted_text
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.history.key_history_view import PAGE as KEY_PAGE
@@ -518,16 +519,17 @@ class HistoryPanel(QWidget):
             return {path: row.entry} if row.entry is not None else {}
 
         def progress(done: int, total: int) -> None:
+            of = f" of {total:,}" if total else ""
+            report_progress(f"version {row.id}: {done:,}{of} values")
             if self.diff_view.is_current(generation):
-                of = f" of {total:,}" if total else ""
                 self.diff_view.set_status(f"Fetching version {row.id}: {done:,}{of} values\u2026")
 
         return await self.access.tree_snapshot(row.id, progress)
 
-    def _current(self) -> Snapshot:
+    async def _current(self) -> Snapshot:
         if self.mode == Versioning.VALUE and self.value_path:
             return self.access.current_value(self.value_path)
-        return self.access.current_snapshot()
+        return await self.access.current_tree()
 
     async def _older(self, row: VersionRow) -> VersionRow | None:
         """The version before ``row`` (loading the next page when it is not listed yet)."""
@@ -539,6 +541,7 @@ class HistoryPanel(QWidget):
         return older
 
     async def compare_selection(self) -> None:
+        allow_cancel()  # the status bar offers Cancel when fetching the versions takes a while
         rows = self.selected_rows()
         if not rows:
             return
@@ -561,18 +564,57 @@ class HistoryPanel(QWidget):
             old_label, new_label = self._label(older), self._label(newer)
         generation = self.diff_view.begin(f"{old_label} \u2192 {new_label}")
         self.show_diff_dock()
+        if not staged_all and await self._compare_in_store(older, newer, old_label, new_label, generation):
+            return
         if staged_all and len(rows) == 1:
             old = self.access.current_snapshot()
             new = self.access.staged_snapshot(old)
         else:
             old = await self._snapshot(older, generation)
-            new = await self._snapshot(newer, generation) if newer is not None else self._current()
+            new = await self._snapshot(newer, generation) if newer is not None else await self._current()
         if not self.diff_view.is_current(generation):
             return
         select = self.value_path or self.window_.current_path() or None
         await self.diff_view.show_diff(old, new, old_label, new_label, select=select, generation=generation)
         if self.diff_view.is_current(generation):
             self.compared.emit()
+
+    async def _compare_in_store(self, older: VersionRow | None, newer: VersionRow | None, old_label: str,
+                                new_label: str, generation: int) -> bool:
+        """Two tree versions compared by the store (DiffVersions): only the changed values
+        travel and no snapshot is built. False where the store cannot (then snapshots)."""
+        if self.mode != Versioning.TREE or older is None or not self.access.diffs_versions:
+            return False
+        if not self.diff_view.only_changes.isChecked():
+            return False  # every value is listed: that needs both snapshots anyway
+        if newer is not None:
+            to_version = newer.id
+        else:  # "current": the shown tree, when it is exactly the newest version
+            newest = next((r for r in self.model.rows if not r.is_staged), None)
+            if newest is None or newest.id != self.session.head_version:
+                return False
+            to_version = newest.id
+
+        def progress(done: int, _total: int) -> None:
+            report_progress(f"{done:,} changed value(s)")
+            if self.diff_view.is_current(generation):
+                self.diff_view.set_status(f"Comparing in the store: {done:,} changed value(s)\u2026")
+
+        diff = await self.access.diff_versions(older.id, to_version, progress)
+        if diff is None or not self.diff_view.is_current(generation):
+            return diff is not None
+
+        async def full() -> tuple[Snapshot, Snapshot]:
+            old = await self._snapshot(older, generation)
+            new = await self._snapshot(newer, generation) if newer is not None else await self._current()
+            return old, new
+
+        select = self.value_path or self.window_.current_path() or None
+        await self.diff_view.show_tree_diff(diff, old_label, new_label, select=select, generation=generation,
+                                            full=full)
+        if self.diff_view.is_current(generation):
+            self.compared.emit()
+        return True
 
     # --- rollback -------------------------------------------------------------------------------------
     def _single_version(self, doing: str) -> VersionRow | None:
@@ -637,7 +679,7 @@ class HistoryPanel(QWidget):
             current = self.access.current_value(path)
             target = await self.access.value_snapshot(path, row.id)
         else:
-            current = self.access.current_snapshot()
+            current = await self.access.current_tree()
             target = await self.access.tree_snapshot(row.id)
         await dialog.view.show_diff(current, target, "current", f"after the rollback (= version {row.id})",
                                     select=path or self.window_.current_path() or None, generation=generation)

@@ -296,6 +296,8 @@ class TreeDiffModel(QAbstractItemModel):
             return self._text(node, change, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if change is None:
+                if self.diff is not None and self.diff.partial:  # only the changes were fetched
+                    return f"{node.path}\n{node.counts.changes} changed value(s) below"
                 return f"{node.path}\n{node.total} value(s) below, {node.counts.changes} changed"
             return f"{node.path}\n{change.describe(reveal=self.reveal)}"
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.core.diff import PathChange
+from zhi_gui.core.gc_control import paused_gc
 from zhi_gui.core.textdiff import Chunk, ChunkKind, TextDiff, diff_change, utf16_ranges
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.scrollsync import AlignedRows
@@ -57,7 +59,9 @@ from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
 
 LINE_LIMIT = 4000  # characters shown of one line (a 5 MB one-line string would stall any text widget)
-FEED_LINES = 1500  # lines added to a pane per event-loop turn (~8 ms)
+FEED_LINES = 300  # lines added to each pane in the first turn; later turns adapt to FEED_SECONDS
+FEED_SECONDS = 0.005  # time per turn spent filling the panes (a busy machine gets smaller slices)
+FEED_MIN, FEED_MAX = 50, 4000
 Range = tuple[int, int]
 
 
@@ -386,6 +390,7 @@ class ValueDiffView(QWidget):
         self._task: asyncio.Task[None] | None = None
         self._run = run or standalone_runner()
         self._fed = (0, 0)
+        self._feed_lines = FEED_LINES
         self._feeder = QTimer(self)
         self._feeder.setInterval(0)
         self._feeder.timeout.connect(self._feed_step)
@@ -555,7 +560,7 @@ class ValueDiffView(QWidget):
 
     async def _compute(self, change: PathChange, reveal: bool, generation: int) -> None:
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(None, text_diff_for, change, reveal)
+        prepared = await loop.run_in_executor(None, _without_gc_pauses, change, reveal)
         if generation != self._generation:
             return
         self._apply(change, prepared)
@@ -579,6 +584,7 @@ class ValueDiffView(QWidget):
         self.left.start(prepared.left)
         self.right.start(prepared.right)
         self._fed = (0, 0)
+        self._feed_lines = FEED_LINES
         self.master.setValue(0)
         self._update_master()
         self._feed_step()
@@ -612,10 +618,18 @@ class ValueDiffView(QWidget):
         """Fill the panes a slice at a time; the last slice makes the view ready."""
         left_done, right_done = self._fed
         left_total, right_total = self.left.line_count, self.right.line_count
-        new_left = min(left_done + FEED_LINES, left_total)
-        new_right = min(right_done + FEED_LINES, right_total)
+        step = self._feed_lines
+        new_left = min(left_done + step, left_total)
+        new_right = min(right_done + step, right_total)
+        started = time.perf_counter()
         self.left.feed(left_done, new_left)
         self.right.feed(right_done, new_right)
+        took = time.perf_counter() - started
+        # Slices sized by time, not lines: a line's cost varies with its length and the machine.
+        if took > FEED_SECONDS:
+            self._feed_lines = max(FEED_MIN, step // 2)
+        elif took < FEED_SECONDS / 2:
+            self._feed_lines = min(FEED_MAX, step * 2)
         self._fed = (new_left, new_right)
         self._sync_panes(self.master.value())
         if new_left >= left_total and new_right >= right_total:
@@ -701,3 +715,11 @@ class ValueDiffView(QWidget):
     def texts(self) -> tuple[str, str]:
         """The two panes' text (for tests and copying)."""
         return self.left.toPlainText(), self.right.toPlainText()
+
+
+def _without_gc_pauses(change: PathChange, reveal: bool) -> Prepared:
+    """``text_diff_for`` with the cyclic collector paused: a big value allocates about a
+    million objects, and a full collection they trigger in this worker holds the GIL
+    for tens of milliseconds, which the UI thread feels as a stall."""
+    with paused_gc():
+        return text_diff_for(change, reveal)

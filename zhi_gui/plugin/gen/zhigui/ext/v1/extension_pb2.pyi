@@ -163,3 +163,89 @@ class WatchTreeEvent(_message.Message):
     version: str
     changed_paths: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, version: _Optional[str] = ..., changed_paths: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DiffVersionsRequest(_message.Message):
+    __slots__ = ("id", "from_version", "to_version", "prefix", "chunk_size")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    from_version: str
+    to_version: str
+    prefix: str
+    chunk_size: int
+    def __init__(self, id: _Optional[str] = ..., from_version: _Optional[str] = ..., to_version: _Optional[str] = ..., prefix: _Optional[str] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+
+class DiffEntry(_message.Message):
+    __slots__ = ("path", "old", "new")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    OLD_FIELD_NUMBER: _ClassVar[int]
+    NEW_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    old: _config_pb2.TreeEntry
+    new: _config_pb2.TreeEntry
+    def __init__(self, path: _Optional[str] = ..., old: _Optional[_Union[_config_pb2.TreeEntry, _Mapping]] = ..., new: _Optional[_Union[_config_pb2.TreeEntry, _Mapping]] = ...) -> None: ...
+
+class DiffVersionsChunk(_message.Message):
+    __slots__ = ("entries", "from_total", "to_total")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    FROM_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    TO_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[DiffEntry]
+    from_total: int
+    to_total: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[DiffEntry, _Mapping]]] = ..., from_total: _Optional[int] = ..., to_total: _Optional[int] = ...) -> None: ...
+
+class ListChildrenRequest(_message.Message):
+    __slots__ = ("id", "prefix", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    prefix: str
+    version: str
+    def __init__(self, id: _Optional[str] = ..., prefix: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class ChildInfo(_message.Message):
+    __slots__ = ("name", "values", "has_children", "entry")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    HAS_CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    values: int
+    has_children: bool
+    entry: _config_pb2.TreeEntry
+    def __init__(self, name: _Optional[str] = ..., values: _Optional[int] = ..., has_children: _Optional[bool] = ..., entry: _Optional[_Union[_config_pb2.TreeEntry, _Mapping]] = ...) -> None: ...
+
+class ListChildrenResponse(_message.Message):
+    __slots__ = ("children", "version")
+    CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    children: _containers.RepeatedCompositeFieldContainer[ChildInfo]
+    version: str
+    def __init__(self, children: _Optional[_Iterable[_Union[ChildInfo, _Mapping]]] = ..., version: _Optional[str] = ...) -> None: ...
+
+class SearchRequest(_message.Message):
+    __slots__ = ("id", "query", "version", "limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    query: str
+    version: str
+    limit: int
+    def __init__(self, id: _Optional[str] = ..., query: _Optional[str] = ..., version: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchResponse(_message.Message):
+    __slots__ = ("paths", "total", "version")
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    total: int
+    version: str
+    def __init__(self, paths: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...

@@ -74,6 +74,21 @@ class StoreExtensionStub:
                 request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.SerializeToString,
                 response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.FromString,
                 _registered_method=True)
+        self.DiffVersions = channel.unary_stream(
+                '/zhigui.ext.v1.StoreExtension/DiffVersions',
+                request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsRequest.SerializeToString,
+                response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsChunk.FromString,
+                _registered_method=True)
+        self.ListChildren = channel.unary_unary(
+                '/zhigui.ext.v1.StoreExtension/ListChildren',
+                request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenRequest.SerializeToString,
+                response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenResponse.FromString,
+                _registered_method=True)
+        self.Search = channel.unary_unary(
+                '/zhigui.ext.v1.StoreExtension/Search',
+                request_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchRequest.SerializeToString,
+                response_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchResponse.FromString,
+                _registered_method=True)
 
 
 class StoreExtensionServicer:
@@ -134,6 +149,28 @@ class StoreExtensionServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DiffVersions(self, request, context):
+        """What differs between two versions of a tree, computed where the history lives:
+        only the paths whose value or metadata differ, in path order, in batches.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChildren(self, request, context):
+        """For big trees, what a window shows: the children of a node with counts, and
+        search by key and value substring (secrets by key only), answered by the store.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Search(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StoreExtensionServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -176,6 +213,21 @@ def add_StoreExtensionServicer_to_server(servicer, server):
                     servicer.WatchTree,
                     request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.FromString,
                     response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.SerializeToString,
+            ),
+            'DiffVersions': grpc.unary_stream_rpc_method_handler(
+                    servicer.DiffVersions,
+                    request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsRequest.FromString,
+                    response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsChunk.SerializeToString,
+            ),
+            'ListChildren': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChildren,
+                    request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenRequest.FromString,
+                    response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenResponse.SerializeToString,
+            ),
+            'Search': grpc.unary_unary_rpc_method_handler(
+                    servicer.Search,
+                    request_deserializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchRequest.FromString,
+                    response_serializer=zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -394,6 +446,87 @@ class StoreExtension:
             '/zhigui.ext.v1.StoreExtension/WatchTree',
             zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeRequest.SerializeToString,
             zhigui_dot_ext_dot_v1_dot_extension__pb2.WatchTreeEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DiffVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/zhigui.ext.v1.StoreExtension/DiffVersions',
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsRequest.SerializeToString,
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.DiffVersionsChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChildren(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zhigui.ext.v1.StoreExtension/ListChildren',
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenRequest.SerializeToString,
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.ListChildrenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Search(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/zhigui.ext.v1.StoreExtension/Search',
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchRequest.SerializeToString,
+            zhigui_dot_ext_dot_v1_dot_extension__pb2.SearchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,544 @@
+"""Issue 14's table, each row next to its reference measured in the same run.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 100k,1m] [--runs 3]
+
+Rows (medians of ``--runs`` where cheap; the 1M open is measured once):
+  * open N values, process start -> rows painted: the real app (``zhi_gui.app.main``)
+    in a child process, against a bare gRPC fetch of the same tree (sqlite plugin
+    spawned, StreamTree read whole), also counted from the moment the plugin runs;
+    the window's RSS (and its plugin's) 1 s after the rows are painted;
+  * what a lazily reading window asks of the sqlite store at each size (RPC only):
+    ListChildren of the root and of a group, Search (first, next, 2 characters);
+  * longest event-loop stall at 100k (real window, real sqlite plugin): idle loop
+    (the reference), diff of two versions (1% changed), recursive expand (``*``),
+    load, filter typing, PgDn, save of 1,000 edits, the side-by-side diff of one
+    1.2 MB JSON value;
+  * sqlite plugin vs the Go peer (zhi-store-gopeer, in memory): get 100k by path,
+    spawn -> handshake; the json plugin's put of 100k against the Go peer's;
+  * cold start to first paint: the app (no store given: the embedded default, in a
+    temporary home) against a bare PySide6 window, both as child processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("PYTHONUNBUFFERED", None)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from zhi_gui.core.model import Entry  # noqa: E402
+from zhi_gui.plugin.launcher import launch_store  # noqa: E402
+
+SQLITE = ROOT / "plugins" / "zhi-store-sqlite" / "zhi-store-sqlite"
+JSON = ROOT / "plugins" / "zhi-store-json" / "zhi-store-json"
+GOPEER = Path.home() / ".cache" / "zhi-interop" / "bin" / "zhi-store-gopeer"
+TREE = "big"
+
+# A child process: the bare window, or the app with a paint probe. It prints
+# "painted" once, then waits to be killed (its plugin goes with its process group).
+CHILD = r"""
+import os, sys
+from PySide6.QtCore import QEvent, QObject
+mode = sys.argv[1]
+
+class Probe(QObject):
+    def __init__(self, ready):
+        super().__init__()
+        self.ready, self.done = ready, False
+    def eventFilter(self, watched, event):
+        if not self.done and event.type() == QEvent.Type.Paint and self.ready():
+            self.done = True
+            print("painted", flush=True)
+        return False
+
+if mode == "bare":
+    from PySide6.QtWidgets import QApplication, QWidget
+    app = QApplication([])
+    w = QWidget(); w.resize(1400, 900)
+    probe = Probe(lambda: True); w.installEventFilter(probe); w.show()
+    app.exec()
+else:
+    import zhi_gui.app as zapp
+    build = zapp.build_window
+    def probed(*args, **kwargs):
+        window = build(*args, **kwargs)
+        window.resize(1400, 900)
+        if mode == "rows":
+            up = []
+            def running(state, detail):
+                if state == "running" and not up:
+                    up.append(1)
+                    print("up", flush=True)
+            window.session.state_changed.connect(running)
+            window._bench_probe = Probe(lambda: window.model.rowCount() > 0)
+            window.tree_view.viewport().installEventFilter(window._bench_probe)
+        else:
+            window._bench_probe = Probe(lambda: True)
+            window.installEventFilter(window._bench_probe)
+        return window
+    zapp.build_window = probed
+    sys.exit(zapp.main(sys.argv[2:]))
+"""
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_rss_mb(pid: int) -> tuple[float, float]:
+    """RSS of ``pid`` and the sum of its descendants' (the plugin)."""
+    children = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            children += rss_mb(child) + tree_rss_mb(int(child))[1]
+    return rss_mb(pid), children
+
+
+def big_tree(count: int) -> list[Entry]:
+    """bench_tree's shape: 200 services x 50 instances x key groups."""
+    out = []
+    for i in range(count):
+        service, instance, key = i % 200, (i // 200) % 50, i // 10000
+        meta = b'{"ui.password":true}' if key == 3 else b""
+        out.append(Entry(f"svc{service:03d}/inst{instance:02d}/key{key:03d}", f'"value-{i}-abcdefgh"'.encode(), meta))
+    return out
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def label(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+async def prepare(path: Path, count: int, second_version: bool) -> None:
+    """The store: ``count`` values in batches of 100k; then (100k) a version with 1% changed."""
+    async with await launch_store(SQLITE, options={"path": str(path), "create": True}, call_timeout=600) as plugin:
+        tree = big_tree(count)
+        for start in range(0, count, 100_000):
+            await plugin.store.write_values(TREE, tree[start:start + 100_000], message="bulk")
+        if second_version:
+            rng = random.Random(14)
+            picked = rng.sample(tree, count // 100)
+            await plugin.store.write_values(TREE, [Entry(e.path, f'"changed-{i}"'.encode(), e.metadata_json)
+                                                   for i, e in enumerate(picked)], message="1% changed")
+
+
+async def raw_fetch(path: Path) -> float:
+    """Spawn the sqlite plugin and read the whole tree over gRPC (no window)."""
+    started = time.perf_counter()
+    async with await launch_store(SQLITE, options={"path": str(path)}, call_timeout=600) as plugin:
+        count = 0
+        async for chunk in plugin.store.stream_tree(TREE):
+            count += len(chunk.entries)
+        took = time.perf_counter() - started
+    return took
+
+
+async def store_rpcs(path: Path) -> list[tuple[str, float]]:
+    """What a lazily loading window would ask of the store (ListChildren, Search)."""
+    out = []
+    started = time.perf_counter()
+    async with await launch_store(SQLITE, options={"path": str(path)}, call_timeout=600) as plugin:
+        up = time.perf_counter()
+        out.append(("plugin up (spawn -> handshake)", up - started))
+        store = plugin.store
+        await store.describe()
+        root = await store.list_children(TREE)
+        out.append((f"ListChildren of the root ({len(root.children)} children) after the plugin is up",
+                    time.perf_counter() - up))
+        t0 = time.perf_counter()
+        await store.list_children(TREE, root.children[0].name)
+        out.append(("ListChildren of one top-level group", time.perf_counter() - t0))
+        for label_, query in (("first Search (a scan: the FTS5 index builds in the background)", "value-4242"),
+                              ("next Search", "value-1717"), ("Search, 2 characters", "e-")):
+            t0 = time.perf_counter()
+            found = await store.search(TREE, query, limit=1000)
+            out.append((f"{label_}: {found.total:,} matches", time.perf_counter() - t0))
+    return out
+
+
+def child_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(home / var.lower())
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_child(mode: str, args: list[str], home: Path, settle: float = 0.0,
+              timeout: float = 300.0) -> tuple[float, float, float, float]:
+    """Start a child, wait for "painted": (seconds from start, its RSS MB, its plugin's RSS MB,
+    seconds from the plugin running to the paint)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, mode, *args], env=child_env(home), cwd=str(home),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        deadline = started + timeout
+        line = ""
+        up = 0.0
+        while time.perf_counter() < deadline:
+            line = proc.stdout.readline()
+            if line.startswith("up"):
+                up = time.perf_counter()
+            if line.startswith("painted") or not line:
+                break
+        took = time.perf_counter() - started
+        if not line.startswith("painted"):
+            raise RuntimeError(f"child {mode} {args} did not paint")
+        if settle:
+            time.sleep(settle)
+        gui, plugin = tree_rss_mb(proc.pid)
+        return took, gui, plugin, (started + took - up) if up else float("nan")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child and the plugin it started
+        proc.wait()
+
+
+# --- in-process measurements on the window (100k) ----------------------------------------------
+
+async def until(condition: Callable[[], object], timeout: float = 120) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        await asyncio.sleep(0.002)
+
+
+async def window_stalls(store: Path, runs: int) -> list[tuple[str, float, str]]:
+    from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+    from PySide6.QtTest import QTest
+
+    from zhi_gui.app import build_window
+    from zhi_gui.core.diff import compare_entries
+    from zhi_gui.services.keyring_service import InMemoryVault
+    from zhi_gui.session import StoreTarget
+    from zhi_gui.ui.history.panel import WITH_PREVIOUS
+    from zhi_gui.ui.stall_meter import StallMeter
+
+    rows: list[tuple[str, float, str]] = []
+    meter = StallMeter()
+    window = build_window(vault=InMemoryVault())
+    window.resize(1400, 900)
+    window.show()
+    await asyncio.sleep(0.3)
+
+    idle = []
+    for _ in range(runs):
+        meter.start()
+        await asyncio.sleep(1.0)
+        idle.append(meter.stop())
+    idle_ms = med(idle)
+
+    class Painted(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at = 0.0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not self.at and window.model.rowCount() > 0:
+                self.at = time.perf_counter()
+            return False
+
+    painted = Painted()
+    window.tree_view.viewport().installEventFilter(painted)
+    meter.start()
+    await window.open_store(StoreTarget(SQLITE, {"path": str(store)}, TREE))
+    await until(lambda: painted.at > 0)
+    await asyncio.sleep(0.3)
+    rows.append(("load", meter.stop(), ""))
+
+    # filter typing: each keystroke waits for its result
+    stalls = []
+    for query in ("k", "ke", "key0", "key003", "value-4", "value-42", "inst07"):
+        meter.start()
+        window.filter_edit.setText(query)
+        await until(lambda: window.match_label.text() != ""
+                    and window._filter_generation_done == window._filter_generation)
+        stalls.append(meter.stop())
+    rows.append(("filter typing", max(stalls), "worst of 7 keystrokes"))
+    window.filter_edit.setText("")
+    await until(lambda: window.model.visible is None)
+    await asyncio.sleep(0.2)
+
+    # PgDn x 20 on the tree
+    view = window.tree_view
+    view.setFocus()
+    view.setCurrentIndex(window.model.index(0, 0))
+    meter.start()
+    for _ in range(20):
+        QTest.keyClick(view, Qt.Key.Key_PageDown)
+        await asyncio.sleep(0.01)
+    rows.append(("PgDn", meter.stop(), "20 presses"))
+
+    # recursive expand: "*" on a top-level group, then on the tree root's first 20 groups
+    stalls = []
+    for row in range(runs):
+        view.collapseAll()
+        await asyncio.sleep(0.1)
+        view.setCurrentIndex(window.model.index(row, 0))
+        meter.start()
+        QTest.keyClick(view, Qt.Key.Key_Asterisk)
+        await asyncio.sleep(0.3)
+        stalls.append(meter.stop())
+    shown = window.model.rowCount(window.model.index(runs - 1, 0))
+    rows.append(("recursive expand (*)", med(stalls), f"one top-level group ({shown} children, 500 values)"))
+    view.collapseAll()
+    await asyncio.sleep(0.1)
+    meter.start()
+    started = time.perf_counter()
+    try:  # "*" on a root that holds the whole tree
+        from zhi_gui.ui.batched_expand import expand_recursively
+    except ImportError:  # before issue 14: Qt's expandAll
+        view.expandAll()
+        how = "Qt expandAll"
+    else:
+        job = expand_recursively(view, QModelIndex())
+        await until(lambda: not job.running)
+        how = "batched"
+    took = time.perf_counter() - started
+    await asyncio.sleep(0.5)
+    rows.append(("expand everything", meter.stop(), f"{len(window.session.index.entries):,} values, {how}, "
+                 f"done in {took:.1f} s"))
+    view.collapseAll()
+    await asyncio.sleep(0.3)
+
+    # diff of the two versions (1% changed), through the History panel
+    panel = window.history_panel
+    panel.show_panel()
+    await until(lambda: len(panel.model.rows) >= 2 and not panel.model.loading)
+    panel.compare_mode.setCurrentIndex(panel.compare_mode.findData(WITH_PREVIOUS))
+    stalls, times = [], []
+    done: list[int] = []
+    panel.compared.connect(lambda: done.append(1))
+    for _ in range(runs):
+        panel.diff_view.show_message("")
+        await asyncio.sleep(0.3)
+        done.clear()
+        meter.start()
+        started = time.perf_counter()
+        panel.select_versions([panel.model.rows[0].id])
+        panel.compare()  # also when the selection stayed the same
+        await until(lambda: bool(done))
+        times.append(time.perf_counter() - started)
+        await asyncio.sleep(0.5)  # snapshots replaced/freed afterwards count too
+        stalls.append(meter.stop())
+        panel.access.forget_snapshots()
+    diff = panel.diff_view.diff
+    counts = diff.counts if diff is not None else None
+    rows.append(("diff of two versions (1% changed)", med(stalls),
+                 f"{counts.changes if counts else '?'} changes; shown in {med(times):.2f} s"))
+
+    # the side-by-side diff of one 1.2 MB JSON value
+    rng = random.Random(3)
+    obj = {f"service-{i:05d}": {"enabled": rng.random() < 0.5, "endpoint": f"https://s{i}.example.org:{8000 + i}/api",
+                                "replicas": rng.randrange(1, 9), "tags": ["prod", f"team-{i % 17}"]}
+           for i in range(7_000)}
+    new = json.loads(json.dumps(obj))
+    for key in rng.sample(sorted(new), 70):
+        new[key]["replicas"] += 1
+    left = Entry("big", json.dumps(obj, separators=(",", ":")).encode())
+    right = Entry("big", json.dumps(new, separators=(",", ":")).encode())
+    change = compare_entries("big", left, right)
+    value_view = panel.diff_view.value_view
+    stalls = []
+    for _ in range(runs):
+        value_view.clear()
+        await asyncio.sleep(0.2)
+        meter.start()
+        value_view.show_change(change)
+        await until(lambda: value_view.is_ready)
+        await asyncio.sleep(0.2)
+        stalls.append(meter.stop())
+    size = len(json.dumps(obj, indent=2)) / 1e6
+    rows.append(("side-by-side diff of one JSON value", med(stalls), f"{size:.1f} MB pretty-printed"))
+
+    # save of 1,000 edits
+    paths = sorted(window.session.index.entries)[::100][:1000]
+    for i, path in enumerate(paths):
+        window.controller.stage_set(path, f'"edited-{i}"'.encode(), b"")
+    await asyncio.sleep(0.3)
+    meter.start()
+    await window.save("bench: 1,000 edits")
+    await asyncio.sleep(0.3)
+    rows.append(("save of 1,000 edits", meter.stop(), ""))
+
+    window._closing_confirmed = True
+    await window.controller.close()
+    window.close()
+    return [("idle loop (reference)", idle_ms, f"median of {runs} x 1 s"), *rows]
+
+
+# --- plugin comparisons -------------------------------------------------------------------------
+
+async def timed_async(fn: Callable[[], Awaitable[Any]], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await fn()
+        times.append(time.perf_counter() - started)
+    return med(times)
+
+
+async def plugin_rows(tmp: Path, runs: int) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    tree = big_tree(100_000)
+    paths = [e.path for e in tree]
+
+    async def spawn(plugin: Path, options: dict[str, Any]) -> None:
+        started = await launch_store(plugin, options=options)
+        await started.close()
+
+    go_spawn = await timed_async(lambda: spawn(GOPEER, {}), max(runs, 5))
+    db = tmp / "spawn.sqlite"
+    await spawn(SQLITE, {"path": str(db), "create": True})
+    py_spawn = await timed_async(lambda: spawn(SQLITE, {"path": str(db)}), max(runs, 5))
+    rows.append(("spawn -> handshake: sqlite plugin vs Go peer", f"{go_spawn * 1000:.1f} ms",
+                 f"{py_spawn * 1000:.0f} ms ({py_spawn / go_spawn:.0f}x)", "<= 150 ms"))
+
+    async with await launch_store(GOPEER, call_timeout=600) as go:
+        await go.store.put_values("t", tree)
+        go_get = await timed_async(lambda: go.store.get_values("t", paths), runs)
+    db = tmp / "get.sqlite"
+    async with await launch_store(SQLITE, options={"path": str(db), "create": True}, call_timeout=600) as sq:
+        await sq.store.write_values("t", tree)
+        py_get = await timed_async(lambda: sq.store.get_values("t", paths), runs)
+    rows.append(("get 100k by path: sqlite plugin vs Go peer", f"{go_get:.3f} s",
+                 f"{py_get:.3f} s ({py_get / go_get:.1f}x)", "<= 2x"))
+
+    async def go_put() -> None:
+        async with await launch_store(GOPEER, call_timeout=600) as go:
+            started = time.perf_counter()
+            await go.store.put_values("t", tree)
+            times.append(time.perf_counter() - started)
+
+    async def json_put(n: int) -> None:
+        directory = tmp / f"json{n}"
+        directory.mkdir()
+        async with await launch_store(JSON, options={"directory": str(directory)}, call_timeout=600) as js:
+            started = time.perf_counter()
+            await js.store.put_values("t", tree)
+            times.append(time.perf_counter() - started)
+
+    times: list[float] = []
+    for _ in range(runs):
+        await go_put()
+    go_time, times = med(times), []
+    for n in range(runs):
+        await json_put(n)
+    json_time = med(times)
+    rows.append(("json plugin: put 100k vs Go peer", f"{go_time:.2f} s", f"{json_time:.2f} s "
+                 f"({json_time / go_time:.1f}x)", "<= 2x"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100k,1m")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: open,rpcs,stalls,plugins,cold")
+    args = parser.parse_args()
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    runs: int = args.runs
+    table: list[tuple[str, str, str, str]] = []  # what, reference, now, goal
+
+    with tempfile.TemporaryDirectory(prefix="zhi-scale-", dir="/tmp") as tmpdir:
+        tmp = Path(tmpdir)
+        stores = {}
+        for n in sizes:
+            stores[n] = tmp / f"s{n}.sqlite"
+            t0 = time.perf_counter()
+            asyncio.run(prepare(stores[n], n, second_version=(n == 100_000)))
+            print(f"prepared {n:,} values in {time.perf_counter() - t0:.1f} s", flush=True)
+
+        if "open" not in skip:
+            for n in sizes:
+                k = runs if n <= 200_000 else 1
+                ref = med([asyncio.run(raw_fetch(stores[n])) for _ in range(k)])
+                results = [run_child("rows", ["--plugin", str(SQLITE), "-o", f"path={stores[n]}", "--tree", TREE,
+                                              "--log-level", "warning"], tmp, settle=1.0) for _ in range(k)]
+                took = med([r[0] for r in results])
+                after_up = med([r[3] for r in results])
+                table.append((f"open {label(n)} values (process start -> rows painted)", f"raw fetch {ref:.2f} s",
+                              f"{took:.2f} s ({after_up:.2f} s after the plugin runs)",
+                              "1M: first rows <= 1 s after plugin up"))
+                table.append((f"window memory at {label(n)} (1 s after rows painted)", "-",
+                              f"{med([r[1] for r in results]):.0f} MB (plugin {med([r[2] for r in results]):.0f} MB)",
+                              "1M <= 300 MB"))
+                print(*table[-2:], sep="\n", flush=True)
+
+        if "rpcs" not in skip:
+            for n in sizes:
+                try:
+                    results = asyncio.run(store_rpcs(stores[n]))
+                except Exception as exc:  # a store before issue 14 has no ListChildren / Search
+                    print(f"store RPCs at {label(n)}: {exc}")
+                    continue
+                for name, took in results:
+                    table.append((f"sqlite at {label(n)}: {name}", "-", f"{took * 1000:.0f} ms", ""))
+
+        if "stalls" not in skip and 100_000 in stores:
+            from zhi_gui.ui.qt_loop import run_with_qt
+
+            stall_rows = run_with_qt(lambda: window_stalls(stores[100_000], runs))
+            idle = stall_rows[0][1]
+            for name, ms, note in stall_rows:
+                table.append((f"longest stall, 100k: {name}", f"idle {idle:.1f} ms", f"{ms:.1f} ms"
+                              + (f"  [{note}]" if note else ""), "<= 16 ms"))
+            print(*table[-len(stall_rows):], sep="\n", flush=True)
+
+        if "plugins" not in skip:
+            table.extend(asyncio.run(plugin_rows(tmp, runs)))
+
+        if "cold" not in skip:
+            bare = med([run_child("bare", [], tmp)[0] for _ in range(runs)])
+            home = tmp / "cold"
+            home.mkdir()
+            app = med([run_child("window", ["--log-level", "warning"], home)[0] for _ in range(runs)])
+            table.append(("cold start to first paint", f"bare PySide6 {bare:.2f} s", f"{app:.2f} s "
+                          f"({app / bare:.1f}x)", "<= 2x"))
+
+    width = max(len(r[0]) for r in table)
+    ref_w = max(len(r[1]) for r in table)
+    now_w = max(len(r[2]) for r in table)
+    print(f"\nissue 14 scale table ({os.cpu_count()} CPUs, medians of {runs} where cheap)")
+    print(f"{'what':<{width}}  {'reference':<{ref_w}}  {'now':<{now_w}}  goal")
+    for what, ref, now, goal in table:
+        print(f"{what:<{width}}  {ref:<{ref_w}}  {now:<{now_w}}  {goal}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""A tree bigger than the session's lazy threshold, in a sqlite store: the window
+holds what the user opened; groups are read from the store when expanded, the
+filter asks the store, and nothing is lost or deleted by what is not read yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex
+from PySide6.QtTest import QAbstractItemModelTester
+
+from tests.conftest import plugin_path
+from zhi_gui.core import errors as E
+from zhi_gui.core.model import Entry
+from zhi_gui.plugin.launcher import launch_store
+from zhi_gui.session import StoreTarget
+from zhi_gui.ui.main_window import MainWindow
+from zhi_gui.ui.value_tree_model import PATH_ROLE
+
+ENTRIES = [Entry(f"svc{s}/inst{i}/key{k}", f'"value-{s}-{i}-{k}"'.encode()) for s in range(4) for i in range(5)
+           for k in range(3)] + [Entry("svc1", b'"a value and a group"'), Entry("top", b"1")]
+
+
+@pytest.fixture
+def lazy_window(make_window: Any, run_async: Any, short_tmp: Path) -> MainWindow:
+    db = short_tmp / "big.sqlite"
+
+    async def fill() -> None:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(db), "create": True}) as p:
+            await p.store.write_values("t", ENTRIES)
+
+    run_async(fill())
+    win: MainWindow = make_window()
+    win.session.lazy_threshold = 10  # 62 values count as big here
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(db)}, "t")))
+    return win
+
+
+def rows(win: MainWindow, parent: QModelIndex | None = None) -> list[str]:
+    parent = parent or QModelIndex()
+    return [win.model.index(r, 0, parent).data(PATH_ROLE) for r in range(win.model.rowCount(parent))]
+
+
+def test_only_the_opened_groups_are_read(qtbot: Any, lazy_window: MainWindow) -> None:
+    win = lazy_window
+    session = win.session
+    assert session.lazy and session.total_values == len(ENTRIES)
+    assert rows(win) == ["svc0", "svc1", "svc2", "svc3", "top"]
+    assert set(session.index.entries) == {"svc1", "top"}, "only the root's own values are read"
+    svc2 = win.model.index(2, 0)
+    assert win.model.hasChildren(svc2) and win.model.index(2, 1).data() == "15 values"
+    assert "15,000" not in win.banner.text() and "62 values" in win.banner.text()
+
+    win.tree_view.expand(svc2)
+    qtbot.waitUntil(lambda: rows(win, win.model.index(2, 0)) == [f"svc2/inst{i}" for i in range(5)], timeout=10000)
+    inst3 = win.model.index(3, 0, win.model.index(2, 0))
+    win.tree_view.expand(inst3)
+    qtbot.waitUntil(lambda: len(rows(win, inst3)) == 3, timeout=10000)
+    assert win.model.index(0, 1, inst3).data() == "value-2-3-0"
+    assert not any(p.startswith("svc3/") for p in session.index.entries), "a group nobody opened stays unread"
+    svc1 = win.model.index(1, 0)
+    assert win.model.index(1, 1).data() == "a value and a group"  # a value that is a group too
+    win.tree_view.expand(svc1)
+    qtbot.waitUntil(lambda: len(rows(win, win.model.index(1, 0))) == 5, timeout=10000)
+
+
+def test_the_filter_asks_the_store(qtbot: Any, lazy_window: MainWindow) -> None:
+    win = lazy_window
+    win.filter_edit.setText("va")  # would match nearly everything of a big tree
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("type 3 or more characters"), timeout=10000)
+    win.filter_edit.setText("value-3-4")
+    qtbot.waitUntil(lambda: win.match_label.text() == "3 match(es)", timeout=10000)
+    assert rows(win) == ["svc3"]
+    win.filter_edit.setText("")
+    qtbot.waitUntil(lambda: win.model.visible is None, timeout=10000)
+    svc3 = win.model.index(3, 0)
+    win.tree_view.expand(svc3)  # the group was read in part by the filter: now it is read whole
+    qtbot.waitUntil(lambda: len(rows(win, win.model.index(3, 0))) == 5, timeout=10000)
+
+
+def test_unread_values_are_never_deleted_by_accident_and_edits_save(qtbot: Any, lazy_window: MainWindow,
+                                                                   run_async: Any) -> None:
+    win = lazy_window
+    session = win.session
+    with pytest.raises(E.InvalidArgument, match="not read yet"):
+        session.stage_delete(["svc0"])
+    session.stage_set("top", b"2", b"")
+    run_async(win.save("edit in a big tree"))
+    assert session.index.entries["top"].value_json == b"2"
+
+    async def elsewhere() -> None:  # another window's plugin writes an unread value
+        async with await launch_store(plugin_path("sqlite"), options={"path": session.target.options["path"]}) as p:
+            await p.store.write_values("t", [Entry("svc0/inst0/key0", b'"theirs"')])
+
+    run_async(elsewhere())
+    report = run_async(session.check_for_changes())
+    assert report is not None and report.changed == ("svc0/inst0/key0",)
+
+
+def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:
+    """The model tester walks the whole model and fetches every group (as no user would):
+    each arrival of rows must be announced correctly, also over rows a filter put there."""
+    win = lazy_window
+    win.filter_edit.setText("value-3-4-1")
+    qtbot.waitUntil(lambda: win.match_label.text() == "1 match(es)", timeout=10000)
+    win.filter_edit.setText("")
+    qtbot.waitUntil(lambda: win.model.visible is None, timeout=10000)
+    tester = QAbstractItemModelTester(win.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    qtbot.waitUntil(lambda: not win.session.index.unloaded, timeout=20000)
+    assert set(win.session.index.entries) == {e.path for e in ENTRIES}
+    assert len(rows(win, win.model.index_of_path("svc3/inst4"))) == 3
+    del tester
+
+
+def test_history_compares_with_the_whole_shown_version(qtbot: Any, lazy_window: MainWindow, run_async: Any) -> None:
+    """The index holds part of a big tree: 'current' for the History panel is the shown
+    version read from the store, so nothing unread appears as removed."""
+    win = lazy_window
+    panel = win.history_panel
+    assert len(win.session.index.entries) < len(ENTRIES)
+    whole = run_async(panel.access.current_tree())
+    assert set(whole) == {e.path for e in ENTRIES}
+    run_async(win.session.store.write_values("t", [Entry("top", b"5")]))
+    run_async(win.reload_tree())
+    panel.show_panel()
+    qtbot.waitUntil(lambda: len(panel.model.rows) == 2 and not panel.model.loading, timeout=10000)
+    panel.diff_view.only_changes.setChecked(False)  # every value: the snapshots path
+    with qtbot.waitSignal(panel.compared, timeout=15000):
+        panel.select_versions([panel.model.rows[1].id])  # compared with current
+    diff = panel.diff_view.diff
+    assert diff is not None and not diff.partial
+    assert (diff.counts.added, diff.counts.removed, diff.counts.changed) == (0, 0, 1)
+    assert diff.counts.total == len(ENTRIES)
+
+
+def test_export_and_import_see_the_whole_tree(lazy_window: MainWindow, run_async: Any) -> None:
+    import json
+
+    from zhi_gui.transfer.formats import Format, Imported
+    from zhi_gui.transfer.transfer import apply_import, export_tree, preview_import
+
+    session = lazy_window.session
+    exported = json.loads(run_async(export_tree(session, Format.JSON)))
+    assert exported["svc3"]["inst4"]["key2"] == "value-3-4-2", "unread values are exported too"
+    with pytest.raises(E.Unsupported, match="replace"):
+        run_async(preview_import(session, {}, replace=True))
+    imported = {"svc3/inst4/key2": Imported(b'"imported"', None), "svc9/new": Imported(b"1", None)}
+    preview = run_async(preview_import(session, imported))
+    assert sorted((c.path, c.kind.value) for c in preview.writes) == [("svc3/inst4/key2", "update"),
+                                                                      ("svc9/new", "add")]
+    outcome = run_async(apply_import(session, preview, "import into a big tree"))
+    assert outcome.saved
+    got = run_async(session.store.get_values("t", ["svc3/inst4/key2", "svc9/new"]))
+    assert [e.value_json for e in got] == [b'"imported"', b"1"]
