@@ -64,3 +64,44 @@ def test_another_users_save_shows_live_and_a_conflict_at_once(qtbot: Any, make_w
     change = win.session.staging.get("db/host")
     assert change is not None and change.new is not None and change.new.value_json == b'"mine"'
     assert QApplication.activeModalWidget() is None
+
+
+def test_a_live_update_changes_rows_in_place(qtbot: Any, make_window: Any, run_async: Any,
+                                             etcd: EtcdServer) -> None:
+    """Another user's save reaches the shown tree without a reload: the open group stays open,
+    the selected key stays selected and shows its new value, an added key appears where it
+    sorts, a deleted one goes, and the History list gains the new version."""
+    options = {"endpoints": [etcd.endpoint], "root": f"/inplace-{uuid.uuid4().hex[:8]}/"}
+
+    async def other_user(entries: list[Entry], deletes: tuple[str, ...] = ()) -> None:
+        plugin = await launch_store(plugin_path("etcd"), options=options)
+        try:
+            await plugin.store.write_values("app", entries, deletes, message="the other user")
+        finally:
+            await plugin.close()
+
+    run_async(other_user([Entry("db/port", b"5432"), Entry("db/host", b'"a"'), Entry("web/url", b'"x"')]))
+    win = make_window()
+    win.resize(1366, 768)
+    run_async(win.open_store(StoreTarget(plugin_path("etcd"), options, "app")))
+    assert win.session.live
+    win.activateWindow()
+    click_key(qtbot, win, "db/port")
+    qtbot.waitUntil(lambda: win.editor.path == "db/port")
+    history = win.history_panel.model
+    qtbot.waitUntil(lambda: history.rowCount() == 1)
+    loads: list[str] = []
+    win.events.treeLoaded.connect(loads.append)
+
+    run_async(other_user([Entry("db/port", b"6543"), Entry("db/name", b'"app"')], ("db/host",)))
+    qtbot.waitUntil(lambda: "db/name" in win.session.index.entries, timeout=20000)
+    name = win.model.index_of_path("db/name")
+    qtbot.waitUntil(lambda: win.tree_view.visualRect(win.model.index_of_path("db/name")).isValid())
+    assert name.row() == 0, "db/name sorts before db/port"
+    assert not win.model.index_of_path("db/host").isValid(), "the deleted key is gone"
+    assert win.tree_view.isExpanded(win.model.index_of_path("db")), "the open group stays open"
+    assert win.current_path() == "db/port"
+    field = win.editor.findChild(QLineEdit, "numberEdit")
+    qtbot.waitUntil(lambda: field is not None and field.text() == "6543")
+    qtbot.waitUntil(lambda: history.rowCount() == 2, timeout=10000)
+    assert loads == [], "no reload of the whole tree"

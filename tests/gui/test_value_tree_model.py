@@ -65,3 +65,30 @@ def test_staged_changes_overlay_insert_and_remove_rows(qapp) -> None:
     staging.undo()
     assert cell(model, "db/port", 1) == "5432"
     assert model.parent(QModelIndex()) == QModelIndex()
+
+
+def rows(model: ValueTreeModel, parent: QModelIndex | None = None) -> list[str]:
+    parent = parent or QModelIndex()
+    return [model.data(model.index(r, 0, parent)) for r in range(model.rowCount(parent))]
+
+
+def test_values_changed_in_place_insert_and_remove_rows_where_they_sort(qapp) -> None:
+    """A live update: the index already holds every change (added keys under shown and unshown
+    groups, a removed group, a removed key that is staged); the model brings Qt in line."""
+    model, staging, _tester = build()
+    db = model.index_of_path("db")
+    assert rows(model, db) == ["host", "password", "port"]
+    staging.stage_set("db/host", b'"mine"', b"", model.index_data.entries["db/host"])
+    index = model.index_data
+    for entry in (Entry("db/a", b"1"), Entry("db/name", b"2"), Entry("db/zz", b"3"), Entry("cache/ttl", b"4"),
+                  Entry("cache/size", b"5")):
+        index.set_entry(entry)
+    for path in ("app", "app/name", "db/password", "db/host"):
+        index.entries.pop(path, None)
+    model.on_values_changed({"db/a", "db/name", "db/zz", "cache/ttl", "cache/size", "app", "app/name",
+                             "db/password", "db/host"})
+    assert rows(model) == ["cache", "db"], "a removed group goes, a new group appears where it sorts"
+    db = model.index_of_path("db")
+    assert rows(model, db) == ["a", "host", "name", "port", "zz"], "db/host is staged: it stays"
+    assert rows(model, model.index_of_path("cache")) == ["size", "ttl"]
+    assert cell(model, "db/name", 1) == "2"

@@ -105,6 +105,8 @@ class StoreSession:
         self.staged: Event[[frozenset[str]]] = Event("staged")
         self.saved: Event[[str]] = Event("saved")  # new version ('' for stores without versions)
         self.changed_elsewhere: Event[[ChangesElsewhere]] = Event("changed_elsewhere")
+        # values of the shown tree replaced in place (a live update), after changed_elsewhere
+        self.values_changed: Event[[frozenset[str]]] = Event("values_changed")
         self.opened: Event[[]] = Event("opened")
         # A lazily loaded group's children were added to the index: (the index, the group).
         self.children_loaded: Event[[TreeIndex, str]] = Event("children_loaded")
@@ -691,8 +693,26 @@ class StoreSession:
             self.head_version = head or self.head_version  # only our own saves happened since
             return None
         conflicting = tuple(p for p in changed if p in self.staging)
+        if pushed is not None and not self.lazy:
+            # The plugin named the paths and they were just read: put them into the shown tree
+            # (no reload of the whole tree per version: a live update shows in milliseconds).
+            return self._apply_elsewhere(ChangesElsewhere(tree, head, tuple(changed), conflicting, True), entries)
         report = ChangesElsewhere(tree, head, tuple(changed), conflicting)
         self.changed_elsewhere.emit(report)
+        return report
+
+    def _apply_elsewhere(self, report: ChangesElsewhere, entries: Sequence[Entry]) -> ChangesElsewhere:
+        fresh = {e.path: e for e in entries}
+        for path in report.changed:
+            entry = fresh.get(path)
+            if entry is not None:
+                self.index.set_entry(entry)
+            else:
+                self.index.entries.pop(path, None)
+        if report.head:
+            self.head_version = report.head
+        self.changed_elsewhere.emit(report)
+        self.values_changed.emit(frozenset(report.changed))
         return report
 
     async def _report_store_diff(self, store: StoreClient, tree: str, shown: TreeIndex,

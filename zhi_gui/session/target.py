@@ -71,6 +71,7 @@ class ChangesElsewhere:
     head: str
     changed: tuple[str, ...]  # paths added, changed or removed elsewhere
     conflicting: tuple[str, ...]  # of those, paths with a staged edit of ours
+    applied: bool = False  # already in the shown tree (a live update): no reload needed
 
     def __bool__(self) -> bool:
         return bool(self.changed)

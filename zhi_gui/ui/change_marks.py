@@ -87,7 +87,11 @@ class ChangeMarks(QObject):
 
     # --- fed by the session ---------------------------------------------------------------
     def _reported(self, report: ChangesElsewhere) -> None:
-        self._pending.append(report)
+        session = self.window.session
+        if report.applied and (session.session_id, report.tree_id) == self._shown:
+            self._mark(report, self._shown)  # already in the shown tree: no reload comes
+        else:
+            self._pending.append(report)
 
     def _loaded(self, tree_id: str) -> None:
         session = self.window.session
@@ -98,12 +102,14 @@ class ChangeMarks(QObject):
             self.clear()
         pending, self._pending = self._pending, []
         for report in pending:
-            if report.tree_id != tree_id:
-                continue
-            note = f"changed elsewhere in version {report.head}" if report.head else "changed elsewhere"
-            self.mark(list(report.changed), note)
-            if report.head and session.has_feature("DescribeVersions"):
-                self.window.run(self._name_author(report, shown), "", "")
+            if report.tree_id == tree_id:
+                self._mark(report, shown)
+
+    def _mark(self, report: ChangesElsewhere, shown: tuple[int, str]) -> None:
+        note = f"changed elsewhere in version {report.head}" if report.head else "changed elsewhere"
+        self.mark(list(report.changed), note)
+        if report.head and self.window.session.has_feature("DescribeVersions"):
+            self.window.run(self._name_author(report, shown), "", "")
 
     async def _name_author(self, report: ChangesElsewhere, shown: tuple[int, str]) -> None:
         """Who saved that version, for the tooltip (best effort: the marks stand without it)."""

@@ -433,6 +433,7 @@ class MainWindow(QMainWindow):
         e.staged.connect(self._staged)
         e.saved.connect(self.saved.emit)
         e.changedElsewhere.connect(self._changed_elsewhere)
+        e.valuesChanged.connect(self._values_changed)
 
     # --- tasks and errors ----------------------------------------------------------------
     def run(self, coro: Coroutine[Any, Any, Any], what: str = "", name: str = "") -> asyncio.Task[Any]:
@@ -678,16 +679,29 @@ class MainWindow(QMainWindow):
     def _changed_elsewhere(self, report: ChangesElsewhere) -> None:
         self._changes_report = report
         count = len(report.changed)
-        if self.session.live:
-            # A store that pushes its changes is followed live: their keys show at once, staged
-            # edits and text being typed stay, and a conflict with them is shown right away.
+        if report.applied or self.session.live:
+            # A store that pushes its changes is followed live: their keys show at once (already
+            # put into the shown tree, else by a reload), staged edits and text being typed
+            # stay, and a conflict with them is shown right away.
             self.statusBar().showMessage(f"{count} key(s) changed by another user or program", 10000)
-            self.run(self.reload_tree(flush=False), "Showing changes made elsewhere", "reload")
+            if not report.applied:
+                self.run(self.reload_tree(flush=False), "Showing changes made elsewhere", "reload")
+            elif report.conflicting:
+                self.run(self._resolve_conflicts_now(), "Showing changes made elsewhere", "reload")
             return
         text = f"{count} key(s) changed elsewhere (another window or program saved this tree)."
         if report.conflicting:
             text += f" {len(report.conflicting)} of them have staged edits of yours: reloading shows the conflicts."
         self.show_notice(text + " <a href='reload'>Reload</a> (your staged edits are kept)")
+
+    def _values_changed(self, paths: frozenset[str]) -> None:
+        """Values replaced in the shown tree by a live update: their rows, and the editor when
+        it shows one of them and nothing is typed there."""
+        self.model.on_values_changed(paths)
+        self._update_actions()
+        current = self.current_path()
+        if current in paths and not self.editor.dirty:
+            self._load_editor(current)
 
     def _banner_link(self, link: str) -> None:
         if link == "reload":

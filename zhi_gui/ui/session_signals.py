@@ -20,6 +20,7 @@ class SessionSignals(QObject):
     saved = Signal(str)  # new version
     changedElsewhere = Signal(object)  # ChangesElsewhere
     opened = Signal()  # a store was opened (before its tree loads)
+    valuesChanged = Signal(frozenset)  # paths whose values were replaced in place (live update)
 
     def __init__(self, session: StoreSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,3 +36,4 @@ class SessionSignals(QObject):
         session.saved.connect(self.saved.emit)
         session.changed_elsewhere.connect(self.changedElsewhere.emit)
         session.opened.connect(self.opened.emit)
+        session.values_changed.connect(self.valuesChanged.emit)

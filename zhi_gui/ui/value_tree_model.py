@@ -262,6 +262,74 @@ class ValueTreeModel(QAbstractItemModel):
         if self._to_refresh:
             self._refresher.start()
 
+    def on_values_changed(self, paths: Iterable[str]) -> None:
+        """Rows for values the session replaced in place (a live update): new keys appear
+        where they sort, removed ones go (unless staged), the rest repaint. The index holds
+        every change already, so each affected group is brought in line with it at once."""
+        groups: dict[int, Node] = {}
+        for path in sorted(paths):
+            node = self.index_data.nodes.get(path)
+            if path in self.index_data.entries:
+                top = self._unannounced_top(node) if node is not None else None
+                if top is not None and top.parent is not None:
+                    groups[id(top.parent)] = top.parent
+                else:
+                    self._to_refresh.append(path)
+            elif node is not None and path not in self.staging:
+                top = self.index_data.removable_top(
+                    path, keep=lambda p: p in self.index_data.entries or p in self.staging)
+                if top is not None and top.parent is not None:
+                    groups[id(top.parent)] = top.parent
+                    self._forget(top)
+                    self.index_data.remove_subtree(top)  # the view is told below, with its group
+                else:
+                    self._to_refresh.append(path)
+            else:
+                self._to_refresh.append(path)
+        for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1):
+            if group is self.index_data.root or self.index_data.nodes.get(group.path) is group:
+                self._sync_children(group)  # (a group removed meanwhile went with its parent)
+        self._refresh_slice()
+        if self._to_refresh:
+            self._refresher.start()
+
+    def _unannounced_top(self, node: Node) -> Node | None:
+        """The node above (or at) ``node`` that the index has but the view was never told of:
+        absent from its parent's children as last given to Qt."""
+        found = None
+        current = node
+        while current.parent is not None:
+            kids = self._kids.get(id(current.parent))
+            if kids is not None and not any(kid is current for kid in kids):
+                found = current
+            current = current.parent
+        return found
+
+    def _sync_children(self, group: Node) -> None:
+        """Tell Qt how ``group``'s rows went from what it was last given to what the index
+        holds now: removals bottom up, then insertions top down, one row at a time."""
+        shown = self._kids.get(id(group))
+        if shown is None:
+            return  # never shown: Qt asks when it needs it
+        everything = group.sorted_children()
+        wanted = list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
+        keep = {id(node) for node in wanted}
+        parent_index = self._parent_index(group)
+        rows = list(shown)
+        self._kids[id(group)] = rows
+        for row in range(len(rows) - 1, -1, -1):
+            if id(rows[row]) not in keep:
+                self.beginRemoveRows(parent_index, row, row)
+                self._forget(rows.pop(row))
+                _renumber(rows)
+                self.endRemoveRows()
+        for row, node in enumerate(wanted):
+            if row >= len(rows) or rows[row] is not node:
+                self.beginInsertRows(parent_index, row, row)
+                rows.insert(row, node)
+                _renumber(rows)
+                self.endInsertRows()
+
     def _refresh_slice(self) -> None:
         batch, self._to_refresh = self._to_refresh[:REFRESH_SLICE], self._to_refresh[REFRESH_SLICE:]
         for path in batch:
@@ -283,7 +351,13 @@ class ValueTreeModel(QAbstractItemModel):
         if self.visible is not None:
             self.visible |= self.index_data.visible_nodes([path])
         top = self.index_data.add_path(path)
-        if top is None or top.parent is None:
+        if top is not None:
+            self._announce_insert(top)
+
+    def _announce_insert(self, top: Node) -> None:
+        """Tell Qt about a node new in the index, with everything below it (a filtered view
+        shows it only when it is among the visible paths)."""
+        if top.parent is None or (self.visible is not None and top.path not in self.visible):
             return
         parent = top.parent
         if id(parent) not in self._kids:
@@ -324,3 +398,8 @@ class ValueTreeModel(QAbstractItemModel):
     def _sorted_position(self, parent: Node, node: Node) -> int:
         names = [c.name for c in self.children_of(parent)]
         return sum(1 for name in names if name < node.name)
+
+
+def _renumber(rows: list[Node]) -> None:
+    for row, node in enumerate(rows):
+        node.row = row

@@ -76,6 +76,7 @@ def install_history(window: WindowApi) -> HistoryPanel:
     e.valuesHidden.connect(panel.on_values_hidden)
     e.staged.connect(panel.on_staged)
     e.saved.connect(panel.on_saved)
+    e.changedElsewhere.connect(lambda report: panel.on_saved() if report.applied else None)  # a live update
     e.opened.connect(panel.on_store_opened)
     window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
     window.context_actions.append(panel.key_history_action)
