@@ -124,15 +124,39 @@ def test_compacted_versions_say_so_and_restart_keeps_data(arun: Run, opts: dict[
             v1 = await plugin.store.write_values("t", [Entry("a/x", b"1")])
             v2 = await plugin.store.write_values("t", [Entry("a/x", b"2")])
             v3 = await plugin.store.write_values("t", [Entry("a/x", b"3")])
+            assert await plugin.store.list_tree_versions("t") == [v3, v2, v1]  # the plugin keeps this list
             await compact(etcd.endpoint, int(v2))
-            assert await plugin.store.list_tree_versions("t") == [v3, v2]
+            assert await plugin.store.list_tree_versions("t") == [v3, v2], "what was compacted away is not listed"
+            v4 = await plugin.store.write_values("t", [Entry("a/x", b"4")])
+            assert await plugin.store.list_tree_versions("t") == [v4, v3, v2]
             with pytest.raises(E.NotFound) as info:
                 await plugin.store.get_tree_version("t", v1, [])
             assert "compacted away" in info.value.message
             assert [e.value_json for e in await plugin.store.get_tree_version("t", v2, [])] == [b"2"]
         async with await launch_store(ETCD_PLUGIN, options=opts) as plugin:  # a new plugin process
-            assert [e.value_json for e in await plugin.store.get_values("t", [])] == [b"3"]
-            assert (await plugin.store.list_tree_versions("t"))[0] == v3
+            assert [e.value_json for e in await plugin.store.get_values("t", [])] == [b"4"]
+            assert (await plugin.store.list_tree_versions("t"))[0] == v4
+
+    arun(go())
+
+
+def test_versions_listed_once_still_show_later_saves_of_others(arun: Run, opts: dict[str, Any],
+                                                               etcd: EtcdServer) -> None:
+    """The plugin reads a tree's history once and then only what came after: saves by another
+    client, a deleted and recreated tree, are all seen."""
+    async def go() -> None:
+        async with await launch_store(ETCD_PLUGIN, options=opts) as one, \
+                await launch_store(ETCD_PLUGIN, options=opts) as two:
+            v1 = await one.store.write_values("h", [Entry("a", b"1")])
+            assert await one.store.list_tree_versions("h") == [v1]
+            v2 = await two.store.write_values("h", [Entry("a", b"2")])
+            v3 = await two.store.write_values("h", [Entry("b", b"3")])
+            assert await one.store.list_tree_versions("h") == [v3, v2, v1]
+            page = await one.store.describe_versions("h", 0, 2)
+            assert [v.id for v in page.versions] == [v3, v2] and page.total == 3
+            await two.store.delete_tree("h")
+            v4 = await two.store.write_values("h", [Entry("c", b"4")])
+            assert await one.store.list_tree_versions("h") == [v4], "a new tree of the same name starts anew"
 
     arun(go())
 
