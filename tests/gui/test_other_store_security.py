@@ -7,6 +7,7 @@ an in-memory vault standing in for the OS keyring."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -216,3 +217,106 @@ def test_copy_into_an_encrypted_store_cancelled_writes_nothing(qtbot: Any, make_
     qtbot.waitUntil(lambda: not win.tasks)
     assert sorted(run_async(read_encrypted(there, "prod"))) == ["readme"]
     assert win.session.loaded and win.session.tree_id == "sample", "the window's own store is untouched"
+
+
+def test_compare_with_an_etcd_that_needs_a_login(qtbot: Any, make_window: Any, run_async: Any,
+                                                 short_tmp: Path, tmp_path: Path) -> None:
+    """The login typed into the chooser's Open store form is used (and remembered in the
+    keyring); the next comparison logs in from the keyring; without either, the login
+    dialog asks, says a refused password and asks again."""
+    from tests.etcd_server import EtcdServer, enable_auth
+    from tests.gui.test_open_store_form import click_open, pick_plugin, type_field
+    from zhi_gui.stores.etcd.store import EtcdStore
+    from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+    from zhi_gui.ui.security import login_entry
+
+    server = EtcdServer(tmp_path / "etcd-data")
+    server.start()
+    try:
+        password = "analytical engine 1843"
+        run_async(enable_auth(server.endpoint, password))
+
+        async def seed() -> None:
+            store = EtcdStore({"endpoints": [server.endpoint], "user": "root", "password": password})
+            try:
+                await store.put_values("app", [Entry("db/host", b'"etcd.local"')])
+            finally:
+                await store.close()
+
+        run_async(seed())
+        vault = InMemoryVault()
+        win = open_here(qtbot, make_window, run_async, short_tmp / "here.sqlite", vault)
+
+        def compare_with_etcd(typed_password: str) -> CompareDialog:
+            win.findChild(QAction, "action-compare-anything").trigger()
+            dialog = find_dialog(qtbot, win, "compare-dialog")
+            assert isinstance(dialog, CompareDialog)
+            dialog.right.set_kind(SideKind.STORE)
+            qtbot.mouseClick(dialog.findChild(QPushButton, "compare-right-choose-store"), Qt.MouseButton.LeftButton)
+            opener = find_dialog(qtbot, win, "open-store-dialog")
+            assert isinstance(opener, OpenStoreDialog)
+            pick_plugin(qtbot, opener, "etcd")
+            type_field(qtbot, opener, "endpoints", server.endpoint)
+            type_field(qtbot, opener, "user", "root")
+            if typed_password:
+                type_field(qtbot, opener, "password", typed_password)
+            click_open(qtbot, opener)
+            qtbot.waitUntil(lambda: dialog.right.store_target is not None)
+            store_tree = dialog.findChild(QLineEdit, "compare-right-store-tree")
+            store_tree.setFocus()
+            qtbot.keyClicks(store_tree, "app")
+            qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+            return dialog
+
+        def finish(dialog: CompareDialog, seen: list[str]) -> None:
+            def done() -> bool:
+                seen.extend(d.objectName() for d in win.findChildren(QDialog, "login-dialog") if d.isVisible())
+                return dialog.sides is not None
+
+            qtbot.waitUntil(done, timeout=20000)
+            assert not win.last_error, win.last_error
+            assert dialog.sides is not None and "db/host" in dialog.sides[1].entries, "etcd's values were read"
+            dialog.close()
+            qtbot.waitUntil(lambda: not dialog.comparison.open_stores)
+
+        # 1. the form's login: no dialog, and the login is remembered as the window's own would be
+        seen: list[str] = []
+        dialog = compare_with_etcd(password)
+        chosen = dialog.right.store_target
+        assert chosen is not None and "password" not in chosen.options, "the password never became an option"
+        finish(dialog, seen)
+        assert not seen, "no login dialog: the form had the login"
+        remembered = vault.keys()
+        entries = [k for k in remembered if k.endswith(":login:userpass")]
+        assert len(entries) == 1
+        assert json.loads(vault.get(entries[0]) or "{}") == {"username": "root", "password": password}
+
+        # 2. no password typed: the keyring's login, silently
+        seen = []
+        finish(compare_with_etcd(""), seen)
+        assert not seen, "no login dialog: the keyring had the login"
+
+        # 3. nothing remembered: the login dialog, a refused password said, then the right one
+        vault.delete(entries[0])
+        dialog = compare_with_etcd("")
+        login = find_dialog(qtbot, win, "login-dialog")
+        assert login.parent() is dialog
+        user = login.findChild(QLineEdit, "field-userpass-username")
+        if user.text() != "root":
+            user.setFocus()
+            user.clear()
+            qtbot.keyClicks(user, "root")
+        edit = login.findChild(QLineEdit, "field-userpass-password")
+        for attempt in ("wrong horse", password):
+            edit.setFocus()
+            edit.clear()
+            qtbot.keyClicks(edit, attempt)
+            qtbot.keyClick(edit, Qt.Key.Key_Return)
+            if attempt != password:
+                problem = login.findChild(QLabel, "problem")
+                qtbot.waitUntil(lambda p=problem: p.isVisible() and "Login refused" in p.text(), timeout=20000)
+        finish(dialog, [])
+        assert login_entry(entries[0].split(":login:")[0], "userpass") in list(vault.keys())
+    finally:
+        server.stop()
+

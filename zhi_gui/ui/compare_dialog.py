@@ -221,8 +221,16 @@ class CompareDialog(QDialog):
         layout.addWidget(self.diff_view, 1)
         layout.addLayout(takes)
         layout.addWidget(buttons)
-        self.finished.connect(lambda _code: window.run(self.close_comparison(), "Closing the comparison", ""))
+        self._comparing: asyncio.Task[None] | None = None
+        self.finished.connect(self._closed)
         window.close_hooks.append(self.close_comparison)
+
+    def _closed(self, _code: int) -> None:
+        # A comparison still reading or drawing would write into this dialog's deleted widgets.
+        if self._comparing is not None:
+            self._comparing.cancel()
+        self.diff_view.show_message("")  # and so would its value diff still being computed
+        self.window_api.run(self.close_comparison(), "Closing the comparison", "")
 
     def _gate(self, other: StoreSession, target: StoreTarget) -> StoreGate | None:
         """Another store logs in / unlocks as the window's store does (keyring first, then a
@@ -235,7 +243,7 @@ class CompareDialog(QDialog):
                             else html.escape(text))
 
     def refresh(self) -> None:
-        self.window_api.run(self.compare(), "Comparing", "compare")
+        self._comparing = self.window_api.run(self.compare(), "Comparing", "compare")
 
     async def compare(self) -> None:
         keep = self.diff_view.selected_path() or None
