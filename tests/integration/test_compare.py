@@ -5,6 +5,7 @@ locked other store opens through the caller's gate (unlock or cancel) only."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -198,6 +199,34 @@ def test_a_locked_other_store_unlocks_through_the_gate_else_is_refused_plainly(a
             assert side.entries["services/api/debug"].value_json == b"true"
             await unlocked.close()
         finally:
+            await here.close()
+
+    arun(go())
+
+
+def test_two_sides_of_one_locked_store_unlock_it_once(arun: Run[Any], short_tmp: Path) -> None:
+    async def go() -> None:
+        here = await opened(sqlite(short_tmp / "here.sqlite", "prod"), sample_entries())
+        there = short_tmp / "there.sqlite"
+        other = await opened(sqlite(there, "staging"), [Entry("a", b"1")])
+        await other.create_tree("qa", [Entry("a", b"2")])
+        await (await other.store_ready()).init_encryption(PASS.encode())
+        await other.close()
+        store = StoreTarget(plugin_path("sqlite"), {"path": str(there)})
+        gates: list[ScriptedGate] = []
+
+        def gate(session: StoreSession, _target: StoreTarget) -> ScriptedGate:
+            gates.append(ScriptedGate(session, PASS))
+            return gates[-1]
+
+        comparison = Comparison(here, gate=gate)
+        try:
+            left, right = await asyncio.gather(comparison.load(SideSpec(SideKind.STORE, "staging", store=store)),
+                                               comparison.load(SideSpec(SideKind.STORE, "qa", store=store)))
+            assert (left.entries["a"].value_json, right.entries["a"].value_json) == (b"1", b"2")
+            assert len(gates) == 1 and len(comparison.open_stores) == 1, "one plugin, unlocked once"
+        finally:
+            await comparison.close()
             await here.close()
 
     arun(go())

@@ -155,6 +155,7 @@ class Comparison:
         # Bound when the comparison starts: every "take" goes to this tree of this opening.
         self.binding: EditTarget = session.edit_target("")
         self._others: dict[str, StoreSession] = {}
+        self._opening = asyncio.Lock()
 
     @property
     def open_stores(self) -> list[StoreSession]:
@@ -164,16 +165,19 @@ class Comparison:
         """Another store's session, its plugin started once per comparison. Nothing is ever
         staged or written through it."""
         key = target.store_key()
-        found = self._others.get(key)
-        if found is not None and found.is_open:
-            return found
-        other = StoreSession()
-        self._others[key] = other  # closed with the comparison, also while it is opening
-        try:
-            return await open_other_store(target, self.gate, other)
-        except BaseException:
-            self._others.pop(key, None)
-            raise
+        # One opening at a time: both sides of one store wait for the same login / unlock
+        # instead of starting two plugins and asking twice at once.
+        async with self._opening:
+            found = self._others.get(key)
+            if found is not None and found.is_open:
+                return found
+            other = StoreSession()
+            self._others[key] = other  # closed with the comparison, also while it is opening
+            try:
+                return await open_other_store(target, self.gate, other)
+            except BaseException:
+                self._others.pop(key, None)
+                raise
 
     async def load(self, spec: SideSpec) -> Side:
         session = self.session
@@ -199,10 +203,14 @@ class Comparison:
                 raise E.InvalidArgument("choose the store to compare with")
             other = await self.other_store(spec.store)
             wanted = spec.tree_id or other.tree_id
-            if wanted != other.tree_id or not other.loaded:
-                await other.load_tree(wanted)
+            # The tree it opened with is read already; another tree is read apart, so two
+            # sides of one store (read at once) never share the session's shown tree.
+            if wanted == other.tree_id and other.loaded and not other.lazy:
+                entries = dict(other.index.entries)
+            else:
+                entries = await read_tree(other, wanted)
             name = spec.store.name
-            return Side(spec, f"{name}: {wanted}", dict(other.index.entries))
+            return Side(spec, f"{name}: {wanted}", entries)
         if spec.kind is SideKind.FILE:
             if spec.file is None:
                 raise E.InvalidArgument("choose the file to compare with")
