@@ -141,6 +141,7 @@ def test_compare_asks_for_the_passphrase_says_a_wrong_one_and_cancel_is_quiet(
     qtbot.keyClick(unlock.findChild(QLineEdit, "passphrase"), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: "unlocking was cancelled" in status.text())
     assert "color" not in status.text(), "a cancel is not shown as a problem"
+    assert str(there) in status.text(), "the store is named by where it is"
     assert not win.last_error, win.last_error
     assert not dialog.comparison.open_stores
     qtbot.waitUntil(lambda: not (child_pids(os.getpid()) - plugins_before))

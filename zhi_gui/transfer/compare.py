@@ -22,6 +22,7 @@ from zhi_gui.core.model import Entry, Versioning
 from zhi_gui.core.paths import path_problem, shown, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
+from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
 from zhi_gui.session.history import HistoryAccess
 from zhi_gui.transfer.formats import MASK, Imported, Refused, decode, format_for
@@ -66,14 +67,16 @@ async def open_other_store(target: StoreTarget, gate: GateFactory | None = None,
 
 
 def _closed_because(other: StoreSession, target: StoreTarget, guard: StoreGate | None) -> E.ZhiError:
+    # Its name and where it is: a plugin's name alone does not tell two sqlite files apart.
+    name = StoreIdentity(str(target.plugin), target.options, "", target.display_name).label()
     if guard is not None and guard.cancelled:
         what = "unlocking" if other.locked else "the login"
-        return OpenCancelled(f"{target.name} was not opened: {what} was cancelled")
+        return OpenCancelled(f"{name} was not opened: {what} was cancelled")
     if guard is not None and guard.problem:
-        return E.AuthRequired(f"{target.name}: {guard.problem}")
+        return E.AuthRequired(f"{name}: {guard.problem}")
     if other.locked:
-        return E.StoreLocked(f"{target.name} is locked: its passphrase is needed to read it")
-    return E.AuthRequired(f"{target.name} needs a login to be read")
+        return E.StoreLocked(f"{name} is locked: its passphrase is needed to read it")
+    return E.AuthRequired(f"{name} needs a login to be read")
 
 
 class SideKind(enum.StrEnum):
