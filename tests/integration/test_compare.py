@@ -1,16 +1,19 @@
 """Compare anything (transfer.compare) through real sqlite plugin processes: this
 tree against another store's tree, another tree, a version, a file and its staged
-edits; "take this side" stages into this tree only, as one undoable step."""
+edits; "take this side" stages into this tree only, as one undoable step; a
+locked other store opens through the caller's gate (unlock or cancel) only."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from tests.conftest import plugin_path
+from tests.conftest import child_pids, plugin_path
 from zhi_gui.core import errors as E
 from zhi_gui.core.diff import diff_trees
 from zhi_gui.core.model import Entry
@@ -18,7 +21,7 @@ from zhi_gui.core.sample import sample_entries
 from zhi_gui.plugin.supervisor import PluginState
 from zhi_gui.session import StoreSession, StoreTarget, WrongTarget
 from zhi_gui.transfer import Format, encode
-from zhi_gui.transfer.compare import Comparison, SideKind, SideSpec
+from zhi_gui.transfer.compare import Comparison, OpenCancelled, SideKind, SideSpec
 
 T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]
@@ -146,6 +149,82 @@ def test_bad_sides_are_refused_with_a_reason(arun: Run[Any], short_tmp: Path) ->
                 await comparison.load(SideSpec(SideKind.STORE, store=StoreTarget(
                     plugin_path("sqlite"), {"path": str(short_tmp / "missing.sqlite")})))
             assert not comparison.open_stores
+        finally:
+            await comparison.close()
+            await here.close()
+
+    arun(go())
+
+
+PASS = "orbit lantern quiet harbor 42"
+
+
+class ScriptedGate:
+    """A gate as the UI's would be, without dialogs: unlocks with ``passphrase``, or is cancelled."""
+
+    def __init__(self, session: StoreSession, passphrase: str | None) -> None:
+        self.cancelled, self.problem, self.passphrase = False, "", passphrase
+        session.unlock_handler = self.unlock
+
+    async def unlock(self, store: Any) -> None:
+        if self.passphrase is None:
+            self.cancelled = True
+            return
+        await store.unlock(self.passphrase.encode())
+
+
+def test_a_locked_other_store_unlocks_through_the_gate_else_is_refused_plainly(arun: Run[Any],
+                                                                               short_tmp: Path) -> None:
+    async def go() -> None:
+        here = await opened(sqlite(short_tmp / "here.sqlite", "prod"), sample_entries())
+        there = short_tmp / "there.sqlite"
+        other = await opened(sqlite(there, "staging"), [Entry("services/api/debug", b"true")])
+        await (await other.store_ready()).init_encryption(PASS.encode())
+        await other.close()
+        spec = SideSpec(SideKind.STORE, "staging", store=StoreTarget(plugin_path("sqlite"), {"path": str(there)}))
+        before = child_pids(os.getpid())
+        try:
+            # no gate (the command line, a window without security): a plain StoreLocked
+            with pytest.raises(E.StoreLocked, match="is locked: its passphrase is needed"):
+                await Comparison(here).load(spec)
+            # the user cancelled the unlock: OpenCancelled (the UI says it quietly)
+            cancelled = Comparison(here, gate=lambda session, _target: ScriptedGate(session, None))
+            with pytest.raises(OpenCancelled, match="unlocking was cancelled"):
+                await cancelled.load(spec)
+            assert not cancelled.open_stores
+            assert not (child_pids(os.getpid()) - before), "the refused store's plugin was stopped"
+            # unlocked: the values are read
+            unlocked = Comparison(here, gate=lambda session, _target: ScriptedGate(session, PASS))
+            side = await unlocked.load(spec)
+            assert side.entries["services/api/debug"].value_json == b"true"
+            await unlocked.close()
+        finally:
+            await here.close()
+
+    arun(go())
+
+
+def test_two_sides_of_one_locked_store_unlock_it_once(arun: Run[Any], short_tmp: Path) -> None:
+    async def go() -> None:
+        here = await opened(sqlite(short_tmp / "here.sqlite", "prod"), sample_entries())
+        there = short_tmp / "there.sqlite"
+        other = await opened(sqlite(there, "staging"), [Entry("a", b"1")])
+        await other.create_tree("qa", [Entry("a", b"2")])
+        await (await other.store_ready()).init_encryption(PASS.encode())
+        await other.close()
+        store = StoreTarget(plugin_path("sqlite"), {"path": str(there)})
+        gates: list[ScriptedGate] = []
+
+        def gate(session: StoreSession, _target: StoreTarget) -> ScriptedGate:
+            gates.append(ScriptedGate(session, PASS))
+            return gates[-1]
+
+        comparison = Comparison(here, gate=gate)
+        try:
+            left, right = await asyncio.gather(comparison.load(SideSpec(SideKind.STORE, "staging", store=store)),
+                                               comparison.load(SideSpec(SideKind.STORE, "qa", store=store)))
+            assert (left.entries["a"].value_json, right.entries["a"].value_json) == (b"1", b"2")
+            assert len(gates) == 1 and len(comparison.open_stores) == 1, "one plugin, unlocked once"
         finally:
             await comparison.close()
             await here.close()

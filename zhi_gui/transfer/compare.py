@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
@@ -20,12 +22,61 @@ from zhi_gui.core.model import Entry, Versioning
 from zhi_gui.core.paths import path_problem, shown, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
+from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
 from zhi_gui.session.history import HistoryAccess
 from zhi_gui.transfer.formats import MASK, Imported, Refused, decode, format_for
 
 # What a masked secret of a file shows as when this tree has no secret there to stand in.
 _MASKED_LABELS = b'{"ui.password":true}'
+
+
+class OpenCancelled(E.ZhiError):
+    """The user cancelled the other store's login or unlock: nothing to compare or copy, and
+    nothing went wrong either (no error box)."""
+
+
+class StoreGate(Protocol):
+    """What logs in to / unlocks another store when its plugin starts (the UI sets the
+    session's hooks: keyring first, else a dialog), and how that went."""
+
+    cancelled: bool  # the user cancelled a login or unlock dialog
+    problem: str  # why the store stays closed when no dialog could help ('' otherwise)
+
+
+# Called with the other store's session before it opens: sets its login / unlock hooks.
+GateFactory = Callable[[StoreSession, StoreTarget], StoreGate | None]
+
+
+async def open_other_store(target: StoreTarget, gate: GateFactory | None = None,
+                           other: StoreSession | None = None) -> StoreSession:
+    """Open another store (in ``other``, a new session by default) for reading through its
+    own plugin, logged in and unlocked as the window's store would be. Raises OpenCancelled
+    when the user cancelled that, and a plain StoreLocked / AuthRequired when the store stays
+    closed otherwise; the plugin is stopped then."""
+    other = other if other is not None else StoreSession()
+    guard = gate(other, target) if gate is not None else None
+    try:
+        await other.open(target)
+        if not other.loaded:
+            raise _closed_because(other, target, guard)
+    except BaseException:
+        await other.close()
+        raise
+    return other
+
+
+def _closed_because(other: StoreSession, target: StoreTarget, guard: StoreGate | None) -> E.ZhiError:
+    # Its name and where it is: a plugin's name alone does not tell two sqlite files apart.
+    name = StoreIdentity(str(target.plugin), target.options, "", target.display_name).label()
+    if guard is not None and guard.cancelled:
+        what = "unlocking" if other.locked else "the login"
+        return OpenCancelled(f"{name} was not opened: {what} was cancelled")
+    if guard is not None and guard.problem:
+        return E.AuthRequired(f"{name}: {guard.problem}")
+    if other.locked:
+        return E.StoreLocked(f"{name} is locked: its passphrase is needed to read it")
+    return E.AuthRequired(f"{name} needs a login to be read")
 
 
 class SideKind(enum.StrEnum):
@@ -99,12 +150,15 @@ def file_entries(imported: dict[str, Imported], prefix: str,
 class Comparison:
     """The sides of one comparison and the other stores it opened (closed by ``close``)."""
 
-    def __init__(self, session: StoreSession, history: HistoryAccess | None = None) -> None:
+    def __init__(self, session: StoreSession, history: HistoryAccess | None = None,
+                 gate: GateFactory | None = None) -> None:
         self.session = session
         self.history = history or HistoryAccess(session)
+        self.gate = gate  # logs in to / unlocks the other stores it opens
         # Bound when the comparison starts: every "take" goes to this tree of this opening.
         self.binding: EditTarget = session.edit_target("")
         self._others: dict[str, StoreSession] = {}
+        self._opening = asyncio.Lock()
 
     @property
     def open_stores(self) -> list[StoreSession]:
@@ -114,18 +168,19 @@ class Comparison:
         """Another store's session, its plugin started once per comparison. Nothing is ever
         staged or written through it."""
         key = target.store_key()
-        found = self._others.get(key)
-        if found is not None and found.is_open:
-            return found
-        other = StoreSession()
-        self._others[key] = other
-        try:
-            await other.open(target)
-        except BaseException:
-            self._others.pop(key, None)
-            await other.close()
-            raise
-        return other
+        # One opening at a time: both sides of one store wait for the same login / unlock
+        # instead of starting two plugins and asking twice at once.
+        async with self._opening:
+            found = self._others.get(key)
+            if found is not None and found.is_open:
+                return found
+            other = StoreSession()
+            self._others[key] = other  # closed with the comparison, also while it is opening
+            try:
+                return await open_other_store(target, self.gate, other)
+            except BaseException:
+                self._others.pop(key, None)
+                raise
 
     async def load(self, spec: SideSpec) -> Side:
         session = self.session
@@ -151,10 +206,14 @@ class Comparison:
                 raise E.InvalidArgument("choose the store to compare with")
             other = await self.other_store(spec.store)
             wanted = spec.tree_id or other.tree_id
-            if wanted != other.tree_id or not other.loaded:
-                await other.load_tree(wanted)
+            # The tree it opened with is read already; another tree is read apart, so two
+            # sides of one store (read at once) never share the session's shown tree.
+            if wanted == other.tree_id and other.loaded and not other.lazy:
+                entries = dict(other.index.entries)
+            else:
+                entries = await read_tree(other, wanted)
             name = spec.store.name
-            return Side(spec, f"{name}: {wanted}", dict(other.index.entries))
+            return Side(spec, f"{name}: {wanted}", entries)
         if spec.kind is SideKind.FILE:
             if spec.file is None:
                 raise E.InvalidArgument("choose the file to compare with")

@@ -4,7 +4,8 @@ into this tree's staged edits.
 
 Each side is this tree (saved, or with its staged edits), another tree of this
 store, a tree of another store (chosen with the Open store dialog, its plugin
-started for this comparison only and stopped when the dialog closes), a
+started for this comparison only and stopped when the dialog closes; it logs
+in and unlocks as the window's store does: keyring first, then a dialog), a
 version of this tree, or a file in any transfer format. Secrets stay masked
 in the diff unless "Reveal secrets" is ticked. A take goes to the tree the
 comparison was opened for, as one undoable step; it never writes: the user
@@ -38,9 +39,18 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.core.model import Versioning
 from zhi_gui.core.user_errors import describe
-from zhi_gui.session import StoreTarget
-from zhi_gui.transfer.compare import KIND_NAMES, Comparison, Side, SideKind, SideSpec
+from zhi_gui.session import StoreSession, StoreTarget
+from zhi_gui.transfer.compare import (
+    KIND_NAMES,
+    Comparison,
+    OpenCancelled,
+    Side,
+    SideKind,
+    SideSpec,
+    StoreGate,
+)
 from zhi_gui.ui.history.diff_view import DiffView
+from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
 
 if TYPE_CHECKING:
@@ -170,10 +180,10 @@ class CompareDialog(QDialog):
         session = window.session
         self.setWindowTitle(f"Compare \u2014 into tree {session.tree_id}")
         self.resize(1100, 680)
-        self.comparison = Comparison(session, getattr(window.history_panel, "access", None))
         self.sides: tuple[Side, Side] | None = None
         self.left = SidePicker("left", window, SideKind.HEAD)
         self.right = SidePicker("right", window, SideKind.STAGED if session.staging else SideKind.TREE)
+        self.comparison = Comparison(session, getattr(window.history_panel, "access", None), self._gate)
         self.compare_button = QPushButton("Compare")
         self.compare_button.setObjectName("compare-run")
         self.compare_button.setDefault(True)
@@ -211,15 +221,29 @@ class CompareDialog(QDialog):
         layout.addWidget(self.diff_view, 1)
         layout.addLayout(takes)
         layout.addWidget(buttons)
-        self.finished.connect(lambda _code: window.run(self.close_comparison(), "Closing the comparison", ""))
+        self._comparing: asyncio.Task[None] | None = None
+        self.finished.connect(self._closed)
         window.close_hooks.append(self.close_comparison)
+
+    def _closed(self, _code: int) -> None:
+        # A comparison still reading or drawing would write into this dialog's deleted widgets.
+        if self._comparing is not None:
+            self._comparing.cancel()
+        self.diff_view.show_message("")  # and so would its value diff still being computed
+        self.window_api.run(self.close_comparison(), "Closing the comparison", "")
+
+    def _gate(self, other: StoreSession, target: StoreTarget) -> StoreGate | None:
+        """Another store logs in / unlocks as the window's store does (keyring first, then a
+        dialog on this one), with the login typed into its Open store form if any."""
+        login = self.left.chooser.take_login(target) or self.right.chooser.take_login(target)
+        return other_store_security(self.window_api, other, self, login)
 
     def say(self, text: str, *, problem: bool = False) -> None:
         self.status.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>" if problem
                             else html.escape(text))
 
     def refresh(self) -> None:
-        self.window_api.run(self.compare(), "Comparing", "compare")
+        self._comparing = self.window_api.run(self.compare(), "Comparing", "compare")
 
     async def compare(self) -> None:
         keep = self.diff_view.selected_path() or None
@@ -229,6 +253,9 @@ class CompareDialog(QDialog):
         try:
             left, right = await asyncio.gather(self.comparison.load(self.left.spec()),
                                                self.comparison.load(self.right.spec()))
+        except OpenCancelled as exc:  # the user's own choice: said, not an error
+            self.say(f"{exc}. Compare again to be asked again.")
+            return
         except ZhiError as exc:  # shown here: the user can pick another side
             self.say(describe(exc), problem=True)
             return

@@ -34,6 +34,9 @@ class StoreChooser(QWidget):
         super().__init__(parent)
         self.run, self.recent_stores, self.title = run, recent, title
         self.target: StoreTarget | None = None
+        # A login typed into Open store's form for ``target``: used once by its login (and
+        # kept in the keyring by it), never a plugin option.
+        self._login: tuple[str, dict[str, str]] | None = None
         self.button = QPushButton("Choose store\u2026")
         self.button.setObjectName(f"{name}-choose-store")
         self.button.clicked.connect(lambda: self.run(self.choose(), "Choosing a store", ""))
@@ -70,13 +73,21 @@ class StoreChooser(QWidget):
             if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
                 return
             target = dialog.target()
+            login = dialog.login_offer()
         finally:
             dialog.deleteLater()
         if target is not None:
-            self.use(target)
+            self.use(target, login)
 
-    def use(self, target: StoreTarget) -> None:
-        self.target = target
+    def use(self, target: StoreTarget, login: tuple[str, dict[str, str]] | None = None) -> None:
+        self.target, self._login = target, login
         self.label.setText(target.name)
         self.label.setToolTip(f"{target.plugin}\n{target.options}")
         self.chosen.emit()
+
+    def take_login(self, target: StoreTarget) -> tuple[str, dict[str, str]] | None:
+        """The form's login for ``target`` (the chosen store), once."""
+        if target != self.target:
+            return None
+        login, self._login = self._login, None
+        return login

@@ -6,7 +6,8 @@ same) before anything is written, then saves it on the target as one
 compare-and-set write with the message; a move deletes the source only after
 that. The target is another tree of this store (or this tree, at another
 path) or a tree of another store, chosen with the Open store dialog and opened
-through its own plugin for this operation only. The rename dialog says before
+through its own plugin for this operation only (logged in and unlocked as the
+window's store is: keyring first, then a dialog). The rename dialog says before
 anything happens that the renamed tree starts a new history.
 """
 
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.core.user_errors import describe
 from zhi_gui.session import StoreSession
+from zhi_gui.transfer.compare import OpenCancelled, open_other_store
 from zhi_gui.transfer.subtree_ops import (
     RENAME_HISTORY_NOTE,
     CopyPlan,
@@ -42,6 +44,7 @@ from zhi_gui.transfer.subtree_ops import (
     plan_rename,
 )
 from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
 
 if TYPE_CHECKING:
@@ -145,8 +148,14 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
                 await old.close()
             others.clear()
             other = StoreSession()
-            others[key] = other
-            await other.open(chosen)
+            others[key] = other  # closed with the dialog, also while it is opening
+            try:
+                # logged in and unlocked as the window's store is: keyring first, then a dialog
+                await open_other_store(chosen, lambda session, target: other_store_security(
+                    window, session, dialog, dialog.chooser.take_login(target)), other)
+            except BaseException:
+                others.pop(key, None)
+                raise
         return TreeRef(other, tree or other.tree_id)
 
     async def again() -> None:
@@ -156,6 +165,10 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         try:
             plan = await plan_copy(TreeRef(session, session.tree_id), dialog.source.text(), await target_ref(),
                                    dialog.target.text(), move=dialog.move_box.isChecked())
+        except OpenCancelled as exc:  # the user's own choice: said, not an error
+            dialog.ok.setEnabled(False)
+            dialog.summary.setText(html.escape(f"{exc}. Choose the store again to be asked again."))
+            return
         except ZhiError as exc:  # shown in the dialog: the user can change the paths or the target
             dialog.show_problem(describe(exc))
             return

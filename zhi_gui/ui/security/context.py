@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from zhi_gui.core import errors as E
 from zhi_gui.services.keyring_service import Availability, AvailabilityStatus, PassphraseVault, VaultError
@@ -31,7 +31,7 @@ class SecurityContext(QObject):
     def __init__(self, window: WindowApi, vault: PassphraseVault) -> None:
         super().__init__(window.main_window())
         self.window = window
-        self.parent_widget = window.main_window()  # dialogs are its children (window-modal)
+        self.parent_widget: QWidget = window.main_window()  # dialogs are its children (window-modal)
         self.controller = window.session
         self.vault = vault
         self.last_message = ""
@@ -42,6 +42,10 @@ class SecurityContext(QObject):
         """Show the lock state (the controller draws it in the store bar)."""
 
     # --- shared by the flows -----------------------------------------------------------
+    def take_offered_login(self) -> tuple[str, dict[str, str]] | None:
+        """A login typed into Open store's form for this store (method, fields), once."""
+        return self.window.take_offered_login()
+
     def identity_key(self) -> str:
         identity = self.controller.identity()
         if identity is None:

@@ -70,7 +70,7 @@ class LoginFlows:
         key = s.identity_key()
         availability, problem = OK, ""
         stale: set[str] = set()
-        offer = s.window.take_offered_login()
+        offer = s.take_offered_login()
         if offer is not None:
             done, problem = await self._offered_login(store, methods, key, *offer)
             if done:
