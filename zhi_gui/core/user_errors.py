@@ -101,8 +101,9 @@ def _next_step(exc: BaseException) -> str:
         (E.PluginTimeout, "The plugin did not answer in time; try again, or restart the plugin if it "
                           "keeps happening."),
         (E.PluginUnavailable, "Restart the plugin; if it keeps stopping, check its log."),
+        # (a write that timed out may still land on the server: no promise that nothing changed)
         (E.BackendUnavailable, "Check that the store's server runs and the store's options name it "
-                               "(endpoints, TLS files); nothing was changed."),
+                               "(endpoints, TLS files), then try again; staged edits are kept."),
         (E.ManifestError, "Fix the plugin's zhi-plugin.yaml or choose another plugin."),
     ]
     for cls, step in steps:
