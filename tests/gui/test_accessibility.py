@@ -136,3 +136,36 @@ def test_tab_follows_the_layout(qtbot: Any, make_window: Any, run_async: Any, sh
             break
     assert regions[:6] == ["store bar", "trees", "filter", "value tree", "editor", "history"], regions
     assert not [d for d in win.findChildren(QDialog) if d.isVisible()]
+
+
+def test_more_dialogs_name_their_controls(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    """Compare, Copy or move subtree, Rename tree, Export and the conflict dialog."""
+    from PySide6.QtGui import QAction
+
+    from tests.gui.helpers import save_elsewhere
+    from zhi_gui.core.model import Entry
+
+    win = sample(qtbot, make_window, run_async, short_tmp)
+    click_key(qtbot, win, "services/api/replicas")
+    for action_name, dialog_name in (("action-compare-anything", "compare-dialog"),
+                                     ("action-copy-subtree", "copy-dialog"),
+                                     ("action-rename-tree", "rename-tree-dialog"),
+                                     ("action-export", "export-dialog")):
+        action = win.findChild(QAction, action_name)
+        assert action is not None and action.isEnabled(), action_name
+        action.trigger()
+        dialog = find_dialog(qtbot, win, dialog_name)
+        assert unnamed_controls(dialog) == [], dialog_name
+        dialog.reject()
+        qtbot.waitUntil(lambda d=dialog: not d.isVisible())
+        qtbot.waitUntil(lambda: not win.tasks)
+
+    win.session.stage_set("services/api/replicas", b"9", b"")
+    run_async(save_elsewhere(short_tmp / "a.sqlite", [Entry("services/api/replicas", b"5")]))
+    win.save_action.trigger()
+    review = find_dialog(qtbot, win, "review-dialog")
+    review.accept()
+    conflict = find_dialog(qtbot, win, "conflict-dialog")
+    assert unnamed_controls(conflict) == []
+    conflict.reject()
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QChildEvent, QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QComboBox,
     QDialog,
     QLabel,
     QLineEdit,
@@ -74,6 +75,9 @@ def _buddy_texts(root: QWidget) -> dict[int, str]:
 
 def derived_name(widget: QWidget, buddies: dict[int, str]) -> str:
     """What a sighted user reads for this control ("" when there is nothing)."""
+    combo = widget.parentWidget()
+    if isinstance(widget, QLineEdit) and isinstance(combo, QComboBox):  # an editable combo's field
+        return combo.accessibleName() or derived_name(combo, buddies)
     if id(widget) in buddies and buddies[id(widget)]:
         return buddies[id(widget)]
     if isinstance(widget, QAbstractButton) and widget.text():

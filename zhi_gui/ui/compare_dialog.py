@@ -203,6 +203,7 @@ class CompareDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("compare-status")
         self.status.setWordWrap(True)
+        self.status.setAccessibleName("Comparison status")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow("Left:", self.left)
