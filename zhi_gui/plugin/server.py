@@ -126,11 +126,12 @@ def _apply_socket_group(path: str) -> None:
         log.warning("cannot give the socket to group %s: %s", group, exc)
 
 
-async def _watch_parent(stop: asyncio.Event) -> None:
+async def _watch_parent(stop: asyncio.Event, parent: int) -> None:
     # stdin EOF is not a signal (go-plugin hands the child the host's stdin), and
     # PR_SET_PDEATHSIG fires when the *thread* that forked us exits, which Go
     # hosts do all the time. Re-parenting is the reliable sign the host is gone.
-    parent = os.getppid()
+    # ``parent`` is read before the handshake: a host killed right after it (while
+    # the services load) must still count as gone.
     while not stop.is_set():
         await asyncio.sleep(PARENT_POLL_SECONDS)
         if os.getppid() != parent:
@@ -188,6 +189,7 @@ class _Services(grpc.GenericRpcHandler):
 
 
 async def _serve_async(made: Any) -> None:
+    parent = os.getppid()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -217,7 +219,7 @@ async def _serve_async(made: Any) -> None:
     log.info("plugin serving", extra={"network": network, "address": address,
                                       "code": _CODE_DIR})
 
-    watcher = asyncio.create_task(_watch_parent(stop))
+    watcher = asyncio.create_task(_watch_parent(stop, parent))
     try:
         await stop.wait()
     finally:
