@@ -55,13 +55,10 @@ from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemor
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel
-from zhi_gui.ui.conflict_dialog import ConflictDialog
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.help_menu import install_help
-from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
-from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
 from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
@@ -595,6 +592,9 @@ class MainWindow(QMainWindow):
         return f"{name} ({where})" if where and where not in name else name
 
     def open_store_dialog(self) -> None:
+        # The dialogs load when first opened: they are not needed for the first paint.
+        from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+
         dialog = OpenStoreDialog(self)
         in_new_window: list[bool] = []
         buttons = dialog.findChild(QDialogButtonBox)
@@ -872,6 +872,8 @@ class MainWindow(QMainWindow):
         if not s.staging:
             self.statusBar().showMessage("Nothing to save", 3000)
             return None
+        from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
+
         can_message = s.has_feature("WriteValues")
         parts = await s.save_parts()
         dialog = ReviewDialog(s.changes_for_review(), s.tree_id, s.target.name if s.target else "", can_message, self,
@@ -886,6 +888,8 @@ class MainWindow(QMainWindow):
         return await self.save(message)
 
     async def _ask_conflicts(self, conflicts: list[Conflict], *, saving: bool = True) -> list[bool] | None:
+        from zhi_gui.ui.conflict_dialog import ConflictDialog
+
         dialog = ConflictDialog(conflicts, self, saving=saving)
         try:
             accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted
