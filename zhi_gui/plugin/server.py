@@ -166,7 +166,8 @@ class _Services(grpc.GenericRpcHandler):
     Until the handshake line is out only asyncio and grpc are imported: the
     generated protobuf modules, the servicers and the conversion code load
     here, on the first call (the host's first, usually GRPCStdio or health),
-    so a host gets its handshake in about half the time."""
+    so a host gets its handshake sooner (181 -> 142 ms here). (Loading them right after the
+    handshake instead held the loop while the host connected: slower, measured.)"""
 
     def __init__(self, impl: Served, stop: asyncio.Event) -> None:
         self._impl, self._stop = impl, stop
@@ -213,8 +214,6 @@ async def _serve_async(made: Any) -> None:
     os.write(1, format_handshake(network, address).encode())
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    # Load the services now, while the host reads the handshake and connects.
-    loop.call_soon(services.load)
     # Which code runs (an installed copy or a checkout) is worth seeing in the host's log view.
     log.info("plugin serving", extra={"network": network, "address": address,
                                       "code": _CODE_DIR})
