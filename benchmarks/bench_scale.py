@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 100k,1m] [--runs 3]
 
+zhi_gui's bytecode is compiled first, as an install does.
+
 Rows (medians of ``--runs`` where cheap; the 1M open is measured once):
   * open N values, process start -> rows painted: the real app (``zhi_gui.app.main``)
     in a child process, against a bare gRPC fetch of the same tree (sqlite plugin
@@ -14,7 +16,8 @@ Rows (medians of ``--runs`` where cheap; the 1M open is measured once):
     load, filter typing, PgDn, save of 1,000 edits, the side-by-side diff of one
     1.2 MB JSON value;
   * sqlite plugin vs the Go peer (zhi-store-gopeer, in memory): get 100k by path,
-    spawn -> handshake; the json plugin's put of 100k against the Go peer's;
+    spawn -> handshake (up to the connected client; the shutdown is not timed), spawn ->
+    first answered call; the json plugin's put of 100k against the Go peer's;
   * cold start to first paint: the app (no store given: the embedded default, in a
     temporary home) against a bare PySide6 window, both as child processes.
 """
