@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.conftest import ROOT, plugin_path
+from zhi_gui.session import StoreTarget
 from zhi_gui.ui import busy
 from zhi_gui.ui.main_window import MainWindow
+
+FAKE_PLUGINS = ROOT / "tests" / "fixtures" / "fake_plugins"
 
 
 async def slow_work(release: asyncio.Event, cancellable: bool = True) -> None:
@@ -51,3 +56,27 @@ def test_short_or_uncancellable_work_shows_nothing(qtbot: Any, make_window: Any,
     assert not win.busy.isVisible()
     hold.set()
     qtbot.waitUntil(saving.done, timeout=5000)
+
+
+def test_opening_a_store_can_be_cancelled(qtbot: Any, make_window: Any, run_async: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin that never answers (a hung start): Cancel stops it, the window has no store
+    and says so, and another store opens afterwards."""
+    monkeypatch.setattr(busy, "SHOW_AFTER", 0.0)
+    win: MainWindow = make_window()
+    errors: list[str] = []
+    win.task_runner.on_error = lambda what, exc: errors.append(what)
+    hung = StoreTarget(FAKE_PLUGINS / "silent", {}, "", "hung store")
+    task = win.run(win.open_store(hung), "Opening hung store")
+    qtbot.waitUntil(lambda: win.busy.isVisible(), timeout=10000)
+    assert "Opening hung store" in win.busy.label.text()
+    qtbot.mouseClick(win.busy.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.cancelled() and errors == [], "a cancel is not an error"
+    assert win.session.supervisor is None or win.session.supervisor.plugin is None
+    assert "Opening hung store was cancelled" in win.banner.text() and win.banner.isVisible()
+    assert win.model.rowCount() == 0
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(tmp_path / "s.sqlite"), "create": True},
+                                         "", "sample")))
+    assert win.session.supervisor is not None and win.session.supervisor.plugin is not None
+    assert "sample" in win.store_label.text()

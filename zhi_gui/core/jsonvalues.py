@@ -83,8 +83,17 @@ _UNICODE_BOMS = (
 )
 
 
+_PLAIN_START = frozenset(bytes([b]) for b in range(1, 128))
+
+
 def text_of(data: bytes) -> str:
     """The UTF-8 text of a JSON document, or JSONProblem (BOM, UTF-16/32, invalid UTF-8)."""
+    if data[:1] in _PLAIN_START and b"\x00" not in data[:4]:
+        # Starts with an ASCII byte other than NUL: no BOM, not UTF-16/32 (checked per value on writes).
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JSONProblem(f"not UTF-8 (invalid byte {exc.start})") from None
     if data.startswith(b"\xef\xbb\xbf"):
         raise JSONProblem("starts with a byte order mark (zhi reads plain UTF-8 only)")
     for bom, name in _UNICODE_BOMS:

@@ -17,17 +17,32 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
-from zhi_gui.plugin.gen.plugin import grpc_controller_pb2 as controller_pb
-from zhi_gui.plugin.gen.plugin import grpc_controller_pb2_grpc as controller_grpc
-from zhi_gui.plugin.gen.plugin import grpc_stdio_pb2_grpc as stdio_grpc
 from zhi_gui.plugin.grpc_runtime import GrpcRuntime
-from zhi_gui.plugin.wire_errors import classify_rpc_error
+from zhi_gui.plugin.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from zhi_gui.plugin.gen.plugin import grpc_controller_pb2 as controller_pb
+    from zhi_gui.plugin.gen.plugin import grpc_controller_pb2_grpc as controller_grpc
+    from zhi_gui.plugin.gen.plugin import grpc_stdio_pb2_grpc as stdio_grpc
+else:  # loaded when a store is opened, not when the window starts (lazy.py)
+    grpc = lazy_module("grpc")
+    health_pb2 = lazy_module("grpc_health.v1.health_pb2")
+    health_pb2_grpc = lazy_module("grpc_health.v1.health_pb2_grpc")
+    controller_pb = lazy_module("zhi_gui.plugin.gen.plugin.grpc_controller_pb2")
+    controller_grpc = lazy_module("zhi_gui.plugin.gen.plugin.grpc_controller_pb2_grpc")
+    stdio_grpc = lazy_module("zhi_gui.plugin.gen.plugin.grpc_stdio_pb2_grpc")
+
+
+def classify_rpc_error(error: grpc.RpcError, rpc: str = "") -> E.ZhiError:
+    from zhi_gui.plugin.wire_errors import classify_rpc_error as classify
+
+    return classify(error, rpc)
 
 log = logging.getLogger("zhi_gui.plugin.channel")
 C = TypeVar("C", bound="PluginChannel")
@@ -71,6 +86,9 @@ class PluginChannel:
         """Open the channel and wait until the plugin accepts it. ``extra`` goes to
         the subclass's constructor."""
         runtime = GrpcRuntime.get()
+        # gRPC loads here, on the caller's thread: the gRPC thread would otherwise be the
+        # first to touch the lazy module, and LazyLoader is not thread-safe before 3.12.
+        grpc.aio.insecure_channel  # noqa: B018
 
         async def open_channel() -> grpc.aio.Channel:
             channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)

@@ -17,9 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
-from typing import Any, TypeVar
-
-import grpc
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import (
@@ -37,15 +35,26 @@ from zhi_gui.core.model import (
     ValueVersion,
     VersionPage,
 )
-from zhi_gui.plugin import convert as cv
-from zhi_gui.plugin.channel import PluginChannel
-from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
-from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
-from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
-from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+from zhi_gui.plugin.channel import PluginChannel, classify_rpc_error
 from zhi_gui.plugin.grpc_runtime import GrpcRuntime
+from zhi_gui.plugin.lazy import lazy_module
 from zhi_gui.plugin.store_api import Store
-from zhi_gui.plugin.wire_errors import classify_rpc_error
+
+if TYPE_CHECKING:
+    import grpc
+
+    from zhi_gui.plugin import convert as cv
+    from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
+    from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
+    from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+    from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2_grpc as pb_grpc
+else:  # loaded when a store is opened, not when the window starts (lazy.py)
+    grpc = lazy_module("grpc")
+    cv = lazy_module("zhi_gui.plugin.convert")
+    ext_pb = lazy_module("zhi_gui.plugin.gen.zhigui.ext.v1.extension_pb2")
+    ext_grpc = lazy_module("zhi_gui.plugin.gen.zhigui.ext.v1.extension_pb2_grpc")
+    pb = lazy_module("zhi_gui.plugin.gen.zhiplugin.v1.store_pb2")
+    pb_grpc = lazy_module("zhi_gui.plugin.gen.zhiplugin.v1.store_pb2_grpc")
 
 log = logging.getLogger("zhi_gui.plugin.client")
 T = TypeVar("T")

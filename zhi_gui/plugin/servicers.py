@@ -88,7 +88,9 @@ class StoreServicer(pb_grpc.StoreServiceServicer):
         async def call() -> list[Entry]:
             return await self.store.get_values(validate_tree_id(request.id), list(request.paths))
 
-        return pb.GetValuesResponse(values=cv.entries_to_pb(await guarded(context, "GetValues", call)))
+        response = pb.GetValuesResponse()
+        cv.add_entries(response.values, await guarded(context, "GetValues", call))
+        return response
 
     async def PutValues(self, request: pb.PutValuesRequest, context: Any) -> pb.PutValuesResponse:
         async def call() -> None:
@@ -115,7 +117,9 @@ class StoreServicer(pb_grpc.StoreServiceServicer):
         async def call() -> list[Entry]:
             return await self.store.get_tree_version(validate_tree_id(request.id), request.version, list(request.paths))
 
-        return pb.GetTreeVersionResponse(values=cv.entries_to_pb(await guarded(context, "GetTreeVersion", call)))
+        response = pb.GetTreeVersionResponse()
+        cv.add_entries(response.values, await guarded(context, "GetTreeVersion", call))
+        return response
 
     async def RollbackTree(self, request: pb.RollbackTreeRequest, context: Any) -> pb.RollbackTreeResponse:
         async def call() -> None:
@@ -235,9 +239,9 @@ class ExtensionServicer(ext_grpc.StoreExtensionServicer):
             chunk = await guarded(context, "StreamTree", lambda: _next_or_none(iterator))
             if chunk is None:
                 return
-            yield ext_pb.StreamTreeChunk(
-                values=cv.entries_to_pb(chunk.entries), version=chunk.version, total=chunk.total
-            )
+            message = ext_pb.StreamTreeChunk(version=chunk.version, total=chunk.total)
+            cv.add_entries(message.values, chunk.entries)
+            yield message
 
     async def WatchTree(
         self, request: ext_pb.WatchTreeRequest, context: Any

@@ -34,6 +34,13 @@ def allow_cancel() -> None:
         _started.setdefault(task, time.perf_counter())
 
 
+def disallow_cancel() -> None:
+    """The running task may no longer be cancelled (it waits for the user's answer)."""
+    task = asyncio.current_task()
+    if task is not None:
+        _started.pop(task, None)
+
+
 def report_progress(text: str) -> None:
     """What the running task has done so far, in words ("12,000 of 100,000 values")."""
     task = asyncio.current_task()

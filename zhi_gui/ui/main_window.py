@@ -54,14 +54,11 @@ from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import expand_recursively
-from zhi_gui.ui.busy import BusyIndicator, allow_cancel
-from zhi_gui.ui.conflict_dialog import ConflictDialog
+from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.help_menu import install_help
-from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 from zhi_gui.ui.plugin_view import PluginView
-from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
 from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
@@ -553,22 +550,31 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{target.name} \u2014 zhi-gui")
         self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
         self._update_actions()
+        # Starting a plugin and loading a big tree can take a while: the status bar offers
+        # Cancel, which stops the plugin and leaves the window without a store.
+        allow_cancel()
         try:
-            await self.session.open(target)
-        except E.StoreMissing as exc:
-            # A mistyped location must not silently become a new empty store: ask first.
-            answer = await ask(self, "Create store", "There is no store at this location.",
-                               f"{exc.message}\n\nCreate a new, empty store there?",
-                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                               QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Yes:
-                await self.session.close()
-                self.show_notice("Nothing was created. Open another store (Ctrl+O).")
-                self.statusBar().showMessage("No store created", 8000)
-                self._update_actions()
-                return
-            target = replace(target, options={**target.options, "create": True})
-            await self.session.open(target)
+            try:
+                await self.session.open(target)
+            except E.StoreMissing as exc:
+                disallow_cancel()  # the question below is answered, not cancelled
+                # A mistyped location must not silently become a new empty store: ask first.
+                answer = await ask(self, "Create store", "There is no store at this location.",
+                                   f"{exc.message}\n\nCreate a new, empty store there?",
+                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                   QMessageBox.StandardButton.Cancel)
+                if answer != QMessageBox.StandardButton.Yes:
+                    await self.session.close()
+                    self.show_notice("Nothing was created. Open another store (Ctrl+O).")
+                    self.statusBar().showMessage("No store created", 8000)
+                    self._update_actions()
+                    return
+                target = replace(target, options={**target.options, "create": True})
+                allow_cancel()
+                await self.session.open(target)
+        except asyncio.CancelledError:
+            await self._opening_cancelled(target)
+            raise
         plugin = self.session.supervisor.plugin if self.session.supervisor else None
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
@@ -581,6 +587,17 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
         self._update_actions()
         self.storeOpened.emit()
+
+    async def _opening_cancelled(self, target: StoreTarget) -> None:
+        """Cancel pressed while ``target`` opened: its plugin is stopped, nothing is shown."""
+        await self.session.close()
+        self.model.set_tree(self.session.index, self.session.staging)
+        self.store_label.setText("")
+        self.store_label.setToolTip("")
+        self.setWindowTitle("zhi-gui")
+        self.show_notice(f"Opening {target.name} was cancelled. Open a store (Ctrl+O).")
+        self.statusBar().showMessage("Opening cancelled", 8000)
+        self._update_actions()
 
     def store_title(self) -> str:
         """The open store in the title bar: its name and where it is (several windows, and two
@@ -596,6 +613,9 @@ class MainWindow(QMainWindow):
         return f"{name} ({where})" if where and where not in name else name
 
     def open_store_dialog(self) -> None:
+        # The dialogs load when first opened: they are not needed for the first paint.
+        from zhi_gui.ui.open_store_dialog import OpenStoreDialog
+
         dialog = OpenStoreDialog(self)
         in_new_window: list[bool] = []
         buttons = dialog.findChild(QDialogButtonBox)
@@ -886,6 +906,8 @@ class MainWindow(QMainWindow):
         if not s.staging:
             self.statusBar().showMessage("Nothing to save", 3000)
             return None
+        from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
+
         can_message = s.has_feature("WriteValues")
         parts = await s.save_parts()
         dialog = ReviewDialog(s.changes_for_review(), s.tree_id, s.target.name if s.target else "", can_message, self,
@@ -900,6 +922,8 @@ class MainWindow(QMainWindow):
         return await self.save(message)
 
     async def _ask_conflicts(self, conflicts: list[Conflict], *, saving: bool = True) -> list[bool] | None:
+        from zhi_gui.ui.conflict_dialog import ConflictDialog
+
         dialog = ConflictDialog(conflicts, self, saving=saving)
         try:
             accepted = await dialog_result(dialog) == QDialog.DialogCode.Accepted

@@ -17,12 +17,15 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING
 
 from zhi_gui.core.errors import InvalidArgument, StoreCorrupt, WrongPassphrase
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# ``cryptography`` is imported where a key is derived or a row sealed or opened:
+# most stores are not encrypted, and a plugin's handshake should not wait for it.
 
 CIPHER_NAME = "aes-256-gcm"
 KDF_NAME = "scrypt"
@@ -60,6 +63,8 @@ class KdfParams:
 
 
 def derive_key(passphrase: bytes, params: KdfParams) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     params.check()
     kdf = Scrypt(salt=params.salt, length=KEY_BYTES, n=params.n, r=params.r, p=params.p)
     return kdf.derive(bytes(passphrase))
@@ -71,6 +76,8 @@ def _wrap_aad(params: KdfParams) -> bytes:
 
 def wrap_data_key(passphrase: bytes, data_key: bytes, params: KdfParams) -> bytes:
     """nonce || AES-GCM(kek, data_key); the KDF parameters are authenticated too."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(derive_key(passphrase, params)).encrypt(nonce, data_key, _wrap_aad(params))
 
@@ -79,6 +86,9 @@ def unwrap_data_key(passphrase: bytes, wrapped: bytes, params: KdfParams) -> byt
     """The data key, or WrongPassphrase when authentication fails."""
     if len(wrapped) != NONCE_BYTES + KEY_BYTES + 16:
         raise StoreCorrupt("the store's wrapped data key has the wrong size")
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     kek = derive_key(passphrase, params)
     try:
         key = AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(params))
@@ -88,6 +98,8 @@ def unwrap_data_key(passphrase: bytes, wrapped: bytes, params: KdfParams) -> byt
 
 
 def new_data_key() -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return AESGCM.generate_key(bit_length=256)
 
 
@@ -101,7 +113,11 @@ class RowCipher:
     def __init__(self, data_key: bytes) -> None:
         if len(data_key) != KEY_BYTES:
             raise StoreCorrupt("the store's data key has the wrong size")
-        self._aead = AESGCM(data_key)
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead: AESGCM = AESGCM(data_key)
+        self._failed = (InvalidTag, ValueError)  # what a row that fails authentication raises
 
     def seal_value(self, tree: str, path: str, seq: int, value: bytes, meta: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -113,7 +129,7 @@ class RowCipher:
         aad = _aad(b"value", tree.encode(), path.encode(), str(seq).encode())
         try:
             plain = self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
-        except (InvalidTag, ValueError):
+        except self._failed:
             raise StoreCorrupt(
                 f"the encrypted value of {path!r} in tree {tree!r} (version {seq}) fails authentication: "
                 "the store file was modified or damaged", {"path": path, "tree_id": tree}) from None
@@ -129,7 +145,7 @@ class RowCipher:
         aad = _aad(b"message", tree.encode(), str(seq).encode())
         try:
             return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode()
-        except (InvalidTag, ValueError, UnicodeDecodeError):
+        except (*self._failed, UnicodeDecodeError):
             raise StoreCorrupt(f"the encrypted message of version {seq} in tree {tree!r} fails "
                                "authentication: the store file was modified or damaged",
                                {"tree_id": tree}) from None

@@ -251,6 +251,9 @@ def open_database(path: Path, *, create: bool = False) -> sqlite3.Connection:
         # plaintext does not linger in free space after InitEncryption.
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA foreign_keys=OFF")
+        # Up to 32 MiB of pages kept (SQLite's default is 2 MiB, and grows only as used):
+        # a read of a whole 100,000-value tree took half again as long re-reading pages.
+        conn.execute("PRAGMA cache_size=-32768")
         _initialise(conn, path)
     except BaseException:
         conn.close()
