@@ -52,6 +52,7 @@ from zhi_gui.transfer.compare import (
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
+from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -313,9 +314,6 @@ def install_compare(window: WindowApi) -> QAction:
     def update() -> None:
         action.setEnabled(window.session.loaded and bool(window.session.tree_id))
 
-    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
-        signal.connect(lambda *_args: update())
-    window.events.stateChanged.connect(lambda *_args: update())
     window.store_menu.addAction(action)
-    update()
+    follow_store(window, update)
     return action

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.ui.window_api import follow_store
+
 if TYPE_CHECKING:
     from zhi_gui.session import StoreSession
     from zhi_gui.ui.window_api import WindowApi
@@ -197,9 +199,7 @@ def install_store_check(window: WindowApi) -> QAction:
         action.setEnabled(sqlite_file_of(window.session) is not None)
 
     action.triggered.connect(check)
-    window.events.opened.connect(update)
-    window.events.stateChanged.connect(lambda _state, _detail: update())
     window.store_menu.addSeparator()
     window.store_menu.addAction(action)
-    update()
+    follow_store(window, update)
     return action

@@ -46,6 +46,7 @@ from zhi_gui.transfer.subtree_ops import (
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
+from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -276,10 +277,7 @@ def install_subtree_actions(window: WindowApi) -> tuple[QAction, QAction]:
         copy_action.setEnabled(shown)
         rename_action.setEnabled(shown)
 
-    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
-        signal.connect(lambda *_args: update())
-    window.events.stateChanged.connect(lambda *_args: update())
     window.context_actions.append(copy_action)
     window.store_menu.addActions([copy_action, rename_action])
-    update()
+    follow_store(window, update)
     return copy_action, rename_action

@@ -37,6 +37,7 @@ from zhi_gui.core.user_errors import describe
 from zhi_gui.transfer.formats import Format, decode, format_for
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -243,9 +244,6 @@ def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
         export_action.setEnabled(window.session.loaded and bool(window.session.tree_id))
         import_action.setEnabled(window.session.can_edit)
 
-    for signal in (window.events.treeLoaded, window.events.valuesHidden, window.events.opened):
-        signal.connect(lambda *_args: update())
-    window.events.stateChanged.connect(lambda *_args: update())
     menu = window.file_menu
     first = menu.actions()[0] if menu.actions() else None
     if first is None:
@@ -254,5 +252,5 @@ def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
         anchor = menu.actions()[2] if len(menu.actions()) > 2 else first
         menu.insertActions(anchor, [import_action, export_action])
         menu.insertSeparator(anchor)
-    update()
+    follow_store(window, update)
     return export_action, import_action

@@ -91,3 +91,13 @@ class WindowApi(Protocol):
         ...
 
     async def reload_tree(self) -> None: ...
+
+
+def follow_store(window: WindowApi, update: Callable[[], None]) -> None:
+    """Call ``update`` now and whenever what the window has of its store changes (opened,
+    a tree loaded, locked, the plugin's state): one place for panels that enable their
+    actions by it."""
+    e = window.events
+    for signal in (e.opened, e.treeLoaded, e.valuesHidden, e.stateChanged):
+        signal.connect(lambda *_args: update())
+    update()
