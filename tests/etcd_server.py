@@ -11,6 +11,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,6 +200,18 @@ async def enable_auth(endpoint: str, password: str) -> None:
         await auth.UserAdd(rpc.AuthUserAddRequest(name="root", password=password))
         await auth.UserGrantRole(rpc.AuthUserGrantRoleRequest(user="root", role="root"))
         await auth.AuthEnable(rpc.AuthEnableRequest())
+
+
+async def seed_with_login(endpoint: str, password: str, tree: str, entries: list[Any]) -> None:
+    """Auth on (user root with ``password``), then ``entries`` written to ``tree`` as that user."""
+    from zhi_gui.stores.etcd.store import EtcdStore
+
+    await enable_auth(endpoint, password)
+    store = EtcdStore({"endpoints": [endpoint], "user": "root", "password": password})
+    try:
+        await store.put_values(tree, entries)
+    finally:
+        await store.close()
 
 
 async def compact(endpoint: str, revision: int) -> None:

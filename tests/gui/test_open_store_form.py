@@ -203,23 +203,13 @@ def test_a_plugin_without_a_schema_keeps_the_raw_json_field(qtbot: Any, main_win
 
 def test_etcd_with_a_login_opens_from_the_form_and_again_from_recent_without_the_password(
         qtbot: Any, make_window: Any, run_async: Any, tmp_path: Path) -> None:
-    from tests.etcd_server import EtcdServer, enable_auth
-    from zhi_gui.stores.etcd.store import EtcdStore
+    from tests.etcd_server import EtcdServer, seed_with_login
 
     server = EtcdServer(tmp_path / "etcd-data")
     server.start()
     try:
         password = "analytical engine 1843"
-        run_async(enable_auth(server.endpoint, password))
-
-        async def seed() -> None:
-            store = EtcdStore({"endpoints": [server.endpoint], "user": "root", "password": password})
-            try:
-                await store.put_values("app", [Entry("db/host", b'"etcd.local"')])
-            finally:
-                await store.close()
-
-        run_async(seed())
+        run_async(seed_with_login(server.endpoint, password, "app", [Entry("db/host", b'"etcd.local"')]))
         settings = Settings(tmp_path / "settings.json")
         vault = InMemoryVault()
         win: MainWindow = make_window(settings, tmp_path / "state", vault=vault)

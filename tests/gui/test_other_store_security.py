@@ -225,9 +225,8 @@ def test_compare_with_an_etcd_that_needs_a_login(qtbot: Any, make_window: Any, r
     """The login typed into the chooser's Open store form is used (and remembered in the
     keyring); the next comparison logs in from the keyring; without either, the login
     dialog asks, says a refused password and asks again."""
-    from tests.etcd_server import EtcdServer, enable_auth
+    from tests.etcd_server import EtcdServer, seed_with_login
     from tests.gui.test_open_store_form import click_open, pick_plugin, type_field
-    from zhi_gui.stores.etcd.store import EtcdStore
     from zhi_gui.ui.open_store_dialog import OpenStoreDialog
     from zhi_gui.ui.security import login_entry
 
@@ -235,16 +234,7 @@ def test_compare_with_an_etcd_that_needs_a_login(qtbot: Any, make_window: Any, r
     server.start()
     try:
         password = "analytical engine 1843"
-        run_async(enable_auth(server.endpoint, password))
-
-        async def seed() -> None:
-            store = EtcdStore({"endpoints": [server.endpoint], "user": "root", "password": password})
-            try:
-                await store.put_values("app", [Entry("db/host", b'"etcd.local"')])
-            finally:
-                await store.close()
-
-        run_async(seed())
+        run_async(seed_with_login(server.endpoint, password, "app", [Entry("db/host", b'"etcd.local"')]))
         vault = InMemoryVault()
         win = open_here(qtbot, make_window, run_async, short_tmp / "here.sqlite", vault)
 
