@@ -572,10 +572,7 @@ class StoreSession:
         self._writes += 1
         written = [e.path for e in plan.entries]
         fresh = await store.get_values(self.tree_id, written) if written else []
-        for entry in fresh:
-            self.index.set_entry(entry)
-        for path in plan.delete_paths:
-            self.index.entries.pop(path, None)
+        self._put_values(fresh, plan.delete_paths)
         # One look at the two newest versions. Per-path CAS lets a save succeed although others
         # saved other keys meanwhile: then the head stays where this window last read the tree,
         # so the next check reports their keys.
@@ -587,6 +584,14 @@ class StoreSession:
         self.head_version = head
         self.staging.settle_saved(saving, self.index.entries.get)
         return version
+
+    def _put_values(self, entries: Sequence[Entry], removed: Sequence[str]) -> None:
+        """The store's values as just read (a save of ours, a live update) into the shown
+        tree; the window's model is told by the event that follows."""
+        for entry in entries:
+            self.index.set_entry(entry)
+        for path in removed:
+            self.index.entries.pop(path, None)
 
     async def conflicts(self) -> list[Conflict]:
         """Mine / theirs / base for every staged path the store changed meanwhile."""
@@ -702,13 +707,8 @@ class StoreSession:
         return report
 
     def _apply_elsewhere(self, report: ChangesElsewhere, entries: Sequence[Entry]) -> ChangesElsewhere:
-        fresh = {e.path: e for e in entries}
-        for path in report.changed:
-            entry = fresh.get(path)
-            if entry is not None:
-                self.index.set_entry(entry)
-            else:
-                self.index.entries.pop(path, None)
+        read = {e.path for e in entries}
+        self._put_values(entries, [p for p in report.changed if p not in read])
         if report.head:
             self.head_version = report.head
         self.changed_elsewhere.emit(report)
