@@ -247,43 +247,33 @@ class ValueTreeModel(QAbstractItemModel):
         return f"{version} *" if change is not None else version
 
     # --- staged edits ---------------------------------------------------------------------
-    def on_staged(self, paths: Iterable[str]) -> None:
-        """Update rows for staged changes (connect to Staging.listeners)."""
+    def on_paths_changed(self, paths: Iterable[str]) -> None:
+        """Rows for paths whose staged state or stored value changed (staged edits; a save;
+        a live update that replaced values in place): new keys appear where they sort,
+        keys gone from the store and not staged go, the rest repaint. The index already
+        holds every stored change, so each affected group is brought in line with it."""
+        groups: dict[int, Node] = {}
         for path in sorted(paths):
             change = self.staging.get(path)
             node = self.index_data.nodes.get(path)
-            if node is None and change is not None and change.new is not None:
-                self._insert(path)
-            elif node is not None and path not in self.index_data.entries and change is None:
-                self._remove_if_empty(path)
+            if node is None and change is not None and change.new is not None:  # a staged new key
+                if self.visible is not None:
+                    self.visible |= self.index_data.visible_nodes([path])
+                self.index_data.add_path(path)
+                node = self.index_data.nodes.get(path)
+            if node is None:
+                continue
+            top: Node | None = None
+            if path in self.index_data.entries or change is not None:
+                top = self._unannounced_top(node)
             else:
-                self._to_refresh.append(path)
-        self._refresh_slice()
-        if self._to_refresh:
-            self._refresher.start()
-
-    def on_values_changed(self, paths: Iterable[str]) -> None:
-        """Rows for values the session replaced in place (a live update): new keys appear
-        where they sort, removed ones go (unless staged), the rest repaint. The index holds
-        every change already, so each affected group is brought in line with it at once."""
-        groups: dict[int, Node] = {}
-        for path in sorted(paths):
-            node = self.index_data.nodes.get(path)
-            if path in self.index_data.entries:
-                top = self._unannounced_top(node) if node is not None else None
-                if top is not None and top.parent is not None:
-                    groups[id(top.parent)] = top.parent
-                else:
-                    self._to_refresh.append(path)
-            elif node is not None and path not in self.staging:
                 top = self.index_data.removable_top(
                     path, keep=lambda p: p in self.index_data.entries or p in self.staging)
                 if top is not None and top.parent is not None:
-                    groups[id(top.parent)] = top.parent
                     self._forget(top)
                     self.index_data.remove_subtree(top)  # the view is told below, with its group
-                else:
-                    self._to_refresh.append(path)
+            if top is not None and top.parent is not None:
+                groups[id(top.parent)] = top.parent
             else:
                 self._to_refresh.append(path)
         for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1):
@@ -293,6 +283,9 @@ class ValueTreeModel(QAbstractItemModel):
         if self._to_refresh:
             self._refresher.start()
 
+    on_staged = on_paths_changed  # Staging.listeners
+    on_values_changed = on_paths_changed  # the session replaced values in place
+
     def _unannounced_top(self, node: Node) -> Node | None:
         """The node above (or at) ``node`` that the index has but the view was never told of:
         absent from its parent's children as last given to Qt."""
@@ -300,7 +293,8 @@ class ValueTreeModel(QAbstractItemModel):
         current = node
         while current.parent is not None:
             kids = self._kids.get(id(current.parent))
-            if kids is not None and not any(kid is current for kid in kids):
+            # O(1): a shown node sits at its row (a save touches 1,000 keys at once)
+            if kids is not None and not (current.row < len(kids) and kids[current.row] is current):
                 found = current
             current = current.parent
         return found
@@ -347,43 +341,6 @@ class ValueTreeModel(QAbstractItemModel):
         top_left = self.createIndex(node.row, 0, node)
         self.dataChanged.emit(top_left, self.createIndex(node.row, len(COLUMNS) - 1, node))
 
-    def _insert(self, path: str) -> None:
-        if self.visible is not None:
-            self.visible |= self.index_data.visible_nodes([path])
-        top = self.index_data.add_path(path)
-        if top is not None:
-            self._announce_insert(top)
-
-    def _announce_insert(self, top: Node) -> None:
-        """Tell Qt about a node new in the index, with everything below it (a filtered view
-        shows it only when it is among the visible paths)."""
-        if top.parent is None or (self.visible is not None and top.path not in self.visible):
-            return
-        parent = top.parent
-        if id(parent) not in self._kids:
-            return  # parent not shown yet
-        parent_index = self._parent_index(parent)
-        position = self._sorted_position(parent, top)
-        self.beginInsertRows(parent_index, position, position)
-        del self._kids[id(parent)]
-        self.children_of(parent)
-        self.endInsertRows()
-
-    def _remove_if_empty(self, path: str) -> None:
-        top = self.index_data.removable_top(path, keep=lambda p: p in self.index_data.entries or p in self.staging)
-        if top is None or top.parent is None:
-            return
-        parent = top.parent
-        self._forget(top)
-        if id(parent) not in self._kids:
-            self.index_data.remove_subtree(top)
-            return
-        self.beginRemoveRows(self._parent_index(parent), top.row, top.row)
-        self.index_data.remove_subtree(top)
-        del self._kids[id(parent)]
-        self.children_of(parent)
-        self.endRemoveRows()
-
     def _forget(self, node: Node) -> None:
         # Cached children lists are keyed by id(); a removed node's id can be reused.
         stack = [node]
@@ -394,11 +351,6 @@ class ValueTreeModel(QAbstractItemModel):
 
     def _parent_index(self, parent: Node) -> QModelIndex:
         return QModelIndex() if parent is self.index_data.root else self.createIndex(parent.row, 0, parent)
-
-    def _sorted_position(self, parent: Node, node: Node) -> int:
-        names = [c.name for c in self.children_of(parent)]
-        return sum(1 for name in names if name < node.name)
-
 
 def _renumber(rows: list[Node]) -> None:
     for row, node in enumerate(rows):
