@@ -1175,7 +1175,7 @@ class MainWindow(QMainWindow):
                 self._load_editor(current)
         self.setWindowTitle(f"{tree_id} \u2014 {self.store_title()} \u2014 zhi-gui")
         count = self.session.total_values if self.session.lazy else len(self.session.index)
-        self.statusBar().showMessage(f"Tree {tree_id}: {count:,} values", 8000)
+        self.statusBar().showMessage(f"Tree {tree_id}: {count:,} value{'' if count == 1 else 's'}", 8000)
         if not self.session.index.entries and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
                              "File \u25b8 Fill with sample tree to see zhi-gui at work.")
