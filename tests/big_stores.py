@@ -3,8 +3,10 @@ to cancel half-way): built in-process once per test module, copied per test."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from zhi_gui.core.model import Entry
@@ -46,3 +48,30 @@ def copy_store(source: Path, target: Path) -> Path:
         if Path(f"{source}{side}").exists():
             shutil.copyfile(f"{source}{side}", f"{target}{side}")
     return target
+
+
+def holds_write_lock(db: Path) -> bool:
+    """Whether some connection (a plugin's rewrite) is inside a write transaction on ``db``."""
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # "database is locked"
+        return True
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            probe.execute("ROLLBACK")
+        probe.close()
+    return False
+
+
+def every_value_reads(db: Path, values: int, passphrase: bytes | None) -> bool:
+    """Open ``db`` in-process (unlocked with ``passphrase``) and compare every bulk value."""
+    engine = Engine(db)
+    try:
+        if passphrase is not None:
+            engine.unlock(passphrase)
+        entries = engine.get_values(BULK_TREE, [])
+        got = {e.path: e.value_json for e in entries}
+        return len(got) == values and all(got[bulk_path(i)] == bulk_value(i) for i in range(values))
+    finally:
+        engine.close()

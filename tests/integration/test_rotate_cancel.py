@@ -5,15 +5,13 @@ rolls its one transaction back, so the old passphrase still opens every value
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.big_stores import BULK_TREE, build_store, bulk_path, bulk_value, copy_store
+from tests.big_stores import BULK_TREE, build_store, bulk_path, bulk_value, copy_store, holds_write_lock
 from tests.conftest import plugin_path
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption
@@ -47,19 +45,6 @@ async def wait_until_writing(db: Path, call: asyncio.Task[Any] | None = None, ti
         assert call is None or not call.done(), "the call ended before its rewrite was seen"
         assert asyncio.get_running_loop().time() < deadline, "the plugin never started writing"
         await asyncio.sleep(0.01)  # polling the condition, not a fixed pause
-
-
-def holds_write_lock(db: Path) -> bool:
-    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # "database is locked": another writer is inside a transaction
-        return True
-    finally:
-        with contextlib.suppress(sqlite3.Error):
-            probe.execute("ROLLBACK")
-        probe.close()
-    return False
 
 
 async def every_value_reads(store: Any) -> None:
