@@ -472,6 +472,23 @@ class StoreSession:
         self.staging.stage_set(path, value_json, metadata_json, self.index.entries.get(path))
         self.known_paths.add(path)
 
+    def stage_exactly(self, label: str, sets: Sequence[Entry], deletes: Sequence[str]) -> None:
+        """Stage these values and deletes of exactly these paths (a group's children are not
+        taken along) as one undoable step with one notification: an import of 200,000
+        values staged one by one told the window 200,000 times."""
+        self._require_editable()
+        updates: dict[str, StagedChange | None] = {}
+        for entry in sets:
+            existing = self.staging.get(entry.path)
+            updates[entry.path] = StagedChange(entry.path, entry, existing.base if existing else
+                                               self.index.entries.get(entry.path))
+        for path in deletes:
+            existing = self.staging.get(path)
+            base = existing.base if existing else self.index.entries.get(path)
+            updates[path] = None if base is None else StagedChange(path, None, base)
+        self.staging.stage(label, updates)
+        self.known_paths.update(entry.path for entry in sets)
+
     def stage_delete(self, paths: Sequence[str]) -> None:
         self._require_editable()
         for path in paths:  # a group partly unread would lose only what is shown: refuse
