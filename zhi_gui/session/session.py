@@ -24,6 +24,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.display import is_secret
 from zhi_gui.core.gc_control import paused_gc
 from zhi_gui.core.model import Capabilities, Entry, StoreDescription, TreeChange, Versioning
+from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.staging import StagedChange, Staging
 from zhi_gui.core.tree_index import TreeIndex
 from zhi_gui.plugin.client import StoreClient
@@ -355,6 +356,19 @@ class StoreSession:
             for entry in entries:
                 index.set_entry(entry)
         return [p for p in found.paths if p in index.entries], found.total
+
+    async def read_subtree(self, prefix: str, progress: Callable[[int, int], None] | None = None) -> list[Entry]:
+        """The stored values at and below ``prefix`` ('' = all) in the shown version, from the
+        store: a big tree read lazily holds only the opened groups. ``progress(read, total)``."""
+        store = await self.store_ready()
+        if not self.has_feature("StreamTree"):
+            return [e for e in await store.get_values(self.tree_id, []) if under_prefix(e.path, prefix)]
+        entries: list[Entry] = []
+        async for chunk in store.stream_tree(self.tree_id, version=self.head_version, prefix=prefix):
+            entries.extend(e for e in chunk.entries if under_prefix(e.path, prefix))
+            if progress is not None:
+                progress(len(entries), chunk.total)
+        return entries
 
     async def _read_entries(self, store: StoreClient, tree_id: str) -> list[Entry]:
         if self.has_feature("StreamTree"):
