@@ -19,6 +19,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.session import StoreTarget
+from zhi_gui.ui import main_window
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.value_tree_model import PATH_ROLE
 
@@ -174,3 +175,22 @@ def test_copy_subtree_reads_the_unopened_values_from_the_store(qtbot: Any, lazy_
     assert copied == {f"inst{i}": {f"key{k}": f"value-2-{i}-{k}" for k in range(3)} for i in range(5)}
     message = win.statusBar().currentMessage()
     assert message.startswith("Copied 15 value(s) at and below svc2 as JSON") and "read from the store" in message
+
+
+def test_the_filter_says_how_many_matches_it_shows_and_shows_more(qtbot: Any, lazy_window: MainWindow,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_window, "SEARCH_LIMIT", 25)  # 5,000 in use; 60 values match here
+    win = lazy_window
+    win.filter_edit.setText("value-")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))
+    assert "show 25 more" in win.match_label.text()
+    assert len(win._filter_matches) == 25
+    win.match_label.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("50 of 60 matches shown"))
+    assert "show 10 more" in win.match_label.text() and len(win._filter_matches) == 50
+    win.match_label.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: win.match_label.text() == "60 match(es)")
+    win.filter_edit.setText("value-3")  # another query starts again from the first 25
+    qtbot.waitUntil(lambda: win.match_label.text() == "15 match(es)")
+    win.filter_edit.setText("value-")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))
