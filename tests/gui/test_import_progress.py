@@ -21,17 +21,26 @@ from zhi_gui.ui import busy
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.transfer_dialogs import LISTED, SAVING, import_flow
 
-VALUES = 200_000  # checking this many values takes seconds: the click lands inside it
+VALUES = 200_000  # comparing and saving this many values takes seconds
+CHECKED = 500_000  # checking this many takes seconds more: the click on Cancel lands inside it
+
+
+def write_file(path: Path, values: int) -> Path:
+    document: dict[str, dict[str, str]] = {}
+    for i in range(values):
+        document.setdefault(f"bulk{i // 1000:04d}", {})[f"key{i:07d}"] = f"imported value {i}"
+    path.write_text(json.dumps(document))
+    return path
 
 
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    document: dict[str, dict[str, str]] = {}
-    for i in range(VALUES):
-        document.setdefault(f"bulk{i // 1000:04d}", {})[f"key{i:07d}"] = f"imported value {i}"
-    path = tmp_path_factory.mktemp("import") / "big.json"
-    path.write_text(json.dumps(document))
-    return path
+    return write_file(tmp_path_factory.mktemp("import") / "big.json", VALUES)
+
+
+@pytest.fixture(scope="module")
+def huge_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_file(tmp_path_factory.mktemp("import") / "huge.json", CHECKED)
 
 
 @pytest.fixture
@@ -50,14 +59,14 @@ def store_state(win: MainWindow, run_async: Any) -> tuple[int, int]:
     return len(run_async(store.get_values("sample", []))), len(run_async(store.list_tree_versions("sample")))
 
 
-def test_cancel_while_the_file_is_checked(qtbot: Any, window: MainWindow, run_async: Any, big_file: Path) -> None:
+def test_cancel_while_the_file_is_checked(qtbot: Any, window: MainWindow, run_async: Any, huge_file: Path) -> None:
     win = window
     before = store_state(win, run_async)
     errors: list[str] = []
     win.task_runner.on_error = lambda what, exc: errors.append(f"{what}: {exc}")
-    task = win.run(import_flow(win, big_file), "Importing", "import")
+    task = win.run(import_flow(win, huge_file), "Importing", "import")
     qtbot.waitUntil(lambda: win.busy.isVisible() and " values" in win.busy.label.text())  # "...: 12,000 values"
-    assert "Importing" in win.busy.label.text() and "checking big.json" in win.busy.label.text()
+    assert "Importing" in win.busy.label.text() and "checking huge.json" in win.busy.label.text()
     assert win.busy.cancel_button.isEnabled()
     qtbot.mouseClick(win.busy.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(task.done)
