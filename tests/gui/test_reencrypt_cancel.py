@@ -114,3 +114,20 @@ def test_cancel_mid_encryption_leaves_the_store_plain(qtbot: Any, make_window: A
     qtbot.waitUntil(lambda: not dialog.isVisible())
     run_async(win.controller.close())
     assert every_value_reads(db, VALUES, None)
+
+
+def test_a_stop_that_came_too_late_is_told_apart_by_asking_the_store(qtbot: Any, make_window: Any, short_tmp: Path,
+                                                                      run_async: Any) -> None:
+    """What the dialog concludes after a stop: the store is asked which passphrase opens it
+    (the stop may have reached it after it committed). A small store, driven directly."""
+    db = build_store(short_tmp / "small.sqlite", 10, PASS.encode(), SAMPLE)
+    win, security = open_window(qtbot, make_window, db, PASS)
+    flows, store = security.encryption, win.controller.store
+    assert run_async(flows._rotated_after_all(store, PASS, NEW_PASS, False)) is False, "rolled back: not rotated"
+    with pytest.raises(E.WrongPassphrase):  # neither opens it: the typed current passphrase was wrong
+        run_async(flows._rotated_after_all(store, "not the passphrase", NEW_PASS, False))
+    run_async(store.rotate_encryption(PASS.encode(), NEW_PASS.encode()))  # as if it committed before the stop
+    assert run_async(flows._rotated_after_all(store, PASS, NEW_PASS, False)) is True
+    run_async(store.lock())
+    assert run_async(flows._rotated_after_all(store, NEW_PASS, PASS, True)) is False
+    assert run_async(store.describe()).locked, "a store that was locked is locked again"
