@@ -4,18 +4,22 @@ filter asks the store, and nothing is lost or deleted by what is not read yet.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QApplication
 
 from tests.conftest import plugin_path
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
 from zhi_gui.session import StoreTarget
+from zhi_gui.ui import main_window
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.value_tree_model import PATH_ROLE
 
@@ -154,3 +158,39 @@ def test_export_and_import_see_the_whole_tree(lazy_window: MainWindow, run_async
     assert outcome.saved
     got = run_async(session.store.get_values("t", ["svc3/inst4/key2", "svc9/new"]))
     assert [e.value_json for e in got] == [b'"imported"', b"1"]
+
+
+def test_copy_subtree_reads_the_unopened_values_from_the_store(qtbot: Any, lazy_window: MainWindow) -> None:
+    """A group nobody opened holds no values in the window: Copy subtree reads them from the store."""
+    win = lazy_window
+    QApplication.clipboard().clear()
+    assert not any(p.startswith("svc2/") for p in win.session.index.entries)
+    win.tree_view.setCurrentIndex(win.model.index_of_path("svc2"))
+    qtbot.waitUntil(lambda: win.current_path() == "svc2")
+    copy_json = win.findChild(QAction, "action-copy-json")
+    assert copy_json is not None and copy_json.isEnabled()
+    copy_json.trigger()
+    qtbot.waitUntil(lambda: QApplication.clipboard().text().startswith("{"))
+    copied = json.loads(QApplication.clipboard().text())
+    assert copied == {f"inst{i}": {f"key{k}": f"value-2-{i}-{k}" for k in range(3)} for i in range(5)}
+    message = win.statusBar().currentMessage()
+    assert message.startswith("Copied 15 value(s) at and below svc2 as JSON") and "read from the store" in message
+
+
+def test_the_filter_says_how_many_matches_it_shows_and_shows_more(qtbot: Any, lazy_window: MainWindow,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_window, "SEARCH_LIMIT", 25)  # 5,000 in use; 60 values match here
+    win = lazy_window
+    win.filter_edit.setText("value-")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))
+    assert "show 25 more" in win.match_label.text()
+    assert len(win._filter_matches) == 25
+    win.match_label.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("50 of 60 matches shown"))
+    assert "show 10 more" in win.match_label.text() and len(win._filter_matches) == 50
+    win.match_label.linkActivated.emit("more")
+    qtbot.waitUntil(lambda: win.match_label.text() == "60 match(es)")
+    win.filter_edit.setText("value-3")  # another query starts again from the first 25
+    qtbot.waitUntil(lambda: win.match_label.text() == "15 match(es)")
+    win.filter_edit.setText("value-")
+    qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))

@@ -30,7 +30,7 @@ import enum
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from zhi_gui.stores import jsonfile_format as zfile
 MASK = "*** secret: not exported ***"
 VALUE_KEY = "$value"
 LABELS_KEY = "$labels"
+STEP = 2000  # values checked between two progress reports while decoding
 
 
 class Format(enum.StrEnum):
@@ -196,19 +197,21 @@ def _prop_escape(text: str, key: bool = False) -> str:
 # --- import -------------------------------------------------------------------------
 
 
-def decode(data: bytes, fmt: Format) -> dict[str, Imported]:
+def decode(data: bytes, fmt: Format, steps: Callable[[int], None] | None = None) -> dict[str, Imported]:
     """The values a file holds, or Refused (line and reason) for a file that cannot
-    be parsed or holds values zhi cannot store."""
+    be parsed or holds values zhi cannot store. ``steps(done)`` is called every
+    ``STEP`` values checked (most of the time goes there; it may raise to stop)."""
     try:
         text = jsonvalues.text_of(data)
     except jsonvalues.JSONProblem as exc:
         raise Refused(str(exc), 1) from None
+    step = steps or _no_steps
     if fmt is Format.ZHI:
-        return _decode_zhi(data, text)
+        return _decode_zhi(data, text, step)
     if fmt is Format.ENV:
-        return _decode_flat(text, env=True)
+        return _decode_flat(text, step, env=True)
     if fmt is Format.PROPERTIES:
-        return _decode_flat(text, env=False)
+        return _decode_flat(text, step, env=False)
     if fmt is Format.JSON:
         try:
             document = jsonvalues.parse(text)
@@ -236,6 +239,8 @@ def decode(data: bytes, fmt: Format) -> dict[str, Imported]:
     for path, value in flatten(document):
         labels = None if labels_section is None else labels_section.get(path) or {}
         result[path] = _imported(path, value, labels, text)
+        if len(result) % STEP == 0:
+            step(len(result))
     for path in labels_section or ():
         if path not in result:
             raise Refused("labels for a path the file has no value for", _line_of(text, path), path)
@@ -270,7 +275,11 @@ def flatten(document: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str
             yield path, value
 
 
-def _decode_zhi(data: bytes, text: str) -> dict[str, Imported]:
+def _no_steps(_done: int) -> None:
+    pass
+
+
+def _decode_zhi(data: bytes, text: str, step: Callable[[int], None]) -> dict[str, Imported]:
     try:
         cells = zfile.parse_tree(data)
     except jsonvalues.JSONSyntaxProblem as exc:
@@ -284,10 +293,12 @@ def _decode_zhi(data: bytes, text: str) -> dict[str, Imported]:
         except InvalidArgument as exc:
             raise Refused(str(exc), _line_of(text, path), path) from None
         result[path] = _imported(path, value, cell.metadata or {}, text)
+        if len(result) % STEP == 0:
+            step(len(result))
     return result
 
 
-def _decode_flat(text: str, *, env: bool) -> dict[str, Imported]:
+def _decode_flat(text: str, step: Callable[[int], None], *, env: bool) -> dict[str, Imported]:
     result: dict[str, Imported] = {}
     exact_path = ""
     lines = text.splitlines()
@@ -324,6 +335,8 @@ def _decode_flat(text: str, *, env: bool) -> dict[str, Imported]:
         if path in result:
             raise Refused(f"{path!r} is given twice", start, path)
         result[path] = _imported(path, _flat_value(raw, start), None, "", start)
+        if len(result) % STEP == 0:
+            step(len(result))
     return result
 
 

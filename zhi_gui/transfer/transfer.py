@@ -4,7 +4,7 @@ a preview against the head, then one compare-and-set save."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from zhi_gui.core import errors as E
@@ -14,7 +14,8 @@ from zhi_gui.core.paths import path_problem, shown, under_prefix
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.session import SaveOutcome, StagedEditsPending, StoreSession
 from zhi_gui.session.history import HistoryAccess
-from zhi_gui.transfer.formats import Format, Imported, Refused, encode
+from zhi_gui.transfer.formats import STEP, Format, Imported, Refused, encode
+from zhi_gui.transfer.steps import in_thread
 
 
 class ImportConflict(E.CASConflict):
@@ -85,7 +86,7 @@ class Preview:
         return [c for c in self.changes if c.kind is not Kind.UNCHANGED]
 
     def summary(self) -> str:
-        parts = [f"{self.count(k)} {k.value}" for k in Kind if k is not Kind.DELETE or self.replace]
+        parts = [f"{self.count(k):,} {k.value}" for k in Kind if k is not Kind.DELETE or self.replace]
         return ", ".join(parts)
 
     def lines(self, *, show_unchanged: bool = False) -> list[str]:
@@ -122,13 +123,17 @@ def _metadata_same(a: bytes, b: bytes) -> bool:
 
 
 def compute_preview(head: Mapping[str, Entry], imported: Mapping[str, Imported], *, tree_id: str = "",
-                    head_version: str = "", prefix: str = "", replace: bool = False) -> Preview:
+                    head_version: str = "", prefix: str = "", replace: bool = False,
+                    steps: Callable[[int], None] | None = None) -> Preview:
     """add / update / unchanged (and, with ``replace``, delete below ``prefix``) for
-    putting ``imported`` (paths relative to ``prefix``) into ``head``."""
+    putting ``imported`` (paths relative to ``prefix``) into ``head``. ``steps(done)``
+    is called every ``STEP`` imported values compared (it may raise to stop)."""
     prefix = prefix.strip("/")
     preview = Preview(tree_id, head_version, replace)
     seen = set()
-    for relative in sorted(imported):
+    for done, relative in enumerate(sorted(imported), 1):
+        if steps is not None and done % STEP == 0:
+            steps(done)
         item = imported[relative]
         path = _absolute(relative, prefix)
         problem = path_problem(path)
@@ -160,9 +165,11 @@ def compute_preview(head: Mapping[str, Entry], imported: Mapping[str, Imported],
 
 
 async def preview_import(session: StoreSession, imported: Mapping[str, Imported], *, prefix: str = "",
-                         replace: bool = False) -> Preview:
+                         replace: bool = False, report: Callable[[int], None] | None = None) -> Preview:
     """The preview against the session's loaded tree (its head when loaded). A store that
-    cannot list its keys is asked for the imported paths first (they may exist already)."""
+    cannot list its keys is asked for the imported paths first (they may exist already).
+    The comparison runs off the event loop; ``report(done)`` says how many imported
+    values were compared so far, and cancelling stops it."""
     if not session.loaded or not session.tree_id:
         raise E.PluginUnavailable("no tree is loaded")
     if replace and not session.lists_keys:
@@ -171,9 +178,14 @@ async def preview_import(session: StoreSession, imported: Mapping[str, Imported]
     if replace and session.lazy:
         raise E.Unsupported(f"this tree holds {session.total_values:,} values and is read as groups are opened, "
                             "so replace mode cannot tell here what to delete: import without replace")
-    await session.load_paths([_absolute(p, prefix.strip("/")) for p in imported])
-    return compute_preview(session.index.entries, imported, tree_id=session.tree_id,
-                           head_version=session.head_version, prefix=prefix, replace=replace)
+    paths = [_absolute(p, prefix.strip("/")) for p in imported]
+    await session.load_paths(paths)
+    # A snapshot for the worker thread: live updates change the index on the loop meanwhile.
+    entries = session.index.entries
+    head = dict(entries) if replace else {p: entries[p] for p in paths if p in entries}
+    tree_id, head_version = session.tree_id, session.head_version
+    return await in_thread(lambda steps: compute_preview(head, imported, tree_id=tree_id, head_version=head_version,
+                                                         prefix=prefix, replace=replace, steps=steps), report)
 
 
 async def apply_import(session: StoreSession, preview: Preview, message: str) -> SaveOutcome:
@@ -197,13 +209,10 @@ async def apply_import(session: StoreSession, preview: Preview, message: str) ->
                                  f"{head}): nothing was imported; preview again")
     for change in writes:
         if session.base_of(change.path) != change.old:
-            session.discard_staged()
             raise ImportConflict(f"{change.path} changed since the preview: nothing was imported; preview again")
-        if change.new is not None:
-            session.stage_set(change.path, change.new.value_json, change.new.metadata_json)
-    deletes = [c.path for c in writes if c.new is None]
-    if deletes:  # exactly these paths (session.stage_delete would also take a group's children)
-        session.staging.stage_delete(deletes, {p: session.index.entries.get(p) for p in deletes})
+    # Exactly these paths (session.stage_delete would also take a group's children), in one step.
+    session.stage_exactly(f"import {len(writes):,} changes", [c.new for c in writes if c.new is not None],
+                          [c.path for c in writes if c.new is None])
     if session.capabilities.versioning == Versioning.NONE:
         # Nothing to compare-and-set against: compare the values themselves just before writing.
         moved = await session.conflicts()

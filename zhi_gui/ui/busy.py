@@ -7,7 +7,9 @@ status bar's ``BusyIndicator`` shows such a task once it has run for
 ``SHOW_AFTER`` seconds: what it is, for how long, its progress, and a Cancel
 button that cancels the task (the work is "latest wins" work: a comparison, a
 search; cancelling it loses nothing). Work that must not stop half-way (a save)
-never calls ``allow_cancel``.
+never calls ``allow_cancel``; when it takes long, ``cannot_cancel(reason)`` shows
+it all the same, with Cancel disabled and the reason why (a save already sent
+to the store cannot be taken back: it will finish).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from zhi_gui.ui.tasks import TaskRunner
 
+CANCEL_TIP = "Stop this work (nothing is lost: it can be started again)"
 SHOW_AFTER = 1.0  # seconds: shorter work needs no progress and no Cancel
 _started: WeakKeyDictionary[asyncio.Task[Any], float] = WeakKeyDictionary()
 _progress: WeakKeyDictionary[asyncio.Task[Any], str] = WeakKeyDictionary()
+_uncancellable: WeakKeyDictionary[asyncio.Task[Any], str] = WeakKeyDictionary()  # task -> why not
 
 
 def allow_cancel() -> None:
@@ -32,6 +36,7 @@ def allow_cancel() -> None:
     task = asyncio.current_task()
     if task is not None:
         _started.setdefault(task, time.perf_counter())
+        _uncancellable.pop(task, None)
 
 
 def disallow_cancel() -> None:
@@ -39,6 +44,16 @@ def disallow_cancel() -> None:
     task = asyncio.current_task()
     if task is not None:
         _started.pop(task, None)
+        _uncancellable.pop(task, None)
+
+
+def cannot_cancel(reason: str) -> None:
+    """The running task is shown while it takes long, but with Cancel disabled: ``reason``
+    says why ("a save already sent cannot be taken back: the import will finish")."""
+    task = asyncio.current_task()
+    if task is not None:
+        _started.setdefault(task, time.perf_counter())
+        _uncancellable[task] = reason
 
 
 def report_progress(text: str) -> None:
@@ -61,7 +76,7 @@ class BusyIndicator(QWidget):
         self.cancel_button = QToolButton()
         self.cancel_button.setObjectName("busy-cancel")
         self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop this work (nothing is lost: it can be started again)")
+        self.cancel_button.setToolTip(CANCEL_TIP)
         self.cancel_button.clicked.connect(self.cancel)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,10 +101,15 @@ class BusyIndicator(QWidget):
         what = self.runner.what_of(task) or "Working"
         progress = _progress.get(task, "")
         self.label.setText(f"{what}\u2026 {now - start:.0f} s" + (f" \u00b7 {progress}" if progress else ""))
+        why_not = _uncancellable.get(task)
+        self.cancel_button.setEnabled(why_not is None)
+        self.cancel_button.setToolTip(why_not or CANCEL_TIP)
         self.show()
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.done():
+        if self.task is None or self.task in _uncancellable:
+            return
+        if not self.task.done():
             self.task.cancel()
         self.task = None
         self.hide()

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStatusBar, QTreeView
 
 from zhi_gui.core.copying import as_json, as_yaml, subtree, value_text
 from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.session import StoreSession
 from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.busy import allow_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.value_tree_model import ValueTreeModel
 
 PASSWORD_HINT = "x-kde-passwordManagerHint"
@@ -113,13 +115,31 @@ class CopyActions:
         put_on_clipboard(value_text(entry), secret=secret)
         w.statusBar().showMessage(f"Copied the {'secret ' if secret else ''}value of {path}", 4000)
 
+    async def _subtree_from_store(self, root: str) -> list[Entry]:
+        """A big tree is read as groups are opened: what is shown below ``root`` may be a
+        part only, so the subtree is read from the store (with the staged edits over it)."""
+        w = self.window
+        allow_cancel()  # a big subtree takes a while to read; nothing is lost by stopping
+        stored = await w.session.read_subtree(
+            root, lambda done, total: report_progress(f"{done:,} of {total:,} values read"))
+        disallow_cancel()
+        by_path = {e.path: e for e in stored}
+        for path, change in w.session.staging.changes.items():
+            if under_prefix(path, root):
+                if change.new is None:
+                    by_path.pop(path, None)
+                else:
+                    by_path[path] = change.new
+        return list(by_path.values())
+
     async def copy_subtree(self, kind: str) -> None:
         w = self.window
         if not w.session.loaded:
             return
         root = w.current_path()
-        entries = self._shown_entries()
-        copied = subtree(entries, root)
+        unread = w.session.index.has_unloaded_below(root)
+        entries = await self._subtree_from_store(root) if unread else self._shown_entries()
+        copied = await asyncio.get_running_loop().run_in_executor(None, subtree, entries, root)
         if not copied.count:
             w.statusBar().showMessage("Nothing to copy", 4000)
             return
@@ -139,7 +159,9 @@ class CopyActions:
             notes.append(f"{copied.secrets} secret(s) {'included' if reveal else 'masked'}")
         if copied.flat:
             notes.append("keys as paths: a key there is both a value and a group")
-        w.statusBar().showMessage(f"Copied {copied.count} value(s) {where} as {kind}"
+        if unread:
+            notes.append("read from the store: the tree shows only the groups opened")
+        w.statusBar().showMessage(f"Copied {copied.count:,} value(s) {where} as {kind}"
                                   + (f" ({'; '.join(notes)})" if notes else ""), 8000)
 
     async def _ask_secrets(self, count: int, root: str) -> bool | None:

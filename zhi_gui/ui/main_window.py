@@ -52,6 +52,7 @@ from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
+from zhi_gui.session.session import SEARCH_LIMIT
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
+        self._filter_limit = SEARCH_LIMIT  # matches a big tree's filter asks the store for ("show more" adds)
         self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
         self.change_marks: Any = None  # set by zhi_gui.ui.change_marks.install_change_marks
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
@@ -299,6 +301,8 @@ class MainWindow(QMainWindow):
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.filter_edit.returnPressed.connect(self._filter_return)
         self.match_label = QLabel()
+        self.match_label.setObjectName("match-label")
+        self.match_label.linkActivated.connect(lambda _link: self._filter_changed(self.filter_edit.text(), more=True))
         row = QHBoxLayout()
         row.addWidget(self.filter_edit, 1)
         row.addWidget(self.match_label)
@@ -1056,12 +1060,14 @@ class MainWindow(QMainWindow):
             self.editor_dock.show()
             self.editor.setFocus()
 
-    def _filter_changed(self, text: str) -> None:
+    def _filter_changed(self, text: str, more: bool = False) -> None:
         # Latest wins: each keystroke gets a generation; older results are dropped.
         self._filter_generation += 1
         generation = self._filter_generation
         index = self.session.index
         query = text.strip()
+        self._filter_limit = self._filter_limit + SEARCH_LIMIT if more else SEARCH_LIMIT
+        limit = self._filter_limit
 
         async def go() -> None:
             allow_cancel()  # a search of a big store can take a while; the next keystroke replaces it anyway
@@ -1076,7 +1082,8 @@ class MainWindow(QMainWindow):
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
                 if self.session.lazy:  # a big tree: the store searches it (the index holds only what was read)
-                    await asyncio.sleep(LAZY_FILTER_PAUSE)  # typing on: only the last keystroke asks the store
+                    if not more:
+                        await asyncio.sleep(LAZY_FILTER_PAUSE)  # typing on: only the last keystroke asks the store
                     if generation != self._filter_generation:
                         return
                     if len(query) < LAZY_FILTER_MIN:
@@ -1084,7 +1091,7 @@ class MainWindow(QMainWindow):
                                                  f"{self.session.total_values:,} values")
                         self._filter_generation_done = generation
                         return
-                    matches, total = await self.session.search(query)
+                    matches, total = await self.session.search(query, limit)
                     visible = index.visible_nodes(matches)
                 else:
                     visible, matches = await loop.run_in_executor(None, compute)
@@ -1100,7 +1107,8 @@ class MainWindow(QMainWindow):
             self._filter_matches = matches or []
             shown = len(matches) if matches is not None else 0
             self.match_label.setText("" if matches is None else f"{shown} match(es)" if total <= shown
-                                     else f"{shown:,} of {total:,} matches")
+                                     else f"{shown:,} of {total:,} matches shown \u00b7 <a href='more'>show "
+                                          f"{min(SEARCH_LIMIT, total - shown):,} more</a>")
             self._filter_generation_done = generation
             if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
                 self.tree_view.expandAll()

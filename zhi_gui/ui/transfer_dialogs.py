@@ -8,6 +8,13 @@ in replace mode), and applies it as one compare-and-set save with a message; if
 the store moved since the preview, nothing is written and the user is told to
 preview again. Both run through the window's task runner; the files are read
 and written off the UI thread.
+
+A big import takes a while at three stages, and Cancel means something else at each:
+reading and checking the file (the status bar shows how many values were checked;
+its Cancel stops the check, nothing was touched), the preview (the dialog says how
+many values were compared; its Cancel closes it and stops the comparison, nothing
+was written), and the save (one compare-and-set write: once sent it cannot be taken
+back, so the status bar shows it with Cancel disabled, and it finishes).
 """
 
 from __future__ import annotations
@@ -34,9 +41,11 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.core.user_errors import describe
-from zhi_gui.transfer.formats import Format, decode, format_for
+from zhi_gui.transfer.formats import Format, Imported, decode, format_for
+from zhi_gui.transfer.steps import in_thread
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.busy import allow_cancel, cannot_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
@@ -47,6 +56,8 @@ FORMAT_NAMES = {Format.ZHI: "zhi store file (.zhi.json)", Format.JSON: "JSON, ne
                 Format.ENV: ".env (KEY=value)", Format.PROPERTIES: "properties (path=value)"}
 SUFFIXES = {Format.ZHI: ".zhi.json", Format.JSON: ".json", Format.YAML: ".yaml", Format.TOML: ".toml",
             Format.ENV: ".env", Format.PROPERTIES: ".properties"}
+LISTED = 2000  # change lines put in the preview's list (150,000 items stall the window about a second)
+SAVING = "a save already sent to the store cannot be taken back: the import will finish"
 SECRETS_WARNING = ("Secret values (ui.password, store.writeonly) will be written to the file in clear text. "
                    "Anyone who can read the file can read them.")
 
@@ -115,6 +126,7 @@ class ImportPreviewDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("import-apply")
         self.ok.setText("Import")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("import-cancel")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -133,9 +145,16 @@ class ImportPreviewDialog(QDialog):
         self.summary.setText(f"<span style='color:#b3261e'>{html.escape(text)}</span>")
         self.ok.setEnabled(False)
 
-    def show_preview(self, preview: Preview) -> None:
+    def show_progress(self, text: str) -> None:
+        """The preview is being computed: what it has done; Import waits for it."""
+        self.ok.setEnabled(False)
+        self.summary.setText(html.escape(text))
+
+    def show_preview(self, preview: Preview, lines: list[str]) -> None:
         self.changes.clear()
-        self.changes.addItems(preview.lines())
+        self.changes.addItems(lines[:LISTED])
+        if len(lines) > LISTED:
+            self.changes.addItem(f"\u2026 and {len(lines) - LISTED:,} more changes (not listed here)")
         writes = len(preview.writes)
         self.summary.setText(f"Into tree <b>{preview.tree_id}</b>: {preview.summary()}. "
                              + ("Nothing to import: every value is unchanged." if not writes else
@@ -190,44 +209,74 @@ async def import_flow(window: WindowApi, path: Path | None = None) -> bool:
         finally:
             files.deleteLater()
     fmt = format_for(path)
-    data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
-    imported = await asyncio.get_running_loop().run_in_executor(None, decode, data, fmt)  # Refused: line, reason
-    dialog = ImportPreviewDialog(path.name, main)
+    # Reading and checking a big file takes a while: the status bar offers Cancel (nothing is touched yet).
+    allow_cancel()
+    try:
+        report_progress(f"reading {path.name}")
+        data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+        report_progress(f"checking {path.name} ({len(data) / 1e6:,.1f} MB)")
+        imported = await in_thread(lambda steps: decode(data, fmt, steps),  # Refused: line, reason
+                                   lambda done: report_progress(f"checking {path.name}: {done:,} values"))
+    except asyncio.CancelledError:
+        window.statusBar().showMessage(f"Import of {path.name} cancelled: nothing was changed", 10000)
+        raise
+    disallow_cancel()  # from here on the dialog is where the import is cancelled
+    answer = await _preview_dialog(window, path, imported)
+    if answer is None:
+        return False
+    message, preview = answer
+    cannot_cancel(SAVING)
+    report_progress(f"saving {len(preview.writes):,} changes as one version")
+    outcome = await apply_import(session, preview, message)
+    report_progress("reading the tree again")
+    await window.reload_tree()
+    counts = ", ".join(f"{preview.count(k):,} {k.value}" for k in Kind if k is not Kind.UNCHANGED and preview.count(k))
+    window.statusBar().showMessage(f"Imported {path.name}: {counts}" + (f" as version {outcome.version}"
+                                                                        if outcome.version else ""), 10000)
+    return outcome.saved
+
+
+async def _preview_dialog(window: WindowApi, path: Path, imported: dict[str, Imported]) -> tuple[str, Preview] | None:
+    """The preview dialog until Import (the message and the preview shown) or Cancel (None:
+    the comparison still running is stopped, nothing was written)."""
+    session = window.session
+    dialog = ImportPreviewDialog(path.name, window.main_window())
     current: list[Preview | None] = [None]
+    total = len(imported)
 
     async def again() -> None:
-        dialog.ok.setEnabled(False)  # until the preview matches what the dialog says
-        current[0] = None
+        current[0] = None  # Import waits until the preview matches what the dialog says
+        dialog.show_progress(f"Comparing {total:,} values with the tree\u2026")
         try:
-            preview = await preview_import(session, imported, prefix=dialog.prefix.text().strip().strip("/"),
-                                           replace=dialog.replace.isChecked())
+            preview = await preview_import(
+                session, imported, prefix=dialog.prefix.text().strip().strip("/"), replace=dialog.replace.isChecked(),
+                report=lambda done: dialog.show_progress(f"Comparing {total:,} values with the tree\u2026 "
+                                                         f"{done:,} done"))
+            lines = await in_thread(lambda _steps: preview.lines())
         except ZhiError as exc:  # shown in the dialog: the user can change the subtree or the mode
             dialog.show_problem(describe(exc))
             return
         current[0] = preview
-        dialog.show_preview(preview)
+        dialog.show_preview(preview, lines)
+
+    running: list[asyncio.Task[None]] = []
 
     def refresh() -> None:
-        window.run(again(), "Previewing the import", "import-preview")
+        running[:] = [window.run(again(), "Previewing the import", "import-preview")]
 
     dialog.replace.toggled.connect(lambda _checked: refresh())
     dialog.prefix.editingFinished.connect(refresh)
     refresh()
     try:
         if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
-            return False
+            return None
         message = dialog.message.text().strip() or f"import {path.name}"
     finally:
+        for task in running:  # a comparison still running is of no use any more
+            task.cancel()
         dialog.deleteLater()
     preview = current[0]
-    if preview is None:
-        return False
-    outcome = await apply_import(session, preview, message)
-    await window.reload_tree()
-    counts = ", ".join(f"{preview.count(k)} {k.value}" for k in Kind if k is not Kind.UNCHANGED and preview.count(k))
-    window.statusBar().showMessage(f"Imported {path.name}: {counts}" + (f" as version {outcome.version}"
-                                                                        if outcome.version else ""), 10000)
-    return outcome.saved
+    return None if preview is None else (message, preview)
 
 
 def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:

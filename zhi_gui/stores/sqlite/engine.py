@@ -18,6 +18,7 @@ import itertools
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
 log = logging.getLogger("zhi_gui.stores.sqlite")
 
 RESEAL_BATCH = 2000
+
+
+class Stopped(E.StoreError):
+    """A long rewrite was stopped between two batches because its caller gave up; its
+    transaction was rolled back."""
 _VERSION_RE = re.compile(r"[0-9]{1,18}")
 
 # Whole rows with their checksums: (tid, path, pid, head, ck) and
@@ -1013,7 +1019,8 @@ class Engine:
             conn.execute("DELETE FROM changes WHERE pid = ? AND seq = ?", (pid, row[0]))
 
     # --- encryption ------------------------------------------------------------
-    def init_encryption(self, passphrase: bytes) -> None:
+    def init_encryption(self, passphrase: bytes, stop: threading.Event | None = None) -> None:
+        """Seal every row in one transaction; ``stop`` set meanwhile rolls it back (see ``_reseal_all``)."""
         self._drop_search()
         if not passphrase:
             raise E.InvalidArgument("the passphrase must not be empty")
@@ -1027,13 +1034,15 @@ class Engine:
         with self._txn(write=True):
             if self.encrypted:
                 raise E.InvalidArgument("encryption is already active on this store")
-            self._reseal_all(None, cipher)
+            self._reseal_all(None, cipher, stop)
             self._write_key_meta(params, wrapped)
         self.encrypted, self._cipher, self._wrapped, self._kdf = True, cipher, wrapped, params
         self.lock_reason = ""
         self._checkpoint()
 
-    def rotate_encryption(self, old: bytes, new: bytes) -> None:
+    def rotate_encryption(self, old: bytes, new: bytes, stop: threading.Event | None = None) -> None:
+        """Re-seal every row under a new key in one transaction; ``stop`` set meanwhile
+        rolls it back, so the old passphrase still opens everything."""
         self._drop_search()
         if not new:
             raise E.InvalidArgument("the new passphrase must not be empty")
@@ -1045,7 +1054,7 @@ class Engine:
             key = new_data_key()
             wrapped = wrap_data_key(new, key, params)
             cipher = RowCipher(key)
-            self._reseal_all(old_cipher, cipher)
+            self._reseal_all(old_cipher, cipher, stop)
             self._write_key_meta(params, wrapped)
         self._cipher, self._wrapped, self._kdf = cipher, wrapped, params
         self.lock_reason = ""
@@ -1073,13 +1082,17 @@ class Engine:
                                   ("kdf_r", str(params.r)), ("kdf_p", str(params.p)), ("kdf_salt", params.salt),
                                   ("wrapped_key", wrapped)])
 
-    def _reseal_all(self, old: RowCipher | None, new: RowCipher) -> None:
+    def _reseal_all(self, old: RowCipher | None, new: RowCipher, stop: threading.Event | None = None) -> None:
         """Re-encrypt every value row and message (``old`` None = plaintext) in
-        the caller's transaction: tree by tree, a batch of paths at a time."""
+        the caller's transaction: tree by tree, a batch of paths at a time.
+        ``stop`` is looked at between batches: the caller gave up (its RPC was
+        cancelled), so ``Stopped`` ends the transaction and nothing is written."""
         conn = self.conn
         for tid, tree in conn.execute("SELECT tid, name FROM trees").fetchall():
             after = ""
             while True:
+                if stop is not None and stop.is_set():
+                    raise Stopped("the re-encryption was stopped by its caller: nothing was changed")
                 batch = conn.execute("SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path > ? "
                                      "ORDER BY path LIMIT ?", (tid, after, RESEAL_BATCH)).fetchall()
                 if not batch:
@@ -1117,6 +1130,8 @@ class Engine:
             updates_m.append((new.seal_message(tree, seq, text), seq))
         conn.executemany("UPDATE versions SET message = ?1, ck = zck('versions', seq, tid, time, author, ?1, kind, "
                          "changed) WHERE seq = ?2", updates_m)
+        if stop is not None and stop.is_set():  # the last moment before the caller commits
+            raise Stopped("the re-encryption was stopped by its caller: nothing was changed")
 
     def _checkpoint(self) -> None:
         """Move the committed pages into the main file and empty the WAL, so

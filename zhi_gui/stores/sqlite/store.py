@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -168,10 +169,23 @@ class SqliteStore(Store):
         raise _value_versioning()
 
     async def init_encryption(self, passphrase: bytes) -> None:
-        await self._run(self._engine.init_encryption, bytes(passphrase))
+        await self._stoppable(self._engine.init_encryption, bytes(passphrase))
 
     async def rotate_encryption(self, old_passphrase: bytes, new_passphrase: bytes) -> None:
-        await self._run(self._engine.rotate_encryption, bytes(old_passphrase), bytes(new_passphrase))
+        await self._stoppable(self._engine.rotate_encryption, bytes(old_passphrase), bytes(new_passphrase))
+
+    async def _stoppable(self, fn: Callable[..., None], *args: Any) -> None:
+        """A rewrite of every row, which may run for minutes. When the caller gives up (its
+        RPC cancelled: the user's Cancel, a deadline), the engine thread cannot be
+        interrupted, but it looks at ``stop`` between batches and rolls its one
+        transaction back; a rewrite that committed already stays committed."""
+        stop = threading.Event()
+        try:
+            await self._run(fn, *args, stop)
+        except asyncio.CancelledError:
+            stop.set()
+            log.info("a re-encryption was cancelled by the caller: rolling it back")
+            raise
 
     # --- extension -------------------------------------------------------------
     async def describe(self) -> StoreDescription:

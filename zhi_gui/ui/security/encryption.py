@@ -6,21 +6,35 @@ to the store over the plugin connection and to the keyring (through the
 vault's ``a*`` methods, off the UI thread), never into logs, settings, the
 plugin's options or environment. The keyring is written only after the store
 confirmed the passphrase.
+
+Encrypting and changing the passphrase rewrite every value: on a big store that
+takes a while, and the store reports no progress, so the dialog shows how long
+it has run, and its Cancel stops the call (the RPC is cancelled; our sqlite
+store then rolls its one transaction back). Whether the store had committed
+before the stop reached it is then asked of the store itself (which passphrase
+opens it, whether it is encrypted): the dialog says "nothing was changed" only
+when the store confirms it, and a change that did commit is finished as if
+Cancel had not been pressed. Once the store answered, Cancel is not offered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox
 
 from zhi_gui.core import errors as E
+from zhi_gui.core.model import Encryption
 from zhi_gui.plugin.client import StoreClient
 from zhi_gui.services.keyring_service import Availability, AvailabilityStatus, VaultError
 from zhi_gui.ui.async_dialogs import ask
 from zhi_gui.ui.security import messages as M
 from zhi_gui.ui.security.passphrase_dialogs import ChangePassphraseDialog, EncryptDialog, UnlockDialog
+from zhi_gui.ui.security.widgets import SecretDialog
 
 if TYPE_CHECKING:
     from zhi_gui.ui.security.context import SecurityContext
@@ -28,6 +42,42 @@ if TYPE_CHECKING:
 log = logging.getLogger("zhi_gui.ui.security")
 
 OK = Availability(AvailabilityStatus.OK, "Passphrases can be remembered in the system keyring.")
+STOP_TIP = "Stop: the store rolls back what it began, and the current passphrase keeps working"
+STOPPING = "Stopping: waiting for the store to roll back\u2026"
+ENCRYPTING = "Encrypting every value and version\u2026"
+ROTATING = "Re-encrypting every value under the new passphrase\u2026"
+NOT_ENCRYPTED = "Stopped: nothing was changed, the store is not encrypted."
+NOT_ROTATED = "Stopped: nothing was changed, the current passphrase still opens the store."
+
+
+async def stoppable(dialog: SecretDialog, call: Coroutine[Any, Any, None], text: str) -> bool:
+    """Await the store ``call`` while ``dialog`` shows ``text`` and for how long it has
+    run; the dialog's Cancel stops it. True: it ended (its errors raised here); False:
+    stopped (what the store did is then unknown until asked)."""
+    task = asyncio.ensure_future(call)
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = task.cancel()  # False: it ended meanwhile, and that result counts
+        dialog.progress_label.setText(STOPPING)
+
+    dialog.set_stoppable(stop, STOP_TIP)
+    started = time.monotonic()
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=1.0)
+            if not stopped:
+                dialog.progress_label.setText(f"{text} {time.monotonic() - started:.0f} s")
+    finally:
+        if not task.done():  # we were cancelled (the window closes): so is the store call
+            task.cancel()
+        else:
+            dialog.set_stoppable(None)
+    if stopped and task.cancelled():
+        return False
+    task.result()
+    return True
 
 
 class EncryptionFlows:
@@ -136,9 +186,16 @@ class EncryptionFlows:
         try:
             while await dialog.submission():
                 passphrase = dialog.passphrase()
-                dialog.set_busy(True, "Encrypting every value and version\u2026")
+                dialog.set_busy(True, ENCRYPTING)
                 try:
-                    await store.init_encryption(passphrase.encode("utf-8"))
+                    if not await stoppable(dialog, store.init_encryption(passphrase.encode("utf-8")), ENCRYPTING):
+                        await c.refresh_capabilities()  # answers once the store has rolled back (or committed)
+                        if c.capabilities.encryption != Encryption.ACTIVE:
+                            log.info("encrypting stopped: the store stays plain")
+                            dialog.set_busy(False)
+                            dialog.show_problem(NOT_ENCRYPTED)
+                            continue
+                        log.info("encrypting stopped too late: the store had committed")
                 except E.StoreError as exc:
                     dialog.set_busy(False)
                     dialog.show_problem(M.store_problem(exc))
@@ -167,10 +224,14 @@ class EncryptionFlows:
         try:
             while await dialog.submission():
                 old, new = dialog.old_passphrase(), dialog.new_passphrase()
-                dialog.set_busy(True, "Re-encrypting every value under the new passphrase\u2026 (large stores take"
-                                      " a while)")
+                dialog.set_busy(True, ROTATING)
                 try:
-                    await store.rotate_encryption(old.encode("utf-8"), new.encode("utf-8"))
+                    call = store.rotate_encryption(old.encode("utf-8"), new.encode("utf-8"))
+                    if (not await stoppable(dialog, call, ROTATING)
+                            and not await self._rotated_after_all(store, old, new, was_locked)):
+                        dialog.set_busy(False)
+                        dialog.show_problem(NOT_ROTATED)
+                        continue
                 except E.WrongPassphrase:
                     log.info("change passphrase: the current passphrase was wrong")
                     dialog.wrong_old(M.WRONG_OLD_PASSPHRASE)
@@ -197,6 +258,24 @@ class EncryptionFlows:
                 return
         finally:
             dialog.finish(False)
+
+    async def _rotated_after_all(self, store: StoreClient, old: str, new: str, was_locked: bool) -> bool:
+        """A stopped passphrase change: did the store commit before the stop reached it?
+        Asked of the store, which answers after its rewrite ended: the new passphrase
+        opens it (committed), or the old one does (rolled back; a store that was locked is
+        locked again). Neither: WrongPassphrase, the typed current passphrase was wrong."""
+        try:
+            await store.unlock(new.encode("utf-8"))
+        except E.WrongPassphrase:
+            pass
+        else:
+            log.info("passphrase change stopped too late: the store had committed")
+            return True
+        await store.unlock(old.encode("utf-8"))  # WrongPassphrase goes to the caller: nothing changed
+        if was_locked:
+            await store.lock()
+        log.info("passphrase change stopped: the store rolled back")
+        return False
 
     # --- forget, lock --------------------------------------------------------------------
     async def forget(self) -> None:

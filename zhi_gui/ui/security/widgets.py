@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QShowEvent
@@ -185,6 +185,7 @@ class SecretDialog(QDialog):
         self.setWindowTitle(title)
         self.setModal(True)
         self.busy = False
+        self._on_stop: Callable[[], None] | None = None  # set while a running store call may be stopped
         self._waiter: asyncio.Future[bool] | None = None
         self._pending: list[asyncio.Future[bool]]
         self._finished = False  # closed (by finish(), Cancel, Escape or the window manager)
@@ -278,13 +279,22 @@ class SecretDialog(QDialog):
     def set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy
         self.body.setEnabled(not busy)
+        self._on_stop = None
         self.cancel_button.setEnabled(not busy)
+        self.cancel_button.setToolTip("")
         self.progress.setVisible(busy)
         self.progress_label.setText(text)
         self.progress_label.setVisible(busy and bool(text))
         if busy:
             self.problem.hide()
         self.refresh()
+
+    def set_stoppable(self, on_stop: Callable[[], None] | None, tooltip: str = "") -> None:
+        """While busy: Cancel (and Escape) call ``on_stop`` once instead of closing, for a
+        store call that can still be taken back. None: Cancel is disabled while busy again."""
+        self._on_stop = on_stop
+        self.cancel_button.setEnabled(not self.busy or on_stop is not None)
+        self.cancel_button.setToolTip(tooltip if on_stop is not None else "")
 
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)
@@ -324,7 +334,11 @@ class SecretDialog(QDialog):
         self._resolve(True)
 
     def reject(self) -> None:
-        if self.busy:  # a store call is running: it cannot be taken back half-way
+        if self.busy:  # a store call is running: stopped if it still can be, never left half-way
+            on_stop, self._on_stop = self._on_stop, None
+            if on_stop is not None:
+                self.cancel_button.setEnabled(False)
+                on_stop()
             return
         super().reject()
 
@@ -356,6 +370,7 @@ class SecretDialog(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.busy and event.key() == Qt.Key.Key_Escape:
+            self.reject()  # stops the store call if it may be stopped; else nothing
             return
         super().keyPressEvent(event)
 
