@@ -31,7 +31,6 @@ import errno
 import logging
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -206,6 +205,8 @@ class JsonFileStore(Store):
             mode = NEW_FILE_MODE
         except OSError as exc:
             raise _io_error("write", path, exc) from None
+        import tempfile  # here, not at start-up: a host waits for the plugin's handshake
+
         temp: str | None = None
         try:
             fd, temp = tempfile.mkstemp(prefix=f".{tree_id[:32]}{SUFFIX}.tmp-", dir=target_dir)
