@@ -20,6 +20,7 @@ from zhi_gui.stores.jsonfile_format import (
     parse_metadata,
     parse_tree,
     parse_value,
+    wire_cell,
 )
 
 FIXTURES = ROOT / "tests" / "fixtures" / "zhi-json"
@@ -178,3 +179,28 @@ def test_corrupt_documents_name_the_reason(data: bytes, reason: str) -> None:
 def test_fixture_directory_is_valid_json() -> None:
     for path in (FIXTURES / "store").glob("*.json"):
         json.loads(path.read_bytes())
+
+
+WIRE_VALUES = [b'"plain"', b"", b"null", b"true", b"false", b"0", b"-0", b"7", b"-123456789012345",
+               b"1234567890123456", b"1.5", b"1.0", b"1e21", b'"a<b>&c"', "\"\u00e9t\u00e9\"".encode(),
+               "\"\u2028\"".encode(), b'"\\u00e9"', b'"tab\\t"', b"[1, 2]", b'{"b":1,"a":[]}']
+
+
+@pytest.mark.parametrize("metadata", [b"", b'{"ui.password":true}', b"null", b"{}"])
+@pytest.mark.parametrize("value", WIRE_VALUES)
+def test_a_write_from_the_wire_makes_the_same_cell_either_way(value: bytes, metadata: bytes) -> None:
+    """wire_cell takes plain scalars' text as it is: the file text, the wire
+    bytes read back and the value are what parsing and encoding would give."""
+    made = wire_cell(value, metadata)
+    parsed = Cell(parse_value(value), parse_metadata(metadata))
+    assert made.fragment == parsed.fragment
+    assert made.value_json == parsed.value_json
+    assert made.metadata_json == parsed.metadata_json
+    assert type(made.value) is type(parsed.value)
+    assert made.value == parsed.value
+
+
+@pytest.mark.parametrize("value", [b'"tab\there"', b"1e400", b"NaN", b'"\xff"', b"01", b"{"])
+def test_a_value_that_cannot_be_written_is_refused_from_the_wire(value: bytes) -> None:
+    with pytest.raises(FormatError):
+        wire_cell(value, b"")

@@ -20,6 +20,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import validate_path, validate_tree_id
 from zhi_gui.plugin import convert as cv
 from zhi_gui.plugin import wire_errors
+from zhi_gui.plugin.bulk_checks import all_paths_valid, plain_scalars
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
 from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
@@ -50,7 +51,13 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
 def validated_entries(tree_id: str, msgs: Any) -> list[Entry]:
     validate_tree_id(tree_id)
     entries = cv.entries_from_pb(msgs)
-    for entry in entries:
+    checked = entries
+    if all_paths_valid([e.path for e in entries]):
+        # Paths are fine: only values that are not plain scalars and non-empty
+        # metadata need the full JSON check, in the order given.
+        plain = plain_scalars([e.value_json for e in entries])
+        checked = [e for e, ok in zip(entries, plain, strict=True) if e.metadata_json or not ok]
+    for entry in checked:
         validate_path(entry.path)
         try:
             check_value_json(entry.value_json)

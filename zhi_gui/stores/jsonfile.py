@@ -39,8 +39,9 @@ from typing import Any
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, Entry, StoreDescription, TreeChunk, Versioning
 from zhi_gui.core.paths import path_problem, tree_id_problem, under_prefix
+from zhi_gui.plugin.bulk_checks import all_paths_valid
 from zhi_gui.plugin.store_api import Store
-from zhi_gui.stores.jsonfile_format import Cell, FormatError, encode_tree, parse_metadata, parse_tree, parse_value
+from zhi_gui.stores.jsonfile_format import Cell, FormatError, encode_tree, parse_tree, wire_cell
 
 log = logging.getLogger("zhi_gui.stores.jsonfile")
 
@@ -293,14 +294,13 @@ class JsonFileStore(Store):
 
     def _write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str]) -> None:
         puts: dict[str, Cell] = {}
+        paths_checked = all_paths_valid([e.path for e in entries])  # one C pass when all are fine
         for entry in entries:
-            problem = path_problem(entry.path)
+            problem = None if paths_checked else path_problem(entry.path)
             if problem:
                 raise E.InvalidArgument(f"invalid path {entry.path!r}: {problem}", {"path": entry.path})
             try:
-                cell = Cell(parse_value(entry.value_json), parse_metadata(entry.metadata_json))
-                cell.fragment  # noqa: B018 - encode now: a value that cannot be written is refused here
-                puts[entry.path] = cell
+                puts[entry.path] = wire_cell(entry.value_json, entry.metadata_json)
             except FormatError as exc:
                 raise E.InvalidArgument(f"{entry.path}: {exc}", {"path": entry.path}) from None
         with self._lock:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -262,6 +263,36 @@ _ENTRY_PAD = "\n" + INDENT
 _ENTRY_FIELDS = frozenset({"value", "metadata"})
 
 
+# A wire value whose text is already what zhi writes for it: a string with no
+# escape and no character Go escapes, true, false, null, or an integer of at most
+# 15 digits (exact in a float64, so Go prints it the same; -0 is not: Go writes
+# it as a float). Most written values are such scalars; for them the value is
+# read off the text and its file fragment put together, with no JSON parse and no
+# re-encoding (a 100,000-value write spent about 0.6 s on those here).
+_PLAIN_SCALAR = re.compile(r'"[^"\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]*"|true|false|null|0|-?[1-9][0-9]{0,14}')
+_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_ENTRY_CLOSE = "\n}".replace("\n", _ENTRY_PAD)  # the closing brace of an entry, one level in
+_VALUE_OPEN = "{" + _ENTRY_PAD + INDENT + '"value": '
+
+
+def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
+    """The cell a write from the wire makes, its file fragment computed (a value
+    that cannot be written is refused here, with FormatError)."""
+    text = value_json.decode("utf-8", "surrogateescape") if value_json else "null"
+    if _PLAIN_SCALAR.fullmatch(text):
+        labels = parse_metadata(metadata_json)
+        first = text[0]
+        value = text[1:-1] if first == '"' else _CONSTANTS[text] if first in "tfn" else int(text)
+        cell = Cell(value, labels)
+        cell._value_json = value_json or b"null"
+        if labels is None:
+            cell._fragment = _VALUE_OPEN + text + _ENTRY_CLOSE
+    else:
+        cell = Cell(parse_value(value_json), parse_metadata(metadata_json))
+    cell.fragment  # noqa: B018 - encode now: a value that cannot be written is refused here
+    return cell
+
+
 def parse_value(value_json: bytes) -> Any:
     """A value from the wire; empty bytes are null. Numbers zhi could not read are refused."""
     if not value_json or not value_json.strip():
@@ -303,5 +334,7 @@ def encode_tree(cells: Mapping[str, Cell]) -> bytes:
     """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent)."""
     if not cells:
         return b"{}"
-    parts = [encode_string(path) + ": " + cells[path].fragment for path in sorted(cells)]
-    return ("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
+    # Go's escapes in one pass over the whole text (fragments have theirs already,
+    # and escaping twice changes nothing): one C call, not one per path.
+    parts = [_basic_string(path) + ": " + cells[path].fragment for path in sorted(cells)]
+    return go_escape("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
