@@ -20,6 +20,7 @@ from zhi_gui.stores.jsonfile_format import (
     parse_metadata,
     parse_tree,
     parse_value,
+    plain_wire_cells,
     wire_cell,
 )
 
@@ -204,3 +205,36 @@ def test_a_write_from_the_wire_makes_the_same_cell_either_way(value: bytes, meta
 def test_a_value_that_cannot_be_written_is_refused_from_the_wire(value: bytes) -> None:
     with pytest.raises(FormatError):
         wire_cell(value, b"")
+
+
+@pytest.mark.parametrize("metadata", [b"", b'{"ui.password":true}', b'{"a":"<b>","n":[1,{}]}', b"null", b"{}",
+                                      b"[1]", b"{"])
+def test_a_whole_write_makes_the_same_cells_as_one_by_one(metadata: bytes) -> None:
+    """plain_wire_cells over a write: a cell wherever the shortcut holds, equal in
+    every way to the one parsing and encoding makes; None where it does not
+    (wire_cell then decides, and refuses what cannot be written)."""
+    values = [*WIRE_VALUES, b'"tab\there"', b"1e400"]
+    cells = plain_wire_cells(values, [metadata] * len(values))
+    assert len(cells) == len(values)
+    for value, cell in zip(values, cells, strict=True):
+        if cell is None:
+            continue
+        parsed = Cell(parse_value(value), parse_metadata(metadata))
+        assert cell.fragment == parsed.fragment
+        assert cell.value_json == parsed.value_json
+        assert cell.metadata_json == parsed.metadata_json
+        assert (cell.metadata, cell.extra) == (parsed.metadata, parsed.extra)
+        assert type(cell.value) is type(parsed.value) and cell.value == parsed.value
+        assert cell.fields() == parsed.fields()
+    assert cells[0] is not None or metadata in (b"[1]", b"{", b"null", b"{}")
+    tree = {f"p/k{i:02d}": cell for i, cell in enumerate(cells) if cell is not None}
+    parsed_tree = {p: Cell(parse_value(c.value_json), c.metadata) for p, c in tree.items()}
+    assert encode_tree(tree) == encode_tree(parsed_tree)
+
+
+def test_plain_cells_of_a_write_without_labels_or_odd_values() -> None:
+    values = [b'"a"', b"1", b"true", b"null", b'"<&>"']
+    cells = plain_wire_cells(values, [b""] * len(values))
+    assert [c is None for c in cells] == [False, False, False, False, True]
+    assert [c.value for c in cells if c is not None] == ["a", 1, True, None]
+    assert plain_wire_cells([b'"a"', b'"b\n"'], [b"", b""]) == [None, None]  # a newline in a value: one by one
