@@ -51,19 +51,23 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
 def validated_entries(tree_id: str, msgs: Any) -> list[Entry]:
     validate_tree_id(tree_id)
     entries = cv.entries_from_pb(msgs)
-    checked = entries
-    if all_paths_valid([e.path for e in entries]):
-        # Paths are fine: only values that are not plain scalars and non-empty
-        # metadata need the full JSON check, in the order given.
-        plain = plain_scalars([e.value_json for e in entries])
-        checked = [e for e, ok in zip(entries, plain, strict=True) if e.metadata_json or not ok]
-    for entry in checked:
-        validate_path(entry.path)
+    if not all_paths_valid([e.path for e in entries]):
+        for entry in entries:  # the first invalid path, named
+            validate_path(entry.path)
+    # Values that are plain scalars are valid as they are; labels repeat, so each
+    # distinct text is checked once. The rest get the full check, in order.
+    plain = plain_scalars([e.value_json for e in entries])
+    fine_labels = {b""}
+    for entry, ok in zip(entries, plain, strict=True):
+        if ok and entry.metadata_json in fine_labels:
+            continue
         try:
-            check_value_json(entry.value_json)
+            if not ok:
+                check_value_json(entry.value_json)
             check_metadata_json(entry.metadata_json)
         except E.InvalidArgument as exc:
             raise E.InvalidArgument(f"{entry.path}: {exc.message}", {"path": entry.path}) from None
+        fine_labels.add(entry.metadata_json)
     return entries
 
 

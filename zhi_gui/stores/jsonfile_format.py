@@ -354,26 +354,21 @@ def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list
         *map(_PLAIN_SCALAR.fullmatch, texts)]
     if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
         return list(map(PlainCell, map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))))
+    cells: list[AnyCell | None] = [*map(PlainCell, map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE))))]
     labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
-    cells: list[AnyCell | None] = []
-    add = cells.append
-    for text, value_json, labels_json, ok in zip(texts, values, metadata, plain, strict=True):
-        if not ok:
-            add(None)
-        elif not labels_json:
-            add(PlainCell(_VALUE_OPEN + text + _ENTRY_CLOSE))
-        else:
-            if labels_json not in labelled:
-                labelled[labels_json] = _labels_text(labels_json)
-            known = labelled[labels_json]
-            if known is None:
-                add(None)
-                continue
-            # Cells are never changed once made, so entries with the same labels share the dict.
-            cell = Cell(_plain_value(text), known[0])
-            cell._value_json = value_json
-            cell._fragment = _VALUE_OPEN + text + known[1] + _ENTRY_CLOSE
-            add(cell)
+    for index in [i for i, (ok, labels_json) in enumerate(zip(plain, metadata, strict=True)) if labels_json or not ok]:
+        labels_json, text = metadata[index], texts[index]
+        if labels_json not in labelled:
+            labelled[labels_json] = _labels_text(labels_json)
+        known = labelled[labels_json]
+        if not plain[index] or known is None:
+            cells[index] = None
+            continue
+        # Cells are never changed once made, so entries with the same labels share the dict.
+        cell = Cell(_plain_value(text), known[0])
+        cell._value_json = values[index]
+        cell._fragment = _VALUE_OPEN + text + known[1] + _ENTRY_CLOSE
+        cells[index] = cell
     return cells
 
 
