@@ -44,6 +44,8 @@ from zhi_gui.plugin.store_api import Store
 from zhi_gui.stores.jsonfile_format import (
     AnyCell,
     FormatError,
+    cell_metadata_json,
+    cell_value_json,
     encode_tree,
     parse_tree,
     plain_wire_cells,
@@ -406,7 +408,7 @@ class JsonFileStore(Store):
 
 
 def _entry(path: str, cell: AnyCell) -> Entry:
-    return Entry(path, cell.value_json, cell.metadata_json)
+    return Entry(path, cell_value_json(cell), cell_metadata_json(cell))
 
 
 def main() -> None:

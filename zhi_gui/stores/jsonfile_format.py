@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 from zhi_gui.core.jsonvalues import (
@@ -274,6 +275,8 @@ _PLAIN_TEXT = r'"[^"\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]*+"|true|false|null|
 _PLAIN_SCALAR = re.compile(_PLAIN_TEXT)
 _PLAIN_SCALARS = re.compile(f"(?:{_PLAIN_TEXT})(?:\n(?:{_PLAIN_TEXT}))*+")  # newline-joined: one match for a write
 _CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
+# What a JSON string escapes (json's own and Go's): text without these is written as it is.
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f<>&\u2028\u2029\ud800-\udfff]')
 _ENTRY_CLOSE = _ENTRY_PAD + "}"  # the closing brace of an entry, one level in
 _FIELD_PAD = _ENTRY_PAD + INDENT
 _VALUE_OPEN = "{" + _FIELD_PAD + '"value": '
@@ -297,36 +300,12 @@ def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
     return cell
 
 
-class PlainCell(str):
-    """A cell written from the wire with no labels and a plain scalar value: the
-    entry's text in the tree file (``Cell.fragment``), and nothing else. Being a
-    str, the cells of a big write are made in C-level passes over all entries
-    (a Cell each, built in a Python loop, cost 0.16 s of a 100,000-value put here);
-    value, wire bytes and fields are read back off the text when asked for."""
-
-    __slots__ = ()
-    metadata: dict[str, Any] | None = None
-    extra: dict[str, Any] | None = None
-    metadata_json = b""
-
-    @property
-    def fragment(self) -> str:
-        return self
-
-    @property
-    def _text(self) -> str:
-        return self[len(_VALUE_OPEN):-len(_ENTRY_CLOSE)]
-
-    @property
-    def value_json(self) -> bytes:
-        return self._text.encode()
-
-    @property
-    def value(self) -> Any:
-        return _plain_value(self._text)
-
-    def fields(self) -> Fields:
-        return Fields((("value", self.value),))
+# A cell written from the wire with no labels and a plain scalar value is held
+# as nothing but its entry's text in the tree file (Cell.fragment), a plain str:
+# a big write makes them in C-level passes (a Cell each, built in a Python loop,
+# cost 0.16 s of a 100,000-value put here, and a str subclass still 50 ms). The
+# functions below read any cell; a plain cell's value is read off its text.
+AnyCell = Cell | str
 
 
 def _plain_value(text: str) -> Any:
@@ -334,7 +313,28 @@ def _plain_value(text: str) -> Any:
     return text[1:-1] if first == '"' else _CONSTANTS[text] if first in "tfn" else int(text)
 
 
-AnyCell = Cell | PlainCell
+def _plain_text(fragment: str) -> str:
+    return fragment[len(_VALUE_OPEN):-len(_ENTRY_CLOSE)]
+
+
+def cell_fragment(cell: AnyCell) -> str:
+    return cell if isinstance(cell, str) else cell.fragment
+
+
+def cell_value_json(cell: AnyCell) -> bytes:
+    return _plain_text(cell).encode() if isinstance(cell, str) else cell.value_json
+
+
+def cell_metadata_json(cell: AnyCell) -> bytes:
+    return b"" if isinstance(cell, str) else cell.metadata_json
+
+
+def cell_value(cell: AnyCell) -> Any:
+    return _plain_value(_plain_text(cell)) if isinstance(cell, str) else cell.value
+
+
+def cell_metadata(cell: AnyCell) -> dict[str, Any] | None:
+    return None if isinstance(cell, str) else cell.metadata
 
 
 def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list[AnyCell | None]:
@@ -353,10 +353,13 @@ def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list
     plain: list[Any] = [True] * len(texts) if _PLAIN_SCALARS.fullmatch(joined) else [
         *map(_PLAIN_SCALAR.fullmatch, texts)]
     if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
-        return list(map(PlainCell, map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))))
-    cells: list[AnyCell | None] = [*map(PlainCell, map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE))))]
+        return [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
+    cells: list[AnyCell | None] = [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
     labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
-    for index in [i for i, (ok, labels_json) in enumerate(zip(plain, metadata, strict=True)) if labels_json or not ok]:
+    odd = set(compress(range(len(texts)), metadata))  # C-level passes: entries with labels or a value not plain
+    if not all(plain):
+        odd.update(compress(range(len(texts)), map(operator.not_, plain)))
+    for index in sorted(odd):
         labels_json, text = metadata[index], texts[index]
         if labels_json not in labelled:
             labelled[labels_json] = _labels_text(labels_json)
@@ -428,6 +431,9 @@ def encode_tree(cells: Mapping[str, AnyCell]) -> bytes:
     # Go's escapes in one pass over the whole text (fragments have theirs already,
     # and escaping twice changes nothing): one C call, not one per path.
     paths = sorted(cells)
-    fragments = [c if type(c) is PlainCell else c.fragment for c in map(cells.__getitem__, paths)]
+    fragments = [c if isinstance(c, str) else c.fragment for c in map(cells.__getitem__, paths)]
+    if _NEEDS_ESCAPE.search("".join(paths)) is None:  # paths written as they are: zhi's own always are
+        parts = map("".join, zip(repeat('"'), paths, repeat('": '), fragments))
+        return ("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
     parts = map("".join, zip(map(_basic_string, paths), repeat(": "), fragments))
     return go_escape("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
