@@ -288,9 +288,7 @@ def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
     text = value_json.decode("utf-8", "surrogateescape") if value_json else "null"
     if _PLAIN_SCALAR.fullmatch(text):
         labels = parse_metadata(metadata_json)
-        first = text[0]
-        value = text[1:-1] if first == '"' else _CONSTANTS[text] if first in "tfn" else int(text)
-        cell = Cell(value, labels)
+        cell = Cell(_plain_value(text), labels)
         cell._value_json = value_json or b"null"
         if labels is None:
             cell._fragment = _VALUE_OPEN + text + _ENTRY_CLOSE
@@ -352,9 +350,9 @@ def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list
     # One match over the joined text when every value is plain (10 ms for 100,000, not 57)
     plain: list[Any] = [True] * len(texts) if _PLAIN_SCALARS.fullmatch(joined) else [
         *map(_PLAIN_SCALAR.fullmatch, texts)]
-    if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
-        return [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
     cells: list[AnyCell | None] = [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
+    if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
+        return cells
     labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
     odd = set(compress(range(len(texts)), metadata))  # C-level passes: entries with labels or a value not plain
     if not all(plain):
