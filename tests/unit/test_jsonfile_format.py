@@ -12,6 +12,11 @@ from zhi_gui.stores.jsonfile_format import (
     Cell,
     FormatError,
     JSONNumber,
+    cell_fragment,
+    cell_metadata,
+    cell_metadata_json,
+    cell_value,
+    cell_value_json,
     dumps,
     encode_string,
     encode_tree,
@@ -20,6 +25,8 @@ from zhi_gui.stores.jsonfile_format import (
     parse_metadata,
     parse_tree,
     parse_value,
+    plain_wire_cells,
+    wire_cell,
 )
 
 FIXTURES = ROOT / "tests" / "fixtures" / "zhi-json"
@@ -178,3 +185,61 @@ def test_corrupt_documents_name_the_reason(data: bytes, reason: str) -> None:
 def test_fixture_directory_is_valid_json() -> None:
     for path in (FIXTURES / "store").glob("*.json"):
         json.loads(path.read_bytes())
+
+
+WIRE_VALUES = [b'"plain"', b"", b"null", b"true", b"false", b"0", b"-0", b"7", b"-123456789012345",
+               b"1234567890123456", b"1.5", b"1.0", b"1e21", b'"a<b>&c"', "\"\u00e9t\u00e9\"".encode(),
+               "\"\u2028\"".encode(), b'"\\u00e9"', b'"tab\\t"', b"[1, 2]", b'{"b":1,"a":[]}']
+
+
+@pytest.mark.parametrize("metadata", [b"", b'{"ui.password":true}', b"null", b"{}"])
+@pytest.mark.parametrize("value", WIRE_VALUES)
+def test_a_write_from_the_wire_makes_the_same_cell_either_way(value: bytes, metadata: bytes) -> None:
+    """wire_cell takes plain scalars' text as it is: the file text, the wire
+    bytes read back and the value are what parsing and encoding would give."""
+    made = wire_cell(value, metadata)
+    parsed = Cell(parse_value(value), parse_metadata(metadata))
+    assert made.fragment == parsed.fragment
+    assert made.value_json == parsed.value_json
+    assert made.metadata_json == parsed.metadata_json
+    assert type(made.value) is type(parsed.value)
+    assert made.value == parsed.value
+
+
+@pytest.mark.parametrize("value", [b'"tab\there"', b"1e400", b"NaN", b'"\xff"', b"01", b"{"])
+def test_a_value_that_cannot_be_written_is_refused_from_the_wire(value: bytes) -> None:
+    with pytest.raises(FormatError):
+        wire_cell(value, b"")
+
+
+@pytest.mark.parametrize("metadata", [b"", b'{"ui.password":true}', b'{"a":"<b>","n":[1,{}]}', b"null", b"{}",
+                                      b"[1]", b"{"])
+def test_a_whole_write_makes_the_same_cells_as_one_by_one(metadata: bytes) -> None:
+    """plain_wire_cells over a write: a cell wherever the shortcut holds, equal in
+    every way to the one parsing and encoding makes; None where it does not
+    (wire_cell then decides, and refuses what cannot be written)."""
+    values = [*WIRE_VALUES, b'"tab\there"', b"1e400"]
+    cells = plain_wire_cells(values, [metadata] * len(values))
+    assert len(cells) == len(values)
+    for value, cell in zip(values, cells, strict=True):
+        if cell is None:
+            continue
+        parsed = Cell(parse_value(value), parse_metadata(metadata))
+        assert cell_fragment(cell) == parsed.fragment
+        assert cell_value_json(cell) == parsed.value_json
+        assert cell_metadata_json(cell) == parsed.metadata_json
+        assert cell_metadata(cell) == parsed.metadata
+        made = cell_value(cell)
+        assert type(made) is type(parsed.value) and made == parsed.value
+    assert cells[0] is not None or metadata in (b"[1]", b"{", b"null", b"{}")
+    tree = {f"p/k{i:02d}": cell for i, cell in enumerate(cells) if cell is not None}
+    parsed_tree = {p: Cell(parse_value(cell_value_json(c)), cell_metadata(c)) for p, c in tree.items()}
+    assert encode_tree(tree) == encode_tree(parsed_tree)
+
+
+def test_plain_cells_of_a_write_without_labels_or_odd_values() -> None:
+    values = [b'"a"', b"1", b"true", b"null", b'"<&>"']
+    cells = plain_wire_cells(values, [b""] * len(values))
+    assert [c is None for c in cells] == [False, False, False, False, True]
+    assert [cell_value(c) for c in cells if c is not None] == ["a", 1, True, None]
+    assert plain_wire_cells([b'"a"', b'"b\n"'], [b"", b""]) == [None, None]  # a newline in a value: one by one

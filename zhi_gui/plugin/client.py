@@ -151,11 +151,14 @@ class StoreClient(PluginChannel, Store):
             log.info("%s: PutValues of %d entries split into %d calls (4 MiB limit)", self.name,
                      len(entries), len(batches))
         for index, batch in enumerate(batches):
-            paths = {e.path for e in batch}
-            request = pb.PutValuesRequest(
-                id=tree_id, values=cv.entries_to_pb(batch), cas_version=cas_version if index == 0 else "",
-                cas_versions={p: v for p, v in (cas_versions or {}).items() if p in paths or len(batches) == 1},
-            )
+            wanted = dict(cas_versions or {})
+            if len(batches) > 1 and wanted:
+                paths = {e.path for e in batch}
+                wanted = {p: v for p, v in wanted.items() if p in paths}
+            request = pb.PutValuesRequest(id=tree_id, cas_version=cas_version if index == 0 else "",
+                                          cas_versions=wanted)
+            # Filled in place: building 100,000 messages to copy in took 2.7x as long, on the caller's (UI) loop.
+            cv.add_entries(request.values, batch)
             await self._call("PutValues", self._store.PutValues, request)
 
     async def delete_values(self, tree_id: str, paths: Sequence[str]) -> None:
@@ -325,8 +328,9 @@ class StoreClient(PluginChannel, Store):
                            cas_version: str = "", cas_versions: Mapping[str, str] | None = None,
                            message: str = "", author: str = "") -> str:
         request = ext_pb.WriteValuesRequest(
-            id=tree_id, values=cv.entries_to_pb(entries), delete_paths=delete_paths, cas_version=cas_version,
+            id=tree_id, delete_paths=delete_paths, cas_version=cas_version,
             cas_versions=dict(cas_versions or {}), message=message, author=author)
+        cv.add_entries(request.values, entries)
         return str((await self._call("WriteValues", self._ext.WriteValues, request, self.timeout * 4)).version)
 
     async def unlock(self, passphrase: bytes) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -95,20 +96,29 @@ def _add_plugin_services(impl: Served, server: Any) -> None:
     """Serve what ``impl`` is: a Store (plus the extension), a config plugin,
     a transform plugin, or several of them. Anything else is served as a store
     (duck typing, as before config and transform plugins could be served)."""
-    from zhi_gui.plugin.config_api import ConfigPlugin
-    from zhi_gui.plugin.config_servicer import ConfigServicer
-    from zhi_gui.plugin.transform import TransformPlugin, TransformServicer
-
-    is_config, is_transform = isinstance(impl, ConfigPlugin), isinstance(impl, TransformPlugin)
+    is_config = _instance_of(impl, "zhi_gui.plugin.config_api", "ConfigPlugin")
+    is_transform = _instance_of(impl, "zhi_gui.plugin.transform", "TransformPlugin")
     if isinstance(impl, Store) or not (is_config or is_transform):
         store: Store = impl  # type: ignore[assignment]
         pb_grpc.add_StoreServiceServicer_to_server(StoreServicer(store), server)
         if getattr(store, "serves_extension", False):
             ext_grpc.add_StoreExtensionServicer_to_server(ExtensionServicer(store), server)
     if is_config:
+        from zhi_gui.plugin.config_servicer import ConfigServicer
+
         ConfigServicer(impl).add_to_server(server)  # type: ignore[arg-type]
     if is_transform:
+        from zhi_gui.plugin.transform import TransformServicer
+
         TransformServicer(impl).add_to_server(server)  # type: ignore[arg-type]
+
+
+def _instance_of(impl: object, module: str, name: str) -> bool:
+    """``isinstance`` without importing ``module``: nothing is an instance of a class
+    whose module was never imported, so a store plugin's first call does not load
+    the config and transform plugin code (about 5 ms here)."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(impl, getattr(loaded, name))
 
 
 def build_handlers(impl: Served, stop: asyncio.Event) -> tuple[list[grpc.GenericRpcHandler], _Health]:

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import grp
 import inspect
 import json
 import logging
 import os
-import secrets
-import shutil
 import signal
 import sys
-import tempfile
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
@@ -48,6 +44,10 @@ PARENT_POLL_SECONDS = 0.5
 TRANSPORT_ENV = "ZHI_GUI_PLUGIN_TRANSPORT"  # "tcp" forces a TCP listener (tests, Windows-like hosts)
 
 log = logging.getLogger("zhi_gui.plugin.server")
+# Before the handshake only what serving needs is imported (asyncio, grpc, the
+# store's module): tempfile, shutil, secrets and grp cost a host's every spawn
+# about 5 ms here, so they load where they are used, which is usually never
+# (hosts give PLUGIN_UNIX_SOCKET_DIR) or at shutdown.
 _CODE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the zhi_gui package in use
 
 
@@ -89,13 +89,19 @@ def _unix_socket_path() -> tuple[str, str | None]:
     base = os.environ.get("PLUGIN_UNIX_SOCKET_DIR", "")
     created = None
     if not base:
+        import tempfile
+
         created = base = tempfile.mkdtemp(prefix="zhi-plugin-")
-    path = os.path.join(base, f"plugin{secrets.token_hex(5)}")
+    # go-plugin's name: "plugin" and random digits (os.urandom is what secrets uses)
+    path = os.path.join(base, f"plugin{os.urandom(5).hex()}")
     if len(path.encode()) > MAX_UNIX_SOCKET_PATH:
+        import tempfile
+
         if created:
-            shutil.rmtree(created, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(created)  # just made, still empty
         created = base = tempfile.mkdtemp(prefix="zp-", dir="/tmp")
-        path = os.path.join(base, f"plugin{secrets.token_hex(5)}")
+        path = os.path.join(base, f"plugin{os.urandom(5).hex()}")
     return path, created
 
 
@@ -119,6 +125,8 @@ def _apply_socket_group(path: str) -> None:
     if not group:
         return
     try:
+        import grp
+
         gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
         os.chown(path, -1, gid)
         os.chmod(path, 0o660)
@@ -232,6 +240,8 @@ async def _serve_async(made: Any) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(address)
         if temp_dir:
+            import shutil
+
             shutil.rmtree(temp_dir, ignore_errors=True)
         log.info("plugin stopped")
 

@@ -20,6 +20,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import validate_path, validate_tree_id
 from zhi_gui.plugin import convert as cv
 from zhi_gui.plugin import wire_errors
+from zhi_gui.plugin.bulk_checks import all_paths_valid, plain_scalars
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
 from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
@@ -50,13 +51,23 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
 def validated_entries(tree_id: str, msgs: Any) -> list[Entry]:
     validate_tree_id(tree_id)
     entries = cv.entries_from_pb(msgs)
-    for entry in entries:
-        validate_path(entry.path)
+    if not all_paths_valid([e.path for e in entries]):
+        for entry in entries:  # the first invalid path, named
+            validate_path(entry.path)
+    # Values that are plain scalars are valid as they are; labels repeat, so each
+    # distinct text is checked once. The rest get the full check, in order.
+    plain = plain_scalars([e.value_json for e in entries])
+    fine_labels = {b""}
+    for entry, ok in zip(entries, plain, strict=True):
+        if ok and entry.metadata_json in fine_labels:
+            continue
         try:
-            check_value_json(entry.value_json)
+            if not ok:
+                check_value_json(entry.value_json)
             check_metadata_json(entry.metadata_json)
         except E.InvalidArgument as exc:
             raise E.InvalidArgument(f"{entry.path}: {exc.message}", {"path": entry.path}) from None
+        fine_labels.add(entry.metadata_json)
     return entries
 
 

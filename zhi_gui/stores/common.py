@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,8 @@ from zhi_gui.core.model import Entry
 
 
 def default_author() -> str:
+    import getpass  # here: plugins import this module before their handshake, and need it rarely
+
     try:
         user = getpass.getuser()
     except Exception:

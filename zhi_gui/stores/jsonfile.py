@@ -31,17 +31,26 @@ import errno
 import logging
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, Entry, StoreDescription, TreeChunk, Versioning
 from zhi_gui.core.paths import path_problem, tree_id_problem, under_prefix
+from zhi_gui.plugin.bulk_checks import all_paths_valid
 from zhi_gui.plugin.store_api import Store
-from zhi_gui.stores.jsonfile_format import Cell, FormatError, encode_tree, parse_metadata, parse_tree, parse_value
+from zhi_gui.stores.jsonfile_format import (
+    AnyCell,
+    FormatError,
+    cell_metadata_json,
+    cell_value_json,
+    encode_tree,
+    parse_tree,
+    plain_wire_cells,
+    wire_cell,
+)
 
 log = logging.getLogger("zhi_gui.stores.jsonfile")
 
@@ -120,7 +129,7 @@ class JsonFileStore(Store):
             raise E.InvalidArgument(f"the store directory {self.dir} exists but is not a directory",
                                     {"file": self.dir})
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[Signature, dict[str, Cell]]] = {}
+        self._cache: dict[str, tuple[Signature, dict[str, AnyCell]]] = {}
 
     # --- files -----------------------------------------------------------
     def _tree_file(self, tree_id: str) -> tuple[str, str]:
@@ -148,7 +157,7 @@ class JsonFileStore(Store):
                                     {"tree_id": tree_id, "file": path})
         return path, real
 
-    def _load(self, tree_id: str) -> dict[str, Cell] | None:
+    def _load(self, tree_id: str) -> dict[str, AnyCell] | None:
         """The tree's cells (cached while the file is unchanged), None if it has no file."""
         path, real = self._tree_file(tree_id)
         try:
@@ -174,7 +183,7 @@ class JsonFileStore(Store):
         finally:
             os.close(fd)
         try:
-            cells = parse_tree(data)
+            cells = cast("dict[str, AnyCell]", parse_tree(data))  # read here, copied before a write
         except FormatError as exc:
             self._cache.pop(tree_id, None)
             raise self._corrupt(tree_id, path, str(exc)) from None
@@ -188,7 +197,7 @@ class JsonFileStore(Store):
             f"tree {tree_id!r} cannot be read or written until the file is fixed or removed",
             {"tree_id": tree_id, "file": path, "reason": reason})
 
-    def _write(self, tree_id: str, cells: dict[str, Cell]) -> None:
+    def _write(self, tree_id: str, cells: dict[str, AnyCell]) -> None:
         """Replace the tree file atomically: temp file, fsync, rename, fsync the directory."""
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
@@ -206,6 +215,8 @@ class JsonFileStore(Store):
             mode = NEW_FILE_MODE
         except OSError as exc:
             raise _io_error("write", path, exc) from None
+        import tempfile  # here, not at start-up: a host waits for the plugin's handshake
+
         temp: str | None = None
         try:
             fd, temp = tempfile.mkstemp(prefix=f".{tree_id[:32]}{SUFFIX}.tmp-", dir=target_dir)
@@ -291,17 +302,21 @@ class JsonFileStore(Store):
         return [_entry(p, cells[p]) for p in wanted if p in cells]
 
     def _write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str]) -> None:
-        puts: dict[str, Cell] = {}
-        for entry in entries:
-            problem = path_problem(entry.path)
-            if problem:
-                raise E.InvalidArgument(f"invalid path {entry.path!r}: {problem}", {"path": entry.path})
-            try:
-                cell = Cell(parse_value(entry.value_json), parse_metadata(entry.metadata_json))
-                cell.fragment  # noqa: B018 - encode now: a value that cannot be written is refused here
-                puts[entry.path] = cell
-            except FormatError as exc:
-                raise E.InvalidArgument(f"{entry.path}: {exc}", {"path": entry.path}) from None
+        paths = [e.path for e in entries]
+        made = plain_wire_cells([e.value_json for e in entries], [e.metadata_json for e in entries])
+        puts: dict[str, AnyCell]
+        if all_paths_valid(paths) and None not in made:  # the common case, checked in passes over all entries
+            puts = dict(zip(paths, cast("list[AnyCell]", made), strict=True))
+        else:  # entry by entry: the first problem is reported, naming its path
+            puts = {}
+            for entry, cell in zip(entries, made, strict=True):
+                problem = path_problem(entry.path)
+                if problem:
+                    raise E.InvalidArgument(f"invalid path {entry.path!r}: {problem}", {"path": entry.path})
+                try:
+                    puts[entry.path] = cell if cell is not None else wire_cell(entry.value_json, entry.metadata_json)
+                except FormatError as exc:
+                    raise E.InvalidArgument(f"{entry.path}: {exc}", {"path": entry.path}) from None
         with self._lock:
             current = self._load(tree_id)
             deletes = [p for p in dict.fromkeys(delete_paths) if current and p in current and p not in puts]
@@ -392,8 +407,8 @@ class JsonFileStore(Store):
         return ""
 
 
-def _entry(path: str, cell: Cell) -> Entry:
-    return Entry(path, cell.value_json, cell.metadata_json)
+def _entry(path: str, cell: AnyCell) -> Entry:
+    return Entry(path, cell_value_json(cell), cell_metadata_json(cell))
 
 
 def main() -> None:

@@ -12,12 +12,13 @@ commands that never change the given file:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 
 def _cli(argv: list[str]) -> int:
+    import argparse  # here: the plugin run by a host never parses arguments, and waits less for its handshake
+
     from zhi_gui.core.errors import ZhiError
     from zhi_gui.stores.sqlite.check import check, recover
 
