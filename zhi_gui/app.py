@@ -16,9 +16,9 @@ import platformdirs
 
 from zhi_gui import __version__
 from zhi_gui.core.errors import ZhiError
-from zhi_gui.plugin.discovery import find_plugin
-from zhi_gui.plugin.workspace import load_workspace, workspace_store
 
+# Plugin discovery and workspaces (which read YAML manifests) load when a store is looked up
+# by name, not at import: the window paints first (issue 14, cold start).
 if TYPE_CHECKING:
     from zhi_gui.services.keyring_service import PassphraseVault
     from zhi_gui.services.settings import Settings
@@ -76,7 +76,14 @@ def plugin_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def names_a_store(args: argparse.Namespace) -> bool:
+    """Whether the command line says which store to open (else: the embedded default)."""
+    return bool(args.plugin or args.workspace)
+
+
 def resolve_target(args: argparse.Namespace) -> Any:
+    from zhi_gui.plugin.discovery import find_plugin
+    from zhi_gui.plugin.workspace import load_workspace, workspace_store
     from zhi_gui.session import StoreTarget
 
     options = plugin_options(args)
@@ -113,14 +120,12 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
     from zhi_gui.ui.accessibility import install_accessibility
     from zhi_gui.ui.change_marks import install_change_marks
-    from zhi_gui.ui.compare_dialog import install_compare
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
+    from zhi_gui.ui.store_actions import install_compare, install_subtree_actions, install_transfer
     from zhi_gui.ui.store_check import install_store_check
-    from zhi_gui.ui.subtree_dialogs import install_subtree_actions
     from zhi_gui.ui.theme_menu import install_theme_menu
-    from zhi_gui.ui.transfer_dialogs import install_transfer
 
     window = MainWindow(session=session, settings=settings, state_root=state_root)
     install_history(window)
@@ -143,7 +148,11 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    target = resolve_target(args)
+    # A store named on the command line is looked up before any window opens, so a typo ends
+    # here with a message. The embedded default is looked up once the window has painted:
+    # discovery reads every plugin's manifest, which the first paint does not need.
+    plugin_options(args)  # malformed --option/--options end here in both cases
+    named_target = resolve_target(args) if names_a_store(args) else None
 
     import qasync
 
@@ -177,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
 
     async def startup() -> None:
+        # The plugin is spawned once the window is on screen: its start (a process, a
+        # handshake, maybe a keyring look-up) never holds back the first paint.
+        await window.until_painted()
+        try:
+            target = named_target if named_target is not None else resolve_target(args)
+        except SystemExit as exc:  # the embedded plugin is missing: an installation problem
+            window.show_error("Opening the embedded store", ZhiError(str(exc.code)))
+            return
         try:
             await window.open_store(target)
             if args.sample:

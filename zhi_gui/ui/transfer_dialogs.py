@@ -17,7 +17,6 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,7 +36,6 @@ from zhi_gui.core.user_errors import describe
 from zhi_gui.transfer.formats import Format, decode, format_for
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
-from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -228,29 +226,3 @@ async def import_flow(window: WindowApi, path: Path | None = None) -> bool:
     window.statusBar().showMessage(f"Imported {path.name}: {counts}" + (f" as version {outcome.version}"
                                                                         if outcome.version else ""), 10000)
     return outcome.saved
-
-
-def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
-    """File > Export... and File > Import..., enabled while a tree is shown."""
-    main = window.main_window()
-    export_action = QAction("Export\u2026", main)
-    export_action.setObjectName("action-export")
-    export_action.triggered.connect(lambda: window.run(export_flow(window), "Exporting", "export"))
-    import_action = QAction("Import\u2026", main)
-    import_action.setObjectName("action-import")
-    import_action.triggered.connect(lambda: window.run(import_flow(window), "Importing", "import"))
-
-    def update() -> None:
-        export_action.setEnabled(window.session.loaded and bool(window.session.tree_id))
-        import_action.setEnabled(window.session.can_edit)
-
-    menu = window.file_menu
-    first = menu.actions()[0] if menu.actions() else None
-    if first is None:
-        menu.addActions([import_action, export_action])
-    else:  # after Open store and Recent stores
-        anchor = menu.actions()[2] if len(menu.actions()) > 2 else first
-        menu.insertActions(anchor, [import_action, export_action])
-        menu.insertSeparator(anchor)
-    follow_store(window, update)
-    return export_action, import_action
