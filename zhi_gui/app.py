@@ -114,21 +114,37 @@ def resolve_target(args: argparse.Namespace) -> Any:
 
 
 def build_window(settings: Settings | None = None, state_root: Path | None = None, *,
-                 vault: PassphraseVault | None = None, session: StoreSession | None = None) -> MainWindow:
+                 vault: PassphraseVault | None = None, session: StoreSession | None = None,
+                 paint_first: bool = False) -> MainWindow:
     """The main window with its panels, composed in one place (the app and the tests):
-    history (versions, diff, rollback) and security (encryption, keyring, login)."""
+    history (versions, diff, rollback) and security (encryption, keyring, login).
+
+    ``paint_first`` (the app's first window): only what the first paint shows is built, the
+    window with its docks and the History panel; :func:`complete_window` adds the rest once
+    the window is on screen. The result is the same window, menus in the same order."""
+    from zhi_gui.ui.history import install_history
+    from zhi_gui.ui.main_window import MainWindow
+
+    window = MainWindow(session=session, settings=settings, state_root=state_root)
+    install_history(window)
+    window.finish_layout()  # every dock is in: the default layout, then the remembered one
+    if not paint_first:
+        complete_window(window, settings, vault)
+    return window
+
+
+def complete_window(window: MainWindow, settings: Settings | None = None,
+                    vault: PassphraseVault | None = None) -> None:
+    """What the first paint does not show: menu entries and their dialogs, the store's
+    lock state and keyring, marks of keys changed elsewhere, names for screen readers."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
     from zhi_gui.ui.accessibility import install_accessibility
     from zhi_gui.ui.change_marks import install_change_marks
-    from zhi_gui.ui.history import install_history
-    from zhi_gui.ui.main_window import MainWindow
     from zhi_gui.ui.security import install_security
     from zhi_gui.ui.store_actions import install_compare, install_subtree_actions, install_transfer
     from zhi_gui.ui.store_check import install_store_check
     from zhi_gui.ui.theme_menu import install_theme_menu
 
-    window = MainWindow(session=session, settings=settings, state_root=state_root)
-    install_history(window)
     # passphrases in the OS keyring unless a vault is given; lock after idle time (settings only:
     # tests and scripts without settings never lock under their feet)
     idle = settings.get(IDLE_LOCK_MINUTES) if settings is not None else 0
@@ -140,9 +156,7 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
     window.change_marks = install_change_marks(window)  # keys changed elsewhere: bold with a dot
-    window.finish_layout()  # every dock is in: the default layout, then the remembered one
     install_accessibility(window)  # names for screen readers, Tab in reading order
-    return window
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     # Several windows, each with its own store; the app ends when the last one has closed.
     registry = WindowRegistry(lambda: build_window(settings), settings)
-    window = registry.adopt(build_window(settings))
+    window = registry.adopt(build_window(settings, paint_first=True))
     install_global_handlers(loop, registry.show_error)
     done = asyncio.Event()
     registry.allClosed.connect(done.set)
@@ -189,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         # The plugin is spawned once the window is on screen: its start (a process, a
         # handshake, maybe a keyring look-up) never holds back the first paint.
         await window.until_painted()
+        complete_window(window, settings)  # before the store opens: it sets the unlock and login hooks
         try:
             target = named_target if named_target is not None else resolve_target(args)
         except SystemExit as exc:  # the embedded plugin is missing: an installation problem

@@ -44,11 +44,12 @@ def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
         import_action.setEnabled(window.session.can_edit)
 
     menu = window.file_menu
-    first = menu.actions()[0] if menu.actions() else None
-    if first is None:
+    # After Open store and the recent stores (the window registry's entries among them,
+    # whether it adopted the window before or after this): before the first separator.
+    anchor = next((action for action in menu.actions() if action.isSeparator()), None)
+    if anchor is None:
         menu.addActions([import_action, export_action])
-    else:  # after Open store and Recent stores
-        anchor = menu.actions()[2] if len(menu.actions()) > 2 else first
+    else:
         menu.insertActions(anchor, [import_action, export_action])
         menu.insertSeparator(anchor)
     follow_store(window, update)

@@ -1,0 +1,106 @@
+"""Cold start (issue 14): the app's first window paints before its panels' menu
+entries, security and the store are set up, and ends up as the window the tests
+build at once; the embedded default store opens after the first paint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from tests.gui.conftest import dispose_window
+from zhi_gui.app import build_window, complete_window
+from zhi_gui.services.keyring_service import InMemoryVault
+from zhi_gui.ui.main_window import MainWindow
+from zhi_gui.ui.security import SecurityController
+from zhi_gui.ui.windows import WindowRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def menu_outline(menu: QMenu) -> list[Any]:
+    """What the user sees in a menu, in order: entries, separators and submenus."""
+    out: list[Any] = []
+    for action in menu.actions():
+        if action.isSeparator():
+            out.append("----")
+        elif action.menu() is not None:
+            sub = action.menu()
+            assert isinstance(sub, QMenu)
+            out.append((action.text(), menu_outline(sub)))
+        else:
+            out.append((action.text(), action.objectName(), action.shortcut().toString()))
+    return out
+
+
+def outline(window: MainWindow) -> dict[str, Any]:
+    return {
+        "menus": [(a.text(), menu_outline(a.menu())) for a in window.menuBar().actions()
+                  if isinstance(a.menu(), QMenu)],
+        "actions": sorted(a.objectName() for a in window.findChildren(QAction) if a.objectName()),
+        "docks": sorted(d.objectName() for d in window.findChildren(QDockWidget)),
+        "context": [a.objectName() for a in window.context_actions],
+        "security": len(window.findChildren(SecurityController)),
+        "marks": window.change_marks is not None,
+    }
+
+
+def test_the_first_window_paints_first_and_ends_up_as_the_usual_window(qtbot: Any, run_async: Any) -> None:
+    """main() builds its window with paint_first=True and adopts it, then completes it
+    once painted: the same menus, entries (in the same order), docks and panels as a
+    window built at once and adopted (File > New window)."""
+    vault = InMemoryVault()
+    usual = build_window(None, vault=vault)
+    first = build_window(None, vault=vault, paint_first=True)
+    registry = WindowRegistry(lambda: build_window(None, vault=vault))
+    try:
+        registry.adopt(usual)
+        registry.adopt(first)
+        before = outline(first)
+        assert not before["security"] and not before["marks"], "security and marks wait for the first paint"
+        assert "action-open" in before["actions"] and before["docks"] == outline(usual)["docks"], \
+            "the first paint shows the real window: its menus, store bar, tree and docks"
+        first.show()
+        qtbot.waitUntil(lambda: first.painted)
+        complete_window(first, None, vault)
+        assert outline(first) == outline(usual)
+    finally:
+        for window in (first, usual):
+            dispose_window(qtbot, run_async, window)
+
+
+def test_waiting_for_the_first_paint_never_hangs(qtbot: Any, run_async: Any) -> None:
+    """A window that is not shown never paints: the app's wait gives up after its
+    timeout and the store opens anyway; a shown window is waited for."""
+    window = build_window(None, vault=InMemoryVault())
+    try:
+        run_async(window.until_painted(timeout=0.05))
+        assert not window.painted
+        window.show()
+        run_async(window.until_painted())
+        assert window.painted
+        run_async(window.until_painted(timeout=0))  # painted already: returns at once
+    finally:
+        dispose_window(qtbot, run_async, window)
+
+
+def test_the_app_opens_the_embedded_store_after_painting(tmp_path: Path) -> None:
+    """`zhi-gui` without options: the window paints, then the embedded sqlite store
+    is looked up, created and opened (a screenshot is taken once it is loaded)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(tmp_path / var.lower())
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "-m", "zhi_gui", "--screenshot", str(shot), "--log-level", "info"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert shot.is_file() and shot.stat().st_size > 0
+    store = tmp_path / "xdg_data_home" / "zhi-gui" / "default.zhistore.sqlite"
+    assert store.is_file(), "the embedded default store was created"
+    assert "Opening" not in done.stderr, done.stderr  # no error shown while opening it
