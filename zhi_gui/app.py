@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from zhi_gui import __version__
-from zhi_gui.core.errors import ZhiError
+from zhi_gui.core.errors import LaunchError, ZhiError
 
 # Plugin discovery and workspaces (which read YAML manifests) load when a store is looked up
 # by name, not at import: the window paints first (issue 14, cold start).
@@ -207,14 +207,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             target = named_target if named_target is not None else resolve_target(args)
         except SystemExit as exc:  # the embedded plugin is missing: an installation problem
-            window.show_error("Opening the embedded store", ZhiError(str(exc.code)))
-            return
-        try:
-            await window.open_store(target)
-            if args.sample:
-                await window.fill_sample()
-        except ZhiError as exc:
-            window.show_error(f"Opening {target.name}", exc)
+            window.show_error("Opening the embedded store", LaunchError(str(exc.code).removeprefix("zhi-gui: ")))
+        else:
+            try:
+                await window.open_store(target)
+                if args.sample:
+                    await window.fill_sample()
+            except ZhiError as exc:
+                window.show_error(f"Opening {target.name}", exc)
         if args.screenshot:
             await asyncio.sleep(0.8)
             window.expand_for_screenshot()

@@ -89,19 +89,37 @@ def test_waiting_for_the_first_paint_never_hangs(qtbot: Any, run_async: Any) -> 
         dispose_window(qtbot, run_async, window)
 
 
+def app_env(home: Path) -> dict[str, str]:
+    """The app's environment in a home of its own, offscreen, with no keyring."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(home / var.lower())
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    return env
+
+
 def test_the_app_without_options_opens_the_embedded_store(tmp_path: Path) -> None:
     """`zhi-gui` without options: the embedded sqlite store, which the app looks up
     only once its window has painted, is created and opened (a screenshot is taken
     once it is loaded) and no error is reported on the way."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[var] = str(tmp_path / var.lower())
-    env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
     shot = tmp_path / "shot.png"
     done = subprocess.run([sys.executable, "-m", "zhi_gui", "--screenshot", str(shot), "--log-level", "warning"],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          env=app_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert shot.is_file() and shot.stat().st_size > 0
     store = tmp_path / "xdg_data_home" / "zhi-gui" / "default.zhistore.sqlite"
     assert store.is_file(), "the embedded default store was created"
     assert " failed: " not in done.stderr, done.stderr  # what MainWindow.show_error logs
+
+
+def test_a_missing_embedded_plugin_is_reported_in_the_window(tmp_path: Path) -> None:
+    """The embedded store is looked up after the first paint: an installation without its
+    sqlite plugin shows the window with the error (Open store still works) and quits
+    normally, instead of ending before any window."""
+    script = ("import sys; import zhi_gui.plugin.discovery as d; d.find_plugin = lambda *a, **k: None; "
+              "from zhi_gui.app import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", script, "--quit-after", "0.5", "--log-level", "warning"],
+                          env=app_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Opening the embedded store failed: The embedded sqlite store plugin is missing from this " \
+           "installation. Check the plugin" in done.stderr, done.stderr
