@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from zhi_gui import __version__
-from zhi_gui.core.errors import ZhiError
-from zhi_gui.plugin.discovery import find_plugin
-from zhi_gui.plugin.workspace import load_workspace, workspace_store
+from zhi_gui.core.errors import LaunchError, ZhiError
 
+# Plugin discovery and workspaces (which read YAML manifests) load when a store is looked up
+# by name, not at import: the window paints first (issue 14, cold start).
 if TYPE_CHECKING:
     from zhi_gui.services.keyring_service import PassphraseVault
     from zhi_gui.services.settings import Settings
@@ -76,7 +76,14 @@ def plugin_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def names_a_store(args: argparse.Namespace) -> bool:
+    """Whether the command line says which store to open (else: the embedded default)."""
+    return bool(args.plugin or args.workspace)
+
+
 def resolve_target(args: argparse.Namespace) -> Any:
+    from zhi_gui.plugin.discovery import find_plugin
+    from zhi_gui.plugin.workspace import load_workspace, workspace_store
     from zhi_gui.session import StoreTarget
 
     options = plugin_options(args)
@@ -107,23 +114,37 @@ def resolve_target(args: argparse.Namespace) -> Any:
 
 
 def build_window(settings: Settings | None = None, state_root: Path | None = None, *,
-                 vault: PassphraseVault | None = None, session: StoreSession | None = None) -> MainWindow:
+                 vault: PassphraseVault | None = None, session: StoreSession | None = None,
+                 paint_first: bool = False) -> MainWindow:
     """The main window with its panels, composed in one place (the app and the tests):
-    history (versions, diff, rollback) and security (encryption, keyring, login)."""
-    from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
-    from zhi_gui.ui.accessibility import install_accessibility
-    from zhi_gui.ui.change_marks import install_change_marks
-    from zhi_gui.ui.compare_dialog import install_compare
+    history (versions, diff, rollback) and security (encryption, keyring, login).
+
+    ``paint_first`` (the app's first window): only what the first paint shows is built, the
+    window with its docks and the History panel; :func:`complete_window` adds the rest once
+    the window is on screen. The result is the same window, menus in the same order."""
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
-    from zhi_gui.ui.security import install_security
-    from zhi_gui.ui.store_check import install_store_check
-    from zhi_gui.ui.subtree_dialogs import install_subtree_actions
-    from zhi_gui.ui.theme_menu import install_theme_menu
-    from zhi_gui.ui.transfer_dialogs import install_transfer
 
     window = MainWindow(session=session, settings=settings, state_root=state_root)
     install_history(window)
+    window.finish_layout()  # every dock is in: the default layout, then the remembered one
+    if not paint_first:
+        complete_window(window, settings, vault)
+    return window
+
+
+def complete_window(window: MainWindow, settings: Settings | None = None,
+                    vault: PassphraseVault | None = None) -> None:
+    """What the first paint does not show: menu entries and their dialogs, the store's
+    lock state and keyring, marks of keys changed elsewhere, names for screen readers."""
+    from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
+    from zhi_gui.ui.accessibility import install_accessibility
+    from zhi_gui.ui.change_marks import install_change_marks
+    from zhi_gui.ui.security import install_security
+    from zhi_gui.ui.store_actions import install_compare, install_subtree_actions, install_transfer
+    from zhi_gui.ui.store_check import install_store_check
+    from zhi_gui.ui.theme_menu import install_theme_menu
+
     # passphrases in the OS keyring unless a vault is given; lock after idle time (settings only:
     # tests and scripts without settings never lock under their feet)
     idle = settings.get(IDLE_LOCK_MINUTES) if settings is not None else 0
@@ -135,15 +156,17 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
     window.change_marks = install_change_marks(window)  # keys changed elsewhere: bold with a dot
-    window.finish_layout()  # every dock is in: the default layout, then the remembered one
     install_accessibility(window)  # names for screen readers, Tab in reading order
-    return window
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    target = resolve_target(args)
+    # A store named on the command line is looked up before any window opens, so a typo ends
+    # here with a message. The embedded default is looked up once the window has painted:
+    # discovery reads every plugin's manifest, which the first paint does not need.
+    plugin_options(args)  # malformed --option/--options end here in both cases
+    named_target = resolve_target(args) if names_a_store(args) else None
 
     import qasync
 
@@ -169,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     # Several windows, each with its own store; the app ends when the last one has closed.
     registry = WindowRegistry(lambda: build_window(settings), settings)
-    window = registry.adopt(build_window(settings))
+    window = registry.adopt(build_window(settings, paint_first=True))
     install_global_handlers(loop, registry.show_error)
     done = asyncio.Event()
     registry.allClosed.connect(done.set)
@@ -177,12 +200,21 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
 
     async def startup() -> None:
+        # The plugin is spawned once the window is on screen: its start (a process, a
+        # handshake, maybe a keyring look-up) never holds back the first paint.
+        await window.until_painted()
+        complete_window(window, settings)  # before the store opens: it sets the unlock and login hooks
         try:
-            await window.open_store(target)
-            if args.sample:
-                await window.fill_sample()
-        except ZhiError as exc:
-            window.show_error(f"Opening {target.name}", exc)
+            target = named_target if named_target is not None else resolve_target(args)
+        except SystemExit as exc:  # the embedded plugin is missing: an installation problem
+            window.show_error("Opening the embedded store", LaunchError(str(exc.code).removeprefix("zhi-gui: ")))
+        else:
+            try:
+                await window.open_store(target)
+                if args.sample:
+                    await window.fill_sample()
+            except ZhiError as exc:
+                window.show_error(f"Opening {target.name}", exc)
         if args.screenshot:
             await asyncio.sleep(0.8)
             window.expand_for_screenshot()

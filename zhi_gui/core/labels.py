@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from zhi_gui.core import jsonvalues
 
 # Labels whose truthy value locks the value in the editor, with why, for the user.
@@ -569,6 +567,8 @@ def json_problem(text: str) -> str | None:
 
 
 def yaml_problem(text: str) -> str | None:
+    import yaml  # only YAML values need it: not loaded with the window (cold start)
+
     try:
         yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

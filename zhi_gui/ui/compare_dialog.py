@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -52,7 +51,6 @@ from zhi_gui.transfer.compare import (
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
-from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -295,25 +293,3 @@ class CompareDialog(QDialog):
         if self.close_comparison in self.window_api.close_hooks:
             self.window_api.close_hooks.remove(self.close_comparison)
         await self.comparison.close()
-
-
-def install_compare(window: WindowApi) -> QAction:
-    """Store > Compare... (Ctrl+Shift+D), enabled while a tree is shown."""
-    main = window.main_window()
-    action = QAction("Compare\u2026", main)
-    action.setObjectName("action-compare-anything")
-    action.setShortcut("Ctrl+Shift+D")
-
-    def open_dialog() -> None:
-        dialog = CompareDialog(window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-
-    action.triggered.connect(open_dialog)
-
-    def update() -> None:
-        action.setEnabled(window.session.loaded and bool(window.session.tree_id))
-
-    window.store_menu.addAction(action)
-    follow_store(window, update)
-    return action

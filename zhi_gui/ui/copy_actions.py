@@ -18,7 +18,6 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStatusBar, QTreeView
 
-from zhi_gui.core.copying import as_json, as_yaml, subtree, value_text
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.secrets import is_secret
@@ -111,6 +110,8 @@ class CopyActions:
         if entry is None:
             w.statusBar().showMessage("A group has no value of its own: use Copy subtree as JSON or YAML", 6000)
             return
+        from zhi_gui.core.copying import value_text  # loads YAML: on first use, not at start-up
+
         secret = is_secret(entry)
         put_on_clipboard(value_text(entry), secret=secret)
         w.statusBar().showMessage(f"Copied the {'secret ' if secret else ''}value of {path}", 4000)
@@ -136,6 +137,8 @@ class CopyActions:
         w = self.window
         if not w.session.loaded:
             return
+        from zhi_gui.core.copying import as_json, as_yaml, subtree  # loads YAML: on first use
+
         root = w.current_path()
         unread = w.session.index.has_unloaded_below(root)
         entries = await self._subtree_from_store(root) if unread else self._shown_entries()

@@ -5,7 +5,6 @@ what the keys do), plus the keys that belong to single widgets."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import platformdirs
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
 from zhi_gui import __version__
 from zhi_gui.services.plugin_state import default_plugin_state_root
 from zhi_gui.services.settings import default_settings_path
-from zhi_gui.stores.sqlite.options import default_path as default_store_path
 
 WIDGET_KEYS = (
     ("Filter: clear it", "Esc"),
@@ -55,6 +53,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
 
 
 def data_locations(window: QMainWindow) -> list[tuple[str, str]]:
+    # The sqlite store's options module loads with this dialog, not with the window's menus.
+    from zhi_gui.stores.sqlite.options import default_path as default_store_path
+
     settings = getattr(window, "settings", None)
     settings_path = getattr(settings, "path", None) or default_settings_path()
     state_root = getattr(window, "state_root", None) or default_plugin_state_root()
@@ -113,6 +114,8 @@ def install_help(window: QMainWindow) -> QMenu:
                       "opened them.").open()
 
     def about() -> None:
+        import html
+
         box_text = (f"<b>zhi-gui {html.escape(__version__)}</b><p>A desktop client for zhi configuration "
                     "stores: browse, edit, review and save, with history, diffs and encryption.</p>"
                     "<p>Store back ends are zhi plugins (hashicorp/go-plugin over gRPC).</p>")

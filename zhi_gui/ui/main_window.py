@@ -19,7 +19,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -48,7 +48,6 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.core.user_errors import describe, describe_detail
-from zhi_gui.plugin.discovery import _manifest_for
 from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
@@ -76,6 +75,7 @@ DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
 RECENT_DEATH_SECONDS = 10.0
+FIRST_PAINT_WAIT = 2.0  # seconds the app waits for the first paint before starting the store anyway
 
 
 
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
     storeOpened = Signal()
     saved = Signal(str)  # new version
     closed = Signal()  # after the plugin was shut down
+    firstPainted = Signal()  # the window is on screen (the app starts its store then)
 
     def __init__(self, session: StoreSession | None = None, settings: S.Settings | None = None,
                  state_root: Path | None = None) -> None:
@@ -191,6 +192,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._default_state = self.saveState()
         self._shown_once = False
+        self.painted = False
         self._refresh_recent_menu()
 
     @property
@@ -583,6 +585,8 @@ class MainWindow(QMainWindow):
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
             kind, _, short = name.removeprefix("zhi-").partition("-")
+            from zhi_gui.plugin.discovery import _manifest_for  # YAML: loaded once a store is open
+
             manifest, _ = _manifest_for(plugin.path, short, kind)
             self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
         location = self.session.description.location if self.session.description else ""
@@ -1268,6 +1272,31 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # the frame's size is known only now
             self._shown_once = True
             self.fit_to_screen()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.painted:
+            self.painted = True
+            self.firstPainted.emit()
+
+    async def until_painted(self, timeout: float = FIRST_PAINT_WAIT) -> None:
+        """Return once the window has painted (at most ``timeout`` seconds: a window that
+        is not shown, or shown where nothing paints it, does not hold its caller forever)."""
+        if self.painted:
+            return
+        painted = asyncio.get_running_loop().create_future()
+
+        def done() -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        self.firstPainted.connect(done)
+        try:
+            await asyncio.wait_for(painted, timeout)
+        except TimeoutError:
+            log.debug("no paint within %.1f s: going on", timeout)
+        finally:
+            self.firstPainted.disconnect(done)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)

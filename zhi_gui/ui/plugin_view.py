@@ -8,7 +8,7 @@ a chatty plugin costs the UI thread a few milliseconds ten times a second.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFontDatabase
@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.plugin.hclog import LEVELS, LogLine
-from zhi_gui.plugin.manifest import PluginManifest
+
+if TYPE_CHECKING:  # the manifest module loads YAML: it comes with the first store, not the window
+    from zhi_gui.plugin.manifest import PluginManifest
 
 MAX_LINES = 5000
 _LEVEL_COLORS = {"error": QColor("#c0392b"), "warn": QColor("#b9770e"), "debug": QColor("#7f8c8d"),

@@ -17,7 +17,6 @@ import asyncio
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,7 +45,6 @@ from zhi_gui.transfer.subtree_ops import (
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
-from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -260,24 +258,3 @@ async def rename_flow(window: WindowApi) -> bool:
     outcome = await apply_rename(plan, f"rename tree {old} to {new}")
     window.statusBar().showMessage(f"Renamed tree {old} to {new} ({outcome.written} value(s); a new history)", 10000)
     return True
-
-
-def install_subtree_actions(window: WindowApi) -> tuple[QAction, QAction]:
-    """Copy or move subtree... (context menu and Store menu) and Store > Rename tree..."""
-    main = window.main_window()
-    copy_action = QAction("Copy or move subtree\u2026", main)
-    copy_action.setObjectName("action-copy-subtree")
-    copy_action.triggered.connect(lambda: window.run(copy_flow(window), "Copying", "copy"))
-    rename_action = QAction("Rename tree\u2026", main)
-    rename_action.setObjectName("action-rename-tree")
-    rename_action.triggered.connect(lambda: window.run(rename_flow(window), "Renaming the tree", "rename"))
-
-    def update() -> None:
-        shown = window.session.can_edit
-        copy_action.setEnabled(shown)
-        rename_action.setEnabled(shown)
-
-    window.context_actions.append(copy_action)
-    window.store_menu.addActions([copy_action, rename_action])
-    follow_store(window, update)
-    return copy_action, rename_action

@@ -24,7 +24,6 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,7 +45,6 @@ from zhi_gui.transfer.steps import in_thread
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, cannot_cancel, disallow_cancel, report_progress
-from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -277,29 +275,3 @@ async def _preview_dialog(window: WindowApi, path: Path, imported: dict[str, Imp
         dialog.deleteLater()
     preview = current[0]
     return None if preview is None else (message, preview)
-
-
-def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
-    """File > Export... and File > Import..., enabled while a tree is shown."""
-    main = window.main_window()
-    export_action = QAction("Export\u2026", main)
-    export_action.setObjectName("action-export")
-    export_action.triggered.connect(lambda: window.run(export_flow(window), "Exporting", "export"))
-    import_action = QAction("Import\u2026", main)
-    import_action.setObjectName("action-import")
-    import_action.triggered.connect(lambda: window.run(import_flow(window), "Importing", "import"))
-
-    def update() -> None:
-        export_action.setEnabled(window.session.loaded and bool(window.session.tree_id))
-        import_action.setEnabled(window.session.can_edit)
-
-    menu = window.file_menu
-    first = menu.actions()[0] if menu.actions() else None
-    if first is None:
-        menu.addActions([import_action, export_action])
-    else:  # after Open store and Recent stores
-        anchor = menu.actions()[2] if len(menu.actions()) > 2 else first
-        menu.insertActions(anchor, [import_action, export_action])
-        menu.insertSeparator(anchor)
-    follow_store(window, update)
-    return export_action, import_action

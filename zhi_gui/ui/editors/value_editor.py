@@ -46,18 +46,9 @@ from zhi_gui.ui.editors.base import (
 )
 from zhi_gui.ui.editors.convert import TYPE_NAMES, Conversion, convert, json_type_of
 from zhi_gui.ui.editors.metadata import MetadataEditor
-from zhi_gui.ui.editors.scalar import (
-    BoolEditor,
-    EnumEditor,
-    FloatEditor,
-    IntEditor,
-    LineEditor,
-    MultilineEditor,
-    NullEditor,
-)
-from zhi_gui.ui.editors.secret import PasswordEditor, WriteOnlyEditor
-from zhi_gui.ui.editors.tables import ListEditor, MapEditor
-from zhi_gui.ui.editors.text import SyntaxTextEditor
+
+# The editors of each kind (scalar, secret, tables, text) load with the first value shown:
+# the window paints its empty editor without them (issue 14, cold start).
 
 QWIDGETSIZE_MAX = (1 << 24) - 1
 WRITEONLY_LABELS_ONLY = (
@@ -67,6 +58,19 @@ WRITEONLY_LABELS_ONLY = (
 
 
 def make_sub_editor(kind: EditorKind, spec: EditorSpec, parent: QWidget | None = None) -> SubEditor:
+    from zhi_gui.ui.editors.scalar import (
+        BoolEditor,
+        EnumEditor,
+        FloatEditor,
+        IntEditor,
+        LineEditor,
+        MultilineEditor,
+        NullEditor,
+    )
+    from zhi_gui.ui.editors.secret import PasswordEditor, WriteOnlyEditor
+    from zhi_gui.ui.editors.tables import ListEditor, MapEditor
+    from zhi_gui.ui.editors.text import SyntaxTextEditor
+
     if spec.writeonly:
         return WriteOnlyEditor(spec, parent)
     simple: dict[EditorKind, type[SubEditor]] = {
@@ -290,6 +294,8 @@ class ValueEditor(QWidget):
         if self._value_error is not None:
             self._forced_kind = EditorKind.RAW_JSON
             self._install(None, edited=False)
+            from zhi_gui.ui.editors.text import SyntaxTextEditor
+
             if isinstance(self._sub, SyntaxTextEditor):
                 self._sub.set_raw_text(value_json.decode("utf-8", errors="replace"))
         else:
@@ -435,6 +441,8 @@ class ValueEditor(QWidget):
         sub.set_value(value, edited=edited)
         sub.set_read_only(self._store_read_only or spec.readonly)
         sub.changed.connect(self._refresh)
+        from zhi_gui.ui.editors.scalar import NullEditor
+
         if isinstance(sub, NullEditor):
             sub.typeRequested.connect(self._set_type_from_null)
         self.editor_layout.addWidget(sub)

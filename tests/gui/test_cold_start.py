@@ -1,0 +1,125 @@
+"""Cold start (issue 14): the app's first window paints before its panels' menu
+entries, security and the store are set up, and ends up as the window the tests
+build at once; the embedded default store opens after the first paint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from tests.gui.conftest import dispose_window
+from zhi_gui.app import build_window, complete_window
+from zhi_gui.services.keyring_service import InMemoryVault
+from zhi_gui.ui.main_window import MainWindow
+from zhi_gui.ui.security import SecurityController
+from zhi_gui.ui.windows import WindowRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def menu_outline(menu: QMenu) -> list[Any]:
+    """What the user sees in a menu, in order: entries, separators and submenus."""
+    out: list[Any] = []
+    for action in menu.actions():
+        if action.isSeparator():
+            out.append("----")
+        elif action.menu() is not None:
+            sub = action.menu()
+            assert isinstance(sub, QMenu)
+            out.append((action.text(), menu_outline(sub)))
+        else:
+            out.append((action.text(), action.objectName(), action.shortcut().toString()))
+    return out
+
+
+def outline(window: MainWindow) -> dict[str, Any]:
+    return {
+        "menus": [(a.text(), menu_outline(a.menu())) for a in window.menuBar().actions()
+                  if isinstance(a.menu(), QMenu)],
+        "actions": sorted(a.objectName() for a in window.findChildren(QAction) if a.objectName()),
+        "docks": sorted(d.objectName() for d in window.findChildren(QDockWidget)),
+        "context": [a.objectName() for a in window.context_actions],
+        "security": len(window.findChildren(SecurityController)),
+        "marks": window.change_marks is not None,
+    }
+
+
+def test_the_first_window_paints_first_and_ends_up_as_the_usual_window(qtbot: Any, run_async: Any) -> None:
+    """main() builds its window with paint_first=True and adopts it, then completes it
+    once painted: the same menus, entries (in the same order), docks and panels as a
+    window built at once and adopted (File > New window)."""
+    vault = InMemoryVault()
+    usual = build_window(None, vault=vault)
+    first = build_window(None, vault=vault, paint_first=True)
+    registry = WindowRegistry(lambda: build_window(None, vault=vault))
+    try:
+        registry.adopt(usual)
+        registry.adopt(first)
+        before = outline(first)
+        assert not before["security"] and not before["marks"], "security and marks wait for the first paint"
+        assert "action-open" in before["actions"] and before["docks"] == outline(usual)["docks"], \
+            "the first paint shows the real window: its menus, store bar, tree and docks"
+        first.show()
+        qtbot.waitUntil(lambda: first.painted)
+        complete_window(first, None, vault)
+        assert outline(first) == outline(usual)
+    finally:
+        for window in (first, usual):
+            dispose_window(qtbot, run_async, window)
+
+
+def test_waiting_for_the_first_paint_never_hangs(qtbot: Any, run_async: Any) -> None:
+    """A window that is not shown never paints: the app's wait gives up after its
+    timeout and the store opens anyway; a shown window is waited for."""
+    window = build_window(None, vault=InMemoryVault())
+    try:
+        run_async(window.until_painted(timeout=0.05))
+        assert not window.painted
+        window.show()
+        run_async(window.until_painted())
+        assert window.painted
+        run_async(window.until_painted(timeout=0))  # painted already: returns at once
+    finally:
+        dispose_window(qtbot, run_async, window)
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The app's environment in a home of its own, offscreen, with no keyring."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(home / var.lower())
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    return env
+
+
+def test_the_app_without_options_opens_the_embedded_store(tmp_path: Path) -> None:
+    """`zhi-gui` without options: the embedded sqlite store, which the app looks up
+    only once its window has painted, is created and opened (a screenshot is taken
+    once it is loaded) and no error is reported on the way."""
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "-m", "zhi_gui", "--screenshot", str(shot), "--log-level", "warning"],
+                          env=app_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert shot.is_file() and shot.stat().st_size > 0
+    store = tmp_path / "xdg_data_home" / "zhi-gui" / "default.zhistore.sqlite"
+    assert store.is_file(), "the embedded default store was created"
+    assert " failed: " not in done.stderr, done.stderr  # what MainWindow.show_error logs
+
+
+def test_a_missing_embedded_plugin_is_reported_in_the_window(tmp_path: Path) -> None:
+    """The embedded store is looked up after the first paint: an installation without its
+    sqlite plugin shows the window with the error (Open store still works) and quits
+    normally, instead of ending before any window."""
+    script = ("import sys; import zhi_gui.plugin.discovery as d; d.find_plugin = lambda *a, **k: None; "
+              "from zhi_gui.app import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", script, "--quit-after", "0.5", "--log-level", "warning"],
+                          env=app_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Opening the embedded store failed: The embedded sqlite store plugin is missing from this " \
+           "installation. Check the plugin" in done.stderr, done.stderr
