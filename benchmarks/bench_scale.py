@@ -240,7 +240,7 @@ async def until(condition: Callable[[], object], timeout: float = 120) -> None:
         await asyncio.sleep(0.002)
 
 
-async def window_stalls(store: Path, runs: int) -> list[tuple[str, float, str]]:
+async def window_stalls(store: Path, runs: int, trace: bool = False) -> list[tuple[str, float, str]]:
     from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
     from PySide6.QtTest import QTest
 
@@ -252,7 +252,16 @@ async def window_stalls(store: Path, runs: int) -> list[tuple[str, float, str]]:
     from zhi_gui.ui.stall_meter import StallMeter
 
     rows: list[tuple[str, float, str]] = []
-    meter = StallMeter()
+    meter = StallMeter(trace=trace)
+    if trace:  # print what ran in each measurement's longest stall (slows the run: not the figures to quote)
+        plain_stop = meter.stop
+
+        def traced_stop() -> float:
+            ms = plain_stop()
+            print(f"[trace] {ms:.1f} ms\n{meter.report()}", flush=True)
+            return ms
+
+        meter.stop = traced_stop  # type: ignore[method-assign]
     window = build_window(vault=InMemoryVault())
     window.resize(1400, 900)
     window.show()
@@ -487,6 +496,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1m")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--trace", action="store_true",
+                        help="stalls: print the UI thread's sampled stacks and GC passes in each longest stall")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: open,rpcs,stalls,plugins,cold")
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
@@ -538,7 +549,7 @@ def main() -> None:
         if "stalls" not in skip and 100_000 in stores:
             from zhi_gui.ui.qt_loop import run_with_qt
 
-            stall_rows = run_with_qt(lambda: window_stalls(stores[100_000], runs))
+            stall_rows = run_with_qt(lambda: window_stalls(stores[100_000], runs, args.trace))
             idle = stall_rows[0][1]
             for name, ms, note in stall_rows:
                 table.append((f"longest stall, 100k: {name}", f"idle {idle:.1f} ms", f"{ms:.1f} ms"

@@ -32,7 +32,11 @@ class BatchedExpand(QObject):
         tops = [root] if root.isValid() else [model.index(r, 0) for r in range(model.rowCount())]
         self._queue: deque[QPersistentModelIndex] = deque(QPersistentModelIndex(i) for i in tops
                                                           if model.hasChildren(i))
+        # Single shot, started again after each slice: a repeating zero timer is due again at
+        # once, ahead of every timer that came due during the slice, so two slices could run
+        # back to back with only a paint between them.
         self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.step)
         model.modelReset.connect(self.stop)
@@ -43,8 +47,6 @@ class BatchedExpand(QObject):
 
     def start(self) -> None:
         self.step()
-        if self._queue:
-            self._timer.start()
 
     def stop(self) -> None:
         if not self.running:
@@ -70,7 +72,9 @@ class BatchedExpand(QObject):
                     queue.append(QPersistentModelIndex(child))
             if time.perf_counter() >= deadline:
                 break
-        if not queue:
+        if queue:
+            self._timer.start()
+        else:
             self.stop()
 
 
