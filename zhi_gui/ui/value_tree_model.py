@@ -12,6 +12,7 @@ the view keeps its expansion state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,7 +37,8 @@ COLUMNS = ("Key", "Value", "Type", "Version")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
 
-REFRESH_SLICE = 50  # rows announced as changed per event-loop turn (a save of 1,000 edits: 20 turns)
+REFRESH_SLICE = 50  # rows announced as changed per event-loop turn at most (a save of 1,000 edits: 20+ turns)
+REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint follows in the same turn
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 _DISPLAY, _FONT, _FOREGROUND = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
                                                   Qt.ItemDataRole.ForegroundRole))
@@ -59,6 +61,7 @@ class ValueTreeModel(QAbstractItemModel):
         # dataChanged costs the view a dozen calls into this model.
         self._to_refresh: list[str] = []
         self._refresher = QTimer(self)
+        self._refresher.setSingleShot(True)  # started again after each slice (see _refresh_slice)
         self._refresher.setInterval(0)
         self._refresher.timeout.connect(self._refresh_slice)
         self._bold = QFont()
@@ -320,8 +323,6 @@ class ValueTreeModel(QAbstractItemModel):
             if group is self.index_data.root or self.index_data.nodes.get(group.path) is group:
                 self._sync_children(group)  # (a group removed meanwhile went with its parent)
         self._refresh_slice()
-        if self._to_refresh:
-            self._refresher.start()
 
     on_staged = on_paths_changed  # Staging.listeners
     on_values_changed = on_paths_changed  # the session replaced values in place
@@ -365,10 +366,19 @@ class ValueTreeModel(QAbstractItemModel):
                 self.endInsertRows()
 
     def _refresh_slice(self) -> None:
-        batch, self._to_refresh = self._to_refresh[:REFRESH_SLICE], self._to_refresh[REFRESH_SLICE:]
-        for path in batch:
+        deadline = time.perf_counter() + REFRESH_SECONDS
+        done = 0
+        for path in self._to_refresh[:REFRESH_SLICE]:
             self._refresh(path)
-        if not self._to_refresh:
+            done += 1
+            if time.perf_counter() >= deadline:
+                break
+        del self._to_refresh[:done]
+        # A repeating zero timer would be due again at once, ahead of the timers that came due
+        # meanwhile: started after the slice, the next one waits its turn.
+        if self._to_refresh:
+            self._refresher.start()
+        else:
             self._refresher.stop()
 
     def _refresh(self, path: str) -> None:

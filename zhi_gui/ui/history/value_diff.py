@@ -392,6 +392,7 @@ class ValueDiffView(QWidget):
         self._fed = (0, 0)
         self._feed_lines = FEED_LINES
         self._feeder = QTimer(self)
+        self._feeder.setSingleShot(True)  # started again after each slice: see _feed_step
         self._feeder.setInterval(0)
         self._feeder.timeout.connect(self._feed_step)
         self._titles = ("", "")
@@ -588,8 +589,6 @@ class ValueDiffView(QWidget):
         self.master.setValue(0)
         self._update_master()
         self._feed_step()
-        if not self.is_ready:
-            self._feeder.start()
 
     @staticmethod
     def _title(title: str, value_type: str | None, absent: bool) -> str:
@@ -638,6 +637,10 @@ class ValueDiffView(QWidget):
             self._update_master()
             self.link.update()
             self.ready.emit()
+        else:
+            # Started after the slice, not repeating: a repeating zero timer is due again at
+            # once, ahead of the timers that came due meanwhile (two slices, one turn).
+            self._feeder.start()
 
     # --- scrolling ---------------------------------------------------------------------------------
     def _update_master(self) -> None:
