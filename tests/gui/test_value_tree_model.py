@@ -116,3 +116,31 @@ def test_multi_data_answers_as_data_for_every_role_a_delegate_asks(qapp) -> None
     slot = QModelRoleData(Qt.ItemDataRole.ForegroundRole)
     model.multiData(model.index_of_path("db/port", 1), slot)
     assert slot.data() is not None, "a staged change is coloured"
+
+
+def test_painted_rows_look_as_with_one_data_call_per_role(qtbot) -> None:
+    """The delegate reuses one span for every cell: a staged row's colour and font must not
+    carry over to the rows painted after it."""
+    from PySide6.QtCore import QAbstractItemModel
+    from PySide6.QtWidgets import QTreeView
+
+    class PerRole(ValueTreeModel):
+        multiData = QAbstractItemModel.multiData  # Qt's: data() once per role
+
+    images = []
+    for cls in (ValueTreeModel, PerRole):
+        staging = Staging()
+        model = cls()
+        model.set_tree(TreeIndex(ENTRIES), staging)
+        staging.listeners.append(model.on_staged)
+        staging.stage_set("db/host", b'"h"', b"", ENTRIES[0])
+        staging.stage_delete(["db/password"], {"db/password": ENTRIES[2]})
+        view = QTreeView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.resize(500, 200)
+        view.expandAll()
+        view.show()
+        qtbot.waitExposed(view)
+        images.append(view.viewport().grab().toImage())
+    assert images[0] == images[1]

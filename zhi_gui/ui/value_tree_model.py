@@ -42,6 +42,12 @@ REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint fo
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 _DISPLAY, _FONT, _FOREGROUND = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
                                                   Qt.ItemDataRole.ForegroundRole))
+# What QStyledItemDelegate asks for each cell it paints, in its order (Qt 6).
+_DELEGATE_ROLES = tuple(int(r) for r in (
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.BackgroundRole))
+_STATE_SLOTS = (_DELEGATE_ROLES.index(_FONT), _DELEGATE_ROLES.index(_FOREGROUND))
 # Roles a view's delegate asks for that this model never answers (left empty in multiData).
 _UNUSED_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.CheckStateRole,
                                            Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.BackgroundRole))
@@ -245,9 +251,24 @@ class ValueTreeModel(QAbstractItemModel):
         if not index.isValid():
             return
         node = self._node(index)
+        if isinstance(roleDataSpan, QModelRoleData):
+            slots = [roleDataSpan]
+        else:
+            span: Any = roleDataSpan  # the stubs miss the span's __getitem__
+            if span.size() == len(_DELEGATE_ROLES):
+                display = span[_DELEGATE_ROLES.index(_DISPLAY)]
+                if display.role() == _DISPLAY:
+                    # QStyledItemDelegate's request, for every painted cell: roles in its fixed
+                    # order, in a span the delegate keeps and reuses for each cell. The roles
+                    # this model never answers stay empty; font and colour are set or cleared.
+                    display.setData(self._display(node, index.column()))
+                    self._fill_state(index, node, (span[i] for i in _STATE_SLOTS))
+                    return
+            slots = [span[i] for i in range(span.size())]
+        self._fill_state(index, node, slots)
+
+    def _fill_state(self, index: Index, node: Node, slots: Iterable[QModelRoleData]) -> None:
         state: str | None = None
-        slots = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else \
-            (roleDataSpan[i] for i in range(roleDataSpan.size()))  # type: ignore[index]  # stubs miss __getitem__
         for slot in slots:
             role = slot.role()
             if role == _DISPLAY:
