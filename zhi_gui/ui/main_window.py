@@ -53,7 +53,7 @@ from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.ui.async_dialogs import ask, dialog_result
-from zhi_gui.ui.batched_expand import expand_recursively
+from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
@@ -86,6 +86,10 @@ class ValueTreeView(QTreeView):
 
     deleteRequested = Signal()
     editRequested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeader(CachedHintHeader(self))  # each expand asks for its size hint
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and not event.modifiers():
