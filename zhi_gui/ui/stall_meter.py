@@ -161,7 +161,7 @@ class _Tracer:
         # perf_counter is CLOCK_MONOTONIC here: the window can be matched with `perf record -k mono`
         lines = [f"  longest stall {1000 * (end - start):.1f} ms, monotonic {start:.6f} .. {end:.6f}"]
         for g_start, g_end, generation, collected in self.collections:
-            if g_end >= start and g_start <= end:
+            if g_end >= start and g_start <= end and g_end - g_start >= 0.0005:
                 lines.append(f"  gc gen{generation}: {1000 * (g_end - g_start):.1f} ms, {collected} collected")
         inside = [stack for at, stack in self.samples if start <= at <= end]
         lines.append(f"  {len(inside)} samples")

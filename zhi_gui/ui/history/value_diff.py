@@ -60,7 +60,8 @@ from zhi_gui.ui.theme import icon
 
 LINE_LIMIT = 4000  # characters shown of one line (a 5 MB one-line string would stall any text widget)
 FEED_LINES = 300  # lines added to each pane in the first turn; later turns adapt to FEED_SECONDS
-FEED_SECONDS = 0.005  # time per turn spent filling the panes (a busy machine gets smaller slices)
+FEED_SECONDS = 0.0025  # time per turn spent filling the panes (a busy machine gets smaller slices); the
+# repaint of both panes follows in the same turn
 FEED_MIN, FEED_MAX = 50, 4000
 Range = tuple[int, int]
 
