@@ -94,6 +94,7 @@ def _stack(frame: FrameType | None) -> tuple[str, ...]:
 
 
 _WAITING = frozenset({"wait", "_worker", "select", "poll", "_sample", "sleep", "get", "acquire", "run", "_read",
+                      "_release_forever",
                       "_do_waitpid", "_wait_for_tstate_lock"})
 
 
