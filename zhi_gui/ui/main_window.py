@@ -583,7 +583,9 @@ class MainWindow(QMainWindow):
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
             kind, _, short = name.removeprefix("zhi-").partition("-")
-            manifest, _ = _manifest_for(plugin.path, short, kind)
+            # Parsing the manifest's YAML took a few ms: not in the turn that shows the tree.
+            manifest, _ = await asyncio.get_running_loop().run_in_executor(None, _manifest_for, plugin.path, short,
+                                                                           kind)
             self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
         location = self.session.description.location if self.session.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
