@@ -92,3 +92,55 @@ def test_values_changed_in_place_insert_and_remove_rows_where_they_sort(qapp) ->
     assert rows(model, db) == ["a", "host", "name", "port", "zz"], "db/host is staged: it stays"
     assert rows(model, model.index_of_path("cache")) == ["size", "ttl"]
     assert cell(model, "db/name", 1) == "2"
+
+
+def test_multi_data_answers_as_data_for_every_role_a_delegate_asks(qapp) -> None:
+    """Painting asks all roles of a cell at once (multiData); a staged row must still be
+    drawn in its colour and font, with the same text."""
+    from PySide6.QtCore import QModelRoleData, Qt
+
+    model, staging, _tester = build()
+    model.rowCount(model.index_of_path("db"))
+    staging.stage_set("db/port", b"6543", b"", ENTRIES[1])
+    staging.stage_delete(["db/host"], {"db/host": ENTRIES[0]})
+    roles = [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+             Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
+             Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, PATH_ROLE]
+    for path in ("db/port", "db/host", "db/password", "app"):
+        for column in range(4):
+            index = model.index_of_path(path, column)
+            for role in roles:
+                slot = QModelRoleData(role)
+                model.multiData(index, slot)
+                assert slot.data() == model.data(index, role), (path, column, role)
+    slot = QModelRoleData(Qt.ItemDataRole.ForegroundRole)
+    model.multiData(model.index_of_path("db/port", 1), slot)
+    assert slot.data() is not None, "a staged change is coloured"
+
+
+def test_painted_rows_look_as_with_one_data_call_per_role(qtbot) -> None:
+    """The delegate reuses one span for every cell: a staged row's colour and font must not
+    carry over to the rows painted after it."""
+    from PySide6.QtCore import QAbstractItemModel
+    from PySide6.QtWidgets import QTreeView
+
+    class PerRole(ValueTreeModel):
+        multiData = QAbstractItemModel.multiData  # Qt's: data() once per role
+
+    images = []
+    for cls in (ValueTreeModel, PerRole):
+        staging = Staging()
+        model = cls()
+        model.set_tree(TreeIndex(ENTRIES), staging)
+        staging.listeners.append(model.on_staged)
+        staging.stage_set("db/host", b'"h"', b"", ENTRIES[0])
+        staging.stage_delete(["db/password"], {"db/password": ENTRIES[2]})
+        view = QTreeView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.resize(500, 200)
+        view.expandAll()
+        view.show()
+        qtbot.waitExposed(view)
+        images.append(view.viewport().grab().toImage())
+    assert images[0] == images[1]

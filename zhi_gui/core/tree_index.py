@@ -5,8 +5,9 @@ values. A node can carry a value *and* children (zhi allows ``a`` and ``a/b``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
+from zhi_gui.core.gc_control import RELEASE_SLICE, drain, release_later
 from zhi_gui.core.model import Entry
 
 PREVIEW_CHARS = 200
@@ -47,6 +48,17 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.path!r})"
+
+
+def _unlink(nodes: dict[str, Node]) -> Iterator[None]:
+    """Break the nodes' links a slice at a time, then let go of them (for release_later)."""
+    for count, node in enumerate(nodes.values(), 1):
+        node.parent = None
+        node.children = _NO_CHILDREN
+        node.by_name = _NO_NAMES
+        if count % RELEASE_SLICE == 0:
+            yield
+    yield from drain(nodes)
 
 
 class TreeIndex:
@@ -102,13 +114,12 @@ class TreeIndex:
             self._pairs = None
 
     def dispose(self) -> None:
-        """Break parent/child cycles so the nodes are freed by reference counting
-        (they may be frozen out of the cyclic collector's reach)."""
-        for node in self.nodes.values():
-            node.parent = None
-            node.children = _NO_CHILDREN
-            node.by_name = _NO_NAMES
-        self.nodes.clear()
+        """Break parent/child cycles so the nodes are freed by reference counting (they may be
+        frozen out of the cyclic collector's reach). Done in the background, a slice at a time:
+        unlinking and freeing 100,000 nodes held the UI thread ~15 ms."""
+        nodes, self.nodes = self.nodes, {}
+        release_later(_unlink(nodes))
+
     def __len__(self) -> int:
         return len(self.entries)
 

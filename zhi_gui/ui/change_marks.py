@@ -40,7 +40,10 @@ class ChangeMarks(QObject):
         self._pending: list[ChangesElsewhere] = []  # reported, not yet on screen (waiting for the reload)
         self._shown: tuple[int, str] = (0, "")  # (session opening, tree) the marks belong to
         self.delegate = ChangeMarkDelegate(self, window.tree_view)
-        window.tree_view.setItemDelegate(self.delegate)
+        # The marking delegate runs Python for every painted cell: the view has it only while
+        # something is marked, Qt's own otherwise (see _repaint).
+        self._plain = QStyledItemDelegate(window.tree_view)
+        window.tree_view.setItemDelegate(self._plain)
         window.events.changedElsewhere.connect(self._reported)
         window.events.treeLoaded.connect(self._loaded)
         window.tree_view.selectionModel().currentChanged.connect(self._selected)
@@ -83,7 +86,11 @@ class ChangeMarks(QObject):
         self._repaint()
 
     def _repaint(self) -> None:
-        self.window.tree_view.viewport().update()
+        view = self.window.tree_view
+        wanted = self.delegate if self.notes or self._groups else self._plain
+        if view.itemDelegate() is not wanted:
+            view.setItemDelegate(wanted)
+        view.viewport().update()
 
     # --- fed by the session ---------------------------------------------------------------
     def _reported(self, report: ChangesElsewhere) -> None:

@@ -53,7 +53,7 @@ from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.session.session import SEARCH_LIMIT
 from zhi_gui.ui.async_dialogs import ask, dialog_result
-from zhi_gui.ui.batched_expand import expand_recursively
+from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.editors import ValueEditor
@@ -87,6 +87,10 @@ class ValueTreeView(QTreeView):
 
     deleteRequested = Signal()
     editRequested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeader(CachedHintHeader(self))  # each expand asks for its size hint
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and not event.modifiers():
@@ -587,7 +591,9 @@ class MainWindow(QMainWindow):
             kind, _, short = name.removeprefix("zhi-").partition("-")
             from zhi_gui.plugin.discovery import _manifest_for  # YAML: loaded once a store is open
 
-            manifest, _ = _manifest_for(plugin.path, short, kind)
+            # Parsing the manifest's YAML took a few ms: not in the turn that shows the tree.
+            manifest, _ = await asyncio.get_running_loop().run_in_executor(None, _manifest_for, plugin.path, short,
+                                                                           kind)
             self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
         location = self.session.description.location if self.session.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"

@@ -12,10 +12,19 @@ the view keeps its expansion state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from zhi_gui.core.display import is_secret, preview, type_name
@@ -28,8 +37,20 @@ COLUMNS = ("Key", "Value", "Type", "Version")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
 
-REFRESH_SLICE = 50  # rows announced as changed per event-loop turn (a save of 1,000 edits: 20 turns)
+REFRESH_SLICE = 50  # rows announced as changed per event-loop turn at most (a save of 1,000 edits: 20+ turns)
+REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint follows in the same turn
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
+_DISPLAY, _FONT, _FOREGROUND = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
+                                                  Qt.ItemDataRole.ForegroundRole))
+# What QStyledItemDelegate asks for each cell it paints, in its order (Qt 6).
+_DELEGATE_ROLES = tuple(int(r) for r in (
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.BackgroundRole))
+_STATE_SLOTS = (_DELEGATE_ROLES.index(_FONT), _DELEGATE_ROLES.index(_FOREGROUND))
+# Roles a view's delegate asks for that this model never answers (left empty in multiData).
+_UNUSED_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.CheckStateRole,
+                                           Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.BackgroundRole))
 
 
 class ValueTreeModel(QAbstractItemModel):
@@ -46,6 +67,7 @@ class ValueTreeModel(QAbstractItemModel):
         # dataChanged costs the view a dozen calls into this model.
         self._to_refresh: list[str] = []
         self._refresher = QTimer(self)
+        self._refresher.setSingleShot(True)  # started again after each slice (see _refresh_slice)
         self._refresher.setInterval(0)
         self._refresher.timeout.connect(self._refresh_slice)
         self._bold = QFont()
@@ -223,6 +245,48 @@ class ValueTreeModel(QAbstractItemModel):
             return self._struck if state == "deleted" else self._bold
         return None
 
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role a delegate asks for a cell in one call: painting a row is then four calls
+        into Python instead of 28 (the default asks ``data`` once per role)."""
+        if not index.isValid():
+            return
+        node = self._node(index)
+        if isinstance(roleDataSpan, QModelRoleData):
+            slots = [roleDataSpan]
+        else:
+            span: Any = roleDataSpan  # the stubs miss the span's __getitem__
+            if span.size() == len(_DELEGATE_ROLES):
+                display = span[_DELEGATE_ROLES.index(_DISPLAY)]
+                if display.role() == _DISPLAY:
+                    # QStyledItemDelegate's request, for every painted cell: roles in its fixed
+                    # order, in a span the delegate keeps and reuses for each cell. The roles
+                    # this model never answers stay empty; font and colour are set or cleared.
+                    display.setData(self._display(node, index.column()))
+                    self._fill_state(index, node, (span[i] for i in _STATE_SLOTS))
+                    return
+            slots = [span[i] for i in range(span.size())]
+        self._fill_state(index, node, slots)
+
+    def _fill_state(self, index: Index, node: Node, slots: Iterable[QModelRoleData]) -> None:
+        state: str | None = None
+        for slot in slots:
+            role = slot.role()
+            if role == _DISPLAY:
+                slot.setData(self._display(node, index.column()))
+            elif role in (_FONT, _FOREGROUND):
+                if state is None:
+                    state = self.state(node.path)
+                if not state:
+                    slot.clearData()
+                elif role == _FOREGROUND:
+                    slot.setData(QBrush(_COLORS[state]))
+                else:
+                    slot.setData(self._struck if state == "deleted" else self._bold)
+            elif role in _UNUSED_ROLES:
+                slot.clearData()
+            else:
+                slot.setData(self.data(index, role))
+
     def _display(self, node: Node, column: int) -> str:
         if column == 0:
             return node.name
@@ -280,8 +344,6 @@ class ValueTreeModel(QAbstractItemModel):
             if group is self.index_data.root or self.index_data.nodes.get(group.path) is group:
                 self._sync_children(group)  # (a group removed meanwhile went with its parent)
         self._refresh_slice()
-        if self._to_refresh:
-            self._refresher.start()
 
     on_staged = on_paths_changed  # Staging.listeners
     on_values_changed = on_paths_changed  # the session replaced values in place
@@ -325,10 +387,19 @@ class ValueTreeModel(QAbstractItemModel):
                 self.endInsertRows()
 
     def _refresh_slice(self) -> None:
-        batch, self._to_refresh = self._to_refresh[:REFRESH_SLICE], self._to_refresh[REFRESH_SLICE:]
-        for path in batch:
+        deadline = time.perf_counter() + REFRESH_SECONDS
+        done = 0
+        for path in self._to_refresh[:REFRESH_SLICE]:
             self._refresh(path)
-        if not self._to_refresh:
+            done += 1
+            if time.perf_counter() >= deadline:
+                break
+        del self._to_refresh[:done]
+        # A repeating zero timer would be due again at once, ahead of the timers that came due
+        # meanwhile: started after the slice, the next one waits its turn.
+        if self._to_refresh:
+            self._refresher.start()
+        else:
             self._refresher.stop()
 
     def _refresh(self, path: str) -> None:

@@ -60,7 +60,8 @@ from zhi_gui.ui.theme import icon
 
 LINE_LIMIT = 4000  # characters shown of one line (a 5 MB one-line string would stall any text widget)
 FEED_LINES = 300  # lines added to each pane in the first turn; later turns adapt to FEED_SECONDS
-FEED_SECONDS = 0.005  # time per turn spent filling the panes (a busy machine gets smaller slices)
+FEED_SECONDS = 0.0025  # time per turn spent filling the panes (a busy machine gets smaller slices); the
+# repaint of both panes follows in the same turn
 FEED_MIN, FEED_MAX = 50, 4000
 Range = tuple[int, int]
 
@@ -392,6 +393,7 @@ class ValueDiffView(QWidget):
         self._fed = (0, 0)
         self._feed_lines = FEED_LINES
         self._feeder = QTimer(self)
+        self._feeder.setSingleShot(True)  # started again after each slice: see _feed_step
         self._feeder.setInterval(0)
         self._feeder.timeout.connect(self._feed_step)
         self._titles = ("", "")
@@ -588,8 +590,6 @@ class ValueDiffView(QWidget):
         self.master.setValue(0)
         self._update_master()
         self._feed_step()
-        if not self.is_ready:
-            self._feeder.start()
 
     @staticmethod
     def _title(title: str, value_type: str | None, absent: bool) -> str:
@@ -638,6 +638,10 @@ class ValueDiffView(QWidget):
             self._update_master()
             self.link.update()
             self.ready.emit()
+        else:
+            # Started after the slice, not repeating: a repeating zero timer is due again at
+            # once, ahead of the timers that came due meanwhile (two slices, one turn).
+            self._feeder.start()
 
     # --- scrolling ---------------------------------------------------------------------------------
     def _update_master(self) -> None:
