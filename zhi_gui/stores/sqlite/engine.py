@@ -14,6 +14,7 @@ written carries its ``ck`` (computed in SQL by ``zck``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import logging
 import re
@@ -36,8 +37,9 @@ from zhi_gui.stores.sqlite.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from zhi_gui.stores.sqlite.integrity import changes_ck, paths_ck, row_ok
-from zhi_gui.stores.sqlite.schema import open_database
+from zhi_gui.stores.sqlite.heads import DEFAULT_LIMIT, Head, HeadCache
+from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, paths_ck, row_ok
+from zhi_gui.stores.sqlite.schema import open_database, tolerant_text
 
 if TYPE_CHECKING:
     from zhi_gui.stores.sqlite.search import SearchIndex
@@ -55,6 +57,12 @@ _VERSION_RE = re.compile(r"[0-9]{1,18}")
 _P = "p.tid, p.path, p.pid, p.head, p.ck"
 _C = "c.pid, c.seq, c.value, c.meta, c.ck"
 _V = "seq, tid, time, author, message, kind, changed, ck"
+# The head read of a plain store (``integrity.head_entries``): fewer columns, both
+# checksums computed from them; ``ok`` is SQLite's word on the types of the columns
+# not fetched (equal by value to the query's tid and to pid/head through the join).
+_FAST = ("SELECT p.path, c.value, c.meta, p.pid, p.head, p.ck, c.ck, typeof(p.tid) = 'integer' AND "
+         "(p.head IS NULL OR typeof(c.pid) = 'integer' AND typeof(c.seq) = 'integer') "
+         "FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head WHERE p.tid = ?")
 _LOOKUP = "SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path = ?"
 _HEAD_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
              "WHERE p.tid = ? AND p.path = ?")
@@ -143,6 +151,23 @@ def _upper(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a big read: a 100,000-value read builds
+    a million objects, and the collections they trigger (full ones over all of them)
+    were a sixth of its time. Everything is still freed by reference counting; a
+    ``core.gc_control.paused_gc`` running at the same time in-process (the window's
+    thread) may see collection back on early, never left off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError) and any(
@@ -153,7 +178,7 @@ def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
 
 class Engine:
     def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N, create: bool = False,
-                 conn: sqlite3.Connection | None = None) -> None:
+                 conn: sqlite3.Connection | None = None, head_cache: int = DEFAULT_LIMIT) -> None:
         self.path = path
         self.author = author or default_author()
         self.scrypt_n = scrypt_n
@@ -164,6 +189,7 @@ class Engine:
         self._cipher: RowCipher | None = None
         self._data_version: int | None = None
         self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
+        self._heads = HeadCache(head_cache)  # trees read whole and found intact (see ``heads``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
         self.conn = conn if conn is not None else open_database(path, create=create)
         try:
@@ -181,6 +207,8 @@ class Engine:
     @contextlib.contextmanager
     def _txn(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         conn = self.conn
+        if write:  # data_version does not move for this connection's own commits
+            self._heads.clear()
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
@@ -207,6 +235,7 @@ class Engine:
         if version == self._data_version:
             return
         self._data_version = version
+        self._heads.clear()  # another connection committed: nothing read before is known to hold
         meta = {}
         for key, value, ck in self.conn.execute("SELECT key, value, ck FROM meta"):
             if not row_ok("meta", (key, value), ck):
@@ -383,18 +412,74 @@ class Engine:
 
     # --- reads ---------------------------------------------------------------
     def get_values(self, name: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn():
+        with self._txn(), _gc_paused():
             self._require_unlocked()
             tree = self._tree(name)
             if tree is None or tree[1] is None:
                 return []
-            tid = tree[0]
-            if not paths:
-                return self._rows(name, tid, tree[1], True, "", "", 0)
+            return self._at_head(name, tree[0], tree[1], paths)
+
+    def _at_head(self, name: str, tid: int, seq: int, paths: Sequence[str]) -> list[Entry]:
+        """The values of ``paths`` (all for none) at the tree's head ``seq``, in the order
+        asked. Whole-tree reads go through the head cache (``_head``); damage found on
+        the way is answered by the general read, as it always was."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted or self._heads.get(tid, seq) is not None or (
+                len(wanted) >= 1000 and 2 * len(wanted) >= self._path_rows(tid)):
+            head = self._head(name, tid, seq)
+            if head is not None:
+                return head.pick(wanted)
+            if not wanted:
+                return self._checked_rows(name, tid, seq, True, "", "", 0)
+        elif not self.encrypted:
+            entries = self._fast_entries(tid, (
+                (_FAST + f" AND p.path IN ({', '.join('?' * len(batch))})", [tid, *batch])
+                for batch in (wanted[start:start + 500] for start in range(0, len(wanted), 500))))
+            if entries is not None:
+                return Head(seq, entries, 0).pick(wanted)
+        damage = Damage(name)
+        out = self._entries(damage, name, self._rows_of_paths(tid, wanted), True)
+        damage.check()
+        return out
+
+    def _fast_entries(self, tid: int, queries: Iterable[tuple[str, Sequence[Any]]]) -> list[Entry] | None:
+        """``integrity.head_entries`` of the rows of ``_FAST`` queries (run one after the
+        other as the rows are checked); None when any row is not plainly intact. TEXT is
+        decoded by sqlite3 itself here (``tolerant_text`` is a Python call per value):
+        text that is not UTF-8 is damage, which the general read reports."""
+        conn = self.conn
+        conn.text_factory = str
+        try:
+            return head_entries(tid, itertools.chain.from_iterable(conn.execute(sql, params)
+                                                                   for sql, params in queries))
+        except sqlite3.OperationalError as exc:
+            if "decode" in str(exc):
+                return None
+            raise
+        finally:
+            conn.text_factory = tolerant_text
+
+    def _path_rows(self, tid: int) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
+
+    def _head(self, name: str, tid: int, seq: int) -> Head | None:
+        """Every live value of the tree at its head ``seq``, each row checked: from the
+        head cache, or read whole (and kept there). None when a row is damaged: nothing
+        is kept, and the caller's general read says what is wrong with what it asked."""
+        head = self._heads.get(tid, seq)
+        if head is not None:
+            return head
+        entries: list[Entry] | None
+        if not self.encrypted:
+            entries = self._fast_entries(tid, [(_FAST + " ORDER BY p.path", [tid])])
+        else:
             damage = Damage(name)
-            out = self._entries(damage, name, self._rows_of_paths(tid, list(dict.fromkeys(paths))), True)
-            damage.check()
-            return out
+            entries = self._entries(damage, name, self._scan(tid, seq, True, "", "", 0), True)
+            if damage:
+                entries = None
+        if entries is None:
+            return None
+        return self._heads.put(tid, seq, entries) or Head(seq, entries, 0)
 
     def _rows_of_paths(self, tid: int, paths: list[str]) -> list[tuple[Any, ...]]:
         """``_P, _C`` rows of these paths at the head, in the order asked: one query per
@@ -421,6 +506,13 @@ class Engine:
     def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
               limit: int) -> list[Entry]:
         """The state of a tree at ``seq`` (its head when ``at_head``), ordered by path."""
+        if at_head and not (prefix or after or limit) and (head := self._head(name, tid, seq)) is not None:
+            return head.pick(())
+        return self._checked_rows(name, tid, seq, at_head, prefix, after, limit)
+
+    def _checked_rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
+                      limit: int) -> list[Entry]:
+        """``_rows`` by the general read (every row checked, damage reported)."""
         damage = Damage(name)
         out = self._entries(damage, name, self._scan(tid, seq, at_head, prefix, after, limit), at_head)
         damage.check()
@@ -479,10 +571,12 @@ class Engine:
             return out
 
     def get_version(self, name: str, version: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn() as conn:
+        with self._txn() as conn, _gc_paused():
             self._require_unlocked()
-            tid, _ = self._existing_tree(name)
+            tid, head = self._existing_tree(name)
             seq = self._version_seq(tid, name, version)
+            if seq == head:  # the current version: the head read (and its cache) answers
+                return self._at_head(name, tid, seq, paths)
             if not paths:
                 return self._rows(name, tid, seq, False, "", "", 0)
             damage = Damage(name)
@@ -530,8 +624,9 @@ class Engine:
 
     def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
         """(entries, the last path looked at, whether the tree was read to its end). Deleted
-        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``."""
-        with self._txn():
+        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``
+        (not so from the head cache, which holds live values only)."""
+        with self._txn(), _gc_paused():
             self._require_unlocked()
             tree = self._tree(start.tree)
             if tree is None or tree[0] != start.tid:
@@ -539,6 +634,9 @@ class Engine:
                                  {"tree_id": start.tree, "path": ""})
             self._version_seq(start.tid, start.tree, start.version)  # deleted meanwhile -> NotFound
             at_head = tree[1] == start.seq
+            head = self._heads.get(start.tid, start.seq) if at_head else None
+            if head is not None:
+                return head.chunk(prefix, after, limit)
             rows = self._scan(start.tid, start.seq, at_head, prefix, after, limit)
             damage = Damage(start.tree)
             entries = self._entries(damage, start.tree, rows, at_head)
@@ -637,6 +735,7 @@ class Engine:
             seq = self._version_seq(tid, name, version) if version else int(head or 0)
             at_head = seq == head
             alive, alive_args = self._alive(seq, at_head)
+            cached = self._heads.get(tid, seq) if at_head else None
             base = prefix.strip("/") + "/" if prefix.strip("/") else ""
             first = ("SELECT p.path FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
                      + " ORDER BY p.path LIMIT 1")
@@ -657,7 +756,7 @@ class Engine:
                     continue
                 seen.add(name_)
                 values = int(conn.execute(below, [tid, child + "/", past, *alive_args]).fetchone()[0])
-                own = self._rows_at(name, tid, seq, at_head, [child])
+                own = cached.pick([child]) if cached is not None else self._rows_at(name, tid, seq, at_head, [child])
                 out.append(ChildInfo(name_, values + len(own), values > 0, own[0] if own else None))
                 # Siblings continuing the name with "-" or "." sort between "child" and
                 # "child/": the next seek from "child" finds them; else skip the subtree.
@@ -1062,6 +1161,7 @@ class Engine:
 
     def lock(self) -> None:
         self._drop_search()
+        self._heads.clear()  # decrypted values do not outlive the unlock
         with self._txn():
             if self.encrypted:
                 self._cipher = None
