@@ -423,12 +423,14 @@ class Engine:
         """The values of ``paths`` (all for none) at the tree's head ``seq``, in the order
         asked. Whole-tree reads go through the head cache (``_head``); damage found on
         the way is answered by the general read, as it always was."""
+        head = self._heads.get(tid, seq)
+        if head is not None:
+            return head.pick(paths)
         wanted = list(dict.fromkeys(paths))
-        if not wanted or self._heads.get(tid, seq) is not None or (
-                len(wanted) >= 1000 and 2 * len(wanted) >= self._path_rows(tid)):
+        if not wanted or (len(wanted) >= 1000 and 2 * len(wanted) >= self._path_rows(tid)):
             head = self._head(name, tid, seq)
             if head is not None:
-                return head.pick(wanted)
+                return head.pick(wanted, unique=True)
             if not wanted:
                 return self._checked_rows(name, tid, seq, True, "", "", 0)
         elif not self.encrypted:
@@ -436,7 +438,7 @@ class Engine:
                 (_FAST + f" AND p.path IN ({', '.join('?' * len(batch))})", [tid, *batch])
                 for batch in (wanted[start:start + 500] for start in range(0, len(wanted), 500))))
             if entries is not None:
-                return Head(seq, entries, 0).pick(wanted)
+                return Head(seq, entries, 0).pick(wanted, unique=True)
         damage = Damage(name)
         out = self._entries(damage, name, self._rows_of_paths(tid, wanted), True)
         damage.check()

@@ -52,9 +52,10 @@ class Head:
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _paths: list[str] | None = field(default=None, repr=False)
 
-    def pick(self, paths: Sequence[str]) -> list[Entry]:
+    def pick(self, paths: Sequence[str], *, unique: bool = False) -> list[Entry]:
         """The values of ``paths`` (duplicates once, absent ones skipped) in the order
-        asked; all of them for no paths. A list of its own: the caller may keep it."""
+        asked; all of them for no paths. A list of its own: the caller may keep it.
+        ``unique``: the caller has already dropped duplicates."""
         if not paths:
             return list(self.entries)
         entries = self.entries
@@ -63,7 +64,7 @@ class Head:
             return list(entries)  # the whole tree in its own order: what a host reading all asks
         if self._by_path is None:
             self._by_path = dict(zip(map(_path, entries), entries, strict=True))
-        return list(filter(None, map(self._by_path.get, dict.fromkeys(paths))))
+        return list(filter(None, map(self._by_path.get, paths if unique else dict.fromkeys(paths))))
 
     def chunk(self, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
         """A stream's next ``limit`` values under ``prefix`` (``core.paths.under_prefix``)
