@@ -6,9 +6,10 @@ connection is created there and never leaves it. Every mutation is one
 transaction, so they see one consistent snapshot (WAL mode).
 
 Every row read is checked against its ``ck`` (``integrity``) before it is
-used; damaged rows are collected and answered as ``DataLoss`` naming their
-paths and versions, so the rest of the store stays readable. Every row
-written carries its ``ck`` (computed in SQL by ``zck``).
+used (a tree read whole and found intact is then kept: ``heads``); damaged
+rows are collected and answered as ``DataLoss`` naming their paths and
+versions, so the rest of the store stays readable. Every row written carries
+its ``ck`` (computed in SQL by ``zck``).
 """
 
 from __future__ import annotations

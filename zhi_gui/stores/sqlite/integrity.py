@@ -5,7 +5,8 @@ which also proves every index agrees with its table) but not the content of a
 row: a flipped bit inside a value is served as a different value. So every
 row of every table carries ``ck``, a BLAKE2b-128 over the table name and all
 of the row's columns (primary key included, so a row cannot move), checked on
-every read. Encrypted rows are additionally bound to tree, path and version
+every read from the file (a tree read whole and found intact is then served
+from memory while the file is unchanged: ``heads``). Encrypted rows are additionally bound to tree, path and version
 by AES-GCM associated data (``crypto``).
 
 The checksum is unkeyed on purpose: it detects damage, not an attacker (an
