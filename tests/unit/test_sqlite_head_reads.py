@@ -99,6 +99,7 @@ def every_read(engine: Engine, want: dict[str, Entry]) -> None:
         for limit in (1, 97, 5000):
             assert stream(engine, prefix, limit) == [e for p, e in want.items() if under_prefix(p, prefix)], (
                 prefix, limit)
+        assert engine.list_paths("t", prefix, "") == [p for p in want if under_prefix(p, prefix)]
     children, _ = engine.list_children("t", "", "")
     assert {c.name: c.entry for c in children if c.entry is not None} == {"g1": want["g1"], "g1.y": want["g1.y"]}
 

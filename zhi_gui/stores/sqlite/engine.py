@@ -462,6 +462,20 @@ class Engine:
         finally:
             conn.text_factory = tolerant_text
 
+    def _fast_rows(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
+        """The rows of one ``_FAST`` query, TEXT decoded as in ``_fast_entries``: None
+        when some text is not UTF-8."""
+        conn = self.conn
+        conn.text_factory = str
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "decode" in str(exc):
+                return None
+            raise
+        finally:
+            conn.text_factory = tolerant_text
+
     def _path_rows(self, tid: int) -> int:
         return int(self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
 
@@ -599,6 +613,9 @@ class Engine:
                 return []
             tid, head = tree
             seq = self._version_seq(tid, name, version) if version else (head or 0)
+            cached = self._heads.get(tid, seq) if not version else None
+            if cached is not None:
+                return [e.path for e in cached.chunk(prefix, "", 0)[0]]
             damage = Damage(name)
             out = []
             for row in self._scan(tid, seq, not version, prefix, "", 0):
@@ -640,6 +657,15 @@ class Engine:
             head = self._heads.get(start.tid, start.seq) if at_head else None
             if head is not None:
                 return head.chunk(prefix, after, limit)
+            if at_head and not self.encrypted and limit:
+                where, args = _prefix_clause(prefix)
+                if after:
+                    where += " AND p.path > ?"
+                    args.append(after)
+                fast = self._fast_rows(_FAST + where + " ORDER BY p.path LIMIT ?", [start.tid, *args, limit])
+                entries = head_entries(start.tid, fast) if fast is not None else None
+                if fast is not None and entries is not None:
+                    return entries, (str(fast[-1][0]) if fast else after), len(fast) < limit
             rows = self._scan(start.tid, start.seq, at_head, prefix, after, limit)
             damage = Damage(start.tree)
             entries = self._entries(damage, start.tree, rows, at_head)
