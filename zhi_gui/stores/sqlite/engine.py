@@ -20,10 +20,10 @@ import itertools
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
+T = TypeVar("T")
 
 RESEAL_BATCH = 2000
 _VERSION_RE = re.compile(r"[0-9]{1,18}")
@@ -445,36 +446,26 @@ class Engine:
         damage.check()
         return out
 
+    def _utf8(self, read: Callable[[], T]) -> T | None:
+        """``read()`` with TEXT decoded by sqlite3 itself (``tolerant_text`` is a Python
+        call per value, for a fast read); None when some text is not UTF-8: that is
+        damage, which the general read then reports."""
+        self.conn.text_factory = str
+        try:
+            return read()
+        except sqlite3.OperationalError as exc:
+            if str(exc).startswith("Could not decode"):
+                return None
+            raise
+        finally:
+            self.conn.text_factory = tolerant_text
+
     def _fast_entries(self, tid: int, queries: Iterable[tuple[str, Sequence[Any]]]) -> list[Entry] | None:
         """``integrity.head_entries`` of the rows of ``_FAST`` queries (run one after the
-        other as the rows are checked); None when any row is not plainly intact. TEXT is
-        decoded by sqlite3 itself here (``tolerant_text`` is a Python call per value):
-        text that is not UTF-8 is damage, which the general read reports."""
-        conn = self.conn
-        conn.text_factory = str
-        try:
-            return head_entries(tid, itertools.chain.from_iterable(conn.execute(sql, params)
-                                                                   for sql, params in queries))
-        except sqlite3.OperationalError as exc:
-            if "decode" in str(exc):
-                return None
-            raise
-        finally:
-            conn.text_factory = tolerant_text
-
-    def _fast_rows(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
-        """The rows of one ``_FAST`` query, TEXT decoded as in ``_fast_entries``: None
-        when some text is not UTF-8."""
-        conn = self.conn
-        conn.text_factory = str
-        try:
-            return conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "decode" in str(exc):
-                return None
-            raise
-        finally:
-            conn.text_factory = tolerant_text
+        other as the rows are checked); None when any row is not plainly intact."""
+        execute = self.conn.execute
+        return self._utf8(lambda: head_entries(tid, itertools.chain.from_iterable(
+            execute(sql, params) for sql, params in queries)))
 
     def _path_rows(self, tid: int) -> int:
         return int(self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
@@ -662,7 +653,8 @@ class Engine:
                 if after:
                     where += " AND p.path > ?"
                     args.append(after)
-                fast = self._fast_rows(_FAST + where + " ORDER BY p.path LIMIT ?", [start.tid, *args, limit])
+                sql = _FAST + where + " ORDER BY p.path LIMIT ?"
+                fast = self._utf8(lambda: self.conn.execute(sql, [start.tid, *args, limit]).fetchall())
                 entries = head_entries(start.tid, fast) if fast is not None else None
                 if fast is not None and entries is not None:
                     return entries, (str(fast[-1][0]) if fast else after), len(fast) < limit
