@@ -6,23 +6,25 @@ connection is created there and never leaves it. Every mutation is one
 transaction, so they see one consistent snapshot (WAL mode).
 
 Every row read is checked against its ``ck`` (``integrity``) before it is
-used; damaged rows are collected and answered as ``DataLoss`` naming their
-paths and versions, so the rest of the store stays readable. Every row
-written carries its ``ck`` (computed in SQL by ``zck``).
+used (a tree read whole and found intact is then kept: ``heads``); damaged
+rows are collected and answered as ``DataLoss`` naming their paths and
+versions, so the rest of the store stays readable. Every row written carries
+its ``ck`` (computed in SQL by ``zck``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
@@ -37,8 +39,9 @@ from zhi_gui.stores.sqlite.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from zhi_gui.stores.sqlite.integrity import changes_ck, paths_ck, row_ok
-from zhi_gui.stores.sqlite.schema import open_database
+from zhi_gui.stores.sqlite.heads import DEFAULT_LIMIT, Head, HeadCache
+from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, paths_ck, row_ok
+from zhi_gui.stores.sqlite.schema import open_database, tolerant_text
 
 if TYPE_CHECKING:
     from zhi_gui.stores.sqlite.search import SearchIndex
@@ -46,14 +49,16 @@ if TYPE_CHECKING:
 PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
+T = TypeVar("T")
 
 RESEAL_BATCH = 2000
+_VERSION_RE = re.compile(r"[0-9]{1,18}")
 
 
 class Stopped(E.StoreError):
     """A long rewrite was stopped between two batches because its caller gave up; its
     transaction was rolled back."""
-_VERSION_RE = re.compile(r"[0-9]{1,18}")
+
 
 # Whole rows with their checksums: (tid, path, pid, head, ck) and
 # (pid, seq, value, meta, ck). A LEFT JOIN keeps a path whose change row is
@@ -61,6 +66,12 @@ _VERSION_RE = re.compile(r"[0-9]{1,18}")
 _P = "p.tid, p.path, p.pid, p.head, p.ck"
 _C = "c.pid, c.seq, c.value, c.meta, c.ck"
 _V = "seq, tid, time, author, message, kind, changed, ck"
+# The head read of a plain store (``integrity.head_entries``): fewer columns, both
+# checksums computed from them; ``ok`` is SQLite's word on the types of the columns
+# not fetched (equal by value to the query's tid and to pid/head through the join).
+_FAST = ("SELECT p.path, c.value, c.meta, p.pid, p.head, p.ck, c.ck, typeof(p.tid) = 'integer' AND "
+         "(p.head IS NULL OR typeof(c.pid) = 'integer' AND typeof(c.seq) = 'integer') "
+         "FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head WHERE p.tid = ?")
 _LOOKUP = "SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path = ?"
 _HEAD_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
              "WHERE p.tid = ? AND p.path = ?")
@@ -149,6 +160,23 @@ def _upper(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a big read: a 100,000-value read builds
+    a million objects, and the collections they trigger (full ones over all of them)
+    were a sixth of its time. Everything is still freed by reference counting; a
+    ``core.gc_control.paused_gc`` running at the same time in-process (the window's
+    thread) may see collection back on early, never left off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError) and any(
@@ -159,7 +187,7 @@ def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
 
 class Engine:
     def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N, create: bool = False,
-                 conn: sqlite3.Connection | None = None) -> None:
+                 conn: sqlite3.Connection | None = None, head_cache: int = DEFAULT_LIMIT) -> None:
         self.path = path
         self.author = author or default_author()
         self.scrypt_n = scrypt_n
@@ -170,6 +198,7 @@ class Engine:
         self._cipher: RowCipher | None = None
         self._data_version: int | None = None
         self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
+        self._heads = HeadCache(head_cache)  # trees read whole and found intact (see ``heads``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
         self.conn = conn if conn is not None else open_database(path, create=create)
         try:
@@ -187,6 +216,8 @@ class Engine:
     @contextlib.contextmanager
     def _txn(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         conn = self.conn
+        if write:  # data_version does not move for this connection's own commits
+            self._heads.clear()
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
@@ -213,6 +244,7 @@ class Engine:
         if version == self._data_version:
             return
         self._data_version = version
+        self._heads.clear()  # another connection committed: nothing read before is known to hold
         meta = {}
         for key, value, ck in self.conn.execute("SELECT key, value, ck FROM meta"):
             if not row_ok("meta", (key, value), ck):
@@ -389,18 +421,80 @@ class Engine:
 
     # --- reads ---------------------------------------------------------------
     def get_values(self, name: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn():
+        with self._txn(), _gc_paused():
             self._require_unlocked()
             tree = self._tree(name)
             if tree is None or tree[1] is None:
                 return []
-            tid = tree[0]
-            if not paths:
-                return self._rows(name, tid, tree[1], True, "", "", 0)
+            return self._at_head(name, tree[0], tree[1], paths)
+
+    def _at_head(self, name: str, tid: int, seq: int, paths: Sequence[str]) -> list[Entry]:
+        """The values of ``paths`` (all for none) at the tree's head ``seq``, in the order
+        asked. Whole-tree reads go through the head cache (``_head``); damage found on
+        the way is answered by the general read, as it always was."""
+        head = self._heads.get(tid, seq)
+        if head is not None:
+            return head.pick(paths)
+        wanted = list(dict.fromkeys(paths))
+        if not wanted or (len(wanted) >= 1000 and 2 * len(wanted) >= self._path_rows(tid)):
+            head = self._head(name, tid, seq)
+            if head is not None:
+                return head.pick(wanted, unique=True)
+            if not wanted:
+                return self._checked_rows(name, tid, seq, True, "", "", 0)
+        elif not self.encrypted:
+            entries = self._fast_entries(tid, (
+                (_FAST + f" AND p.path IN ({', '.join('?' * len(batch))})", [tid, *batch])
+                for batch in (wanted[start:start + 500] for start in range(0, len(wanted), 500))))
+            if entries is not None:
+                return Head(seq, entries, 0).pick(wanted, unique=True)
+        damage = Damage(name)
+        out = self._entries(damage, name, self._rows_of_paths(tid, wanted), True)
+        damage.check()
+        return out
+
+    def _utf8(self, read: Callable[[], T]) -> T | None:
+        """``read()`` with TEXT decoded by sqlite3 itself (``tolerant_text`` is a Python
+        call per value, for a fast read); None when some text is not UTF-8: that is
+        damage, which the general read then reports."""
+        self.conn.text_factory = str
+        try:
+            return read()
+        except sqlite3.OperationalError as exc:
+            if str(exc).startswith("Could not decode"):
+                return None
+            raise
+        finally:
+            self.conn.text_factory = tolerant_text
+
+    def _fast_entries(self, tid: int, queries: Iterable[tuple[str, Sequence[Any]]]) -> list[Entry] | None:
+        """``integrity.head_entries`` of the rows of ``_FAST`` queries (run one after the
+        other as the rows are checked); None when any row is not plainly intact."""
+        execute = self.conn.execute
+        return self._utf8(lambda: head_entries(tid, itertools.chain.from_iterable(
+            execute(sql, params) for sql, params in queries)))
+
+    def _path_rows(self, tid: int) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
+
+    def _head(self, name: str, tid: int, seq: int) -> Head | None:
+        """Every live value of the tree at its head ``seq``, each row checked: from the
+        head cache, or read whole (and kept there). None when a row is damaged: nothing
+        is kept, and the caller's general read says what is wrong with what it asked."""
+        head = self._heads.get(tid, seq)
+        if head is not None:
+            return head
+        entries: list[Entry] | None
+        if not self.encrypted:
+            entries = self._fast_entries(tid, [(_FAST + " ORDER BY p.path", [tid])])
+        else:
             damage = Damage(name)
-            out = self._entries(damage, name, self._rows_of_paths(tid, list(dict.fromkeys(paths))), True)
-            damage.check()
-            return out
+            entries = self._entries(damage, name, self._scan(tid, seq, True, "", "", 0), True)
+            if damage:
+                entries = None
+        if entries is None:
+            return None
+        return self._heads.put(tid, seq, entries) or Head(seq, entries, 0)
 
     def _rows_of_paths(self, tid: int, paths: list[str]) -> list[tuple[Any, ...]]:
         """``_P, _C`` rows of these paths at the head, in the order asked: one query per
@@ -427,6 +521,13 @@ class Engine:
     def _rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
               limit: int) -> list[Entry]:
         """The state of a tree at ``seq`` (its head when ``at_head``), ordered by path."""
+        if at_head and not (prefix or after or limit) and (head := self._head(name, tid, seq)) is not None:
+            return head.pick(())
+        return self._checked_rows(name, tid, seq, at_head, prefix, after, limit)
+
+    def _checked_rows(self, name: str, tid: int, seq: int, at_head: bool, prefix: str, after: str,
+                      limit: int) -> list[Entry]:
+        """``_rows`` by the general read (every row checked, damage reported)."""
         damage = Damage(name)
         out = self._entries(damage, name, self._scan(tid, seq, at_head, prefix, after, limit), at_head)
         damage.check()
@@ -485,10 +586,12 @@ class Engine:
             return out
 
     def get_version(self, name: str, version: str, paths: Sequence[str]) -> list[Entry]:
-        with self._txn() as conn:
+        with self._txn() as conn, _gc_paused():
             self._require_unlocked()
-            tid, _ = self._existing_tree(name)
+            tid, head = self._existing_tree(name)
             seq = self._version_seq(tid, name, version)
+            if seq == head:  # the current version: the head read (and its cache) answers
+                return self._at_head(name, tid, seq, paths)
             if not paths:
                 return self._rows(name, tid, seq, False, "", "", 0)
             damage = Damage(name)
@@ -508,6 +611,9 @@ class Engine:
                 return []
             tid, head = tree
             seq = self._version_seq(tid, name, version) if version else (head or 0)
+            cached = self._heads.get(tid, seq) if not version else None
+            if cached is not None:
+                return [e.path for e in cached.chunk(prefix, "", 0)[0]]
             damage = Damage(name)
             out = []
             for row in self._scan(tid, seq, not version, prefix, "", 0):
@@ -536,8 +642,9 @@ class Engine:
 
     def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
         """(entries, the last path looked at, whether the tree was read to its end). Deleted
-        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``."""
-        with self._txn():
+        paths are skipped after their rows are checked, so a chunk may hold fewer than ``limit``
+        (not so from the head cache, which holds live values only)."""
+        with self._txn(), _gc_paused():
             self._require_unlocked()
             tree = self._tree(start.tree)
             if tree is None or tree[0] != start.tid:
@@ -545,6 +652,19 @@ class Engine:
                                  {"tree_id": start.tree, "path": ""})
             self._version_seq(start.tid, start.tree, start.version)  # deleted meanwhile -> NotFound
             at_head = tree[1] == start.seq
+            head = self._heads.get(start.tid, start.seq) if at_head else None
+            if head is not None:
+                return head.chunk(prefix, after, limit)
+            if at_head and not self.encrypted and limit:
+                where, args = _prefix_clause(prefix)
+                if after:
+                    where += " AND p.path > ?"
+                    args.append(after)
+                sql = _FAST + where + " ORDER BY p.path LIMIT ?"
+                fast = self._utf8(lambda: self.conn.execute(sql, [start.tid, *args, limit]).fetchall())
+                entries = head_entries(start.tid, fast) if fast is not None else None
+                if fast is not None and entries is not None:
+                    return entries, (str(fast[-1][0]) if fast else after), len(fast) < limit
             rows = self._scan(start.tid, start.seq, at_head, prefix, after, limit)
             damage = Damage(start.tree)
             entries = self._entries(damage, start.tree, rows, at_head)
@@ -643,6 +763,7 @@ class Engine:
             seq = self._version_seq(tid, name, version) if version else int(head or 0)
             at_head = seq == head
             alive, alive_args = self._alive(seq, at_head)
+            cached = self._heads.get(tid, seq) if at_head else None
             base = prefix.strip("/") + "/" if prefix.strip("/") else ""
             first = ("SELECT p.path FROM paths p WHERE p.tid = ? AND p.path > ? AND p.path < ? AND " + alive
                      + " ORDER BY p.path LIMIT 1")
@@ -663,7 +784,7 @@ class Engine:
                     continue
                 seen.add(name_)
                 values = int(conn.execute(below, [tid, child + "/", past, *alive_args]).fetchone()[0])
-                own = self._rows_at(name, tid, seq, at_head, [child])
+                own = cached.pick([child]) if cached is not None else self._rows_at(name, tid, seq, at_head, [child])
                 out.append(ChildInfo(name_, values + len(own), values > 0, own[0] if own else None))
                 # Siblings continuing the name with "-" or "." sort between "child" and
                 # "child/": the next seek from "child" finds them; else skip the subtree.
@@ -1071,6 +1192,7 @@ class Engine:
 
     def lock(self) -> None:
         self._drop_search()
+        self._heads.clear()  # decrypted values do not outlive the unlock
         with self._txn():
             if self.encrypted:
                 self._cipher = None

@@ -5,7 +5,8 @@ which also proves every index agrees with its table) but not the content of a
 row: a flipped bit inside a value is served as a different value. So every
 row of every table carries ``ck``, a BLAKE2b-128 over the table name and all
 of the row's columns (primary key included, so a row cannot move), checked on
-every read. Encrypted rows are additionally bound to tree, path and version
+every read from the file (a tree read whole and found intact is then served
+from memory while the file is unchanged: ``heads``). Encrypted rows are additionally bound to tree, path and version
 by AES-GCM associated data (``crypto``).
 
 The checksum is unkeyed on purpose: it detects damage, not an attacker (an
@@ -20,8 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from zhi_gui.core.model import Entry
 
 CK_PERSON = b"zhi-sqlite-ck-v2"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -97,6 +101,55 @@ def changes_ck(pid: Any, seq: Any, value: Any, meta: Any) -> bytes:
                             b"N" if value is None else b"B" + _LEN(len(value)) + value,
                             b"N" if meta is None else b"B" + _LEN(len(meta)) + meta)))
     return digest.digest()
+
+
+_IDS = struct.Struct(">qcq").pack  # pid, b"I", seq: the same bytes in a paths row and its head change row
+_NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per value
+
+
+def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
+    """The live values of head rows as ``Entry``s when EVERY row is intact and of the
+    schema's types; None as soon as one is not (deleted rows are checked and skipped).
+
+    The fast path of a plain store's head read: both checksums of a row are computed
+    from one set of columns, ``engine._FAST``: (path, value, meta, pid, head, paths ck,
+    changes ck, ok), where ``ok`` is SQLite's word that ``tid`` and the change row's
+    ``pid``/``seq`` are INTEGERs (their values equal the query's ``tid`` and the paths
+    row's ``pid``/``head`` by the join). The digests are ``paths_ck``/``changes_ck``'s,
+    byte for byte. Any other type (a packing or join error here) or a failed checksum
+    answers None: the caller then reads with the general code, which says what is wrong."""
+    start = _CK_START.copy
+    join = b"".join
+    prefix = b"pathsI" + _INT(tid) + b"T"
+    versions: dict[int, str] = {}  # one str per version, shared by its values
+    out: list[Entry] = []
+    add = out.append
+    try:
+        for path, value, meta, pid, head, pck, cck, ok in rows:
+            if not ok:
+                return None
+            data = path.encode("utf-8", "surrogatepass")
+            digest = start()
+            if head is None:  # deleted: its paths row is checked all the same
+                digest.update(join((prefix, _LEN(len(data)), data, b"I", _INT(pid), b"N")))
+                if digest.digest() != pck:
+                    return None
+                continue
+            ids = _IDS(pid, b"I", head)
+            digest.update(join((prefix, _LEN(len(data)), data, b"I", ids)))
+            if digest.digest() != pck:
+                return None
+            digest = start()
+            digest.update(join((b"changesI", ids, b"B", _LEN(len(value)), value, b"B", _LEN(len(meta)), meta)))
+            if digest.digest() != cck:
+                return None
+            version = versions.get(head)
+            if version is None:
+                version = versions[head] = str(head)
+            add(_NEW(Entry, (path, value, meta, version)))
+    except (struct.error, AttributeError, TypeError):  # a column of another type than the schema's
+        return None
+    return out
 
 
 def sql_ck(table: str, *columns: Any) -> bytes:
