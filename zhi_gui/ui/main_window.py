@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
@@ -65,6 +65,9 @@ from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 from zhi_gui.ui.window_hub import WindowHub
 
+if TYPE_CHECKING:
+    from zhi_gui.plugin.manifest import PluginManifest
+
 log = logging.getLogger("zhi_gui.ui")
 LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
 LAZY_FILTER_MIN = 3  # characters: shorter queries match most of a big tree
@@ -80,6 +83,14 @@ FIRST_PAINT_WAIT = 2.0  # seconds the app waits for the first paint before start
 
 
 
+
+
+def _read_manifest(plugin: Path, short: str, kind: str) -> PluginManifest | None:
+    """The manifest beside a plugin, for the Plugin panel (run in a worker: the YAML parser
+    is imported on first use, and PySide's import hook reads each new module's source)."""
+    from zhi_gui.plugin.discovery import _manifest_for
+
+    return _manifest_for(plugin, short, kind)[0]
 
 
 class ValueTreeView(QTreeView):
@@ -589,11 +600,10 @@ class MainWindow(QMainWindow):
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
             kind, _, short = name.removeprefix("zhi-").partition("-")
-            from zhi_gui.plugin.discovery import _manifest_for  # YAML: loaded once a store is open
-
-            # Parsing the manifest's YAML took a few ms: not in the turn that shows the tree.
-            manifest, _ = await asyncio.get_running_loop().run_in_executor(None, _manifest_for, plugin.path, short,
-                                                                           kind)
+            # Importing the YAML parser and parsing the manifest took 20 ms or more: in a worker,
+            # not in the turn that shows the tree.
+            manifest = await asyncio.get_running_loop().run_in_executor(None, _read_manifest, plugin.path, short,
+                                                                        kind)
             self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
         location = self.session.description.location if self.session.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
