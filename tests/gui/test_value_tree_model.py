@@ -144,3 +144,28 @@ def test_painted_rows_look_as_with_one_data_call_per_role(qtbot) -> None:
         qtbot.waitExposed(view)
         images.append(view.viewport().grab().toImage())
     assert images[0] == images[1]
+
+
+def test_runs_of_added_and_removed_keys_land_where_they_sort(qapp) -> None:
+    """An import or a live update adds and removes many neighbouring keys of a shown group at
+    once: the rows Qt is told of match the index afterwards (the tester checks each step)."""
+    model, _staging, _tester = build()
+    index = model.index_data
+    for k in range(20):
+        index.set_entry(Entry(f"big/k{k:02d}", b"0"))
+    model.on_values_changed({f"big/k{k:02d}" for k in range(20)})
+    big = model.index_of_path("big")
+    assert rows(model, big) == [f"k{k:02d}" for k in range(20)]
+    added = ["big/a0", "big/k05a", "big/k05b", "big/k07a"] + [f"big/k{k}" for k in range(20, 25)]
+    for path in added:
+        index.set_entry(Entry(path, b"1"))
+    removed = ["big/k10", "big/k11", "big/k12", "big/k15", "big/k19"]
+    for path in removed:
+        index.entries.pop(path)
+    model.on_values_changed(set(added) | set(removed))
+    expected = sorted({f"k{k:02d}" for k in range(20)} - {p.split("/")[1] for p in removed}
+                      | {p.split("/")[1] for p in added})
+    big = model.index_of_path("big")
+    assert rows(model, big) == expected
+    assert [model.index(r, 0, big).row() for r in range(len(expected))] == list(range(len(expected)))
+    assert cell(model, "big/k05b", 1) == "1"
