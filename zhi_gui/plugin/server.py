@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import inspect
 import json
 import logging
@@ -38,6 +39,13 @@ from zhi_gui.plugin.hclog import setup_plugin_logging
 if TYPE_CHECKING:
     from zhi_gui.plugin.served import Served
 
+# A plugin's work is big batches of objects without cycles (a 100,000-value write
+# or answer: its entries, their strings and tuples). At Python's default (a young
+# collection every 700 new objects, the older generations rescanning all that
+# survived) the cycle collector took about 15% of such a call's time in the
+# plugin (measured: 351 -> 318 ms); every 20,000 new objects keeps cycles
+# collected, far less often. Start-up objects are frozen out of later scans.
+GC_THRESHOLDS = (20_000, 10, 10)
 # Python plugins accept big writes; Go plugins stop at 4 MiB and hosts chunk for them.
 MAX_MESSAGE_BYTES = 1 << 30
 MAX_UNIX_SOCKET_PATH = 107
@@ -187,6 +195,7 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception as exc:  # pragma: no cover - the import is retried by the call
             log.debug("preloading %s failed: %s", name, exc)
+    gc.freeze()  # what start-up made lives as long as the plugin: no collection need look at it
 
 
 class _Services(grpc.GenericRpcHandler):
@@ -287,6 +296,7 @@ def serve(store_factory: Any, *, name: str, log_level: int | None = None) -> NoR
     level = log_level if log_level is not None else _env_log_level()
     logger = setup_plugin_logging(name, level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host's terminal Ctrl+C is the host's business
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         store = store_factory(plugin_options())
     except Exception as exc:
