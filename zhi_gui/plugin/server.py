@@ -22,7 +22,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
@@ -44,7 +43,8 @@ if TYPE_CHECKING:
 # collection every 700 new objects, the older generations rescanning all that
 # survived) the cycle collector took about 15% of such a call's time in the
 # plugin (measured: 351 -> 318 ms); every 20,000 new objects keeps cycles
-# collected, far less often. Start-up objects are frozen out of later scans.
+# collected, far less often. Start-up objects are frozen out of later scans
+# (once the services are loaded, on the first call).
 GC_THRESHOLDS = (20_000, 10, 10)
 # Python plugins accept big writes; Go plugins stop at 4 MiB and hosts chunk for them.
 MAX_MESSAGE_BYTES = 1 << 30
@@ -177,27 +177,6 @@ async def _build(made: Any, stop: asyncio.Event) -> Served | None:
         raise SystemExit(1) from None
 
 
-# Loaded in a background thread once the handshake line is out: what a host's
-# first call would otherwise load while it waits (the services, and tempfile,
-# which a store's first write and the plugin's shutdown use).
-PRELOAD_MODULES = ("zhi_gui.plugin.served", "tempfile")
-
-
-def _preload() -> None:
-    """Import ``PRELOAD_MODULES`` off the event loop. A call that arrives
-    meanwhile and needs one of them waits on Python's import lock for it, as it
-    would have waited for its own import; a failure here is only logged (the
-    call's own import then raises it where it can be reported)."""
-    import importlib
-
-    for name in PRELOAD_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # pragma: no cover - the import is retried by the call
-            log.debug("preloading %s failed: %s", name, exc)
-    gc.freeze()  # what start-up made lives as long as the plugin: no collection need look at it
-
-
 class _Services(grpc.GenericRpcHandler):
     """Every service of the plugin, made when the first call is routed.
 
@@ -205,9 +184,9 @@ class _Services(grpc.GenericRpcHandler):
     generated protobuf modules, the servicers and the conversion code load
     here, on the first call (the host's first, usually GRPCStdio or health),
     so a host gets its handshake sooner (181 -> 142 ms here). (Loading them right after the
-    handshake *on the loop* held it while the host connected: slower, measured. They
-    are now imported in a thread after the handshake (``_preload``), so this first
-    call usually finds them loaded and only builds the handlers.)"""
+    handshake instead held the loop while the host connected: slower, measured; so did
+    loading them in a thread after the handshake: the import holds the GIL the server
+    needs to accept the host's connection, 113 -> 154 ms to a connected channel.)"""
 
     def __init__(self, impl: Served, stop: asyncio.Event) -> None:
         self._impl, self._stop = impl, stop
@@ -219,6 +198,7 @@ class _Services(grpc.GenericRpcHandler):
             from zhi_gui.plugin.served import build_handlers
 
             self._handlers, self.health = build_handlers(self._impl, self._stop)
+            gc.freeze()  # what start-up loaded lives as long as the plugin: no collection need scan it
         return self._handlers
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
@@ -257,7 +237,6 @@ async def _serve_async(made: Any) -> None:
     # Which code runs (an installed copy or a checkout) is worth seeing in the host's log view.
     log.info("plugin serving", extra={"network": network, "address": address,
                                       "code": _CODE_DIR})
-    threading.Thread(target=_preload, name="zhi-preload", daemon=True).start()
 
     watcher = asyncio.create_task(_watch_parent(stop, parent))
     try:
