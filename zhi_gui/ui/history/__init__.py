@@ -52,6 +52,7 @@ def install_history(window: WindowApi) -> HistoryPanel:
     # The diff view itself is built when first needed: its dock is behind the Plugin tab
     diff_holder = DiffHolder(run=window.run)
     diff_dock = window.add_dock("Diff", "diff-dock", diff_holder, Qt.DockWidgetArea.BottomDockWidgetArea)
+    diff_dock.visibilityChanged.connect(diff_holder.dock_visibility_changed)
     main.tabifyDockWidget(window.plugin_dock, diff_dock)
     window.plugin_dock.raise_()
     panel = HistoryPanel(window, diff_holder, diff_dock)

@@ -5,15 +5,13 @@ does not show it; building the view (a tree, a side-by-side value diff, their
 models and actions) and importing its modules cost about a tenth of the cold start
 (issue 14). The holder builds the view the first time it is asked for it (the
 History panel compares, the app completes the window after its first paint) or
-shown, whichever comes first; from then on it is the same view as before.
+its dock comes forward, whichever comes first; from then on it is the same view as before.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class DiffHolder(QWidget):
-    """An empty widget until :meth:`view` is called (or it is shown), then the DiffView's frame."""
+    """An empty widget until :meth:`view` is called (or its dock comes forward), then the DiffView's frame."""
 
     def __init__(self, run: Runner | None = None) -> None:
         super().__init__()
@@ -45,14 +43,9 @@ class DiffHolder(QWidget):
             self._layout.addWidget(self._view)
         return self._view
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._view is None:
-            # Checked a turn later, by what is on screen: a dock behind another's tab counts as
-            # visible but has nothing to paint. (The app builds the view after the first paint
-            # in any case, so a miss here is an empty dock for a moment, never a lost view.)
-            QTimer.singleShot(0, self._build_if_visible)
-
-    def _build_if_visible(self) -> None:
-        if self.isVisible() and not self.visibleRegion().isEmpty():
+    def dock_visibility_changed(self, visible: bool) -> None:
+        """Connected to the dock's visibilityChanged: the dock came forward (its tab was
+        chosen, or it was shown). Not the holder's own show event: a dock behind another's
+        tab keeps its content "visible" and only the dock says when it is on screen."""
+        if visible:
             self.view()
