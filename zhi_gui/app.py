@@ -155,6 +155,8 @@ def complete_window(window: MainWindow, settings: Settings | None = None,
     install_compare(window)  # Store > Compare...: any two sides, take a side into staged edits
     install_subtree_actions(window)  # Copy or move subtree..., Store > Rename tree...
     install_theme_menu(window, settings)  # View > Theme
+    if window.history_panel is not None:  # the Diff dock's view (not built for the first paint), named below
+        window.history_panel.build_diff_view()
     window.change_marks = install_change_marks(window)  # keys changed elsewhere: bold with a dot
     install_accessibility(window)  # names for screen readers, Tab in reading order
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from tests.gui.conftest import dispose_window
 from zhi_gui.app import build_window, complete_window
@@ -71,6 +71,41 @@ def test_the_first_window_paints_first_and_ends_up_as_the_usual_window(qtbot: An
         assert outline(first) == outline(usual)
     finally:
         for window in (first, usual):
+            dispose_window(qtbot, run_async, window)
+
+
+def test_the_diff_dock_builds_its_view_when_first_needed(qtbot: Any, run_async: Any) -> None:
+    """The Diff dock is behind the Plugin tab at the first paint, so its view is not built
+    for it: the user who brings the dock forward at once gets the view then, and the app
+    builds it once the window has painted (complete_window), with its names for screen
+    readers, as in a window built at once."""
+    from zhi_gui.ui.history import DiffView
+
+    vault = InMemoryVault()
+    first = build_window(None, vault=vault, paint_first=True)
+    later = build_window(None, vault=vault, paint_first=True)
+    usual = build_window(None, vault=vault)
+    try:
+        first.show()
+        qtbot.waitUntil(lambda: first.painted)
+        assert first.findChild(DiffView) is None, "the hidden Diff dock's view waits"
+        dock = first.findChild(QDockWidget, "diff-dock")
+        assert dock is not None
+        dock.raise_()  # the user clicks the Diff tab
+        qtbot.waitUntil(lambda: first.findChild(DiffView) is not None)
+        view = first.findChild(DiffView)
+        assert view is not None and first.history_panel.diff_view is view
+        qtbot.waitUntil(view.isVisible)
+
+        later.show()
+        qtbot.waitUntil(lambda: later.painted)
+        complete_window(later, None, vault)
+        for window in (later, usual):
+            assert window.findChild(DiffView) is not None
+            tree = window.findChild(QWidget, "diff-tree")
+            assert tree is not None and tree.accessibleName() == "Differences"
+    finally:
+        for window in (first, later, usual):
             dispose_window(qtbot, run_async, window)
 
 

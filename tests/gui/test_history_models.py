@@ -313,3 +313,16 @@ def test_in_line_highlights_cover_whole_words() -> None:
     assert whole_words("ab cd", [(0, 1), (1, 2), (4, 5)]) == [(0, 2), (3, 5)]
     prepared = prepare(diff_lines(['  "on": true,'], ['  "on": false,']))
     assert prepared.left.words == {0: [(8, 12)]} and prepared.right.words == {0: [(8, 13)]}
+
+
+@pytest.mark.parametrize(("kind", "same_as"), [(ChunkKind.INSERT, "added"), (ChunkKind.DELETE, "removed"),
+                                               (ChunkKind.REPLACE, "changed"), (ChunkKind.EQUAL, None),
+                                               ("added", "added"), ("unchanged", None)])
+def test_diff_colours_of_chunks_and_changes(qapp: Any, kind: Any, same_as: str | None) -> None:
+    """Inserted lines of a value diff are coloured as added keys, deleted as removed,
+    replaced as changed; equal lines and unchanged keys have no colour."""
+    from zhi_gui.ui.history.colors import kind_colors
+
+    assert kind_colors(kind) == (kind_colors(same_as) if same_as is not None else None)
+    if same_as is not None:
+        assert kind_colors(kind) is not None

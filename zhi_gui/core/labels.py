@@ -14,14 +14,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import enum
-import ipaddress
 import json
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from zhi_gui.core import jsonvalues
 
@@ -443,7 +440,11 @@ def _string_type_problem(core_type: str, text: str) -> str | None:
         return None if text in ("true", "false") else f"{text!r} is not true or false"
     if core_type == "email":
         return None if _EMAIL_RE.match(text) else f"{text!r} is not an email address (name@example.com)"
+    # ipaddress, uuid and urllib are imported where a label of their type is checked, not with
+    # the window (issue 14: cold start)
     if core_type == "url":
+        from urllib.parse import urlsplit
+
         parts = urlsplit(text)
         if not parts.scheme or not (parts.netloc or parts.path) or " " in text:
             return f"{text!r} is not a URL (it needs a scheme, as in https://example.com)"
@@ -451,12 +452,16 @@ def _string_type_problem(core_type: str, text: str) -> str | None:
     if core_type == "hostname":
         return hostname_problem(text)
     if core_type == "ip":
+        import ipaddress
+
         try:
             ipaddress.ip_address(text)
         except ValueError:
             return f"{text!r} is not an IP address (IPv4 such as 10.0.0.1 or IPv6 such as ::1)"
         return None
     if core_type == "cidr":
+        import ipaddress
+
         try:
             if "/" not in text:
                 raise ValueError(text)
@@ -465,6 +470,8 @@ def _string_type_problem(core_type: str, text: str) -> str | None:
             return f"{text!r} is not a CIDR range (such as 10.0.0.0/8)"
         return None
     if core_type == "uuid":
+        import uuid
+
         try:
             if not _UUID_RE.match(text):
                 raise ValueError(text)

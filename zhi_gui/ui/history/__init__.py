@@ -11,6 +11,7 @@ signals. What is read and written lives in :mod:`zhi_gui.session.history`. Modul
 ``value_diff``        the side-by-side value diff (panes, link map, master scrollbar)
 ``scrollsync``        aligned rows for the master scrollbar (Qt-free)
 ``diff_view``         tree diff + value diff, counts, filter, next/previous change
+``diff_holder``       the Diff dock's content: builds the diff view when first needed
 ``key_history_view``  the history of one key
 ``rollback_dialog``   preview + confirmation of a rollback
 ``panel``             the History panel that ties them together
@@ -24,13 +25,23 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from zhi_gui.ui.history.diff_view import DiffView
+from zhi_gui.ui.history.diff_holder import DiffHolder
 from zhi_gui.ui.history.panel import HistoryPanel
 
 if TYPE_CHECKING:
+    from zhi_gui.ui.history.diff_view import DiffView
     from zhi_gui.ui.window_api import WindowApi
 
 __all__ = ["DiffView", "HistoryPanel", "install_history"]
+
+
+def __getattr__(name: str) -> object:
+    # DiffView is imported when first used (the Diff dock is hidden at the first paint)
+    if name == "DiffView":
+        from zhi_gui.ui.history.diff_view import DiffView
+
+        return DiffView
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def install_history(window: WindowApi) -> HistoryPanel:
@@ -38,11 +49,13 @@ def install_history(window: WindowApi) -> HistoryPanel:
     main = window.main_window()
     if main.findChild(HistoryPanel) is not None:
         raise RuntimeError("this window already has a History panel")
-    diff_view = DiffView(shortcuts=False, run=window.run)  # F7 / Shift+F7 are window actions of the panel
-    diff_dock = window.add_dock("Diff", "diff-dock", diff_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+    # The diff view itself is built when first needed: its dock is behind the Plugin tab
+    diff_holder = DiffHolder(run=window.run)
+    diff_dock = window.add_dock("Diff", "diff-dock", diff_holder, Qt.DockWidgetArea.BottomDockWidgetArea)
+    diff_dock.visibilityChanged.connect(diff_holder.dock_visibility_changed)
     main.tabifyDockWidget(window.plugin_dock, diff_dock)
     window.plugin_dock.raise_()
-    panel = HistoryPanel(window, diff_view, diff_dock)
+    panel = HistoryPanel(window, diff_holder, diff_dock)
     dock = window.add_dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     main.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
     panel.dock = dock

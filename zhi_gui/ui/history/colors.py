@@ -9,12 +9,15 @@ tint behind the characters that differ inside a changed line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from zhi_gui.core.diff import ChangeKind
-from zhi_gui.core.textdiff import ChunkKind
+
+if TYPE_CHECKING:
+    from zhi_gui.core.textdiff import ChunkKind
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ _DARK = {
     "removed": KindColors(QColor("#ff8a80"), QColor("#43201e"), QColor("#7a302b"), QColor("#c0564c")),
     "changed": KindColors(QColor("#f2b84b"), QColor("#3d2f12"), QColor("#6e531c"), QColor("#c08a2a")),
 }
-CHUNK_TO_KIND = {ChunkKind.INSERT: "added", ChunkKind.DELETE: "removed", ChunkKind.REPLACE: "changed"}
+# by ChunkKind value: the text diff (and difflib) is imported when a value diff is shown, not at start
+CHUNK_TO_KIND = {"insert": "added", "delete": "removed", "replace": "changed"}
 
 
 def is_dark() -> bool:
@@ -46,8 +50,10 @@ def is_dark() -> bool:
 
 def kind_colors(kind: str | ChangeKind | ChunkKind) -> KindColors | None:
     """Colours for a change or chunk kind; None for unchanged / equal."""
+    from zhi_gui.core.textdiff import ChunkKind  # imported by then wherever chunks exist: a lookup
+
     if isinstance(kind, ChunkKind):
-        name = CHUNK_TO_KIND.get(kind)
+        name = CHUNK_TO_KIND.get(kind.value)
         if name is None:
             return None
     else:

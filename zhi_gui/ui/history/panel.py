@@ -39,11 +39,10 @@ from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.busy import allow_cancel, report_progress
 from zhi_gui.ui.history.colors import muted_text
-from zhi_gui.ui.history.diff_view import DiffView
+from zhi_gui.ui.history.diff_holder import DiffHolder
 from zhi_gui.ui.history.key_history_view import PAGE as KEY_PAGE
 from zhi_gui.ui.history.key_history_view import WANT as KEY_WANT
 from zhi_gui.ui.history.key_history_view import KeyHistoryScan, KeyHistoryView
-from zhi_gui.ui.history.rollback_dialog import RollbackDialog
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.history.versions_model import (
     DESCRIBED_COLUMNS,
@@ -56,6 +55,8 @@ from zhi_gui.ui.theme import icon
 
 if TYPE_CHECKING:
     from zhi_gui.core.key_history import KeyChange
+    from zhi_gui.ui.history.diff_view import DiffView
+    from zhi_gui.ui.history.rollback_dialog import RollbackDialog
     from zhi_gui.ui.window_api import WindowApi
 
 log = logging.getLogger("zhi_gui.ui.history")
@@ -71,13 +72,13 @@ class HistoryPanel(QWidget):
     compared = Signal()  # a comparison is on screen in the diff view
     keyHistoryShown = Signal()  # a page of the key history arrived
 
-    def __init__(self, window: WindowApi, diff_view: DiffView, diff_dock: QDockWidget | None = None) -> None:
+    def __init__(self, window: WindowApi, diff: DiffView | DiffHolder, diff_dock: QDockWidget | None = None) -> None:
         super().__init__()
         self.setObjectName("history-panel")
         self.window_ = window
         self.session = window.session
         self.access = HistoryAccess(self.session)
-        self.diff_view = diff_view
+        self._diff = diff  # a holder builds its view when first asked (not for the first paint)
         self.diff_dock = diff_dock
         self.dock: QDockWidget | None = None
         self.model = VersionListModel()
@@ -108,6 +109,15 @@ class HistoryPanel(QWidget):
         self._clock.start()
         self._update_buttons()
         self._show_empty("No store is open.")
+
+    @property
+    def diff_view(self) -> DiffView:
+        return self._diff.view() if isinstance(self._diff, DiffHolder) else self._diff
+
+    def build_diff_view(self) -> None:
+        """Build the Diff dock's view now if it is not yet (the app: once the window has painted)."""
+        if isinstance(self._diff, DiffHolder):
+            self._diff.view()
 
     # --- building ------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -652,6 +662,8 @@ class HistoryPanel(QWidget):
                            f"\u201c{self.session.tree_id}\u201d becomes what it was then. The store records this "
                            "as a new version; no version is lost. Below: what changes (current \u2192 after the "
                            "rollback).")
+        from zhi_gui.ui.history.rollback_dialog import RollbackDialog  # with the diff view: not for the first paint
+
         dialog = RollbackDialog(what, explanation, self.window_.main_window())
         preview = self._run(self._rollback_preview(dialog, row, path), "Preparing the rollback preview")
         try:
