@@ -197,3 +197,23 @@ def test_the_filter_says_how_many_matches_it_shows_and_shows_more(qtbot: Any, la
     qtbot.waitUntil(lambda: win.match_label.text() == "15 match(es)")
     win.filter_edit.setText("value-")
     qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))
+
+
+def test_a_big_tree_without_values_at_its_root_is_not_called_empty(qtbot: Any, make_window: Any, run_async: Any,
+                                                                  short_tmp: Path) -> None:
+    """Read lazily, the index holds no value until a group opens: the window must still say
+    how big the tree is, never that it is empty (seen after importing 300,000 values)."""
+    db = short_tmp / "nested.sqlite"
+    nested = [e for e in ENTRIES if "/" in e.path]
+
+    async def fill() -> None:
+        async with await launch_store(plugin_path("sqlite"), options={"path": str(db), "create": True}) as p:
+            await p.store.write_values("t", nested)
+
+    run_async(fill())
+    win: MainWindow = make_window()
+    win.session.lazy_threshold = 10
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(db)}, "t")))
+    assert win.session.lazy and not win.session.index.entries
+    assert "empty" not in win.banner.text()
+    assert f"{len(nested)} values" in win.banner.text()

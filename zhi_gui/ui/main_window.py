@@ -1212,7 +1212,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{tree_id} \u2014 {self.store_title()} \u2014 zhi-gui")
         count = self.session.total_values if self.session.lazy else len(self.session.index)
         self.statusBar().showMessage(f"Tree {tree_id}: {count:,} value{'' if count == 1 else 's'}", 8000)
-        if not self.session.index.entries and self.session.lists_keys:
+        # A big tree is read as groups open: its index may hold no value yet.
+        empty = self.session.total_values == 0 if self.session.lazy else not self.session.index.entries
+        if empty and self.session.lists_keys:
             self.show_notice(f"Tree \u201c{tree_id}\u201d is empty. Add a key with New key (Ctrl+N), or use "
                              "File \u25b8 Fill with sample tree to see zhi-gui at work.")
         elif self.banner.text().startswith("Tree \u201c"):
