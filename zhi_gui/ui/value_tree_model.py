@@ -301,7 +301,7 @@ class ValueTreeModel(QAbstractItemModel):
                 return f"{below:,} value" if below == 1 else f"{below:,} values"
             if column == 1 and node.children:
                 count = len(node.children)
-                return f"{count} key" if count == 1 else f"{count} keys"
+                return f"{count} key" if count == 1 else f"{count:,} keys"
             return ""
         if column == 1:
             return preview(entry.value_json, is_secret(entry))
