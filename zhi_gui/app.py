@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             registry.quit()
 
     async def run() -> None:
-        window.run(startup())
+        window.run(startup(), "Opening the store")
         await done.wait()
         for each in list(registry.windows) or [window]:
             each.task_runner.cancel_all()

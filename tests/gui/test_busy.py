@@ -80,3 +80,26 @@ def test_opening_a_store_can_be_cancelled(qtbot: Any, make_window: Any, run_asyn
                                          "", "sample")))
     assert win.session.supervisor is not None and win.session.supervisor.plugin is not None
     assert "sample" in win.store_label.text()
+
+
+def test_once_opened_the_rest_of_the_task_offers_no_cancel(qtbot: Any, make_window: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's start opens the store, then fills a sample tree or saves: Cancel belonged to
+    the opening only (a generic "Working... Cancel" stayed in the status bar afterwards)."""
+    monkeypatch.setattr(busy, "SHOW_AFTER", 0.0)
+    win: MainWindow = make_window()
+    after_open = asyncio.Event()
+    hold = asyncio.Event()
+
+    async def start() -> None:
+        await win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(tmp_path / "s.sqlite"), "create": True},
+                                         "", "sample"))
+        after_open.set()
+        await hold.wait()  # what a start does next (fill a sample tree, say)
+
+    task = win.run(start(), "Opening the store")
+    qtbot.waitUntil(after_open.is_set, timeout=20000)
+    win.busy.refresh()
+    assert not win.busy.isVisible()
+    hold.set()
+    qtbot.waitUntil(task.done, timeout=5000)

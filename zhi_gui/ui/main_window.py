@@ -604,6 +604,7 @@ class MainWindow(QMainWindow):
         except asyncio.CancelledError:
             await self._opening_cancelled(target)
             raise
+        disallow_cancel()  # opened: what the caller does next (fill a sample tree, say) is not "opening"
         plugin = self.session.supervisor.plugin if self.session.supervisor else None
         if plugin is not None and plugin.audit is not None:
             name = plugin.path.name
