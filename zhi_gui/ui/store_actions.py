@@ -7,6 +7,7 @@ action is first triggered, so none of it weighs on the window's first paint."""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -18,26 +19,27 @@ if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
 
 
+def _flow_action(window: WindowApi, text: str, name: str, module: str, flow: str, what: str,
+                 task: str) -> QAction:
+    """An action that runs ``module.flow(window)`` as the window's task ``task``; the module
+    is imported when the action is first triggered."""
+    action = QAction(text, window.main_window())
+    action.setObjectName(name)
+
+    def run() -> None:
+        window.run(getattr(importlib.import_module(module), flow)(window), what, task)
+
+    action.triggered.connect(run)
+    return action
+
+
 def install_transfer(window: WindowApi) -> tuple[QAction, QAction]:
     """File > Export... and File > Import..., enabled while a tree is shown."""
-    main = window.main_window()
-    export_action = QAction("Export\u2026", main)
-    export_action.setObjectName("action-export")
-    import_action = QAction("Import\u2026", main)
-    import_action.setObjectName("action-import")
-
-    def export() -> None:
-        from zhi_gui.ui.transfer_dialogs import export_flow
-
-        window.run(export_flow(window), "Exporting", "export")
-
-    def import_() -> None:
-        from zhi_gui.ui.transfer_dialogs import import_flow
-
-        window.run(import_flow(window), "Importing", "import")
-
-    export_action.triggered.connect(export)
-    import_action.triggered.connect(import_)
+    transfer = "zhi_gui.ui.transfer_dialogs"
+    export_action = _flow_action(window, "Export\u2026", "action-export", transfer, "export_flow", "Exporting",
+                                 "export")
+    import_action = _flow_action(window, "Import\u2026", "action-import", transfer, "import_flow", "Importing",
+                                 "import")
 
     def update() -> None:
         export_action.setEnabled(window.session.loaded and bool(window.session.tree_id))
@@ -82,24 +84,11 @@ def install_compare(window: WindowApi) -> QAction:
 
 def install_subtree_actions(window: WindowApi) -> tuple[QAction, QAction]:
     """Copy or move subtree... (context menu and Store menu) and Store > Rename tree..."""
-    main = window.main_window()
-    copy_action = QAction("Copy or move subtree\u2026", main)
-    copy_action.setObjectName("action-copy-subtree")
-    rename_action = QAction("Rename tree\u2026", main)
-    rename_action.setObjectName("action-rename-tree")
-
-    def copy() -> None:
-        from zhi_gui.ui.subtree_dialogs import copy_flow
-
-        window.run(copy_flow(window), "Copying", "copy")
-
-    def rename() -> None:
-        from zhi_gui.ui.subtree_dialogs import rename_flow
-
-        window.run(rename_flow(window), "Renaming the tree", "rename")
-
-    copy_action.triggered.connect(copy)
-    rename_action.triggered.connect(rename)
+    dialogs = "zhi_gui.ui.subtree_dialogs"
+    copy_action = _flow_action(window, "Copy or move subtree\u2026", "action-copy-subtree", dialogs, "copy_flow",
+                               "Copying", "copy")
+    rename_action = _flow_action(window, "Rename tree\u2026", "action-rename-tree", dialogs, "rename_flow",
+                                 "Renaming the tree", "rename")
 
     def update() -> None:
         shown = window.session.can_edit
