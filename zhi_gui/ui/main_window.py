@@ -85,15 +85,12 @@ FIRST_PAINT_WAIT = 2.0  # seconds the app waits for the first paint before start
 
 
 
-def _import_manifest_reader() -> None:
-    import zhi_gui.plugin.discovery  # noqa: F401
-
-
-def _read_manifest(plugin: Path, short: str, kind: str) -> PluginManifest | None:
+def _read_manifest(plugin: Path) -> PluginManifest | None:
     """The manifest beside a plugin, for the Plugin panel (run in a worker: the YAML parser
     is imported on first use, and PySide's import hook reads each new module's source)."""
     from zhi_gui.plugin.discovery import _manifest_for
 
+    kind, _, short = plugin.name.removeprefix("zhi-").partition("-")
     return _manifest_for(plugin, short, kind)[0]
 
 
@@ -575,10 +572,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{target.name} \u2014 zhi-gui")
         self.model.set_tree(self.session.index, self.session.staging)  # the old store's values leave the screen
         self._update_actions()
-        # The Plugin panel reads the plugin's manifest (YAML) once the store is open. A worker
-        # importing the YAML parser while the tree paints made the UI thread wait for the GIL
-        # (20-40 ms stalls): the import runs now, while the plugin starts.
-        asyncio.get_running_loop().run_in_executor(None, _import_manifest_reader)
+        # The Plugin panel shows the plugin's manifest (YAML). Read in a worker while the plugin
+        # starts: importing the YAML parser on the UI thread, or in a worker while the tree
+        # paints (the UI thread then waits for the GIL), cost 20-40 ms stalls.
+        manifest_read = asyncio.get_running_loop().run_in_executor(None, _read_manifest, target.plugin)
         # Starting a plugin and loading a big tree can take a while: the status bar offers
         # Cancel, which stops the plugin and leaves the window without a store.
         allow_cancel()
@@ -607,13 +604,7 @@ class MainWindow(QMainWindow):
         disallow_cancel()  # opened: what the caller does next (fill a sample tree, say) is not "opening"
         plugin = self.session.supervisor.plugin if self.session.supervisor else None
         if plugin is not None and plugin.audit is not None:
-            name = plugin.path.name
-            kind, _, short = name.removeprefix("zhi-").partition("-")
-            # Importing the YAML parser and parsing the manifest took 20 ms or more: in a worker,
-            # not in the turn that shows the tree.
-            manifest = await asyncio.get_running_loop().run_in_executor(None, _read_manifest, plugin.path, short,
-                                                                        kind)
-            self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, manifest)
+            self.plugin_view.set_plugin(str(plugin.path), plugin.audit.digest, await manifest_read)
         location = self.session.description.location if self.session.description else ""
         self.store_label.setText(f"<b>{target.name}</b>" + (f"  <span style='color:gray'>{location}</span>"
                                                             if location else ""))
