@@ -67,3 +67,26 @@ def test_idle_lock_minutes_setting(tmp_path: Path) -> None:
     assert settings.get(IDLE_LOCK_MINUTES) == 15
     settings.set(IDLE_LOCK_MINUTES, 0)
     assert Settings(tmp_path / "settings.json").get(IDLE_LOCK_MINUTES) == 0
+
+
+def test_input_is_watched_only_while_an_unlocked_store_can_lock(qtbot: Any, make_window: Any, run_async: Any,
+                                                                 short_tmp: Path) -> None:
+    # An application-wide event filter is a Python call for every event of every widget
+    # (each one waiting for the GIL while a worker reads a tree): it is in only while needed.
+    win = make_window()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    security = security_of(win)
+    idle = security.idle_lock
+    idle.set_minutes(15)
+    assert security.status.kind is LockKind.PLAIN and not idle.watching
+    run_async(win.session.store.init_encryption(PASS.encode()))
+    run_async(win.session.refresh_capabilities())
+    qtbot.waitUntil(lambda: security.status.kind is LockKind.UNLOCKED)
+    assert idle.watching
+    idle.set_minutes(0)  # the setting turned off
+    assert not idle.watching
+    idle.set_minutes(15)
+    security.lock_action.trigger()
+    qtbot.waitUntil(lambda: security.status.kind is LockKind.LOCKED and not win.tasks, timeout=20000)
+    assert not idle.watching

@@ -102,7 +102,9 @@ class SecurityController(SecurityContext):
         self.encrypt_action.setEnabled(running and kind is LockKind.PLAIN)
         self.unlock_action.setEnabled(running and kind is LockKind.LOCKED)
         self.change_action.setEnabled(running and kind in (LockKind.UNLOCKED, LockKind.LOCKED, LockKind.ENCRYPTED))
-        self.lock_action.setEnabled(running and kind is LockKind.UNLOCKED and "Lock" in features)
+        lockable = running and kind is LockKind.UNLOCKED and "Lock" in features
+        self.lock_action.setEnabled(lockable)
+        self.idle_lock.set_lockable(lockable)
         # Only an encrypted, readable store has a passphrase worth forgetting: on a plain one
         # there is none, and a locked one still needs it to open.
         self.forget_action.setEnabled(c.target is not None and kind in (LockKind.UNLOCKED, LockKind.ENCRYPTED))

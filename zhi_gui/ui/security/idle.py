@@ -25,28 +25,68 @@ ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent
 
 
 class IdleLock(QObject):
+    """The countdown restarts on any input. Input is watched by an application-wide event
+    filter, a Python call for every event of every widget, so it is installed only while it
+    matters: idle locking is on and the open store is unlocked and can lock. Otherwise each
+    event (a paint, a timer) would wait for the GIL behind whatever worker runs Python."""
+
     def __init__(self, security: SecurityContext, minutes: int,
                  lock: Callable[[], Coroutine[Any, Any, None]]) -> None:
         super().__init__(security)
         self.security = security
         self.lock = lock
+        self._enabled = False
+        self._lockable = False  # the open store is unlocked and can lock
+        self._watching = False  # the application's event filter is installed
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
         self.set_minutes(minutes)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)  # Qt removes it when this object is destroyed
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
+        self._watch()
+
+    @property
+    def watching(self) -> bool:
+        """Input is being watched (the application's event filter is in)."""
+        return self._watching
 
     def set_minutes(self, minutes: int) -> None:
-        self.enabled = minutes > 0
         self.timer.stop()
-        if self.enabled:
+        if minutes > 0:
             self.timer.setInterval(minutes * 60_000)
+        self.enabled = minutes > 0
+        if self.enabled:
             self.timer.start()
 
+    def set_lockable(self, lockable: bool) -> None:
+        """Called as the store's lock state changes: only an unlocked store can be locked."""
+        if lockable == self._lockable:
+            return
+        self._lockable = lockable
+        if lockable and self._enabled:
+            self.timer.start()  # the countdown starts from the unlock, not from before it
+        self._watch()
+
+    def _watch(self) -> None:
+        wanted = self._enabled and self._lockable
+        app = QApplication.instance()
+        if wanted == self._watching or app is None:
+            return
+        if wanted:
+            app.installEventFilter(self)  # Qt also removes it when this object is destroyed
+        else:
+            app.removeEventFilter(self)
+        self._watching = wanted
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.enabled and event.type() in ACTIVITY:
+        if self._enabled and event.type() in ACTIVITY:
             self.timer.start()  # restarts the countdown
         return False
 
