@@ -169,3 +169,44 @@ def test_runs_of_added_and_removed_keys_land_where_they_sort(qapp) -> None:
     assert rows(model, big) == expected
     assert [model.index(r, 0, big).row() for r in range(len(expected))] == list(range(len(expected)))
     assert cell(model, "big/k05b", 1) == "1"
+
+
+def test_many_interleaved_keys_keep_the_view_expanded_and_on_its_row(qapp, qtbot) -> None:
+    """Hundreds of keys arriving between the shown ones at once (an import, a big save made
+    elsewhere) are shown in one relayout: the groups open in the view stay open, the current
+    row stays on its key, a group that went is no longer shown, and every row is in place."""
+    from PySide6.QtWidgets import QTreeView
+
+    from zhi_gui.ui import value_tree_model
+
+    index = TreeIndex([Entry(f"g{g}/k{k:03d}", b"0") for g in range(3) for k in range(0, 400, 2)]
+                      + [Entry("g2/gone/x", b"0")])
+    model = ValueTreeModel()
+    model.set_tree(index, Staging())
+    _tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    view = QTreeView()
+    view.setModel(model)
+    view.resize(500, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    for g in range(3):
+        view.expand(model.index_of_path(f"g{g}"))
+    view.expand(model.index_of_path("g2/gone"))
+    view.setCurrentIndex(model.index_of_path("g1/k200"))
+    added = [f"g{g}/k{k:03d}" for g in range(3) for k in range(1, 400, 2)]  # 600 runs of one row
+    for path in added:
+        index.set_entry(Entry(path, b"1"))
+    index.entries.pop("g2/gone/x")
+    relayouts: list[int] = []
+    model.layoutChanged.connect(lambda *_: relayouts.append(1))
+    model.on_values_changed([*added, "g2/gone/x"])
+    assert relayouts, "one relayout, not a Qt step per run"
+    assert len(added) > value_tree_model.RELAYOUT_RUNS
+    for g in range(3):
+        group = model.index_of_path(f"g{g}")
+        assert view.isExpanded(group)
+        assert rows(model, group) == [f"k{k:03d}" for k in range(400)]
+    assert not model.index_of_path("g2/gone").isValid()
+    assert view.currentIndex().data(PATH_ROLE) == "g1/k200"
+    view.scrollTo(view.currentIndex())
+    assert view.visualRect(view.currentIndex()).isValid(), "the current row is laid out where it now sits"

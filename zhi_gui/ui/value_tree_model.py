@@ -34,10 +34,12 @@ from zhi_gui.core.tree_index import Node, TreeIndex
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Key", "Value", "Type", "Version")
+_COLUMN_COUNT = len(COLUMNS)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
 
 REFRESH_SLICE = 50  # rows announced as changed per event-loop turn at most (a save of 1,000 edits: 20+ turns)
+RELAYOUT_RUNS = 200  # runs of rows coming or going in one change above which the view relays out once
 REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint follows in the same turn
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 _DISPLAY, _FONT, _FOREGROUND = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
@@ -115,13 +117,21 @@ class ValueTreeModel(QAbstractItemModel):
             self._kids[id(node)] = kids
         return kids
 
+    # index() and hasChildren() are called for every shown row each time the view lays its rows
+    # out (200,000 calls each for a big tree expanded whole): written for the common case.
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if column < 0 or column >= len(COLUMNS) or (parent.isValid() and parent.column() != 0):
-            return QModelIndex()
-        kids = self.children_of(self._node(parent))
-        if not 0 <= row < len(kids):
-            return QModelIndex()
-        return self.createIndex(row, column, kids[row])
+        if parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            node = parent.internalPointer()
+        else:
+            node = self.index_data.root
+        kids = self._kids.get(id(node))
+        if kids is None:
+            kids = self.children_of(node)
+        if 0 <= row < len(kids) and 0 <= column < _COLUMN_COUNT:
+            return self.createIndex(row, column, kids[row])
+        return QModelIndex()
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
@@ -140,9 +150,12 @@ class ValueTreeModel(QAbstractItemModel):
         return len(COLUMNS)
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:
-        if parent.isValid() and parent.column() != 0:
-            return False
-        node = self._node(parent)
+        if parent.isValid():
+            if parent.column() != 0:
+                return False
+            node = parent.internalPointer()
+        else:
+            node = self.index_data.root
         if self.visible is None:
             return bool(node.children) or node.path in self.index_data.unloaded
         return bool(self.children_of(node))
@@ -340,9 +353,14 @@ class ValueTreeModel(QAbstractItemModel):
                 groups[id(top.parent)] = top.parent
             else:
                 self._to_refresh.append(path)
-        for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1):
-            if group is self.index_data.root or self.index_data.nodes.get(group.path) is group:
-                self._sync_children(group)  # (a group removed meanwhile went with its parent)
+        ordered = [group for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1)
+                   if group is self.index_data.root or self.index_data.nodes.get(group.path) is group]
+        # (a group removed meanwhile went with its parent)
+        if self._runs_to_change(ordered) > RELAYOUT_RUNS:
+            self._relayout(ordered)
+        else:
+            for group in ordered:
+                self._sync_children(group)
         self._refresh_slice()
 
     on_staged = on_paths_changed  # Staging.listeners
@@ -361,6 +379,61 @@ class ValueTreeModel(QAbstractItemModel):
             current = current.parent
         return found
 
+    def _wanted_children(self, group: Node) -> list[Node]:
+        everything = group.sorted_children()
+        return list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
+
+    def _runs_to_change(self, groups: list[Node]) -> int:
+        """How many runs of neighbouring rows of ``groups`` come or go: each run would be a
+        Qt step of its own (:meth:`_sync_children`)."""
+        runs = 0
+        for group in groups:
+            shown = self._kids.get(id(group))
+            if shown is None:
+                continue
+            wanted = self._wanted_children(group)
+            for rows, other in ((wanted, shown), (shown, wanted)):
+                present = {id(node) for node in other}
+                inside = True
+                for node in rows:
+                    there = id(node) in present
+                    runs += inside and not there
+                    inside = there
+        return runs
+
+    def _relayout(self, groups: list[Node]) -> None:
+        """Many rows at once (an import of 100,000 keys among the shown ones, a big save from
+        elsewhere arriving live): one layout change instead of a Qt step per run of rows,
+        which is a Python call and a pass over every persistent index each (100,000 keys
+        interleaved with the shown ones froze the window for seconds). Persistent indexes
+        (the view's expanded groups, the selection, the current row) follow their nodes;
+        those of rows that went become invalid, as a removal would make them."""
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        nodes = [(index.internalPointer(), index.column()) for index in before]  # alive: the lists below hold them
+        replaced = []
+        for group in groups:
+            shown = self._kids.get(id(group))
+            if shown is None:
+                continue  # never shown: Qt asks when it needs it
+            wanted = self._wanted_children(group)
+            keep = {id(node) for node in wanted}
+            for node in shown:
+                if id(node) not in keep:
+                    self._forget(node)
+            self._kids[id(group)] = wanted
+            _renumber(wanted)
+            replaced.append(shown)  # keeps the rows that went alive until the indexes are moved
+        after = [self.createIndex(node.row, column, node) if self._is_shown(node) else QModelIndex()
+                 for node, column in nodes]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+        del replaced
+
+    def _is_shown(self, node: Node) -> bool:
+        kids = self._kids.get(id(node.parent)) if node.parent is not None else None
+        return kids is not None and node.row < len(kids) and kids[node.row] is node
+
     def _sync_children(self, group: Node) -> None:
         """Tell Qt how ``group``'s rows went from what it was last given to what the index
         holds now: removals bottom up, then insertions top down, each run of neighbouring
@@ -369,8 +442,7 @@ class ValueTreeModel(QAbstractItemModel):
         shown = self._kids.get(id(group))
         if shown is None:
             return  # never shown: Qt asks when it needs it
-        everything = group.sorted_children()
-        wanted = list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
+        wanted = self._wanted_children(group)
         keep = {id(node) for node in wanted}
         parent_index = self._parent_index(group)
         rows = list(shown)
