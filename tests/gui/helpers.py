@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLineEdit, QMessageBox, QPlainTextEdit
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+)
 
 from tests.conftest import plugin_path
 from zhi_gui.core.model import Entry
@@ -29,6 +37,18 @@ def find_dialog(qtbot: Any, win: MainWindow, name: str) -> QDialog:
 
     qtbot.waitUntil(visible, timeout=10000)
     return found[0]
+
+
+def click_link(qtbot: Any, label: QLabel) -> None:
+    """Click the (first) link in a rich-text label with the mouse, as a user does: the mouse
+    moves over the label, line by line, until the pointer turns into a hand, and clicks there."""
+    for y in range(label.height() // 2 % 6, label.height(), 6):
+        for x in range(1, label.width(), 2):
+            qtbot.mouseMove(label, QPoint(x, y))
+            if label.cursor().shape() == Qt.CursorShape.PointingHandCursor:
+                qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=QPoint(x + 2, y))
+                return
+    raise AssertionError(f"no link to click in {label.text()!r}")
 
 
 def activate(qtbot: Any, win: MainWindow) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication
 
 from tests.conftest import plugin_path
+from tests.gui.helpers import click_link
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.plugin.launcher import launch_store
@@ -188,10 +189,10 @@ def test_the_filter_says_how_many_matches_it_shows_and_shows_more(qtbot: Any, la
     qtbot.waitUntil(lambda: win.match_label.text().startswith("25 of 60 matches shown"))
     assert "show 25 more" in win.match_label.text()
     assert len(win._filter_matches) == 25
-    win.match_label.linkActivated.emit("more")
+    click_link(qtbot, win.match_label)
     qtbot.waitUntil(lambda: win.match_label.text().startswith("50 of 60 matches shown"))
     assert "show 10 more" in win.match_label.text() and len(win._filter_matches) == 50
-    win.match_label.linkActivated.emit("more")
+    click_link(qtbot, win.match_label)
     qtbot.waitUntil(lambda: win.match_label.text() == "60 match(es)")
     win.filter_edit.setText("value-3")  # another query starts again from the first 25
     qtbot.waitUntil(lambda: win.match_label.text() == "15 match(es)")

@@ -27,6 +27,7 @@ from tests.gui.helpers import (
     activate,
     click_box,
     click_key,
+    click_link,
     click_tree,
     find_dialog,
     save_elsewhere,
@@ -306,7 +307,7 @@ def test_saves_elsewhere_are_noticed_and_reload_keeps_staged_edits(qtbot: Any, w
     win.check_for_changes()  # what the timer and a focus change do
     qtbot.waitUntil(lambda: "2 key(s) changed elsewhere" in win.banner.text(), timeout=10000)
     assert win.banner.isVisible()
-    win.banner.linkActivated.emit("reload")
+    click_link(qtbot, win.banner)  # its one link: Reload
     qtbot.waitUntil(lambda: "global/new" in win.session.index.entries, timeout=10000)
     assert win.session.index.entries["services/api/replicas"].value_json == b"42"
     assert win.session.staging.get("global/region") is not None, "staged edits are kept"
