@@ -6,11 +6,13 @@ stopped the same way leaves the store plain."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
@@ -26,7 +28,13 @@ from zhi_gui.session import StoreTarget
 from zhi_gui.stores.sqlite.engine import Engine
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import LockKind, SecurityController
-from zhi_gui.ui.security.encryption import NOT_ENCRYPTED, NOT_ROTATED, STOPPING
+from zhi_gui.ui.security.encryption import (
+    ENCRYPTED_BEFORE_STOP,
+    NOT_ENCRYPTED,
+    NOT_ROTATED,
+    ROTATED_BEFORE_STOP,
+    STOPPING,
+)
 
 VALUES = 200_000  # its rewrite takes seconds: the click lands inside it
 SAMPLE = {"services/api/replicas": b"3", "services/api/image": b'"api:1.4"'}
@@ -131,3 +139,41 @@ def test_a_stop_that_came_too_late_is_told_apart_by_asking_the_store(qtbot: Any,
     run_async(store.lock())
     assert run_async(flows._rotated_after_all(store, NEW_PASS, PASS, True)) is False
     assert run_async(store.describe()).locked, "a store that was locked is locked again"
+
+
+@pytest.mark.parametrize("flow", ["encrypt", "change"])
+def test_cancel_after_the_store_finished_says_it_came_too_late(qtbot: Any, make_window: Any, short_tmp: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, flow: str) -> None:
+    """The store's answer is on its way when Cancel is clicked: the change stands (the store
+    is asked), and the window says Cancel came too late instead of a plain success."""
+    db = build_store(short_tmp / "small.sqlite", 10, PASS.encode() if flow == "change" else None, SAMPLE)
+    win, security = open_window(qtbot, make_window, db, PASS if flow == "change" else None)
+    store = win.controller.store
+    finished: list[bool] = []
+    name = "init_encryption" if flow == "encrypt" else "rotate_encryption"
+    real = getattr(store, name)
+
+    async def answer_in_flight(*args: Any) -> None:
+        await real(*args)  # the store commits ...
+        finished.append(True)
+        await asyncio.Event().wait()  # ... and its answer has not arrived when Cancel is clicked
+
+    monkeypatch.setattr(store, name, answer_in_flight)
+    if flow == "encrypt":
+        security.encrypt_action.trigger()
+        dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    else:
+        security.change_action.trigger()
+        dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
+        type_into(qtbot, dialog, "old-passphrase", PASS)
+    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
+    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: bool(finished), timeout=20000)
+    qtbot.mouseClick(child(dialog, QPushButton, "cancel"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=20000)
+    expected = ENCRYPTED_BEFORE_STOP if flow == "encrypt" else ROTATED_BEFORE_STOP
+    qtbot.waitUntil(lambda: security.last_message.startswith(expected), timeout=20000)
+    assert win.statusBar().currentMessage().startswith(expected)
+    assert win.controller.capabilities.encryption == Encryption.ACTIVE
+    assert security.status.kind is LockKind.UNLOCKED

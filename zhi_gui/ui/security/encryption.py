@@ -48,6 +48,10 @@ ENCRYPTING = "Encrypting every value and version\u2026"
 ROTATING = "Re-encrypting every value under the new passphrase\u2026"
 NOT_ENCRYPTED = "Stopped: nothing was changed, the store is not encrypted."
 NOT_ROTATED = "Stopped: nothing was changed, the current passphrase still opens the store."
+# The stop reached the store after it had committed: the change stands, and the user is told
+# why Cancel did not undo it.
+ENCRYPTED_BEFORE_STOP = "Cancel came too late, the store had finished: it is encrypted"
+ROTATED_BEFORE_STOP = "Cancel came too late, the store had finished: the passphrase was changed"
 
 
 async def stoppable(dialog: SecretDialog, call: Coroutine[Any, Any, None], text: str) -> bool:
@@ -187,6 +191,7 @@ class EncryptionFlows:
             while await dialog.submission():
                 passphrase = dialog.passphrase()
                 dialog.set_busy(True, ENCRYPTING)
+                done = "The store is encrypted"
                 try:
                     if not await stoppable(dialog, store.init_encryption(passphrase.encode("utf-8")), ENCRYPTING):
                         await c.refresh_capabilities()  # answers once the store has rolled back (or committed)
@@ -196,6 +201,7 @@ class EncryptionFlows:
                             dialog.show_problem(NOT_ENCRYPTED)
                             continue
                         log.info("encrypting stopped too late: the store had committed")
+                        done = ENCRYPTED_BEFORE_STOP
                 except E.StoreError as exc:
                     dialog.set_busy(False)
                     dialog.show_problem(M.store_problem(exc))
@@ -205,9 +211,9 @@ class EncryptionFlows:
                 log.info("store encrypted")
                 self.user_locked = False
                 await c.refresh_capabilities()
-                s.notify("The store is encrypted")
+                s.notify(done)
                 if remember:
-                    await s.remember(key, passphrase, "The store is encrypted")
+                    await s.remember(key, passphrase, done)
                 return
         finally:
             dialog.finish(False)
@@ -225,13 +231,15 @@ class EncryptionFlows:
             while await dialog.submission():
                 old, new = dialog.old_passphrase(), dialog.new_passphrase()
                 dialog.set_busy(True, ROTATING)
+                done = "The passphrase was changed"
                 try:
                     call = store.rotate_encryption(old.encode("utf-8"), new.encode("utf-8"))
-                    if (not await stoppable(dialog, call, ROTATING)
-                            and not await self._rotated_after_all(store, old, new, was_locked)):
-                        dialog.set_busy(False)
-                        dialog.show_problem(NOT_ROTATED)
-                        continue
+                    if not await stoppable(dialog, call, ROTATING):
+                        if not await self._rotated_after_all(store, old, new, was_locked):
+                            dialog.set_busy(False)
+                            dialog.show_problem(NOT_ROTATED)
+                            continue
+                        done = ROTATED_BEFORE_STOP
                 except E.WrongPassphrase:
                     log.info("change passphrase: the current passphrase was wrong")
                     dialog.wrong_old(M.WRONG_OLD_PASSPHRASE)
@@ -245,14 +253,13 @@ class EncryptionFlows:
                 log.info("passphrase changed")
                 self.user_locked = False
                 await c.refresh_capabilities()
-                s.notify("The passphrase was changed")
+                s.notify(done)
                 if was_locked:  # RotateEncryption needs the old passphrase, and leaves the store unlocked
                     s.clear_banner()
                     await s.show_values()
                 # Only now that the store confirmed does the keyring change.
                 if remember:
-                    await s.remember(key, new, "The passphrase was changed",
-                                     stale_note=remembered)
+                    await s.remember(key, new, done, stale_note=remembered)
                 elif remembered:
                     await s.forget(key, quiet=True)
                 return
