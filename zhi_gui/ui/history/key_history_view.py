@@ -8,11 +8,10 @@ screenful of changes or reached the first version.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,6 +33,10 @@ from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import dot
 
+# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    pass
+
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Version", "When", "Author", "Change", "Old \u2192 new")
 CHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -46,6 +49,8 @@ class KeyHistoryScan:
     """Pages through a tree's versions and yields the key's changes (newest first)."""
 
     def __init__(self, access: HistoryAccess, pager: Pager, path: str, page: int = PAGE, want: int = WANT) -> None:
+        import asyncio
+
         self.access, self.pager, self.path, self.page_size, self.want = access, pager, path, page, want
         self.scanned = 0
         self.total = 0
@@ -59,6 +64,8 @@ class KeyHistoryScan:
             return await self._more(self.want)
 
     async def _more(self, want: int) -> list[KeyChange[VersionRow]]:
+        import asyncio
+
         found: list[KeyChange[VersionRow]] = []
         loop = asyncio.get_running_loop()
         while not self.done and len(found) < want:
