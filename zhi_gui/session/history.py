@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.diff import TreeDiff, diff_from_changes
 from zhi_gui.core.model import DiffEntry, Entry, VersionInfo, Versioning
 from zhi_gui.session.session import StoreSession
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
+    from zhi_gui.core.diff import TreeDiff
     from zhi_gui.plugin.client import StoreClient
 
 SNAPSHOT_CACHE = 3
@@ -145,6 +145,8 @@ class HistoryAccess:
         computes it: only the changed paths travel, converted off the UI thread. None when
         the store cannot (the caller compares snapshots)."""
         import asyncio
+
+        from zhi_gui.core.diff import diff_from_changes
 
         to_version = to_version or self.session.head_version
         if not self.diffs_versions or not from_version or not to_version:

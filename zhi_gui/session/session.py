@@ -32,7 +32,7 @@ from zhi_gui.session.events import Event
 from zhi_gui.session.memory import SessionMemory
 from zhi_gui.session.target import ChangesElsewhere, Conflict, EditTarget, SaveOutcome, StoreTarget
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from zhi_gui.ui.tasks import TaskRunner
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
 

@@ -25,7 +25,7 @@ from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.value_tree_model import ValueTreeModel
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
 

@@ -25,17 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.diff import ChangeKind
-from zhi_gui.core.key_history import KeyChange, key_history
 from zhi_gui.core.model import Entry
 from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import dot
 
-# asyncio and the plugin layer load where used: the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
-    pass
+    from zhi_gui.core.key_history import KeyChange
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Version", "When", "Author", "Change", "Old \u2192 new")
@@ -65,6 +63,8 @@ class KeyHistoryScan:
 
     async def _more(self, want: int) -> list[KeyChange[VersionRow]]:
         import asyncio
+
+        from zhi_gui.core.key_history import key_history
 
         found: list[KeyChange[VersionRow]] = []
         loop = asyncio.get_running_loop()
@@ -177,6 +177,8 @@ class KeyHistoryModel(QAbstractTableModel):
         return None
 
     def _text(self, item: KeyChange[VersionRow], column: int) -> str:
+        from zhi_gui.core.diff import ChangeKind
+
         info = item.version.info
         if column == 0:
             return item.version.id
