@@ -9,6 +9,12 @@ then, grouped (``zhi_gui.<package>``, else the top-level package), by their own
 import time, medians of ``--runs``, next to a bare PySide6 window's imports.
 Times under ``-X importtime`` run slower than without it: compare the rows with
 each other, not with the cold row's seconds.
+
+Then the Python enums PySide has made by the first paint (each Qt class's enums are made
+when the class is first used from Python; the ``Qt`` namespace alone has ~1,200 members),
+counted in one more child per mode: members in all, and the app's largest enums that the
+bare window does not make (Qt enum creation was about a fifth of the app's instructions
+to its first paint, under callgrind).
 """
 
 from __future__ import annotations
@@ -62,6 +68,23 @@ else:
 """
 
 
+# The same child counting the enums PySide makes (it uses Enum's functional API) until the
+# first paint: "name members" lines, then "painted".
+ENUM_COUNTER = r"""
+import enum
+made = []
+_call = enum.EnumType.__call__
+def counting(cls, value, names=None, *args, **kwargs):
+    made_enum = _call(cls, value, names, *args, **kwargs)
+    if names is not None:
+        made.append((str(value), len(made_enum.__members__)))
+    return made_enum
+enum.EnumType.__call__ = counting
+"""
+ENUM_CHILD = ENUM_COUNTER + CHILD.replace(
+    'sys.stderr.flush()', 'print("\\n".join(f"{n} {c}" for n, c in made), flush=True)')
+
+
 def group_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] == "zhi_gui" and len(parts) > 1:
@@ -86,6 +109,21 @@ def imports_until_paint(mode: str, home: Path) -> dict[str, float]:
     return groups
 
 
+def enums_until_paint(mode: str, home: Path) -> dict[str, int]:
+    """Members of each enum PySide made before the first paint (by enum name: PySide does
+    not say whose it is; same-named enums of several classes are added up)."""
+    done = subprocess.run([sys.executable, "-c", ENUM_CHILD, mode, "--log-level", "warning"],
+                          env=child_env(home), cwd=str(home), capture_output=True, text=True, timeout=120)
+    if "painted" not in done.stdout:
+        raise RuntimeError(f"the {mode} child did not paint: {done.stderr[-2000:]}")
+    members: dict[str, int] = defaultdict(int)
+    for line in done.stdout.splitlines():
+        name, _, count = line.rpartition(" ")
+        if name and count.isdigit():
+            members[name] += int(count)
+    return members
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -106,6 +144,15 @@ def main() -> None:
     print(f"{'group':<40} {'bare':>8}     {'app':>8}")
     for group, ms in sorted(app.items(), key=lambda item: -item[1])[:args.top]:
         print(f"{group:<40} {bare.get(group, 0.0):8.1f}     {ms:8.1f}")
+
+    with tempfile.TemporaryDirectory(prefix="zhi-cold-", dir="/tmp") as tmpdir:
+        bare_enums = enums_until_paint("bare", Path(tmpdir))
+        app_enums = enums_until_paint("window", Path(tmpdir))
+    print(f"\nPython enums PySide made before the first paint: bare {len(bare_enums)} "
+          f"({sum(bare_enums.values()):,} members), app {len(app_enums)} ({sum(app_enums.values()):,} members)")
+    extra = {name: n - bare_enums.get(name, 0) for name, n in app_enums.items() if n > bare_enums.get(name, 0)}
+    print("the app's largest beyond the bare window's: " + ", ".join(
+        f"{name} {n}" for name, n in sorted(extra.items(), key=lambda item: -item[1])[:args.top]))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""Composition root: command line -> QApplication -> qasync loop -> main window
--> the store to open; staged shutdown (plugin stopped before the loop ends)."""
+"""Composition root: command line -> QApplication -> main window, painted -> qasync
+loop -> the store to open; staged shutdown (plugin stopped before the loop ends).
+
+The first window paints before asyncio, qasync and the plugin layer are imported: the
+paint needs none of them (issue 14, cold start). Modules the window is built from import
+those where they are used."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import concurrent.futures
 import json
 import logging
 import sys
@@ -170,11 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     plugin_options(args)  # malformed --option/--options end here in both cases
     named_target = resolve_target(args) if names_a_store(args) else None
 
-    import qasync
-
     from zhi_gui.services.settings import THEME, Settings
-    from zhi_gui.ui.qt_loop import qt_application
-    from zhi_gui.ui.tasks import install_global_handlers
+    from zhi_gui.ui.main_window import FIRST_PAINT_WAIT
+    from zhi_gui.ui.qt_loop import qt_application, qt_event_loop, wait_for
     from zhi_gui.ui.theme import apply_theme, icon
     from zhi_gui.ui.windows import WindowRegistry
 
@@ -188,18 +188,23 @@ def main(argv: list[str] | None = None) -> int:
     for warning in settings.warnings:
         log.warning("settings: %s", warning)
     apply_theme(app, args.theme or settings.get(THEME).value)
-    loop = qasync.QEventLoop(app)
-    executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
-    loop.set_default_executor(executor)
-    asyncio.set_event_loop(loop)
     # Several windows, each with its own store; the app ends when the last one has closed.
     registry = WindowRegistry(lambda: build_window(settings), settings)
     window = registry.adopt(build_window(settings, paint_first=True))
+    window.show()
+    # Qt paints the window now, with Qt's own loop; the asyncio loop and what runs on it
+    # (tasks, the session's plugin code) are imported and made once it is on screen.
+    wait_for(lambda: window.painted, window.firstPainted, int(FIRST_PAINT_WAIT * 1000))
+
+    import asyncio
+
+    from zhi_gui.ui.tasks import install_global_handlers
+
+    loop, executor = qt_event_loop(app)
     install_global_handlers(loop, registry.show_error)
     done = asyncio.Event()
     registry.allClosed.connect(done.set)
     app.aboutToQuit.connect(done.set)
-    window.show()
 
     async def startup() -> None:
         # The plugin is spawned once the window is on screen: its start (a process, a

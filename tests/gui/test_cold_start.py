@@ -158,3 +158,39 @@ def test_a_missing_embedded_plugin_is_reported_in_the_window(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "Opening the embedded store failed: The embedded sqlite store plugin is missing from this " \
            "installation. Check the plugin" in done.stderr, done.stderr
+
+
+PAINT_PROBE = r"""
+import os, sys
+from PySide6.QtCore import QEvent, QObject
+import zhi_gui.app as zapp
+
+class Probe(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor") if m in sys.modules]
+            print("loaded at the first paint:", ",".join(loaded), flush=True)
+            print("menus:", ",".join(a.text() for a in watched.menuBar().actions()), flush=True)
+            os._exit(0)
+        return False
+
+build = zapp.build_window
+def probed(*args, **kwargs):
+    window = build(*args, **kwargs)
+    window._probe = Probe()
+    window.installEventFilter(window._probe)
+    return window
+zapp.build_window = probed
+sys.exit(zapp.main(sys.argv[1:]))
+"""
+
+
+def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_path: Path) -> None:
+    """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
+    asyncio, qasync, gRPC and the plugin supervisor load after that, so the window is on
+    screen sooner (issue 14, cold start); the store opens afterwards as before (tests above)."""
+    done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "loaded at the first paint: \n" in done.stdout, done.stdout
+    assert "menus: &File,&Edit,&Store,&History,&View,&Window,&Help" in done.stdout, done.stdout

@@ -12,18 +12,20 @@ paths (the store computes them from its history) and no snapshot at all.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.diff import TreeDiff, diff_from_changes
 from zhi_gui.core.model import DiffEntry, Entry, VersionInfo, Versioning
-from zhi_gui.plugin.client import StoreClient
 from zhi_gui.session.session import StoreSession
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    from zhi_gui.core.diff import TreeDiff
+    from zhi_gui.plugin.client import StoreClient
 
 SNAPSHOT_CACHE = 3
 Progress = Callable[[int, int], None]  # (values read, total or 0)
@@ -85,6 +87,8 @@ class ValueVersionPager:
         self._ids: list[str] | None = None
 
     async def page(self, offset: int, limit: int) -> tuple[list[VersionRow], int]:
+        import asyncio
+
         if self._ids is None:
             self._ids = await self.store.list_value_versions(self.tree_id, self.path)
         ids = self._ids[offset:offset + limit]
@@ -140,6 +144,10 @@ class HistoryAccess:
         """The diff of two tree versions ('' = the version the window shows) as the store
         computes it: only the changed paths travel, converted off the UI thread. None when
         the store cannot (the caller compares snapshots)."""
+        import asyncio
+
+        from zhi_gui.core.diff import diff_from_changes
+
         to_version = to_version or self.session.head_version
         if not self.diffs_versions or not from_version or not to_version:
             return None
@@ -189,6 +197,8 @@ class HistoryAccess:
 
     async def tree_snapshot(self, version: str, progress: Progress | None = None) -> dict[str, Entry]:
         """Every value of the tree in ``version`` (cached)."""
+        import asyncio
+
         key = (self.session.session_id, self.tree_id, version)
         cached = self._snapshots.get(key)
         if cached is not None:
@@ -224,6 +234,8 @@ class HistoryAccess:
 
     async def key_entries(self, path: str, versions: Sequence[str]) -> list[Entry | None]:
         """One path's entry in each tree version (None where it does not exist)."""
+        import asyncio
+
         store = self.session.store
 
         async def one(version: str) -> Entry | None:

@@ -15,10 +15,10 @@ while they exist (the window asks the user first: save, discard or cancel).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.display import is_secret
@@ -27,14 +27,19 @@ from zhi_gui.core.model import Capabilities, Entry, StoreDescription, TreeChange
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.staging import StagedChange, Staging
 from zhi_gui.core.tree_index import TreeIndex
-from zhi_gui.plugin.client import StoreClient
-from zhi_gui.plugin.hclog import LogLine
-from zhi_gui.plugin.launcher import LaunchConfig
-from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session.events import Event
 from zhi_gui.session.memory import SessionMemory
 from zhi_gui.session.target import ChangesElsewhere, Conflict, EditTarget, SaveOutcome, StoreTarget
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    import asyncio
+
+    from zhi_gui.plugin.client import StoreClient
+    from zhi_gui.plugin.hclog import LogLine
+    from zhi_gui.plugin.launcher import LaunchConfig
+    from zhi_gui.plugin.supervisor import PluginState, Supervisor
 
 log = logging.getLogger("zhi_gui.session")
 
@@ -48,7 +53,7 @@ LAZY_THRESHOLD = 200_000
 SEARCH_LIMIT = 5_000  # matches a filter shows at most in a lazily loaded tree
 
 ConflictPolicy = Callable[[list[Conflict]], Awaitable[list[bool] | None]]  # keep mine per conflict; None = stop
-StoreHook = Callable[[StoreClient], Awaitable[None]]
+StoreHook = Callable[["StoreClient"], Awaitable[None]]
 _session_ids = itertools.count(1)
 
 
@@ -127,7 +132,11 @@ class StoreSession:
 
     @property
     def plugin_state(self) -> PluginState:
-        return self.supervisor.state if self.supervisor else PluginState.STOPPED
+        if self.supervisor:
+            return self.supervisor.state
+        from zhi_gui.plugin.supervisor import PluginState  # no plugin started: not loaded yet either
+
+        return PluginState.STOPPED
 
     @property
     def is_open(self) -> bool:
@@ -140,7 +149,11 @@ class StoreSession:
     @property
     def can_edit(self) -> bool:
         """Edits make sense: a store is open and running, a tree is loaded and readable."""
-        return (self.is_open and self.plugin_state == PluginState.RUNNING and self.loaded
+        if not self.is_open:
+            return False
+        from zhi_gui.plugin.supervisor import PluginState
+
+        return (self.plugin_state == PluginState.RUNNING and self.loaded
                 and bool(self.tree_id) and not self.locked)
 
     def identity(self) -> StoreIdentity | None:
@@ -156,6 +169,9 @@ class StoreSession:
     async def open(self, target: StoreTarget, config: LaunchConfig | None = None) -> None:
         """Start ``target``'s plugin and load its tree (the one asked for, else the one last
         worked in, else the first). Staged edits of the previous store must be gone first."""
+        from zhi_gui.plugin.launcher import LaunchConfig
+        from zhi_gui.plugin.supervisor import Supervisor
+
         if self.staging:
             raise StagedEditsPending(f"{len(self.staging)} staged edit(s) of {self.target.name if self.target else ''}"
                                      " are not saved")
@@ -193,6 +209,8 @@ class StoreSession:
         await self.load_tree(tree)
 
     def _plugin_state_changed(self, supervisor: Supervisor, state: PluginState, detail: str) -> None:
+        from zhi_gui.plugin.supervisor import PluginState
+
         if supervisor is self.supervisor:
             if state == PluginState.RUNNING:
                 self.ever_running = True
@@ -283,6 +301,8 @@ class StoreSession:
         self.values_hidden.emit()
 
     async def _read_tree(self, store: StoreClient, tree_id: str) -> tuple[TreeIndex, str]:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         self.lazy, self.total_values = False, 0
         if self.has_feature("StreamTree"):
@@ -665,6 +685,8 @@ class StoreSession:
         return self._watch is not None and not self._watch.done()
 
     def _follow(self, tree_id: str) -> None:
+        import asyncio
+
         self._stop_following()
         if self.has_feature("WatchTree"):
             self._watch = asyncio.get_running_loop().create_task(self._watch_loop(tree_id),
@@ -679,6 +701,8 @@ class StoreSession:
         """Each pushed version triggers the same check as a poll (which tells our own saves
         apart and finds the changed keys). A broken stream is started again from the head
         shown, so nothing in between is missed; it ends with the tree, the lock or the store."""
+        import asyncio
+
         while self.tree_id == tree_id and self.loaded and self.supervisor is not None:
             try:
                 store = await self.store_ready()
@@ -696,6 +720,10 @@ class StoreSession:
         tree versions, else (small trees only) the values themselves; a version pushed by
         the plugin names its paths, and only those are read. Emits and returns what changed
         elsewhere; None when nothing did or nothing can be checked now."""
+        import asyncio
+
+        from zhi_gui.plugin.supervisor import PluginState
+
         if self._saving or not self.can_edit or self.supervisor is None:
             return None
         if self.plugin_state != PluginState.RUNNING:

@@ -8,13 +8,19 @@ future the coroutine awaits.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    import asyncio
+
 
 async def dialog_result(dialog: QDialog) -> int:
+    import asyncio
+
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def finished(code: int) -> None:

@@ -14,15 +14,18 @@ to the store cannot be taken back: it will finish).
 
 from __future__ import annotations
 
-import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from zhi_gui.ui.tasks import TaskRunner
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    import asyncio
 
 CANCEL_TIP = "Stop this work (nothing is lost: it can be started again)"
 SHOW_AFTER = 1.0  # seconds: shorter work needs no progress and no Cancel
@@ -33,6 +36,8 @@ _uncancellable: WeakKeyDictionary[asyncio.Task[Any], str] = WeakKeyDictionary() 
 
 def allow_cancel() -> None:
     """The running task may be cancelled by the user (call it at its start)."""
+    import asyncio
+
     task = asyncio.current_task()
     if task is not None:
         _started.setdefault(task, time.perf_counter())
@@ -41,6 +46,8 @@ def allow_cancel() -> None:
 
 def disallow_cancel() -> None:
     """The running task may no longer be cancelled (it waits for the user's answer)."""
+    import asyncio
+
     task = asyncio.current_task()
     if task is not None:
         _started.pop(task, None)
@@ -50,6 +57,8 @@ def disallow_cancel() -> None:
 def cannot_cancel(reason: str) -> None:
     """The running task is shown while it takes long, but with Cancel disabled: ``reason``
     says why ("a save already sent cannot be taken back: the import will finish")."""
+    import asyncio
+
     task = asyncio.current_task()
     if task is not None:
         _started.setdefault(task, time.perf_counter())
@@ -58,6 +67,8 @@ def cannot_cancel(reason: str) -> None:
 
 def report_progress(text: str) -> None:
     """What the running task has done so far, in words ("12,000 of 100,000 values")."""
+    import asyncio
+
     task = asyncio.current_task()
     if task is not None:
         _progress[task] = text

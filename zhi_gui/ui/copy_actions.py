@@ -10,9 +10,8 @@ honour by not keeping it in their history.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -25,6 +24,10 @@ from zhi_gui.session import StoreSession
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.value_tree_model import ValueTreeModel
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    import asyncio
 
 PASSWORD_HINT = "x-kde-passwordManagerHint"
 
@@ -134,6 +137,8 @@ class CopyActions:
         return list(by_path.values())
 
     async def copy_subtree(self, kind: str) -> None:
+        import asyncio
+
         w = self.window
         if not w.session.loaded:
             return

@@ -9,7 +9,6 @@ the user is asked; it never lands elsewhere and is never dropped silently."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -48,7 +47,6 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.core.user_errors import describe, describe_detail
-from zhi_gui.plugin.supervisor import PluginState, Supervisor
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.session.session import SEARCH_LIMIT
@@ -66,7 +64,10 @@ from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 from zhi_gui.ui.window_hub import WindowHub
 
 if TYPE_CHECKING:
+    import asyncio
+
     from zhi_gui.plugin.manifest import PluginManifest
+    from zhi_gui.plugin.supervisor import Supervisor
 
 log = logging.getLogger("zhi_gui.ui")
 LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
@@ -479,6 +480,8 @@ class MainWindow(QMainWindow):
         self._error_box(what, text)
 
     def _show_unavailable(self, what: str, text: str, supervisor: Supervisor, deaths: int) -> None:
+        from zhi_gui.plugin.supervisor import PluginState
+
         self.pending_error_checks -= 1
         # A call on the old connection can also fail just after the restart: a death in the
         # last seconds explains it as well.
@@ -557,6 +560,8 @@ class MainWindow(QMainWindow):
         return offer
 
     async def open_store(self, target: StoreTarget) -> None:
+        import asyncio
+
         if self.windows is not None and self.windows.claim(self, target):
             return  # open in another window: that one came forward
         if not await self.settle_editor("opening another store"):
@@ -1082,6 +1087,8 @@ class MainWindow(QMainWindow):
 
     def _filter_changed(self, text: str, more: bool = False) -> None:
         # Latest wins: each keystroke gets a generation; older results are dropped.
+        import asyncio
+
         self._filter_generation += 1
         generation = self._filter_generation
         index = self.session.index
@@ -1140,6 +1147,8 @@ class MainWindow(QMainWindow):
 
     # --- controller events -------------------------------------------------------------------
     def _state_changed(self, state: str, detail: str) -> None:
+        from zhi_gui.plugin.supervisor import PluginState
+
         color = STATE_COLORS.get(state, "#8a94a3")
         self.state_label.setText(f"<span style='color:{color}; font-size:14pt'>\u25cf</span>&nbsp;plugin {state}")
         self.state_label.setToolTip(f"plugin {state}" + (f": {detail}" if detail else ""))
@@ -1257,7 +1266,11 @@ class MainWindow(QMainWindow):
         editable = self.session.can_edit
         for action in (self.new_key_action, self.delete_action, self.edit_action):
             action.setEnabled(editable)
-        running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
+        running = False
+        if self.session.is_open:  # a plugin was started (the plugin layer is not loaded before the first paint)
+            from zhi_gui.plugin.supervisor import PluginState
+
+            running = self.session.plugin_state == PluginState.RUNNING
         for action in (self.sample_action, self.reload_action):
             action.setEnabled(running and not self.session.locked)
         self.copying.update()
@@ -1300,6 +1313,8 @@ class MainWindow(QMainWindow):
     async def until_painted(self, timeout: float = FIRST_PAINT_WAIT) -> None:
         """Return once the window has painted (at most ``timeout`` seconds: a window that
         is not shown, or shown where nothing paints it, does not hold its caller forever)."""
+        import asyncio
+
         if self.painted:
             return
         painted = asyncio.get_running_loop().create_future()

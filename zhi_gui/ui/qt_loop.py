@@ -1,17 +1,23 @@
 """Running asyncio on the Qt event loop (qasync), the way the app and the
-benchmarks do it: QApplication first, then one qasync loop for the process."""
+benchmarks do it: QApplication first, then one qasync loop for the process.
+
+asyncio and qasync are imported where the loop is made, not with this module: the
+app paints its first window before they exist (issue 14, cold start)."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import qasync
+from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    import qasync
 
 T = TypeVar("T")
 # How long a thread running Python may keep the GIL while another waits for it (Python's
@@ -36,13 +42,43 @@ def qt_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_with_qt(main: Callable[[], Coroutine[Any, Any, T]], argv: list[str] | None = None) -> T:
-    """Run ``main()`` to completion on a qasync loop over the QApplication."""
-    app = qt_application(argv)
+def wait_for(done: Callable[[], bool], signal: SignalInstance, timeout_ms: int) -> None:
+    """Let Qt run (a nested Qt loop, no asyncio) until ``done()``, which ``signal`` says may
+    have become true, at most ``timeout_ms``: the app's first window paints before the
+    asyncio loop exists, and a window shown where nothing paints it holds nobody forever."""
+    waiting = QEventLoop()
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(waiting.quit)
+    signal.connect(waiting.quit)
+    timer.start(timeout_ms)
+    try:
+        while not done() and timer.isActive():
+            waiting.exec()
+    finally:
+        timer.stop()
+        signal.disconnect(waiting.quit)
+
+
+def qt_event_loop(app: QApplication) -> tuple[qasync.QEventLoop, concurrent.futures.ThreadPoolExecutor]:
+    """The process's asyncio loop on ``app`` (set as the current loop), with a thread pool
+    for ``run_in_executor``: the caller shuts the pool down when the loop has ended."""
+    import asyncio
+    import concurrent.futures
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="zhi-worker")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
+    return loop, executor
+
+
+def run_with_qt(main: Callable[[], Coroutine[Any, Any, T]], argv: list[str] | None = None) -> T:
+    """Run ``main()`` to completion on a qasync loop over the QApplication."""
+    app = qt_application(argv)
+    loop, executor = qt_event_loop(app)
     try:
         with loop:
             return cast(T, loop.run_until_complete(main()))

@@ -9,12 +9,15 @@ routes ``sys.excepthook`` and the loop's exception handler to the same place.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("zhi_gui.ui.tasks")
 ErrorHandler = Callable[[str, BaseException], None]
@@ -40,6 +43,8 @@ class TaskRunner:
 
     def run(self, coro: Coroutine[Any, Any, Any], what: str = "", name: str = "") -> asyncio.Task[Any]:
         """Run ``coro`` on the Qt loop; with ``name``, cancel the previous task of that name."""
+        import asyncio
+
         if name:
             previous = self._named.pop(name, None)
             if previous is not None and not previous.done():
@@ -78,6 +83,8 @@ class TaskRunner:
 
 def install_global_handlers(loop: asyncio.AbstractEventLoop, on_error: ErrorHandler) -> None:
     """Uncaught exceptions (Qt slots, callbacks, orphan tasks) reach ``on_error`` too."""
+
+    import asyncio
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log.error("uncaught exception", exc_info=(kind, exc, tb))

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from zhi_gui.core.diff import ChangeKind
-
 if TYPE_CHECKING:
+    from zhi_gui.core.diff import ChangeKind
     from zhi_gui.core.textdiff import ChunkKind
 
 

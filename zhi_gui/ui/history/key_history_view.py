@@ -8,11 +8,10 @@ screenful of changes or reached the first version.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,13 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.diff import ChangeKind
-from zhi_gui.core.key_history import KeyChange, key_history
 from zhi_gui.core.model import Entry
 from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import dot
+
+# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+if TYPE_CHECKING:
+    from zhi_gui.core.key_history import KeyChange
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Version", "When", "Author", "Change", "Old \u2192 new")
@@ -46,6 +47,8 @@ class KeyHistoryScan:
     """Pages through a tree's versions and yields the key's changes (newest first)."""
 
     def __init__(self, access: HistoryAccess, pager: Pager, path: str, page: int = PAGE, want: int = WANT) -> None:
+        import asyncio
+
         self.access, self.pager, self.path, self.page_size, self.want = access, pager, path, page, want
         self.scanned = 0
         self.total = 0
@@ -59,6 +62,10 @@ class KeyHistoryScan:
             return await self._more(self.want)
 
     async def _more(self, want: int) -> list[KeyChange[VersionRow]]:
+        import asyncio
+
+        from zhi_gui.core.key_history import key_history
+
         found: list[KeyChange[VersionRow]] = []
         loop = asyncio.get_running_loop()
         while not self.done and len(found) < want:
@@ -170,6 +177,8 @@ class KeyHistoryModel(QAbstractTableModel):
         return None
 
     def _text(self, item: KeyChange[VersionRow], column: int) -> str:
+        from zhi_gui.core.diff import ChangeKind
+
         info = item.version.info
         if column == 0:
             return item.version.id

@@ -9,7 +9,6 @@ the list does not fetch every version on the way.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -54,6 +53,8 @@ from zhi_gui.ui.history.versions_model import (
 from zhi_gui.ui.theme import icon
 
 if TYPE_CHECKING:
+    import asyncio
+
     from zhi_gui.core.key_history import KeyChange
     from zhi_gui.ui.history.diff_view import DiffView
     from zhi_gui.ui.history.rollback_dialog import RollbackDialog

@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from zhi_gui.core.diff import MASK, is_secret_entry, preview_value
 from zhi_gui.session.history import VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
@@ -192,6 +191,8 @@ class VersionListModel(QAbstractTableModel):
         return None
 
     def _text(self, row: VersionRow, column: str) -> str:
+        from zhi_gui.core.diff import MASK, is_secret_entry, preview_value  # not needed for the first paint
+
         info = row.info
         if column == "Version":
             return f"{row.id}  (current)" if row.current else row.id
