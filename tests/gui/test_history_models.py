@@ -5,6 +5,7 @@ formatting, the side-by-side value diff (sync scrolling, chunked filling)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,12 +151,14 @@ def test_version_list_model_pages_and_staged_row(qtbot: Any) -> None:
         assert model.canFetchMore(QModelIndex())
         model.fetchMore(QModelIndex())
     assert asked == [3] and model.loading and not model.canFetchMore(QModelIndex())
-    model.append([VersionRow("6", info(6, "", "rollback")), VersionRow("5", info(5))], 5, generation)
+    model.append([VersionRow("6", info(6, "", "rollback")), VersionRow("5", replace(info(5), changed_paths=12_345))],
+                 5, generation)
     assert not model.canFetchMore(QModelIndex()) and model.rowCount() == 5
     model.append([VersionRow("4", info(4))], 6, generation - 1)  # a stale page is dropped
     assert model.rowCount() == 5
     assert model.index(0, 0).data() == "9  (current)"
     assert model.index(3, 3).data() == "(no message)" and model.index(3, 5).data() == "rollback"
+    assert model.index(4, 4).data() == "12,345 paths", "big counts are grouped by thousands"
     model.now = datetime(2026, 1, 9, 10, 5, tzinfo=UTC)
     assert model.index(0, 1).data() == "5 min ago"
     model.set_staged(3)

@@ -56,7 +56,7 @@ class ChangeMarks(QObject):
         if path in self.notes:
             return f"{path}\n{self.notes[path]}"
         count = self._groups.get(path, 0)
-        return f"{path}\n{count} key(s) below changed elsewhere" if count else ""
+        return f"{path}\n{count:,} key(s) below changed elsewhere" if count else ""
 
     def mark(self, paths: list[str], note: str) -> None:
         for path in paths:

@@ -738,7 +738,7 @@ class MainWindow(QMainWindow):
             elif report.conflicting:
                 self.run(self._resolve_conflicts_now(), "Showing changes made elsewhere", "reload")
             return
-        text = f"{count} key(s) changed elsewhere (another window or program saved this tree)."
+        text = f"{count:,} key(s) changed elsewhere (another window or program saved this tree)."
         if report.conflicting:
             text += f" {len(report.conflicting)} of them have staged edits of yours: reloading shows the conflicts."
         self.show_notice(text + " <a href='reload'>Reload</a> (your staged edits are kept)")

@@ -207,7 +207,7 @@ class VersionListModel(QAbstractTableModel):
         if column == "Changes":
             if info is None:
                 return ""
-            return f"{info.changed_paths} path" + ("" if info.changed_paths == 1 else "s")
+            return f"{info.changed_paths:,} path" + ("" if info.changed_paths == 1 else "s")
         if column == "Kind":
             return info.kind if info is not None else ""
         if column == "Value":
@@ -232,7 +232,7 @@ class VersionListModel(QAbstractTableModel):
             lines.append(f"by {info.author}")
         if info.message:
             lines.append(info.message)
-        lines.append(f"{info.changed_paths} path(s) changed" + (f", {info.kind}" if info.kind else ""))
+        lines.append(f"{info.changed_paths:,} path(s) changed" + (f", {info.kind}" if info.kind else ""))
         return "\n".join(lines)
 
     def _staged_data(self, column: str, role: int) -> Any:
