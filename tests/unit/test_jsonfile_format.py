@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import ROOT
 from zhi_gui.core.model import Entry
 from zhi_gui.stores.jsonfile_format import (
+    AnyCell,
     Cell,
     FormatError,
     JSONNumber,
@@ -22,6 +23,7 @@ from zhi_gui.stores.jsonfile_format import (
     encode_tree,
     go_float,
     loads,
+    needs_escape,
     parse_metadata,
     parse_tree,
     parse_value,
@@ -243,3 +245,35 @@ def test_plain_cells_of_a_write_without_labels_or_odd_values() -> None:
     assert [c is None for c in cells] == [False, False, False, False, True]
     assert [cell_value(c) for c in cells if c is not None] == ["a", 1, True, None]
     assert plain_wire_cells([b'"a"', b'"b\n"'], [b"", b""]) == [None, None]  # a newline in a value: one by one
+
+
+def test_needs_escape_agrees_with_go_escapes_for_every_character() -> None:
+    """The one-call check of a tree's paths says 'escape' for every character a JSON
+    string written by Go spells differently, alone or among plain text (and, as the
+    regular expression it stands for, for DEL, which takes the general writer's way)."""
+    for code in [*range(0x3000), *range(0xD7F0, 0xE010), 0xFFFF, 0x1F600]:
+        char = chr(code)
+        escaped = encode_string(char) != '"' + char + '"'
+        for text in (char, "svc/a" + char + "b"):
+            assert needs_escape(text) is (escaped or char == "\x7f"), hex(code)
+    assert not needs_escape("") and not needs_escape("é/ü") and needs_escape("é/<")
+
+
+@pytest.mark.parametrize("paths", [
+    ["svc001/inst00/key003", "a", "a/b", "b-c.d_e"],  # zhi's paths: no escapes
+    ['we"ird', "back\\slash", "tab\there", "<html>&", "line\u2028sep", "é/ü", "plain"],  # keys read from a file
+])
+def test_a_tree_is_written_as_the_general_writer_writes_it(paths: list[str]) -> None:
+    """encode_tree's one join gives the bytes the value-by-value writer gives, for
+    plain cells, labelled ones and ones read from a file, and keys that need escapes."""
+    values = [b'"v"', b"12", b"true", b'"x<y"', b"[1,2]", b"null", b'{"a":1}']
+    labels = [b"", b'{"ui.password":true}', b"", b"", b'{"core.type":"json"}', b"", b""]
+    cells: dict[str, AnyCell] = {}
+    for index, path in enumerate(paths):
+        made = plain_wire_cells([values[index]], [labels[index]])[0]
+        cells[path] = made if made is not None else wire_cell(values[index], labels[index])
+    cells["zz/from-file"] = parse_tree(b'{"p": {"value": 1.50, "zzz": [true]}}')["p"]
+    assert any(isinstance(c, str) for c in cells.values()) and any(isinstance(c, Cell) for c in cells.values())
+    reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c)).fields()
+                       for p, c in cells.items()}, "  ")
+    assert encode_tree(cells) == reference.encode()
