@@ -11,7 +11,7 @@ from zhi_gui.core.jsonvalues import check_value_json
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import is_valid_path
 from zhi_gui.plugin import convert as cv
-from zhi_gui.plugin.bulk_checks import all_paths_valid, plain_scalars
+from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid, plain_scalars
 from zhi_gui.plugin.servicers import validated_entries
 
 PATHS = ["a", "a/b", "a.b_c-d/e1", "svc001/inst02/key003", "a//b", "A", "a-", "", "a/", "/a", "1a", "a\nb",
@@ -68,3 +68,15 @@ def test_one_bad_entry_among_many_is_refused_by_name(bad: Entry, words: str) -> 
         validated_entries("t", msgs)
     assert words in caught.value.message
     assert len(validated_entries("t", cv.entries_to_pb(good))) == 2000
+
+
+def test_a_checked_write_carries_its_entries_and_their_columns() -> None:
+    """What the servicer hands the store: the entries as they came, and the paths and
+    values it checked, in the same order (the json store writes from those)."""
+    entries = [Entry(f"svc/k{i:03d}", f'"v{i}"'.encode(), b'{"ui.password":true}' if i % 3 else b"", "")
+               for i in range(300)]
+    checked = validated_entries("t", cv.entries_to_pb(entries))
+    assert isinstance(checked, CheckedEntries) and isinstance(checked, list)
+    assert checked == entries
+    assert checked.paths == [e.path for e in entries]
+    assert checked.values == [e.value_json for e in entries]

@@ -19,6 +19,9 @@ import pytest
 from tests.conftest import ROOT
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Permission, Versioning
+from zhi_gui.plugin import convert as cv
+from zhi_gui.plugin.bulk_checks import CheckedEntries
+from zhi_gui.plugin.servicers import validated_entries
 from zhi_gui.stores import jsonfile
 from zhi_gui.stores.jsonfile import JsonFileStore
 
@@ -281,6 +284,35 @@ def test_bad_input_is_refused_and_nothing_written(arun, store_dir: Path) -> None
         with pytest.raises(E.InvalidArgument):
             arun(store.put_values("t", entries))
     assert tree_file(store_dir, "t").read_bytes() == before
+
+
+def test_a_write_checked_by_the_servicer_is_written_as_any_other(arun, tmp_path: Path) -> None:
+    """The servicer's checked entries skip the store's own checks of zhi's rules; the
+    file is byte for byte the one the same write as a plain list makes, into a new
+    tree and onto one that has values (puts replacing some, deletes)."""
+    first = [Entry(f"svc{i % 7}/k{i:03d}", f'"v{i} <&>"'.encode() if i % 5 else b"12",
+                   b'{"ui.password":true}' if i % 4 == 0 else b"") for i in range(200)]
+    second = [Entry(f"svc{i % 7}/k{i:03d}", b"[1, 2]" if i % 2 else b"true") for i in range(150, 260)]
+    written = []
+    for kind in ("plain", "checked"):
+        store = make(tmp_path / kind)
+        for entries, deletes in ((first, []), (second, ["svc1/k001", "svc2/k002"])):
+            given = validated_entries("t", cv.entries_to_pb(entries)) if kind == "checked" else list(entries)
+            assert isinstance(given, CheckedEntries) == (kind == "checked")
+            arun(store.write_values("t", given, deletes))
+        written.append(tree_file(tmp_path / kind, "t").read_bytes())
+    assert written[0] == written[1]
+    assert b'"svc3/k150": {\n    "value": true\n  }' in written[0] and b'"svc0/k259"' in written[0]
+    assert b'"svc1/k001"' not in written[0] and b'"svc3/k003"' in written[0]
+
+
+def test_a_plain_list_of_entries_is_still_checked_by_the_store(arun, store_dir: Path) -> None:
+    """Only the servicer's own checked entries skip the store's checks: the same
+    entries in a plain list (an in-process caller) are refused, naming the path."""
+    entries = [Entry("a/b", b"1"), Entry("a/Bad", b"2")]
+    with pytest.raises(E.InvalidArgument, match="a/Bad"):
+        arun(make(store_dir).put_values("t", entries))
+    assert not tree_file(store_dir, "t").exists()
 
 
 # --- extension --------------------------------------------------------------------

@@ -11,8 +11,9 @@ caller then checks entry by entry with the one rule (``core.paths``,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import MAX_PATH_LENGTH
 
 # core.paths' rule (segments of a-z 0-9 . _ -, starting with a letter, ending with
@@ -53,3 +54,20 @@ def plain_scalars(values: Sequence[bytes]) -> list[bool]:
     if _SCALARS.fullmatch(text):
         return [True] * len(values)
     return [match is not None for match in map(_SCALAR.fullmatch, text.split("\n"))]
+
+
+class CheckedEntries(list[Entry]):
+    """The entries of one write, every path, value and label set already checked
+    against zhi's rules (by the servicer, which names the first bad entry), with the
+    columns the checks read. A store given one skips its own checks of those rules
+    and reuses the columns: the json store checked every path of a 100,000-value
+    write a second time (~16 ms) and read the columns off the entries again (~12 ms).
+    A list, so every store takes it as the list of entries it is; one that edits
+    entries makes a new plain list, which is checked again."""
+
+    __slots__ = ("paths", "values")
+
+    def __init__(self, entries: Iterable[Entry], paths: list[str], values: list[bytes]) -> None:
+        super().__init__(entries)
+        self.paths = paths  # Entry.path of each entry, in order
+        self.values = values  # Entry.value_json of each entry, in order
