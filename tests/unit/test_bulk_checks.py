@@ -21,7 +21,11 @@ VALUES = [b'"x"', b"", b"1", b"-0", b"0", b"1.5", b"-12.25", b"true", b"false", 
           # the full check decides these (some valid, some not)
           b"1e5", b"12345678901234567", b"0.1234567890123456", b' "x"', b"[1]", b"{}", b'"\\x"', b'"a\tb"',
           b"tru", b"nul", b'"\xff"', b"01", b"-", b"1.", b".5", b'"\\u12"', b'"a"b"', b"1e400", b"NaN",
-          b'"a"\n', b"1,2"]
+          b'"a"\n', b"1,2",
+          # strings with escapes: each kind, next to each other, at either end, and broken ones
+          b'"a\\"b"', b'"\\\\"', b'"\\\\\\""', b'"\\"', b'"\\u00e9x\\n"', b'"\\/\\b\\f\\r\\t"', b'"x\\"',
+          b'"\\"x', b'"a\\u12"', b'"a\\u12g4"', b'"\\U0041"', b'"a\\ b"', b'"\\\\\\"', b'""', b'"""',
+          b'"a""b"']
 
 
 def valid_value(value: bytes) -> bool:
@@ -46,7 +50,7 @@ def test_a_value_taken_as_plain_is_valid_json(value: bytes) -> None:
 
 
 def test_common_scalars_take_the_shortcut() -> None:
-    assert all(plain_scalars([b'"x"', b"", b"7", b"true", b"null", b"-3.5", b'"a\\"b"']))
+    assert all(plain_scalars([b'"x"', b"", b"7", b"true", b"null", b"-3.5", b'"a\\"b"', b'"\\u00e9\\\\x\\n"', b'""']))
 
 
 def test_a_batch_that_cannot_be_split_is_checked_value_by_value() -> None:

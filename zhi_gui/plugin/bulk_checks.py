@@ -26,7 +26,9 @@ _PATHS = re.compile(f"{_PATH}(?:\n{_PATH})*+")  # newline-joined: a valid path n
 # JSON scalars that are certainly one valid document zhi reads: any string (raw
 # control characters are not JSON), true, false, null, and numbers of at most 15
 # digits either side of the point (always finite in a float64). Empty = null.
-_SCALAR_TEXT = (r'(?:"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+"|true|false|null'
+# A string is a run of plain characters, then escapes each followed by such a run
+# ("unrolled": an alternation tried per character took 45 ms over 100,000 values, this 10).
+_SCALAR_TEXT = (r'(?:"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*+)*+"|true|false|null'
                 r"|-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?)?")
 _SCALAR = re.compile(_SCALAR_TEXT)
 _SCALARS = re.compile(f"{_SCALAR_TEXT}(?:\n{_SCALAR_TEXT})*+")
