@@ -277,3 +277,16 @@ def test_a_tree_is_written_as_the_general_writer_writes_it(paths: list[str]) -> 
     reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c)).fields()
                        for p, c in cells.items()}, "  ")
     assert encode_tree(cells) == reference.encode()
+
+
+@pytest.mark.parametrize("kinds", ["p", "c", "pc", "cp", "ppc", "cpp", "pcp", "cpc"])
+@pytest.mark.parametrize("prefix", ["k", "<k"])  # paths written as they are, and ones that need escapes
+def test_plain_and_labelled_cells_in_any_order_are_written_as_the_general_writer_does(kinds: str,
+                                                                                       prefix: str) -> None:
+    cells: dict[str, AnyCell] = {}
+    for index, kind in enumerate(kinds):
+        made = plain_wire_cells([b'"v"'], [b'{"ui.password":true}' if kind == "c" else b""])[0]
+        assert made is not None and isinstance(made, str) == (kind == "p")
+        cells[f"{prefix}{index}"] = made
+    reference = dumps({p: Cell(cell_value(c), cell_metadata(c)).fields() for p, c in cells.items()}, "  ")
+    assert encode_tree(cells) == reference.encode()

@@ -311,10 +311,12 @@ def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
 
 
 # A cell written from the wire with no labels and a plain scalar value is held
-# as nothing but its entry's text in the tree file (Cell.fragment), a plain str:
-# a big write makes them in C-level passes (a Cell each, built in a Python loop,
-# cost 0.16 s of a 100,000-value put here, and a str subclass still 50 ms). The
-# functions below read any cell; a plain cell's value is read off its text.
+# as nothing but its value's JSON text, which is also its text in the tree file, a
+# plain str: a big write makes them in C-level passes (a Cell each, built in a
+# Python loop, cost 0.16 s of a 100,000-value put here, and a str subclass still
+# 50 ms), and the file is written with the entry's braces around it (making each
+# entry's whole text first cost another ~15 ms). The functions below read any
+# cell; a plain cell's value is read off its text.
 AnyCell = Cell | str
 
 
@@ -323,16 +325,12 @@ def _plain_value(text: str) -> Any:
     return text[1:-1] if first == '"' else _CONSTANTS[text] if first in "tfn" else int(text)
 
 
-def _plain_text(fragment: str) -> str:
-    return fragment[len(_VALUE_OPEN):-len(_ENTRY_CLOSE)]
-
-
 def cell_fragment(cell: AnyCell) -> str:
-    return cell if isinstance(cell, str) else cell.fragment
+    return _VALUE_OPEN + cell + _ENTRY_CLOSE if isinstance(cell, str) else cell.fragment
 
 
 def cell_value_json(cell: AnyCell) -> bytes:
-    return _plain_text(cell).encode() if isinstance(cell, str) else cell.value_json
+    return cell.encode() if isinstance(cell, str) else cell.value_json
 
 
 def cell_metadata_json(cell: AnyCell) -> bytes:
@@ -340,7 +338,7 @@ def cell_metadata_json(cell: AnyCell) -> bytes:
 
 
 def cell_value(cell: AnyCell) -> Any:
-    return _plain_value(_plain_text(cell)) if isinstance(cell, str) else cell.value
+    return _plain_value(cell) if isinstance(cell, str) else cell.value
 
 
 def cell_metadata(cell: AnyCell) -> dict[str, Any] | None:
@@ -362,7 +360,7 @@ def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list
     # One match over the joined text when every value is plain (10 ms for 100,000, not 57)
     plain: list[Any] = [True] * len(texts) if _PLAIN_SCALARS.fullmatch(joined) else [
         *map(_PLAIN_SCALAR.fullmatch, texts)]
-    cells: list[AnyCell | None] = [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
+    cells: list[AnyCell | None] = [*texts]
     if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
         return cells
     labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
@@ -439,27 +437,25 @@ def encode_tree(cells: Mapping[str, AnyCell]) -> bytes:
     if not cells:
         return b"{}"
     paths = sorted(cells)
-    # Each entry's text in the order written, in C-level passes: only cells that are
-    # not plain text (labels, values read from a file) are visited in Python.
-    fragments: list[Any] = [*map(cells.__getitem__, paths)]
-    for index in compress(range(len(fragments)), map(operator.is_not, map(type, fragments), repeat(str))):
-        fragments[index] = fragments[index].fragment
     # Go's escapes run in one pass over the whole text (fragments have theirs already,
     # and escaping twice changes nothing), and only when a path needs them: zhi's own
     # paths never do, and are written in their quotes as they are.
     escaped = needs_escape("".join(paths))
-    if escaped:
-        keys, first, key_end, between = [*map(_basic_string, paths)], "{" + _ENTRY_PAD, ": ", "," + _ENTRY_PAD
-    else:
-        keys, first, key_end, between = paths, "{" + _ENTRY_PAD + '"', '": ', "," + _ENTRY_PAD + '"'
-    # One join over [key, key_end, text, between, key, ...], laid out by slice
-    # assignment: a string per entry put together by zip and join first cost about
-    # twice as much (a 100,000-value write: ~85 -> ~45 ms here).
+    quote = "" if escaped else '"'
+    keys = [*map(_basic_string, paths)] if escaped else paths
+    # One join over [key, open, text, close, key, ...], laid out by slice assignment
+    # (a string per entry put together by zip and join first cost about twice as
+    # much). A plain cell is its value's text: the entry's braces go around it in
+    # ``open`` and ``close``; only other cells (labels, values read from a file) are
+    # visited in Python, for their whole entry text.
     count = len(paths)
-    parts = [between] * (4 * count)
+    plain_close = _ENTRY_CLOSE + "," + _ENTRY_PAD + quote
+    parts: list[Any] = [plain_close] * (4 * count)
     parts[0::4] = keys
-    parts[1::4] = [key_end] * count
-    parts[2::4] = fragments
-    parts[-1] = "\n}"
-    text = first + "".join(parts)
+    parts[1::4] = [quote + ": " + _VALUE_OPEN] * count
+    parts[2::4] = [*map(cells.__getitem__, paths)]
+    for index in compress(range(2, 4 * count, 4), map(operator.is_not, map(type, parts[2::4]), repeat(str))):
+        parts[index - 1: index + 2] = quote + ": ", parts[index].fragment, "," + _ENTRY_PAD + quote
+    parts[-1] = (_ENTRY_CLOSE if parts[-1] == plain_close else "") + "\n}"
+    text = "{" + _ENTRY_PAD + quote + "".join(parts)
     return (go_escape(text) if escaped else text).encode()
