@@ -84,3 +84,7 @@ def test_a_checked_write_carries_its_entries_and_their_columns() -> None:
     assert checked == entries
     assert checked.paths == [e.path for e in entries]
     assert checked.values == [e.value_json for e in entries]
+    assert checked.value_text == "\n".join(e.value_json.decode() for e in entries)
+    # values that cannot be one text (a newline is JSON whitespace): none is made, the entries are still checked
+    odd = validated_entries("t", cv.entries_to_pb([*entries, Entry("svc/nl", b"[1,\n2]")]))
+    assert odd.value_text is None and len(odd) == 301

@@ -223,6 +223,9 @@ def test_a_whole_write_makes_the_same_cells_as_one_by_one(metadata: bytes) -> No
     values = [*WIRE_VALUES, b'"tab\there"', b"1e400"]
     cells = plain_wire_cells(values, [metadata] * len(values))
     assert len(cells) == len(values)
+    given_text = plain_wire_cells(values, [metadata] * len(values), b"\n".join(values).decode())
+    assert [c if c is None or isinstance(c, str) else c.fragment for c in given_text] == [
+        c if c is None or isinstance(c, str) else c.fragment for c in cells]
     for value, cell in zip(values, cells, strict=True):
         if cell is None:
             continue

@@ -293,10 +293,11 @@ def test_a_write_checked_by_the_servicer_is_written_as_any_other(arun, tmp_path:
     first = [Entry(f"svc{i % 7}/k{i:03d}", f'"v{i} <&>"'.encode() if i % 5 else b"12",
                    b'{"ui.password":true}' if i % 4 == 0 else b"") for i in range(200)]
     second = [Entry(f"svc{i % 7}/k{i:03d}", b"[1, 2]" if i % 2 else b"true") for i in range(150, 260)]
+    third = [*first[10:20], Entry("svc0/nl", b'[1,\n "\xc3\xa9"]')]  # a newline: the values are not one text
     written = []
     for kind in ("plain", "checked"):
         store = make(tmp_path / kind)
-        for entries, deletes in ((first, []), (second, ["svc1/k001", "svc2/k002"])):
+        for entries, deletes in ((first, []), (second, ["svc1/k001", "svc2/k002"]), (third, [])):
             given = validated_entries("t", cv.entries_to_pb(entries)) if kind == "checked" else list(entries)
             assert isinstance(given, CheckedEntries) == (kind == "checked")
             arun(store.write_values("t", given, deletes))
@@ -304,6 +305,7 @@ def test_a_write_checked_by_the_servicer_is_written_as_any_other(arun, tmp_path:
     assert written[0] == written[1]
     assert b'"svc3/k150": {\n    "value": true\n  }' in written[0] and b'"svc0/k259"' in written[0]
     assert b'"svc1/k001"' not in written[0] and b'"svc3/k003"' in written[0]
+    assert '"svc0/nl": {\n    "value": [\n      1,\n      "\u00e9"\n    ]\n  }'.encode() in written[0]
 
 
 def test_a_plain_list_of_entries_is_still_checked_by_the_store(arun, store_dir: Path) -> None:

@@ -21,7 +21,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import validate_path, validate_tree_id
 from zhi_gui.plugin import convert as cv
 from zhi_gui.plugin import wire_errors
-from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid, plain_scalars
+from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid, joined_text, plain_scalars
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
 from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
@@ -59,13 +59,14 @@ def validated_entries(tree_id: str, msgs: Any) -> CheckedEntries:
     entries = cv.entries_from_pb(msgs)
     paths = [*map(_PATH, entries)]
     values = [*map(_VALUE, entries)]
-    checked = CheckedEntries(entries, paths, values)
     if not all_paths_valid(paths):
         for path in paths:  # the first invalid path, named
             validate_path(path)
     # Values that are plain scalars are valid as they are; labels repeat, so each
     # distinct text is checked once. The rest get the full check, in order.
-    plain = plain_scalars(values)
+    text = joined_text(values)
+    plain = plain_scalars(values, text)
+    checked = CheckedEntries(entries, paths, values, text)
     fine_labels = {b""}
     if all(plain):  # the common bulk write: each distinct label text checked once, no loop per entry
         try:

@@ -307,9 +307,10 @@ class JsonFileStore(Store):
     def _write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str]) -> None:
         if isinstance(entries, CheckedEntries):  # from the servicer: zhi's rules hold, the columns are read
             paths, values, checked = entries.paths, entries.values, True
+            made = plain_wire_cells(values, [*map(_METADATA, entries)], entries.value_text)
         else:
             paths, values, checked = [*map(_PATH, entries)], [*map(_VALUE, entries)], False
-        made = plain_wire_cells(values, [*map(_METADATA, entries)])
+            made = plain_wire_cells(values, [*map(_METADATA, entries)])
         puts: dict[str, AnyCell]
         if None not in made and (checked or all_paths_valid(paths)):  # the common case, in passes over all entries
             puts = dict(zip(paths, cast("list[AnyCell]", made), strict=True))

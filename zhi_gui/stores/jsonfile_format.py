@@ -345,15 +345,18 @@ def cell_metadata(cell: AnyCell) -> dict[str, Any] | None:
     return None if isinstance(cell, str) else cell.metadata
 
 
-def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list[AnyCell | None]:
+def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes],
+                     joined: str | None = None) -> list[AnyCell | None]:
     """Per entry of a write, its cell when its value is a plain scalar (see
     ``wire_cell``); None for the others, which ``wire_cell`` makes and checks (as
     it does labels that are not valid). Passes over the whole write, not a
-    Python call per entry; labels are read once per distinct text (they repeat)."""
-    try:
-        joined = b"\n".join(values).decode("utf-8")
-    except UnicodeDecodeError:
-        return [None] * len(values)
+    Python call per entry; labels are read once per distinct text (they repeat).
+    ``joined``: the values newline-joined as text, when the caller has it."""
+    if joined is None:
+        try:
+            joined = b"\n".join(values).decode("utf-8")
+        except UnicodeDecodeError:
+            return [None] * len(values)
     texts = joined.split("\n")
     if len(texts) != len(values):  # a value holds a newline (JSON whitespace): no shortcut
         return [None] * len(values)
