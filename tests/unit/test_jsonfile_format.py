@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import ROOT
 from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import is_valid_path
 from zhi_gui.stores.jsonfile_format import (
     AnyCell,
     Cell,
@@ -280,6 +281,8 @@ def test_a_tree_is_written_as_the_general_writer_writes_it(paths: list[str]) -> 
     reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c)).fields()
                        for p, c in cells.items()}, "  ")
     assert encode_tree(cells) == reference.encode()
+    if all(map(is_valid_path, cells)):  # the caller may say so, and no escape is looked for
+        assert encode_tree(cells, zhi_paths=True) == reference.encode()
 
 
 @pytest.mark.parametrize("kinds", ["p", "c", "pc", "cp", "ppc", "cpp", "pcp", "cpc"])

@@ -200,15 +200,16 @@ class JsonFileStore(Store):
             f"tree {tree_id!r} cannot be read or written until the file is fixed or removed",
             {"tree_id": tree_id, "file": path, "reason": reason})
 
-    def _write(self, tree_id: str, cells: dict[str, AnyCell]) -> None:
-        """Replace the tree file atomically: temp file, fsync, rename, fsync the directory."""
+    def _write(self, tree_id: str, cells: dict[str, AnyCell], *, zhi_paths: bool = False) -> None:
+        """Replace the tree file atomically: temp file, fsync, rename, fsync the directory.
+        ``zhi_paths``: every key is a checked zhi path (see ``encode_tree``)."""
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
         except OSError as exc:
             raise _io_error("create the store directory", self.dir, exc) from None
         path, real = self._tree_file(tree_id)
         try:
-            data = encode_tree(cells)
+            data = encode_tree(cells, zhi_paths=zhi_paths)
         except FormatError as exc:  # only a value read from the file can get here (too deep)
             raise E.StoreError(f"cannot write {path}: {exc}", {"file": path, "reason": str(exc)}) from None
         target_dir = os.path.dirname(real)
@@ -336,7 +337,7 @@ class JsonFileStore(Store):
                 cells.update(puts)
             else:  # a new (or empty) tree: the puts are the tree, with no copy
                 cells = puts
-            self._write(tree_id, cells)
+            self._write(tree_id, cells, zhi_paths=cells is puts)  # every path put is checked above
 
     def _snapshot(self, tree_id: str, prefix: str) -> list[Entry]:
         with self._lock:

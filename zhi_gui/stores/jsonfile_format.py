@@ -435,15 +435,17 @@ def parse_tree(data: bytes) -> dict[str, Cell]:
     return cells
 
 
-def encode_tree(cells: Mapping[str, AnyCell]) -> bytes:
-    """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent)."""
+def encode_tree(cells: Mapping[str, AnyCell], *, zhi_paths: bool = False) -> bytes:
+    """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent).
+    ``zhi_paths``: the caller checked that every key is a zhi path (a-z 0-9 . _ - /),
+    so none needs an escape and none is looked for (~7 ms for 100,000 paths)."""
     if not cells:
         return b"{}"
     paths = sorted(cells)
     # Go's escapes run in one pass over the whole text (fragments have theirs already,
     # and escaping twice changes nothing), and only when a path needs them: zhi's own
     # paths never do, and are written in their quotes as they are.
-    escaped = needs_escape("".join(paths))
+    escaped = not zhi_paths and needs_escape("".join(paths))
     quote = "" if escaped else '"'
     keys = [*map(_basic_string, paths)] if escaped else paths
     # One join over [key, open, text, close, key, ...], laid out by slice assignment
