@@ -354,9 +354,9 @@ def test_write_values_puts_and_deletes_in_one_write(arun, store_dir: Path, monke
     writes: list[int] = []
     real_write = store._write
 
-    def counting_write(tree_id: str, cells: dict[str, Any]) -> None:
+    def counting_write(tree_id: str, cells: dict[str, Any], **options: Any) -> None:
         writes.append(len(cells))
-        real_write(tree_id, cells)
+        real_write(tree_id, cells, **options)
 
     monkeypatch.setattr(store, "_write", counting_write)
     version = arun(store.write_values("t", [Entry("a/new", b"3")], ["a/old", "a/missing"], message="m"))
