@@ -80,11 +80,15 @@ def test_a_checked_write_carries_its_entries_and_their_columns() -> None:
     entries = [Entry(f"svc/k{i:03d}", f'"v{i}"'.encode(), b'{"ui.password":true}' if i % 3 else b"", "")
                for i in range(300)]
     checked = validated_entries("t", cv.entries_to_pb(entries))
-    assert isinstance(checked, CheckedEntries) and isinstance(checked, list)
-    assert checked == entries
+    assert isinstance(checked, CheckedEntries)
+    assert checked.metadata == [e.metadata_json for e in entries] and checked.versions == [""] * 300
+    # read as entries, it is the sequence of entries it came from
+    assert list(checked) == entries and len(checked) == 300
+    assert checked[7] == entries[7] and checked[-1] == entries[-1] and checked[10:13] == entries[10:13]
+    assert all(type(e) is Entry for e in checked) and checked.index(entries[5]) == 5 and entries[9] in checked
     assert checked.paths == [e.path for e in entries]
     assert checked.values == [e.value_json for e in entries]
     assert checked.value_text == "\n".join(e.value_json.decode() for e in entries)
     # values that cannot be one text (a newline is JSON whitespace): none is made, the entries are still checked
-    odd = validated_entries("t", cv.entries_to_pb([*entries, Entry("svc/nl", b"[1,\n2]")]))
-    assert odd.value_text is None and len(odd) == 301
+    odd = validated_entries("t", cv.entries_to_pb([*entries, Entry("svc/nl", b"[1,\n2]", b"", "v1")]))
+    assert odd.value_text is None and len(odd) == 301 and odd[300] == Entry("svc/nl", b"[1,\n2]", b"", "v1")

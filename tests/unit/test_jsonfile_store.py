@@ -262,8 +262,11 @@ def test_cas_is_refused_and_nothing_written(arun, store_dir: Path) -> None:
         with pytest.raises(E.Unsupported) as info:
             arun(store.put_values("t", [Entry("a/b", b"1")], **kwargs))
         assert info.value.details["feature"] == "cas"
-    with pytest.raises(E.Unsupported):
-        arun(store.put_values("t", [Entry("a/b", b"1", b"", "v1")]))
+    for entries in ([Entry("a/b", b"1", b"", "v1")], [Entry("a/a", b"2"), Entry("a/b", b"1", b"", "v1")]):
+        with pytest.raises(E.Unsupported):
+            arun(store.put_values("t", entries))
+        with pytest.raises(E.Unsupported):  # the same, checked by the servicer
+            arun(store.put_values("t", validated_entries("t", cv.entries_to_pb(entries))))
     assert not store_dir.exists()
     # empty expectations are no CAS at all
     arun(store.put_values("t", [Entry("a/b", b"1", b"", "")], "", {"a/b": ""}))

@@ -9,7 +9,6 @@ written values and metadata are JSON.
 from __future__ import annotations
 
 import logging
-import operator
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -49,16 +48,10 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
     raise AssertionError("unreachable")  # context.abort always raises
 
 
-# Entry's fields, read in C
-_PATH, _VALUE, _METADATA = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
-
-
 def validated_entries(tree_id: str, msgs: Any) -> CheckedEntries:
     """The entries of a write, checked: InvalidArgument names the first bad one."""
     validate_tree_id(tree_id)
-    entries = cv.entries_from_pb(msgs)
-    paths = [*map(_PATH, entries)]
-    values = [*map(_VALUE, entries)]
+    paths, values, metadata, versions = cv.entry_columns_from_pb(msgs)
     if not all_paths_valid(paths):
         for path in paths:  # the first invalid path, named
             validate_path(path)
@@ -66,26 +59,26 @@ def validated_entries(tree_id: str, msgs: Any) -> CheckedEntries:
     # distinct text is checked once. The rest get the full check, in order.
     text = joined_text(values)
     plain = plain_scalars(values, text)
-    checked = CheckedEntries(entries, paths, values, text)
+    checked = CheckedEntries(paths, values, metadata, versions, text)
     fine_labels = {b""}
     if all(plain):  # the common bulk write: each distinct label text checked once, no loop per entry
         try:
-            for labels in set(map(_METADATA, entries)) - fine_labels:
+            for labels in set(metadata) - fine_labels:
                 check_metadata_json(labels)
         except Exception:  # the loop below raises it again, naming the first entry that has it
             pass
         else:
             return checked
-    for entry, ok in zip(entries, plain, strict=True):
-        if ok and entry.metadata_json in fine_labels:
+    for path, value, labels, ok in zip(paths, values, metadata, plain, strict=True):
+        if ok and labels in fine_labels:
             continue
         try:
             if not ok:
-                check_value_json(entry.value_json)
-            check_metadata_json(entry.metadata_json)
+                check_value_json(value)
+            check_metadata_json(labels)
         except E.InvalidArgument as exc:
-            raise E.InvalidArgument(f"{entry.path}: {exc.message}", {"path": entry.path}) from None
-        fine_labels.add(entry.metadata_json)
+            raise E.InvalidArgument(f"{path}: {exc.message}", {"path": path}) from None
+        fine_labels.add(labels)
     return checked
 
 

@@ -308,7 +308,7 @@ class JsonFileStore(Store):
     def _write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str]) -> None:
         if isinstance(entries, CheckedEntries):  # from the servicer: zhi's rules hold, the columns are read
             paths, values, checked = entries.paths, entries.values, True
-            made = plain_wire_cells(values, [*map(_METADATA, entries)], entries.value_text)
+            made = plain_wire_cells(values, entries.metadata, entries.value_text)
         else:
             paths, values, checked = [*map(_PATH, entries)], [*map(_VALUE, entries)], False
             made = plain_wire_cells(values, [*map(_METADATA, entries)])
@@ -410,7 +410,7 @@ class JsonFileStore(Store):
                            message: str = "", author: str = "") -> str:
         """Puts and deletes in one atomic file write. No versions: returns ''."""
         expected = {p: v for p, v in (cas_versions or {}).items() if v}
-        if any(map(_VERSION, entries)):  # read in C: a bulk write gives none
+        if any(entries.versions if isinstance(entries, CheckedEntries) else map(_VERSION, entries)):  # none, usually
             expected.update({e.path: e.version for e in entries if e.version})
         if cas_version or expected:
             raise E.Unsupported("the json store keeps no versions, so it cannot check an expected version (CAS)",
