@@ -458,9 +458,14 @@ def encode_tree(cells: Mapping[str, AnyCell], *, zhi_paths: bool = False) -> byt
     parts: list[Any] = [plain_close] * (4 * count)
     parts[0::4] = keys
     parts[1::4] = [quote + ": " + _VALUE_OPEN] * count
-    parts[2::4] = [*map(cells.__getitem__, paths)]
-    for index in compress(range(2, 4 * count, 4), map(operator.is_not, map(type, parts[2::4]), repeat(str))):
-        parts[index - 1: index + 2] = quote + ": ", parts[index].fragment, "," + _ENTRY_PAD + quote
-    parts[-1] = (_ENTRY_CLOSE if parts[-1] == plain_close else "") + "\n}"
-    text = "{" + _ENTRY_PAD + quote + "".join(parts)
+    parts[2::4] = values = [*map(cells.__getitem__, paths)]
+    parts[-1] = (_ENTRY_CLOSE if type(values[-1]) is str else "") + "\n}"
+    try:  # every cell plain text (no labels): no pass over the cells' types (~11 ms)
+        body = "".join(parts)
+    except TypeError:  # other cells (join takes only str): their whole entry text
+        for index in compress(range(2, 4 * count, 4), map(operator.is_not, map(type, values), repeat(str))):
+            parts[index - 1: index + 2] = quote + ": ", parts[index].fragment, "," + _ENTRY_PAD + quote
+        parts[-1] = (_ENTRY_CLOSE if type(values[-1]) is str else "") + "\n}"
+        body = "".join(parts)
+    text = "{" + _ENTRY_PAD + quote + body
     return (go_escape(text) if escaped else text).encode()
