@@ -14,6 +14,7 @@ from zhi_gui.stores.jsonfile_format import (
     Cell,
     FormatError,
     JSONNumber,
+    LabelledText,
     cell_fragment,
     cell_metadata,
     cell_metadata_json,
@@ -225,8 +226,7 @@ def test_a_whole_write_makes_the_same_cells_as_one_by_one(metadata: bytes) -> No
     cells = plain_wire_cells(values, [metadata] * len(values))
     assert len(cells) == len(values)
     given_text = plain_wire_cells(values, [metadata] * len(values), b"\n".join(values).decode())
-    assert [c if c is None or isinstance(c, str) else c.fragment for c in given_text] == [
-        c if c is None or isinstance(c, str) else c.fragment for c in cells]
+    assert [c and cell_fragment(c) for c in given_text] == [c and cell_fragment(c) for c in cells]
     for value, cell in zip(values, cells, strict=True):
         if cell is None:
             continue
@@ -277,8 +277,8 @@ def test_a_tree_is_written_as_the_general_writer_writes_it(paths: list[str]) -> 
         made = plain_wire_cells([values[index]], [labels[index]])[0]
         cells[path] = made if made is not None else wire_cell(values[index], labels[index])
     cells["zz/from-file"] = parse_tree(b'{"p": {"value": 1.50, "zzz": [true]}}')["p"]
-    assert any(isinstance(c, str) for c in cells.values()) and any(isinstance(c, Cell) for c in cells.values())
-    reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c)).fields()
+    assert {type(c) for c in cells.values()} == {str, LabelledText, Cell}
+    reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c), cell_metadata(c)).fields()
                        for p, c in cells.items()}, "  ")
     assert encode_tree(cells) == reference.encode()
     if all(map(is_valid_path, cells)):  # the caller may say so, and no escape is looked for

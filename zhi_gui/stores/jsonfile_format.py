@@ -36,7 +36,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from zhi_gui.core.jsonvalues import (
     JSONNumber,
@@ -310,14 +310,30 @@ def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
     return cell
 
 
-# A cell written from the wire with no labels and a plain scalar value is held
-# as nothing but its value's JSON text, which is also its text in the tree file, a
-# plain str: a big write makes them in C-level passes (a Cell each, built in a
-# Python loop, cost 0.16 s of a 100,000-value put here, and a str subclass still
-# 50 ms), and the file is written with the entry's braces around it (making each
-# entry's whole text first cost another ~15 ms). The functions below read any
-# cell; a plain cell's value is read off its text.
-AnyCell = Cell | str
+class Labels(NamedTuple):
+    """Labels as written after a plain value: shared by every cell of a write that
+    has the same labels text (they repeat), and never changed."""
+
+    tail: str  # the entry's text after its value: ',\n    "metadata": {...}'
+    metadata: dict[str, Any]
+    metadata_json: bytes  # compact, as Cell.metadata_json gives it
+
+
+class LabelledText(NamedTuple):
+    """A plain value's JSON text with its labels (see AnyCell)."""
+
+    text: str
+    labels: Labels
+
+
+# A cell written from the wire with a plain scalar value is held as its value's
+# JSON text, which is also its text in the tree file: a plain str when it has no
+# labels, else a LabelledText (a tuple made with no Python call: a Cell each, built
+# in a Python loop, cost 0.16 s of a 100,000-value put here, and a str subclass
+# still 50 ms). The file is written with the entry's braces around that text
+# (making each entry's whole text first cost another ~15 ms). The functions below
+# read any cell; a plain cell's value is read off its text.
+AnyCell = Cell | str | LabelledText
 
 
 def _plain_value(text: str) -> Any:
@@ -326,23 +342,35 @@ def _plain_value(text: str) -> Any:
 
 
 def cell_fragment(cell: AnyCell) -> str:
-    return _VALUE_OPEN + cell + _ENTRY_CLOSE if isinstance(cell, str) else cell.fragment
+    if isinstance(cell, str):
+        return _VALUE_OPEN + cell + _ENTRY_CLOSE
+    if isinstance(cell, LabelledText):
+        return _VALUE_OPEN + cell.text + cell.labels.tail + _ENTRY_CLOSE
+    return cell.fragment
 
 
 def cell_value_json(cell: AnyCell) -> bytes:
-    return cell.encode() if isinstance(cell, str) else cell.value_json
+    if isinstance(cell, str):
+        return cell.encode()
+    return cell.text.encode() if isinstance(cell, LabelledText) else cell.value_json
 
 
 def cell_metadata_json(cell: AnyCell) -> bytes:
-    return b"" if isinstance(cell, str) else cell.metadata_json
+    if isinstance(cell, str):
+        return b""
+    return cell.labels.metadata_json if isinstance(cell, LabelledText) else cell.metadata_json
 
 
 def cell_value(cell: AnyCell) -> Any:
-    return _plain_value(cell) if isinstance(cell, str) else cell.value
+    if isinstance(cell, str):
+        return _plain_value(cell)
+    return _plain_value(cell.text) if isinstance(cell, LabelledText) else cell.value
 
 
 def cell_metadata(cell: AnyCell) -> dict[str, Any] | None:
-    return None if isinstance(cell, str) else cell.metadata
+    if isinstance(cell, str):
+        return None
+    return cell.labels.metadata if isinstance(cell, LabelledText) else cell.metadata
 
 
 def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes],
@@ -366,34 +394,26 @@ def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes],
     cells: list[AnyCell | None] = [*texts]
     if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
         return cells
-    labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
     odd = set(compress(range(len(texts)), metadata))  # C-level passes: entries with labels or a value not plain
     if not all(plain):
         odd.update(compress(range(len(texts)), map(operator.not_, plain)))
+    labelled = {labels_json: _labels(labels_json) for labels_json in set(map(metadata.__getitem__, odd))}
+    new = tuple.__new__
     for index in sorted(odd):
-        labels_json, text = metadata[index], texts[index]
-        if labels_json not in labelled:
-            labelled[labels_json] = _labels_text(labels_json)
-        known = labelled[labels_json]
-        if not plain[index] or known is None:
-            cells[index] = None
-            continue
-        # Cells are never changed once made, so entries with the same labels share the dict.
-        cell = Cell(_plain_value(text), known[0])
-        cell._value_json = values[index]
-        cell._fragment = _VALUE_OPEN + text + known[1] + _ENTRY_CLOSE
-        cells[index] = cell
+        known = labelled[metadata[index]]
+        cells[index] = new(LabelledText, (texts[index], known)) if plain[index] and known is not None else None
     return cells
 
 
-def _labels_text(labels_json: bytes) -> tuple[dict[str, Any], str] | None:
+def _labels(labels_json: bytes) -> Labels | None:
     """Labels and the text that follows a plain value in the entry's file text;
     None when they are not a non-empty object of labels (the caller says why)."""
     try:
         labels = parse_metadata(labels_json)
         if labels is None:
             return None
-        return labels, "," + _FIELD_PAD + '"metadata": ' + go_escape(_pretty(labels, _FIELD_PAD))
+        tail = "," + _FIELD_PAD + '"metadata": ' + go_escape(_pretty(labels, _FIELD_PAD))
+        return Labels(tail, labels, dumps(labels).encode())
     except (FormatError, RecursionError):
         return None
 
@@ -462,10 +482,16 @@ def encode_tree(cells: Mapping[str, AnyCell], *, zhi_paths: bool = False) -> byt
     parts[-1] = (_ENTRY_CLOSE if type(values[-1]) is str else "") + "\n}"
     try:  # every cell plain text (no labels): no pass over the cells' types (~11 ms)
         body = "".join(parts)
-    except TypeError:  # other cells (join takes only str): their whole entry text
+    except TypeError:  # other cells (join takes only str)
         for index in compress(range(2, 4 * count, 4), map(operator.is_not, map(type, values), repeat(str))):
-            parts[index - 1: index + 2] = quote + ": ", parts[index].fragment, "," + _ENTRY_PAD + quote
-        parts[-1] = (_ENTRY_CLOSE if type(values[-1]) is str else "") + "\n}"
+            cell = parts[index]
+            if type(cell) is LabelledText:  # its text, then its labels before the close
+                parts[index: index + 2] = cell.text, cell.labels.tail + plain_close
+            else:  # a Cell: its whole entry text
+                parts[index - 1: index + 2] = quote + ": ", cell.fragment, "," + _ENTRY_PAD + quote
+        last = values[-1]
+        parts[-1] = (last.labels.tail + _ENTRY_CLOSE if type(last) is LabelledText
+                     else _ENTRY_CLOSE if type(last) is str else "") + "\n}"
         body = "".join(parts)
     text = "{" + _ENTRY_PAD + quote + body
     return (go_escape(text) if escaped else text).encode()
