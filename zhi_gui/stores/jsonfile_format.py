@@ -328,11 +328,12 @@ class LabelledText(NamedTuple):
 
 # A cell written from the wire with a plain scalar value is held as its value's
 # JSON text, which is also its text in the tree file: a plain str when it has no
-# labels, else a LabelledText (a tuple made with no Python call: a Cell each, built
-# in a Python loop, cost 0.16 s of a 100,000-value put here, and a str subclass
-# still 50 ms). The file is written with the entry's braces around that text
-# (making each entry's whole text first cost another ~15 ms). The functions below
-# read any cell; a plain cell's value is read off its text.
+# labels (made in C-level passes), else a LabelledText, that text with its write's
+# shared Labels, made by tuple.__new__ (a Cell per entry, built by a Python call
+# each, cost 0.16 s of a 100,000-value put here, and a str subclass still 50 ms).
+# The file is written with the entry's braces (and labels) around that text: making
+# each entry's whole text first cost another ~15 ms. The functions below read any
+# cell; a plain cell's value is read off its text.
 AnyCell = Cell | str | LabelledText
 
 
@@ -462,7 +463,7 @@ def encode_tree(cells: Mapping[str, AnyCell], *, zhi_paths: bool = False) -> byt
     if not cells:
         return b"{}"
     paths = sorted(cells)
-    # Go's escapes run in one pass over the whole text (fragments have theirs already,
+    # Go's escapes run in one pass over the whole text (cells' texts have theirs already,
     # and escaping twice changes nothing), and only when a path needs them: zhi's own
     # paths never do, and are written in their quotes as they are.
     escaped = not zhi_paths and needs_escape("".join(paths))
