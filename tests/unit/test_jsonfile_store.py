@@ -311,6 +311,24 @@ def test_a_write_checked_by_the_servicer_is_written_as_any_other(arun, tmp_path:
     assert '"svc0/nl": {\n    "value": [\n      1,\n      "\u00e9"\n    ]\n  }'.encode() in written[0]
 
 
+def test_values_just_written_read_back_as_a_new_store_reads_them_from_the_file(arun, tmp_path: Path) -> None:
+    """What a write keeps in memory (plain texts, labelled texts, parsed cells) reads back
+    exactly as the file it wrote does when a new store reads it."""
+    entries = [Entry("a/s", b'"x <&> \xc3\xa9"', b'{"ui.password":true,"b":[1,{}]}'), Entry("a/n", b"-7"),
+               Entry("a/t", b"true", b'{"ui.order":2}'), Entry("a/o", b'{"k":[1.5,null]}', b'{"core.type":"json"}'),
+               Entry("a/e", b"", b"{}"), Entry("a/z", b"null", b"null")]
+    for kind in ("plain", "checked"):
+        store = make(tmp_path / kind)
+        given = validated_entries("t", cv.entries_to_pb(entries)) if kind == "checked" else entries
+        arun(store.put_values("t", given))
+        written = arun(store.get_values("t", []))
+        assert written == arun(make(tmp_path / kind).get_values("t", []))
+        assert {e.path: (e.value_json, e.metadata_json) for e in written} == {
+            "a/s": (b'"x \\u003c\\u0026\\u003e \xc3\xa9"', b'{"b":[1,{}],"ui.password":true}'), "a/n": (b"-7", b""),
+            "a/t": (b"true", b'{"ui.order":2}'), "a/o": (b'{"k":[1.5,null]}', b'{"core.type":"json"}'),
+            "a/e": (b"null", b""), "a/z": (b"null", b"")}
+
+
 def test_a_plain_list_of_entries_is_still_checked_by_the_store(arun, store_dir: Path) -> None:
     """Only the servicer's own checked entries skip the store's checks: the same
     entries in a plain list (an in-process caller) are refused, naming the path."""
