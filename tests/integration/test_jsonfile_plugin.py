@@ -285,12 +285,15 @@ def test_go_encoder_writes_the_same_bytes(arun, tmp_path: Path) -> None:
         Entry("service/ctl", b'"\\u0001\\u001f\\n\\r\\t\\"\\\\/\x7f"', b"null"),
         Entry("a/unicode-labels", b"true", '{"x":{"deep":[{"k":"été ✓"}]}}'.encode()),
         Entry("service/null", b"null", b""),
+        # plain values (held as their text, labels apart), a labelled one sorting last, in the new tree's put
+        Entry("b/plain", b'"x"', b""), Entry("b/num", b"-12", b""),
+        Entry("zz/labelled-last", b'"p"', b'{"ui.password":true,"ui.order":2}'),
     ]
 
     async def write() -> None:
         async with await launch_store(JSON_PLUGIN, options={"dir": str(store_dir)}) as plugin:
-            await plugin.store.put_values("cross", entries[:4])
-            await plugin.store.put_values("cross", entries[4:])
+            await plugin.store.put_values("cross", [*entries[:4], *entries[6:]])
+            await plugin.store.put_values("cross", entries[4:6])
 
     arun(write())
     ours = (store_dir / "cross.json").read_bytes()

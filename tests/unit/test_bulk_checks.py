@@ -11,7 +11,7 @@ from zhi_gui.core.jsonvalues import check_value_json
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import is_valid_path
 from zhi_gui.plugin import convert as cv
-from zhi_gui.plugin.bulk_checks import all_paths_valid, plain_scalars
+from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid, plain_scalars
 from zhi_gui.plugin.servicers import validated_entries
 
 PATHS = ["a", "a/b", "a.b_c-d/e1", "svc001/inst02/key003", "a//b", "A", "a-", "", "a/", "/a", "1a", "a\nb",
@@ -21,7 +21,11 @@ VALUES = [b'"x"', b"", b"1", b"-0", b"0", b"1.5", b"-12.25", b"true", b"false", 
           # the full check decides these (some valid, some not)
           b"1e5", b"12345678901234567", b"0.1234567890123456", b' "x"', b"[1]", b"{}", b'"\\x"', b'"a\tb"',
           b"tru", b"nul", b'"\xff"', b"01", b"-", b"1.", b".5", b'"\\u12"', b'"a"b"', b"1e400", b"NaN",
-          b'"a"\n', b"1,2"]
+          b'"a"\n', b"1,2",
+          # strings with escapes: each kind, next to each other, at either end, and broken ones
+          b'"a\\"b"', b'"\\\\"', b'"\\\\\\""', b'"\\"', b'"\\u00e9x\\n"', b'"\\/\\b\\f\\r\\t"', b'"x\\"',
+          b'"\\"x', b'"a\\u12"', b'"a\\u12g4"', b'"\\U0041"', b'"a\\ b"', b'"\\\\\\"', b'""', b'"""',
+          b'"a""b"']
 
 
 def valid_value(value: bytes) -> bool:
@@ -46,7 +50,7 @@ def test_a_value_taken_as_plain_is_valid_json(value: bytes) -> None:
 
 
 def test_common_scalars_take_the_shortcut() -> None:
-    assert all(plain_scalars([b'"x"', b"", b"7", b"true", b"null", b"-3.5", b'"a\\"b"']))
+    assert all(plain_scalars([b'"x"', b"", b"7", b"true", b"null", b"-3.5", b'"a\\"b"', b'"\\u00e9\\\\x\\n"', b'""']))
 
 
 def test_a_batch_that_cannot_be_split_is_checked_value_by_value() -> None:
@@ -68,3 +72,23 @@ def test_one_bad_entry_among_many_is_refused_by_name(bad: Entry, words: str) -> 
         validated_entries("t", msgs)
     assert words in caught.value.message
     assert len(validated_entries("t", cv.entries_to_pb(good))) == 2000
+
+
+def test_a_checked_write_carries_its_entries_and_their_columns() -> None:
+    """What the servicer hands the store: the entries as they came, and the paths and
+    values it checked, in the same order (the json store writes from those)."""
+    entries = [Entry(f"svc/k{i:03d}", f'"v{i}"'.encode(), b'{"ui.password":true}' if i % 3 else b"", "")
+               for i in range(300)]
+    checked = validated_entries("t", cv.entries_to_pb(entries))
+    assert isinstance(checked, CheckedEntries)
+    assert checked.metadata == [e.metadata_json for e in entries] and checked.versions == [""] * 300
+    # read as entries, it is the sequence of entries it came from
+    assert list(checked) == entries and len(checked) == 300
+    assert checked[7] == entries[7] and checked[-1] == entries[-1] and checked[10:13] == entries[10:13]
+    assert all(type(e) is Entry for e in checked) and checked.index(entries[5]) == 5 and entries[9] in checked
+    assert checked.paths == [e.path for e in entries]
+    assert checked.values == [e.value_json for e in entries]
+    assert checked.value_text == "\n".join(e.value_json.decode() for e in entries)
+    # values that cannot be one text (a newline is JSON whitespace): none is made, the entries are still checked
+    odd = validated_entries("t", cv.entries_to_pb([*entries, Entry("svc/nl", b"[1,\n2]", b"", "v1")]))
+    assert odd.value_text is None and len(odd) == 301 and odd[300] == Entry("svc/nl", b"[1,\n2]", b"", "v1")

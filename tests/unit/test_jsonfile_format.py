@@ -8,10 +8,13 @@ import pytest
 
 from tests.conftest import ROOT
 from zhi_gui.core.model import Entry
+from zhi_gui.core.paths import is_valid_path
 from zhi_gui.stores.jsonfile_format import (
+    AnyCell,
     Cell,
     FormatError,
     JSONNumber,
+    LabelledText,
     cell_fragment,
     cell_metadata,
     cell_metadata_json,
@@ -22,6 +25,7 @@ from zhi_gui.stores.jsonfile_format import (
     encode_tree,
     go_float,
     loads,
+    needs_escape,
     parse_metadata,
     parse_tree,
     parse_value,
@@ -221,6 +225,8 @@ def test_a_whole_write_makes_the_same_cells_as_one_by_one(metadata: bytes) -> No
     values = [*WIRE_VALUES, b'"tab\there"', b"1e400"]
     cells = plain_wire_cells(values, [metadata] * len(values))
     assert len(cells) == len(values)
+    given_text = plain_wire_cells(values, [metadata] * len(values), b"\n".join(values).decode())
+    assert [c and cell_fragment(c) for c in given_text] == [c and cell_fragment(c) for c in cells]
     for value, cell in zip(values, cells, strict=True):
         if cell is None:
             continue
@@ -243,3 +249,50 @@ def test_plain_cells_of_a_write_without_labels_or_odd_values() -> None:
     assert [c is None for c in cells] == [False, False, False, False, True]
     assert [cell_value(c) for c in cells if c is not None] == ["a", 1, True, None]
     assert plain_wire_cells([b'"a"', b'"b\n"'], [b"", b""]) == [None, None]  # a newline in a value: one by one
+
+
+def test_needs_escape_agrees_with_go_escapes_for_every_character() -> None:
+    """The one-call check of a tree's paths says 'escape' for every character a JSON
+    string written by Go spells differently, alone or among plain text (and, as the
+    regular expression it stands for, for DEL, which takes the general writer's way)."""
+    for code in [*range(0x3000), *range(0xD7F0, 0xE010), 0xFFFF, 0x1F600]:
+        char = chr(code)
+        escaped = encode_string(char) != '"' + char + '"'
+        for text in (char, "svc/a" + char + "b"):
+            assert needs_escape(text) is (escaped or char == "\x7f"), hex(code)
+    assert not needs_escape("") and not needs_escape("é/ü") and needs_escape("é/<")
+
+
+@pytest.mark.parametrize("paths", [
+    ["svc001/inst00/key003", "a", "a/b", "b-c.d_e"],  # zhi's paths: no escapes
+    ['we"ird', "back\\slash", "tab\there", "<html>&", "line\u2028sep", "é/ü", "plain"],  # keys read from a file
+])
+def test_a_tree_is_written_as_the_general_writer_writes_it(paths: list[str]) -> None:
+    """encode_tree's one join gives the bytes the value-by-value writer gives, for
+    plain cells, labelled ones and ones read from a file, and keys that need escapes."""
+    values = [b'"v"', b"12", b"true", b'"x<y"', b"[1,2]", b"null", b'{"a":1}']
+    labels = [b"", b'{"ui.password":true}', b"", b"", b'{"core.type":"json"}', b"", b""]
+    cells: dict[str, AnyCell] = {}
+    for index, path in enumerate(paths):
+        made = plain_wire_cells([values[index]], [labels[index]])[0]
+        cells[path] = made if made is not None else wire_cell(values[index], labels[index])
+    cells["zz/from-file"] = parse_tree(b'{"p": {"value": 1.50, "zzz": [true]}}')["p"]
+    assert {type(c) for c in cells.values()} == {str, LabelledText, Cell}
+    reference = dumps({p: c.fields() if isinstance(c, Cell) else Cell(cell_value(c), cell_metadata(c)).fields()
+                       for p, c in cells.items()}, "  ")
+    assert encode_tree(cells) == reference.encode()
+    if all(map(is_valid_path, cells)):  # the caller may say so, and no escape is looked for
+        assert encode_tree(cells, zhi_paths=True) == reference.encode()
+
+
+@pytest.mark.parametrize("kinds", ["p", "c", "pc", "cp", "ppc", "cpp", "pcp", "cpc"])
+@pytest.mark.parametrize("prefix", ["k", "<k"])  # paths written as they are, and ones that need escapes
+def test_plain_and_labelled_cells_in_any_order_are_written_as_the_general_writer_does(kinds: str,
+                                                                                       prefix: str) -> None:
+    cells: dict[str, AnyCell] = {}
+    for index, kind in enumerate(kinds):
+        made = plain_wire_cells([b'"v"'], [b'{"ui.password":true}' if kind == "c" else b""])[0]
+        assert made is not None and isinstance(made, str) == (kind == "p")
+        cells[f"{prefix}{index}"] = made
+    reference = dumps({p: Cell(cell_value(c), cell_metadata(c)).fields() for p, c in cells.items()}, "  ")
+    assert encode_tree(cells) == reference.encode()

@@ -19,6 +19,9 @@ import pytest
 from tests.conftest import ROOT
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Permission, Versioning
+from zhi_gui.plugin import convert as cv
+from zhi_gui.plugin.bulk_checks import CheckedEntries
+from zhi_gui.plugin.servicers import validated_entries
 from zhi_gui.stores import jsonfile
 from zhi_gui.stores.jsonfile import JsonFileStore
 
@@ -259,8 +262,11 @@ def test_cas_is_refused_and_nothing_written(arun, store_dir: Path) -> None:
         with pytest.raises(E.Unsupported) as info:
             arun(store.put_values("t", [Entry("a/b", b"1")], **kwargs))
         assert info.value.details["feature"] == "cas"
-    with pytest.raises(E.Unsupported):
-        arun(store.put_values("t", [Entry("a/b", b"1", b"", "v1")]))
+    for entries in ([Entry("a/b", b"1", b"", "v1")], [Entry("a/a", b"2"), Entry("a/b", b"1", b"", "v1")]):
+        with pytest.raises(E.Unsupported):
+            arun(store.put_values("t", entries))
+        with pytest.raises(E.Unsupported):  # the same, checked by the servicer
+            arun(store.put_values("t", validated_entries("t", cv.entries_to_pb(entries))))
     assert not store_dir.exists()
     # empty expectations are no CAS at all
     arun(store.put_values("t", [Entry("a/b", b"1", b"", "")], "", {"a/b": ""}))
@@ -281,6 +287,55 @@ def test_bad_input_is_refused_and_nothing_written(arun, store_dir: Path) -> None
         with pytest.raises(E.InvalidArgument):
             arun(store.put_values("t", entries))
     assert tree_file(store_dir, "t").read_bytes() == before
+
+
+def test_a_write_checked_by_the_servicer_is_written_as_any_other(arun, tmp_path: Path) -> None:
+    """The servicer's checked entries skip the store's own checks of zhi's rules; the
+    file is byte for byte the one the same write as a plain list makes, into a new
+    tree and onto one that has values (puts replacing some, deletes)."""
+    first = [Entry(f"svc{i % 7}/k{i:03d}", f'"v{i} <&>"'.encode() if i % 5 else b"12",
+                   b'{"ui.password":true}' if i % 4 == 0 else b"") for i in range(200)]
+    second = [Entry(f"svc{i % 7}/k{i:03d}", b"[1, 2]" if i % 2 else b"true") for i in range(150, 260)]
+    third = [*first[10:20], Entry("svc0/nl", b'[1,\n "\xc3\xa9"]')]  # a newline: the values are not one text
+    written = []
+    for kind in ("plain", "checked"):
+        store = make(tmp_path / kind)
+        for entries, deletes in ((first, []), (second, ["svc1/k001", "svc2/k002"]), (third, [])):
+            given = validated_entries("t", cv.entries_to_pb(entries)) if kind == "checked" else list(entries)
+            assert isinstance(given, CheckedEntries) == (kind == "checked")
+            arun(store.write_values("t", given, deletes))
+        written.append(tree_file(tmp_path / kind, "t").read_bytes())
+    assert written[0] == written[1]
+    assert b'"svc3/k150": {\n    "value": true\n  }' in written[0] and b'"svc0/k259"' in written[0]
+    assert b'"svc1/k001"' not in written[0] and b'"svc3/k003"' in written[0]
+    assert '"svc0/nl": {\n    "value": [\n      1,\n      "\u00e9"\n    ]\n  }'.encode() in written[0]
+
+
+def test_values_just_written_read_back_as_a_new_store_reads_them_from_the_file(arun, tmp_path: Path) -> None:
+    """What a write keeps in memory (plain texts, labelled texts, parsed cells) reads back
+    exactly as the file it wrote does when a new store reads it."""
+    entries = [Entry("a/s", b'"x <&> \xc3\xa9"', b'{"ui.password":true,"b":[1,{}]}'), Entry("a/n", b"-7"),
+               Entry("a/t", b"true", b'{"ui.order":2}'), Entry("a/o", b'{"k":[1.5,null]}', b'{"core.type":"json"}'),
+               Entry("a/e", b"", b"{}"), Entry("a/z", b"null", b"null")]
+    for kind in ("plain", "checked"):
+        store = make(tmp_path / kind)
+        given = validated_entries("t", cv.entries_to_pb(entries)) if kind == "checked" else entries
+        arun(store.put_values("t", given))
+        written = arun(store.get_values("t", []))
+        assert written == arun(make(tmp_path / kind).get_values("t", []))
+        assert {e.path: (e.value_json, e.metadata_json) for e in written} == {
+            "a/s": (b'"x \\u003c\\u0026\\u003e \xc3\xa9"', b'{"b":[1,{}],"ui.password":true}'), "a/n": (b"-7", b""),
+            "a/t": (b"true", b'{"ui.order":2}'), "a/o": (b'{"k":[1.5,null]}', b'{"core.type":"json"}'),
+            "a/e": (b"null", b""), "a/z": (b"null", b"")}
+
+
+def test_a_plain_list_of_entries_is_still_checked_by_the_store(arun, store_dir: Path) -> None:
+    """Only the servicer's own checked entries skip the store's checks: the same
+    entries in a plain list (an in-process caller) are refused, naming the path."""
+    entries = [Entry("a/b", b"1"), Entry("a/Bad", b"2")]
+    with pytest.raises(E.InvalidArgument, match="a/Bad"):
+        arun(make(store_dir).put_values("t", entries))
+    assert not tree_file(store_dir, "t").exists()
 
 
 # --- extension --------------------------------------------------------------------
@@ -320,9 +375,9 @@ def test_write_values_puts_and_deletes_in_one_write(arun, store_dir: Path, monke
     writes: list[int] = []
     real_write = store._write
 
-    def counting_write(tree_id: str, cells: dict[str, Any]) -> None:
+    def counting_write(tree_id: str, cells: dict[str, Any], **options: Any) -> None:
         writes.append(len(cells))
-        real_write(tree_id, cells)
+        real_write(tree_id, cells, **options)
 
     monkeypatch.setattr(store, "_write", counting_write)
     version = arun(store.write_values("t", [Entry("a/new", b"3")], ["a/old", "a/missing"], message="m"))

@@ -9,7 +9,6 @@ written values and metadata are JSON.
 from __future__ import annotations
 
 import logging
-import operator
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,7 +20,7 @@ from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import validate_path, validate_tree_id
 from zhi_gui.plugin import convert as cv
 from zhi_gui.plugin import wire_errors
-from zhi_gui.plugin.bulk_checks import all_paths_valid, plain_scalars
+from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid, joined_text, plain_scalars
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2 as ext_pb
 from zhi_gui.plugin.gen.zhigui.ext.v1 import extension_pb2_grpc as ext_grpc
 from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
@@ -49,38 +48,38 @@ async def guarded(context: grpc.aio.ServicerContext[Any, Any], rpc: str, call: C
     raise AssertionError("unreachable")  # context.abort always raises
 
 
-_METADATA = operator.itemgetter(2)  # Entry.metadata_json, read in C
-
-
-def validated_entries(tree_id: str, msgs: Any) -> list[Entry]:
+def validated_entries(tree_id: str, msgs: Any) -> CheckedEntries:
+    """The entries of a write, checked: InvalidArgument names the first bad one."""
     validate_tree_id(tree_id)
-    entries = cv.entries_from_pb(msgs)
-    if not all_paths_valid([e.path for e in entries]):
-        for entry in entries:  # the first invalid path, named
-            validate_path(entry.path)
+    paths, values, metadata, versions = cv.entry_columns_from_pb(msgs)
+    if not all_paths_valid(paths):
+        for path in paths:  # the first invalid path, named
+            validate_path(path)
     # Values that are plain scalars are valid as they are; labels repeat, so each
     # distinct text is checked once. The rest get the full check, in order.
-    plain = plain_scalars([e.value_json for e in entries])
+    text = joined_text(values)
+    plain = plain_scalars(values, text)
+    checked = CheckedEntries(paths, values, metadata, versions, text)
     fine_labels = {b""}
     if all(plain):  # the common bulk write: each distinct label text checked once, no loop per entry
         try:
-            for labels in set(map(_METADATA, entries)) - fine_labels:
+            for labels in set(metadata) - fine_labels:
                 check_metadata_json(labels)
         except Exception:  # the loop below raises it again, naming the first entry that has it
             pass
         else:
-            return entries
-    for entry, ok in zip(entries, plain, strict=True):
-        if ok and entry.metadata_json in fine_labels:
+            return checked
+    for path, value, labels, ok in zip(paths, values, metadata, plain, strict=True):
+        if ok and labels in fine_labels:
             continue
         try:
             if not ok:
-                check_value_json(entry.value_json)
-            check_metadata_json(entry.metadata_json)
+                check_value_json(value)
+            check_metadata_json(labels)
         except E.InvalidArgument as exc:
-            raise E.InvalidArgument(f"{entry.path}: {exc.message}", {"path": entry.path}) from None
-        fine_labels.add(entry.metadata_json)
-    return entries
+            raise E.InvalidArgument(f"{path}: {exc.message}", {"path": path}) from None
+        fine_labels.add(labels)
+    return checked
 
 
 class StoreServicer(pb_grpc.StoreServiceServicer):

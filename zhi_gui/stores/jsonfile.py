@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import operator
 import os
 import stat
 import threading
@@ -39,7 +40,7 @@ from typing import Any, cast
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, Entry, StoreDescription, TreeChunk, Versioning
 from zhi_gui.core.paths import path_problem, tree_id_problem, under_prefix
-from zhi_gui.plugin.bulk_checks import all_paths_valid
+from zhi_gui.plugin.bulk_checks import CheckedEntries, all_paths_valid
 from zhi_gui.plugin.store_api import Store
 from zhi_gui.stores.jsonfile_format import (
     AnyCell,
@@ -65,6 +66,8 @@ DIRECTORY_OPTIONS = ("directory", "dir")  # zhi's name first; "dir" is this plug
 _KNOWN_OPTIONS = frozenset(DIRECTORY_OPTIONS)
 
 Signature = tuple[int, int, int, int, int]
+# Entry's fields, read in C (a pass over a big write makes no Python call per entry)
+_PATH, _VALUE, _METADATA, _VERSION = map(operator.itemgetter, range(4))
 
 
 def directory_option(options: Mapping[str, Any]) -> tuple[str, Any] | None:
@@ -197,15 +200,16 @@ class JsonFileStore(Store):
             f"tree {tree_id!r} cannot be read or written until the file is fixed or removed",
             {"tree_id": tree_id, "file": path, "reason": reason})
 
-    def _write(self, tree_id: str, cells: dict[str, AnyCell]) -> None:
-        """Replace the tree file atomically: temp file, fsync, rename, fsync the directory."""
+    def _write(self, tree_id: str, cells: dict[str, AnyCell], *, zhi_paths: bool = False) -> None:
+        """Replace the tree file atomically: temp file, fsync, rename, fsync the directory.
+        ``zhi_paths``: every key is a checked zhi path (see ``encode_tree``)."""
         try:
             os.makedirs(self.dir, mode=0o755, exist_ok=True)
         except OSError as exc:
             raise _io_error("create the store directory", self.dir, exc) from None
         path, real = self._tree_file(tree_id)
         try:
-            data = encode_tree(cells)
+            data = encode_tree(cells, zhi_paths=zhi_paths)
         except FormatError as exc:  # only a value read from the file can get here (too deep)
             raise E.StoreError(f"cannot write {path}: {exc}", {"file": path, "reason": str(exc)}) from None
         target_dir = os.path.dirname(real)
@@ -302,10 +306,14 @@ class JsonFileStore(Store):
         return [_entry(p, cells[p]) for p in wanted if p in cells]
 
     def _write_values(self, tree_id: str, entries: Sequence[Entry], delete_paths: Sequence[str]) -> None:
-        paths = [e.path for e in entries]
-        made = plain_wire_cells([e.value_json for e in entries], [e.metadata_json for e in entries])
+        if isinstance(entries, CheckedEntries):  # from the servicer: zhi's rules hold, the columns are read
+            paths, values, checked = entries.paths, entries.values, True
+            made = plain_wire_cells(values, entries.metadata, entries.value_text)
+        else:
+            paths, values, checked = [*map(_PATH, entries)], [*map(_VALUE, entries)], False
+            made = plain_wire_cells(values, [*map(_METADATA, entries)])
         puts: dict[str, AnyCell]
-        if all_paths_valid(paths) and None not in made:  # the common case, checked in passes over all entries
+        if None not in made and (checked or all_paths_valid(paths)):  # the common case, in passes over all entries
             puts = dict(zip(paths, cast("list[AnyCell]", made), strict=True))
         else:  # entry by entry: the first problem is reported, naming its path
             puts = {}
@@ -322,11 +330,14 @@ class JsonFileStore(Store):
             deletes = [p for p in dict.fromkeys(delete_paths) if current and p in current and p not in puts]
             if not puts and not deletes:
                 return  # nothing changes: no file written, no tree created
-            cells = dict(current or {})
-            for path in deletes:
-                del cells[path]
-            cells.update(puts)
-            self._write(tree_id, cells)
+            if current:  # the cached cells are never changed in place: a new dict
+                cells = dict(current)
+                for path in deletes:
+                    del cells[path]
+                cells.update(puts)
+            else:  # a new (or empty) tree: the puts are the tree, with no copy
+                cells = puts
+            self._write(tree_id, cells, zhi_paths=cells is puts)  # every path put is checked above
 
     def _snapshot(self, tree_id: str, prefix: str) -> list[Entry]:
         with self._lock:
@@ -399,11 +410,13 @@ class JsonFileStore(Store):
                            message: str = "", author: str = "") -> str:
         """Puts and deletes in one atomic file write. No versions: returns ''."""
         expected = {p: v for p, v in (cas_versions or {}).items() if v}
-        expected.update({e.path: e.version for e in entries if e.version})
+        if any(entries.versions if isinstance(entries, CheckedEntries) else map(_VERSION, entries)):  # none, usually
+            expected.update({e.path: e.version for e in entries if e.version})
         if cas_version or expected:
             raise E.Unsupported("the json store keeps no versions, so it cannot check an expected version (CAS)",
                                 {"feature": "cas"})
-        await asyncio.to_thread(self._write_values, tree_id, list(entries), list(delete_paths))
+        await asyncio.to_thread(self._write_values, tree_id, entries if isinstance(entries, CheckedEntries)
+                                else list(entries), list(delete_paths))
         return ""
 
 

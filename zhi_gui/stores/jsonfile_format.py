@@ -36,7 +36,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from zhi_gui.core.jsonvalues import (
     JSONNumber,
@@ -277,6 +277,18 @@ _PLAIN_SCALARS = re.compile(f"(?:{_PLAIN_TEXT})(?:\n(?:{_PLAIN_TEXT}))*+")  # ne
 _CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
 # What a JSON string escapes (json's own and Go's): text without these is written as it is.
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f<>&\u2028\u2029\ud800-\udfff]')
+# The ASCII characters written as they are, for a check in one C call (bytes.translate
+# drops them; anything left needs escaping): twice as fast as the search above.
+_AS_IS_ASCII = bytes(c for c in range(128) if not _NEEDS_ESCAPE.match(chr(c)))
+
+
+def needs_escape(text: str) -> bool:
+    """True when ``text`` holds a character a JSON string written by Go escapes."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _AS_IS_ASCII))
+    return _NEEDS_ESCAPE.search(text) is not None
+
+
 _ENTRY_CLOSE = _ENTRY_PAD + "}"  # the closing brace of an entry, one level in
 _FIELD_PAD = _ENTRY_PAD + INDENT
 _VALUE_OPEN = "{" + _FIELD_PAD + '"value": '
@@ -298,12 +310,31 @@ def wire_cell(value_json: bytes, metadata_json: bytes) -> Cell:
     return cell
 
 
-# A cell written from the wire with no labels and a plain scalar value is held
-# as nothing but its entry's text in the tree file (Cell.fragment), a plain str:
-# a big write makes them in C-level passes (a Cell each, built in a Python loop,
-# cost 0.16 s of a 100,000-value put here, and a str subclass still 50 ms). The
-# functions below read any cell; a plain cell's value is read off its text.
-AnyCell = Cell | str
+class Labels(NamedTuple):
+    """Labels as written after a plain value: shared by every cell of a write that
+    has the same labels text (they repeat), and never changed."""
+
+    tail: str  # the entry's text after its value: ',\n    "metadata": {...}'
+    metadata: dict[str, Any]
+    metadata_json: bytes  # compact, as Cell.metadata_json gives it
+
+
+class LabelledText(NamedTuple):
+    """A plain value's JSON text with its labels (see AnyCell)."""
+
+    text: str
+    labels: Labels
+
+
+# A cell written from the wire with a plain scalar value is held as its value's
+# JSON text, which is also its text in the tree file: a plain str when it has no
+# labels (made in C-level passes), else a LabelledText, that text with its write's
+# shared Labels, made by tuple.__new__ (a Cell per entry, built by a Python call
+# each, cost 0.16 s of a 100,000-value put here, and a str subclass still 50 ms).
+# The file is written with the entry's braces (and labels) around that text: making
+# each entry's whole text first cost another ~15 ms. The functions below read any
+# cell; a plain cell's value is read off its text.
+AnyCell = Cell | str | LabelledText
 
 
 def _plain_value(text: str) -> Any:
@@ -311,76 +342,79 @@ def _plain_value(text: str) -> Any:
     return text[1:-1] if first == '"' else _CONSTANTS[text] if first in "tfn" else int(text)
 
 
-def _plain_text(fragment: str) -> str:
-    return fragment[len(_VALUE_OPEN):-len(_ENTRY_CLOSE)]
-
-
 def cell_fragment(cell: AnyCell) -> str:
-    return cell if isinstance(cell, str) else cell.fragment
+    if isinstance(cell, str):
+        return _VALUE_OPEN + cell + _ENTRY_CLOSE
+    if isinstance(cell, LabelledText):
+        return _VALUE_OPEN + cell.text + cell.labels.tail + _ENTRY_CLOSE
+    return cell.fragment
 
 
 def cell_value_json(cell: AnyCell) -> bytes:
-    return _plain_text(cell).encode() if isinstance(cell, str) else cell.value_json
+    if isinstance(cell, str):
+        return cell.encode()
+    return cell.text.encode() if isinstance(cell, LabelledText) else cell.value_json
 
 
 def cell_metadata_json(cell: AnyCell) -> bytes:
-    return b"" if isinstance(cell, str) else cell.metadata_json
+    if isinstance(cell, str):
+        return b""
+    return cell.labels.metadata_json if isinstance(cell, LabelledText) else cell.metadata_json
 
 
 def cell_value(cell: AnyCell) -> Any:
-    return _plain_value(_plain_text(cell)) if isinstance(cell, str) else cell.value
+    if isinstance(cell, str):
+        return _plain_value(cell)
+    return _plain_value(cell.text) if isinstance(cell, LabelledText) else cell.value
 
 
 def cell_metadata(cell: AnyCell) -> dict[str, Any] | None:
-    return None if isinstance(cell, str) else cell.metadata
+    if isinstance(cell, str):
+        return None
+    return cell.labels.metadata if isinstance(cell, LabelledText) else cell.metadata
 
 
-def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes]) -> list[AnyCell | None]:
+def plain_wire_cells(values: Sequence[bytes], metadata: Sequence[bytes],
+                     joined: str | None = None) -> list[AnyCell | None]:
     """Per entry of a write, its cell when its value is a plain scalar (see
     ``wire_cell``); None for the others, which ``wire_cell`` makes and checks (as
     it does labels that are not valid). Passes over the whole write, not a
-    Python call per entry; labels are read once per distinct text (they repeat)."""
-    try:
-        joined = b"\n".join(values).decode("utf-8")
-    except UnicodeDecodeError:
-        return [None] * len(values)
+    Python call per entry; labels are read once per distinct text (they repeat).
+    ``joined``: the values newline-joined as text, when the caller has it."""
+    if joined is None:
+        try:
+            joined = b"\n".join(values).decode("utf-8")
+        except UnicodeDecodeError:
+            return [None] * len(values)
     texts = joined.split("\n")
     if len(texts) != len(values):  # a value holds a newline (JSON whitespace): no shortcut
         return [None] * len(values)
     # One match over the joined text when every value is plain (10 ms for 100,000, not 57)
     plain: list[Any] = [True] * len(texts) if _PLAIN_SCALARS.fullmatch(joined) else [
         *map(_PLAIN_SCALAR.fullmatch, texts)]
-    cells: list[AnyCell | None] = [*map("".join, zip(repeat(_VALUE_OPEN), texts, repeat(_ENTRY_CLOSE)))]
+    cells: list[AnyCell | None] = [*texts]
     if not any(metadata) and all(plain):  # the common bulk write: no Python code per entry
         return cells
-    labelled: dict[bytes, tuple[dict[str, Any], str] | None] = {}
     odd = set(compress(range(len(texts)), metadata))  # C-level passes: entries with labels or a value not plain
     if not all(plain):
         odd.update(compress(range(len(texts)), map(operator.not_, plain)))
+    labelled = {labels_json: _labels(labels_json) for labels_json in set(map(metadata.__getitem__, odd))}
+    new = tuple.__new__
     for index in sorted(odd):
-        labels_json, text = metadata[index], texts[index]
-        if labels_json not in labelled:
-            labelled[labels_json] = _labels_text(labels_json)
-        known = labelled[labels_json]
-        if not plain[index] or known is None:
-            cells[index] = None
-            continue
-        # Cells are never changed once made, so entries with the same labels share the dict.
-        cell = Cell(_plain_value(text), known[0])
-        cell._value_json = values[index]
-        cell._fragment = _VALUE_OPEN + text + known[1] + _ENTRY_CLOSE
-        cells[index] = cell
+        known = labelled[metadata[index]]
+        cells[index] = new(LabelledText, (texts[index], known)) if plain[index] and known is not None else None
     return cells
 
 
-def _labels_text(labels_json: bytes) -> tuple[dict[str, Any], str] | None:
+def _labels(labels_json: bytes) -> Labels | None:
     """Labels and the text that follows a plain value in the entry's file text;
     None when they are not a non-empty object of labels (the caller says why)."""
     try:
         labels = parse_metadata(labels_json)
         if labels is None:
             return None
-        return labels, "," + _FIELD_PAD + '"metadata": ' + go_escape(_pretty(labels, _FIELD_PAD))
+        tail = "," + _FIELD_PAD + '"metadata": ' + go_escape(_pretty(labels, _FIELD_PAD))
+        return Labels(tail, labels, dumps(labels).encode())
     except (FormatError, RecursionError):
         return None
 
@@ -422,16 +456,43 @@ def parse_tree(data: bytes) -> dict[str, Cell]:
     return cells
 
 
-def encode_tree(cells: Mapping[str, AnyCell]) -> bytes:
-    """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent)."""
+def encode_tree(cells: Mapping[str, AnyCell], *, zhi_paths: bool = False) -> bytes:
+    """The bytes zhi writes for a tree (no trailing newline, like json.MarshalIndent).
+    ``zhi_paths``: the caller checked that every key is a zhi path (a-z 0-9 . _ - /),
+    so none needs an escape and none is looked for (~7 ms for 100,000 paths)."""
     if not cells:
         return b"{}"
-    # Go's escapes in one pass over the whole text (fragments have theirs already,
-    # and escaping twice changes nothing): one C call, not one per path.
     paths = sorted(cells)
-    fragments = [c if isinstance(c, str) else c.fragment for c in map(cells.__getitem__, paths)]
-    if _NEEDS_ESCAPE.search("".join(paths)) is None:  # paths written as they are: zhi's own always are
-        parts = map("".join, zip(repeat('"'), paths, repeat('": '), fragments))
-        return ("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
-    parts = map("".join, zip(map(_basic_string, paths), repeat(": "), fragments))
-    return go_escape("{" + _ENTRY_PAD + ("," + _ENTRY_PAD).join(parts) + "\n}").encode()
+    # Go's escapes run in one pass over the whole text (cells' texts have theirs already,
+    # and escaping twice changes nothing), and only when a path needs them: zhi's own
+    # paths never do, and are written in their quotes as they are.
+    escaped = not zhi_paths and needs_escape("".join(paths))
+    quote = "" if escaped else '"'
+    keys = [*map(_basic_string, paths)] if escaped else paths
+    # One join over [key, open, text, close, key, ...], laid out by slice assignment
+    # (a string per entry put together by zip and join first cost about twice as
+    # much). A plain cell is its value's text: the entry's braces go around it in
+    # ``open`` and ``close``; only other cells (labels, values read from a file) are
+    # visited in Python, for their whole entry text.
+    count = len(paths)
+    plain_close = _ENTRY_CLOSE + "," + _ENTRY_PAD + quote
+    parts: list[Any] = [plain_close] * (4 * count)
+    parts[0::4] = keys
+    parts[1::4] = [quote + ": " + _VALUE_OPEN] * count
+    parts[2::4] = values = [*map(cells.__getitem__, paths)]
+    parts[-1] = (_ENTRY_CLOSE if type(values[-1]) is str else "") + "\n}"
+    try:  # every cell plain text (no labels): no pass over the cells' types (~11 ms)
+        body = "".join(parts)
+    except TypeError:  # other cells (join takes only str)
+        for index in compress(range(2, 4 * count, 4), map(operator.is_not, map(type, values), repeat(str))):
+            cell = parts[index]
+            if type(cell) is LabelledText:  # its text, then its labels before the close
+                parts[index: index + 2] = cell.text, cell.labels.tail + plain_close
+            else:  # a Cell: its whole entry text
+                parts[index - 1: index + 2] = quote + ": ", cell.fragment, "," + _ENTRY_PAD + quote
+        last = values[-1]
+        parts[-1] = (last.labels.tail + _ENTRY_CLOSE if type(last) is LabelledText
+                     else _ENTRY_CLOSE if type(last) is str else "") + "\n}"
+        body = "".join(parts)
+    text = "{" + _ENTRY_PAD + quote + body
+    return (go_escape(text) if escaped else text).encode()
