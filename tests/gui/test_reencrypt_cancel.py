@@ -59,6 +59,22 @@ def open_window(qtbot: Any, make_window: Callable[..., MainWindow], db: Path,
     return win, security_of(win)
 
 
+def submit(qtbot: Any, win: MainWindow, security: SecurityController, flow: str) -> Any:
+    """Store ▸ Encrypt store… ("encrypt") or Change passphrase… ("change"), typed
+    into and confirmed with OK, as a user does; the dialog, now working."""
+    if flow == "encrypt":
+        security.encrypt_action.trigger()
+        dialog = find_dialog(qtbot, win, "encrypt-dialog")
+    else:
+        security.change_action.trigger()
+        dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
+        type_into(qtbot, dialog, "old-passphrase", PASS)
+    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
+    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    click_ok(qtbot, dialog)
+    return dialog
+
+
 def cancel_mid_rewrite(qtbot: Any, dialog: Any, db: Path) -> None:
     """Click the dialog's Cancel once the plugin is inside its rewrite transaction."""
     cancel = child(dialog, QPushButton, "cancel")
@@ -74,12 +90,7 @@ def test_cancel_mid_rotation_keeps_the_old_passphrase(qtbot: Any, make_window: A
                                                         big_stores: dict[str, Path], run_async: Any) -> None:
     db = copy_store(big_stores["encrypted"], short_tmp / "store.sqlite")
     win, security = open_window(qtbot, make_window, db, PASS)
-    security.change_action.trigger()
-    dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
-    type_into(qtbot, dialog, "old-passphrase", PASS)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
-    click_ok(qtbot, dialog)
+    dialog = submit(qtbot, win, security, "change")
     label = child(dialog, QLabel, "busy-label")
     qtbot.waitUntil(lambda: label.text().endswith(" s"))  # "Re-encrypting ... 0 s": how long it has run
     cancel_mid_rewrite(qtbot, dialog, db)
@@ -107,11 +118,7 @@ def test_cancel_mid_encryption_leaves_the_store_plain(qtbot: Any, make_window: A
                                                         big_stores: dict[str, Path], run_async: Any) -> None:
     db = copy_store(big_stores["plain"], short_tmp / "store.sqlite")
     win, security = open_window(qtbot, make_window, db, None)
-    security.encrypt_action.trigger()
-    dialog = find_dialog(qtbot, win, "encrypt-dialog")
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
-    click_ok(qtbot, dialog)
+    dialog = submit(qtbot, win, security, "encrypt")
     cancel_mid_rewrite(qtbot, dialog, db)
 
     qtbot.waitUntil(lambda: problem_text(dialog) == NOT_ENCRYPTED)
@@ -159,16 +166,7 @@ def test_cancel_after_the_store_finished_says_it_came_too_late(qtbot: Any, make_
         await asyncio.Event().wait()  # ... and its answer has not arrived when Cancel is clicked
 
     monkeypatch.setattr(store, name, answer_in_flight)
-    if flow == "encrypt":
-        security.encrypt_action.trigger()
-        dialog = find_dialog(qtbot, win, "encrypt-dialog")
-    else:
-        security.change_action.trigger()
-        dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
-        type_into(qtbot, dialog, "old-passphrase", PASS)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
-    click_ok(qtbot, dialog)
+    dialog = submit(qtbot, win, security, flow)
     qtbot.waitUntil(lambda: bool(finished), timeout=20000)
     qtbot.mouseClick(child(dialog, QPushButton, "cancel"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=20000)
