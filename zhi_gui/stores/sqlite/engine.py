@@ -67,10 +67,11 @@ _P = "p.tid, p.path, p.pid, p.head, p.ck"
 _C = "c.pid, c.seq, c.value, c.meta, c.ck"
 _V = "seq, tid, time, author, message, kind, changed, ck"
 # The head read of a plain store (``integrity.head_entries``): fewer columns, both
-# checksums computed from them; ``ok`` is SQLite's word on the types of the columns
-# not fetched (equal by value to the query's tid and to pid/head through the join).
-_FAST = ("SELECT p.path, c.value, c.meta, p.pid, p.head, p.ck, c.ck, typeof(p.tid) = 'integer' AND "
-         "(p.head IS NULL OR typeof(c.pid) = 'integer' AND typeof(c.seq) = 'integer') "
+# checksums computed from them; the paths ck is given only when SQLite says the columns
+# not fetched are INTEGERs (equal by value to the query's tid and to pid/head through
+# the join), else NULL, which no digest matches: a column less per row.
+_FAST = ("SELECT p.path, c.value, c.meta, p.pid, p.head, CASE WHEN typeof(p.tid) = 'integer' AND "
+         "(p.head IS NULL OR typeof(c.pid) = 'integer' AND typeof(c.seq) = 'integer') THEN p.ck END, c.ck "
          "FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head WHERE p.tid = ?")
 _LOOKUP = "SELECT tid, path, pid, head, ck FROM paths WHERE tid = ? AND path = ?"
 _HEAD_ONE = (f"SELECT {_P}, {_C} FROM paths p LEFT JOIN changes c ON c.pid = p.pid AND c.seq = p.head "

@@ -103,7 +103,7 @@ def changes_ck(pid: Any, seq: Any, value: Any, meta: Any) -> bytes:
     return digest.digest()
 
 
-_IDS = struct.Struct(">qcq").pack  # pid, b"I", seq: the same bytes in a paths row and its head change row
+_IDS = struct.Struct(">cqcq").pack  # b"I", pid, b"I", seq: the same bytes ending a paths row and starting its change row
 _NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per value
 
 
@@ -113,11 +113,16 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
 
     The fast path of a plain store's head read: both checksums of a row are computed
     from one set of columns, ``engine._FAST``: (path, value, meta, pid, head, paths ck,
-    changes ck, ok), where ``ok`` is SQLite's word that ``tid`` and the change row's
-    ``pid``/``seq`` are INTEGERs (their values equal the query's ``tid`` and the paths
-    row's ``pid``/``head`` by the join). The digests are ``paths_ck``/``changes_ck``'s,
-    byte for byte. Any other type (a packing or join error here) or a failed checksum
-    answers None: the caller then reads with the general code, which says what is wrong."""
+    changes ck), where the paths ck is NULL unless SQLite says ``tid`` and the change
+    row's ``pid``/``seq`` are INTEGERs (their values equal the query's ``tid`` and the
+    paths row's ``pid``/``head`` by the join): a NULL matches no digest. The digests are
+    ``paths_ck``/``changes_ck``'s, byte for byte. Any other type (a packing or join
+    error here) or a failed checksum answers None: the caller then reads with the
+    general code, which says what is wrong.
+
+    One Python pass per row is the cost of a cold read (100,000 values: about as much
+    as SQLite building the rows' objects), so it does as little as it can: no column
+    for the types (folded into the paths ck), one packing of the ids for both digests."""
     start = _CK_START.copy
     join = b"".join
     prefix = b"pathsI" + _INT(tid) + b"T"
@@ -125,9 +130,7 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
     out: list[Entry] = []
     add = out.append
     try:
-        for path, value, meta, pid, head, pck, cck, ok in rows:
-            if not ok:
-                return None
+        for path, value, meta, pid, head, pck, cck in rows:
             data = path.encode("utf-8", "surrogatepass")
             digest = start()
             if head is None:  # deleted: its paths row is checked all the same
@@ -135,12 +138,12 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
                 if digest.digest() != pck:
                     return None
                 continue
-            ids = _IDS(pid, b"I", head)
-            digest.update(join((prefix, _LEN(len(data)), data, b"I", ids)))
+            ids = _IDS(b"I", pid, b"I", head)
+            digest.update(join((prefix, _LEN(len(data)), data, ids)))
             if digest.digest() != pck:
                 return None
             digest = start()
-            digest.update(join((b"changesI", ids, b"B", _LEN(len(value)), value, b"B", _LEN(len(meta)), meta)))
+            digest.update(join((b"changes", ids, b"B", _LEN(len(value)), value, b"B", _LEN(len(meta)), meta)))
             if digest.digest() != cck:
                 return None
             version = versions.get(head)
