@@ -436,14 +436,18 @@ class Engine:
         head = self._heads.get(tid, seq)
         if head is not None:
             return head.pick(paths)
-        wanted = list(dict.fromkeys(paths))
-        if not wanted or (len(wanted) >= 1000 and 2 * len(wanted) >= self._path_rows(tid)):
+        # Most of the tree asked (duplicates counted: a guess at the cheaper read, either
+        # answers alike): read it whole. ``pick`` drops duplicates after its check for the
+        # whole tree in order, which a host reading all asks and which needs no set.
+        whole = not paths or (len(paths) >= 1000 and 2 * len(paths) >= self._path_rows(tid))
+        if whole:
             head = self._head(name, tid, seq)
             if head is not None:
-                return head.pick(wanted, unique=True)
-            if not wanted:
+                return head.pick(paths)
+            if not paths:
                 return self._checked_rows(name, tid, seq, True, "", "", 0)
-        elif not self.encrypted:
+        wanted = list(dict.fromkeys(paths))
+        if not whole and not self.encrypted:
             entries = self._fast_entries(tid, (
                 (_FAST + f" AND p.path IN ({', '.join('?' * len(batch))})", [tid, *batch])
                 for batch in (wanted[start:start + 500] for start in range(0, len(wanted), 500))))
