@@ -288,3 +288,29 @@ def test_a_format_1_row_without_metadata_reads_as_before(db: Path, engines: list
     assert want[VICTIM].metadata_json == b""
     engine = open_engine(engines, db)
     every_read(engine, want)
+
+
+@pytest.mark.parametrize("size", [4095, 4096, 70_000])
+def test_long_values_paths_and_metadata_take_the_fast_read_and_are_checked(short_tmp: Path, engines: list[Engine],
+                                                                          size: int) -> None:
+    """Lengths in the checksums are looked up below 4,096 bytes and packed from there on:
+    both give the digest the store wrote, so a tree with long columns is kept after its
+    first read (the fast read found it intact), and a byte changed in one is reported."""
+    db = short_tmp / "long.sqlite"
+    writer = open_engine(engines, db, create=True)
+    long_path = "é/" + "p" * (size - 3)  # its length in UTF-8 bytes is ``size``
+    big = [Entry(long_path, b'"' + b"v" * (size - 2) + b'"', b"{" + b" " * (size - 2) + b"}"),
+           Entry("short", b"1", b"")]
+    writer.write("t", big + [entry(i) for i in range(COUNT)], [], "", {}, "", "")
+    want = expected(db)
+    assert len(want[long_path].path.encode()) == size
+    reader = open_engine(engines, db)
+    assert reader.get_values("t", list(want)) == list(want.values())
+    assert len(reader._heads) == 1, "the fast read found every row intact"
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE changes SET value = CAST(replace(CAST(value AS TEXT), 'vv', 'vw') AS BLOB) "
+                     "WHERE length(value) = ?", (size,))
+        conn.commit()
+    with pytest.raises(E.DataLoss) as loss:
+        open_engine(engines, db).get_values("t", list(want))
+    assert loss.value.paths == [long_path]
