@@ -23,9 +23,9 @@ os.environ.pop("PYTHONUNBUFFERED", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scale import GOPEER, SQLITE, big_tree  # noqa: E402
+from bench_scale import GOPEER, SQLITE, big_tree
 
-from zhi_gui.plugin.launcher import launch_store  # noqa: E402
+from zhi_gui.plugin.launcher import launch_store
 
 
 async def main(runs: int) -> None:

@@ -106,7 +106,8 @@ def changes_ck(pid: Any, seq: Any, value: Any, meta: Any) -> bytes:
 # ``_LEN`` of the lengths most columns have, looked up: a struct call per length was
 # a tenth of a cold read's checking (three per row).
 _LENS = tuple(_LEN(n) for n in range(4096))
-_IDS = struct.Struct(">cqcq").pack  # b"I", pid, b"I", seq: the same bytes ending a paths row and starting its change row
+# b"I", pid, b"I", seq: the same bytes end a paths row and start its change row
+_IDS = struct.Struct(">cqcq").pack
 _NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per value
 
 
