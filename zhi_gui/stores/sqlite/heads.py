@@ -60,9 +60,12 @@ class Head:
         if not paths:
             return list(self.entries)
         entries = self.entries
-        if len(paths) == len(entries) and list(map(_path, entries)) == (
-                paths if isinstance(paths, list) else list(paths)):
-            return list(entries)  # the whole tree in its own order: what a host reading all asks
+        n = len(entries)
+        # The whole tree in its own order (what a host reading all asks) costs one list
+        # compare; three paths tell most other orders apart without building that list.
+        if len(paths) == n and all(paths[i] == entries[i][0] for i in (0, n // 2, n - 1)) and list(
+                map(_path, entries)) == (paths if isinstance(paths, list) else list(paths)):
+            return list(entries)
         if self._by_path is None:
             self._by_path = dict(zip(map(_path, entries), entries, strict=True))
         return list(filter(None, map(self._by_path.get, paths if unique else dict.fromkeys(paths))))
