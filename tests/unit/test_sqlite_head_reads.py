@@ -9,6 +9,7 @@ another connection, from another engine, or through the engine itself.
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -314,3 +315,18 @@ def test_long_values_paths_and_metadata_take_the_fast_read_and_are_checked(short
     with pytest.raises(E.DataLoss) as loss:
         open_engine(engines, db).get_values("t", list(want))
     assert loss.value.paths == [long_path]
+
+
+def test_kept_values_are_out_of_the_collectors_scans(db: Path, engines: list[Engine]) -> None:
+    """A tree read whole and kept is frozen out of cyclic collection (its values live as
+    long as the file is unchanged): the first collection after a big read does not walk
+    them all, inside the answer that read them. Values read and not kept are not frozen."""
+    want = expected(db)
+    uncached = open_engine(engines, db, head_cache=0)
+    before = gc.get_freeze_count()
+    assert uncached.get_values("t", list(want)) == list(want.values())
+    assert gc.get_freeze_count() == before
+    engine = open_engine(engines, db)
+    assert engine.get_values("t", list(want)) == list(want.values())
+    assert gc.get_freeze_count() >= before + len(want)
+    assert gc.get_count()[0] < 100  # nothing of the read left for the next collection
