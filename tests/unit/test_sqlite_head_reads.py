@@ -22,6 +22,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.stores.sqlite.engine import Engine
+from zhi_gui.stores.sqlite.heads import PER_VALUE, estimate
 from zhi_gui.stores.sqlite.integrity import row_ck
 
 COUNT = 1200  # above the 1,000 paths from which a read of most of a tree reads it whole
@@ -330,3 +331,12 @@ def test_kept_values_are_out_of_the_collectors_scans(db: Path, engines: list[Eng
     assert engine.get_values("t", list(want)) == list(want.values())
     assert gc.get_freeze_count() >= before + len(want)
     assert gc.get_count()[0] < 100  # nothing of the read left for the next collection
+
+
+def test_the_size_counted_while_reading_is_the_estimate(db: Path, engines: list[Engine]) -> None:
+    """The fast read counts the bytes it checks; the cache's bound sees the same size as
+    its own estimate gives (the paths here are ASCII: a UTF-8 byte per character)."""
+    engine = open_engine(engines, db)
+    engine.get_values("t", [])
+    (head,) = engine._heads._trees.values()
+    assert head.size == estimate(head.entries) > PER_VALUE * len(head.entries)

@@ -40,7 +40,7 @@ from zhi_gui.stores.sqlite.crypto import (
     wrap_data_key,
 )
 from zhi_gui.stores.sqlite.heads import DEFAULT_LIMIT, Head, HeadCache
-from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, paths_ck, row_ok
+from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, head_rows, paths_ck, row_ok
 from zhi_gui.stores.sqlite.schema import open_database, tolerant_text
 
 if TYPE_CHECKING:
@@ -490,8 +490,10 @@ class Engine:
         if head is not None:
             return head
         entries: list[Entry] | None
+        payload: int | None = None
         if not self.encrypted:
-            entries = self._fast_entries(tid, [(_FAST + " ORDER BY p.path", [tid])])
+            read = self._utf8(lambda: head_rows(tid, self.conn.execute(_FAST + " ORDER BY p.path", (tid,))))
+            entries, payload = read if read is not None else (None, None)
         else:
             damage = Damage(name)
             entries = self._entries(damage, name, self._scan(tid, seq, True, "", "", 0), True)
@@ -499,7 +501,7 @@ class Engine:
                 entries = None
         if entries is None:
             return None
-        head = self._heads.put(tid, seq, entries)
+        head = self._heads.put(tid, seq, entries, payload)
         if head is None:
             return Head(seq, entries, 0)
         # Kept for as long as the file is unchanged: out of the collector's scans (as

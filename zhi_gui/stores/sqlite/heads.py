@@ -114,11 +114,13 @@ class HeadCache:
         self._trees.move_to_end(tid)
         return head
 
-    def put(self, tid: int, seq: int, entries: list[Entry]) -> Head | None:
+    def put(self, tid: int, seq: int, entries: list[Entry], payload: int | None = None) -> Head | None:
         """Keep ``entries`` (the caller's list, not to be changed afterwards) as the
-        tree's values at ``seq``; None when they are too big to keep."""
+        tree's values at ``seq``; None when they are too big to keep. ``payload``: the
+        bytes of their paths, values and metadata when the caller has counted them
+        (three passes over 100,000 values cost 20-30 ms)."""
         self.drop(tid)
-        size = estimate(entries)
+        size = estimate(entries) if payload is None else PER_VALUE * len(entries) + payload
         if size > self.limit:
             return None
         while self._trees and self._size + size > self.limit:

@@ -112,6 +112,12 @@ _NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per 
 
 
 def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
+    """``head_rows``' values alone."""
+    read = head_rows(tid, rows)
+    return None if read is None else read[0]
+
+
+def head_rows(tid: int, rows: Iterable[Sequence[Any]]) -> tuple[list[Entry], int] | None:
     """The live values of head rows as ``Entry``s when EVERY row is intact and of the
     schema's types; None as soon as one is not (deleted rows are checked and skipped).
 
@@ -126,7 +132,9 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
 
     One Python pass per row is the cost of a cold read (100,000 values: about as much
     as SQLite building the rows' objects), so it does as little as it can: no column
-    for the types (folded into the paths ck), one packing of the ids for both digests."""
+    for the types (folded into the paths ck), one packing of the ids for both digests.
+    The lengths it takes anyway are summed on the way: with the values it answers the
+    bytes of their paths (UTF-8), values and metadata, for ``heads.HeadCache.put``.)"""
     start = _CK_START.copy
     join = b"".join
     lens = _LENS
@@ -134,6 +142,7 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
     versions: dict[int, str] = {}  # one str per version, shared by its values
     out: list[Entry] = []
     add = out.append
+    size = 0
     try:
         for path, value, meta, pid, head, pck, cck in rows:
             data = path.encode("utf-8", "surrogatepass")
@@ -150,6 +159,7 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
                 return None
             digest = start()
             n, m = len(value), len(meta)
+            size += len(data) + n + m
             digest.update(join((b"changes", ids, b"B", lens[n] if n < 4096 else _LEN(n), value,
                                 b"B", lens[m] if m < 4096 else _LEN(m), meta)))
             if digest.digest() != cck:
@@ -160,7 +170,7 @@ def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
             add(_NEW(Entry, (path, value, meta, version)))
     except (struct.error, AttributeError, TypeError):  # a column of another type than the schema's
         return None
-    return out
+    return out, size
 
 
 def sql_ck(table: str, *columns: Any) -> bytes:
