@@ -145,21 +145,22 @@ def head_rows(tid: int, rows: Iterable[Sequence[Any]]) -> tuple[list[Entry], int
     size = 0
     try:
         for path, value, meta, pid, head, pck, cck in rows:
-            data = path.encode("utf-8", "surrogatepass")
-            n = len(data)
+            # (SQLite decoded the text strictly: no surrogates to pass, and any is an error)
+            data = path.encode()
+            k = len(data)
             digest = start()
             if head is None:  # deleted: its paths row is checked all the same
-                digest.update(join((prefix, lens[n] if n < 4096 else _LEN(n), data, b"I", _INT(pid), b"N")))
+                digest.update(join((prefix, lens[k] if k < 4096 else _LEN(k), data, b"I", _INT(pid), b"N")))
                 if digest.digest() != pck:
                     return None
                 continue
             ids = _IDS(b"I", pid, b"I", head)
-            digest.update(join((prefix, lens[n] if n < 4096 else _LEN(n), data, ids)))
+            digest.update(join((prefix, lens[k] if k < 4096 else _LEN(k), data, ids)))
             if digest.digest() != pck:
                 return None
             digest = start()
             n, m = len(value), len(meta)
-            size += len(data) + n + m
+            size += k + n + m
             digest.update(join((b"changes", ids, b"B", lens[n] if n < 4096 else _LEN(n), value,
                                 b"B", lens[m] if m < 4096 else _LEN(m), meta)))
             if digest.digest() != cck:
@@ -168,7 +169,7 @@ def head_rows(tid: int, rows: Iterable[Sequence[Any]]) -> tuple[list[Entry], int
             if version is None:
                 version = versions[head] = str(head)
             add(_NEW(Entry, (path, value, meta, version)))
-    except (struct.error, AttributeError, TypeError):  # a column of another type than the schema's
+    except (struct.error, AttributeError, TypeError, UnicodeEncodeError):  # a column of another type
         return None
     return out, size
 
