@@ -489,6 +489,11 @@ class Engine:
         head = self._heads.get(tid, seq)
         if head is not None:
             return head
+        if self._heads.limit:
+            # Garbage cycles left by earlier work are collected first, while there is little
+            # to walk (the plugin froze its start-up; kept trees are frozen): the freeze
+            # after the read would keep them for good.
+            gc.collect()
         entries: list[Entry] | None
         payload: int | None = None
         if not self.encrypted:
