@@ -16,6 +16,10 @@ damage answers as before and keeps nothing.
 Bounded: the trees kept are estimated at ``limit`` bytes in all (least
 recently read dropped first); a tree bigger than that is not kept.
 
+Kept values are frozen out of cyclic garbage collection (``gc.freeze``, after
+collecting what was garbage before the read): long-lived and acyclic, they
+would otherwise be walked by the next collection, inside the first answer.
+
 Encrypted stores: values are kept as plaintext while the store is unlocked.
 The plugin process holds the data key then anyway, and the search index keeps
 plaintext too; locking (or another process changing the key, which moves
