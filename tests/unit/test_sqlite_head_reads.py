@@ -9,8 +9,10 @@ another connection, from another engine, or through the engine itself.
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -21,6 +23,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.stores.sqlite.engine import Engine
+from zhi_gui.stores.sqlite.heads import PER_VALUE, estimate
 from zhi_gui.stores.sqlite.integrity import row_ck
 
 COUNT = 1200  # above the 1,000 paths from which a read of most of a tree reads it whole
@@ -288,3 +291,61 @@ def test_a_format_1_row_without_metadata_reads_as_before(db: Path, engines: list
     assert want[VICTIM].metadata_json == b""
     engine = open_engine(engines, db)
     every_read(engine, want)
+
+
+@pytest.mark.parametrize("size", [4095, 4096, 70_000])
+def test_long_values_paths_and_metadata_take_the_fast_read_and_are_checked(short_tmp: Path, engines: list[Engine],
+                                                                          size: int) -> None:
+    """Lengths in the checksums are looked up below 4,096 bytes and packed from there on:
+    both give the digest the store wrote, so a tree with long columns is kept after its
+    first read (the fast read found it intact), and a byte changed in one is reported."""
+    db = short_tmp / "long.sqlite"
+    writer = open_engine(engines, db, create=True)
+    long_path = "é/" + "p" * (size - 3)  # its length in UTF-8 bytes is ``size``
+    big = [Entry(long_path, b'"' + b"v" * (size - 2) + b'"', b"{" + b" " * (size - 2) + b"}"),
+           Entry("short", b"1", b"")]
+    writer.write("t", big + [entry(i) for i in range(COUNT)], [], "", {}, "", "")
+    want = expected(db)
+    assert len(want[long_path].path.encode()) == size
+    reader = open_engine(engines, db)
+    assert reader.get_values("t", list(want)) == list(want.values())
+    assert len(reader._heads) == 1, "the fast read found every row intact"
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE changes SET value = CAST(replace(CAST(value AS TEXT), 'vv', 'vw') AS BLOB) "
+                     "WHERE length(value) = ?", (size,))
+        conn.commit()
+    with pytest.raises(E.DataLoss) as loss:
+        open_engine(engines, db).get_values("t", list(want))
+    assert loss.value.paths == [long_path]
+
+
+def test_kept_values_are_out_of_the_collectors_scans(db: Path, engines: list[Engine]) -> None:
+    """A tree read whole and kept is frozen out of cyclic collection (its values live as
+    long as the file is unchanged): the first collection after a big read does not walk
+    them all, inside the answer that read them. Garbage cycles made before the read are
+    collected first, not frozen for good."""
+    want = expected(db)
+    engine = open_engine(engines, db)
+
+    class Cycle:
+        me: object
+
+    garbage = Cycle()
+    garbage.me = garbage
+    gone = weakref.ref(garbage)
+    del garbage
+    assert engine.get_values("t", list(want)) == list(want.values())
+    assert gc.get_count()[0] < 100  # nothing of the read left for the next collection
+    assert gone() is None
+    (head,) = engine._heads._trees.values()
+    scanned = {id(o) for o in gc.get_objects()}  # every generation but the frozen one
+    assert not any(id(e) in scanned for e in head.entries)
+
+
+def test_the_size_counted_while_reading_is_the_estimate(db: Path, engines: list[Engine]) -> None:
+    """The fast read counts the bytes it checks; the cache's bound sees the same size as
+    its own estimate gives (the paths here are ASCII: a UTF-8 byte per character)."""
+    engine = open_engine(engines, db)
+    engine.get_values("t", [])
+    (head,) = engine._heads._trees.values()
+    assert head.size == estimate(head.entries) > PER_VALUE * len(head.entries)

@@ -103,53 +103,75 @@ def changes_ck(pid: Any, seq: Any, value: Any, meta: Any) -> bytes:
     return digest.digest()
 
 
-_IDS = struct.Struct(">qcq").pack  # pid, b"I", seq: the same bytes in a paths row and its head change row
+# ``_LEN`` of the lengths most columns have, looked up: a struct call per length was
+# a tenth of a cold read's checking (three per row).
+_LENS = tuple(_LEN(n) for n in range(4096))
+# b"I", pid, b"I", seq: the same bytes end a paths row and start its change row
+_IDS = struct.Struct(">cqcq").pack
 _NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per value
 
 
 def head_entries(tid: int, rows: Iterable[Sequence[Any]]) -> list[Entry] | None:
+    """``head_rows``' values alone."""
+    read = head_rows(tid, rows)
+    return None if read is None else read[0]
+
+
+def head_rows(tid: int, rows: Iterable[Sequence[Any]]) -> tuple[list[Entry], int] | None:
     """The live values of head rows as ``Entry``s when EVERY row is intact and of the
     schema's types; None as soon as one is not (deleted rows are checked and skipped).
 
     The fast path of a plain store's head read: both checksums of a row are computed
     from one set of columns, ``engine._FAST``: (path, value, meta, pid, head, paths ck,
-    changes ck, ok), where ``ok`` is SQLite's word that ``tid`` and the change row's
-    ``pid``/``seq`` are INTEGERs (their values equal the query's ``tid`` and the paths
-    row's ``pid``/``head`` by the join). The digests are ``paths_ck``/``changes_ck``'s,
-    byte for byte. Any other type (a packing or join error here) or a failed checksum
-    answers None: the caller then reads with the general code, which says what is wrong."""
+    changes ck), where the paths ck is NULL unless SQLite says ``tid`` and the change
+    row's ``pid``/``seq`` are INTEGERs (their values equal the query's ``tid`` and the
+    paths row's ``pid``/``head`` by the join): a NULL matches no digest. The digests are
+    ``paths_ck``/``changes_ck``'s, byte for byte. Any other type (a packing or join
+    error here) or a failed checksum answers None: the caller then reads with the
+    general code, which says what is wrong.
+
+    One Python pass per row is the cost of a cold read (100,000 values: about as much
+    as SQLite building the rows' objects), so it does as little as it can: no column
+    for the types (folded into the paths ck), one packing of the ids for both digests.
+    The lengths it takes anyway are summed on the way: with the values it answers the
+    bytes of their paths (UTF-8), values and metadata, for ``heads.HeadCache.put``.)"""
     start = _CK_START.copy
     join = b"".join
+    lens = _LENS
     prefix = b"pathsI" + _INT(tid) + b"T"
     versions: dict[int, str] = {}  # one str per version, shared by its values
     out: list[Entry] = []
     add = out.append
+    size = 0
     try:
-        for path, value, meta, pid, head, pck, cck, ok in rows:
-            if not ok:
-                return None
-            data = path.encode("utf-8", "surrogatepass")
+        for path, value, meta, pid, head, pck, cck in rows:
+            # (SQLite decoded the text strictly: no surrogates to pass, and any is an error)
+            data = path.encode()
+            k = len(data)
             digest = start()
             if head is None:  # deleted: its paths row is checked all the same
-                digest.update(join((prefix, _LEN(len(data)), data, b"I", _INT(pid), b"N")))
+                digest.update(join((prefix, lens[k] if k < 4096 else _LEN(k), data, b"I", _INT(pid), b"N")))
                 if digest.digest() != pck:
                     return None
                 continue
-            ids = _IDS(pid, b"I", head)
-            digest.update(join((prefix, _LEN(len(data)), data, b"I", ids)))
+            ids = _IDS(b"I", pid, b"I", head)
+            digest.update(join((prefix, lens[k] if k < 4096 else _LEN(k), data, ids)))
             if digest.digest() != pck:
                 return None
             digest = start()
-            digest.update(join((b"changesI", ids, b"B", _LEN(len(value)), value, b"B", _LEN(len(meta)), meta)))
+            n, m = len(value), len(meta)
+            size += k + n + m
+            digest.update(join((b"changes", ids, b"B", lens[n] if n < 4096 else _LEN(n), value,
+                                b"B", lens[m] if m < 4096 else _LEN(m), meta)))
             if digest.digest() != cck:
                 return None
             version = versions.get(head)
             if version is None:
                 version = versions[head] = str(head)
             add(_NEW(Entry, (path, value, meta, version)))
-    except (struct.error, AttributeError, TypeError):  # a column of another type than the schema's
+    except (struct.error, AttributeError, TypeError, UnicodeEncodeError):  # a column of another type
         return None
-    return out
+    return out, size
 
 
 def sql_ck(table: str, *columns: Any) -> bytes:
