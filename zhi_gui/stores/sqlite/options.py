@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.stores.common import read_passphrase
 
@@ -21,6 +19,8 @@ KNOWN = frozenset({"path", "author", "passphrase_file", "passphrase_env", "creat
 
 
 def default_path() -> Path:
+    import platformdirs  # only when no path is given: not on the way to every plugin's handshake
+
     return Path(platformdirs.user_data_dir("zhi-gui")) / DEFAULT_FILE_NAME
 
 
@@ -50,7 +50,9 @@ class SqliteOptions:
         raw_path = options.get("path") or ""
         path = Path(os.path.expanduser(raw_path)).absolute() if raw_path else default_path()
         return cls(path, options.get("author") or "", options.get("passphrase_file") or "",
-                   options.get("passphrase_env") or "", create or path == default_path())
+                   options.get("passphrase_env") or "",
+                   # (the name first: the default's folder is looked up only for a file of its name)
+                   create or (path.name == DEFAULT_FILE_NAME and path == default_path()))
 
     @property
     def has_passphrase_source(self) -> bool:
