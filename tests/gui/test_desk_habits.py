@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from tests.conftest import plugin_path
 from tests.gui.helpers import activate, click_key, find_dialog, sqlite_target, type_value
 from zhi_gui.core.copying import MASK
+from zhi_gui.core.model import Entry
 from zhi_gui.services.keyring_service import AvailabilityStatus, InMemoryVault
 from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
@@ -422,3 +423,14 @@ def test_a_remembered_layout_larger_than_the_screen_is_fitted(qtbot: Any, make_w
     frame = again.frameGeometry()
     assert frame.width() <= free.width() and frame.height() <= free.height(), (frame, free)
     assert free.contains(frame), (frame, free)
+
+
+def test_the_match_count_groups_thousands(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    store_file = short_tmp / "big.sqlite"
+    win: MainWindow = make_window()
+    run_async(win.open_store(sqlite_target(store_file)))
+    run_async(win.session.store.write_values("sample", [Entry(f"svc/k{i:04d}", b'"on"') for i in range(1_234)]))
+    run_async(win.session.load_tree("sample"))
+    qtbot.waitUntil(lambda: win.session.loaded and win.model.rowCount() > 0)
+    qtbot.keyClicks(win.filter_edit, "svc/k")
+    qtbot.waitUntil(lambda: win.match_label.text() == "1,234 match(es)")

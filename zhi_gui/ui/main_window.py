@@ -1133,7 +1133,7 @@ class MainWindow(QMainWindow):
             self.model.set_visible(visible)
             self._filter_matches = matches or []
             shown = len(matches) if matches is not None else 0
-            self.match_label.setText("" if matches is None else f"{shown} match(es)" if total <= shown
+            self.match_label.setText("" if matches is None else f"{shown:,} match(es)" if total <= shown
                                      else f"{shown:,} of {total:,} matches shown \u00b7 <a href='more'>show "
                                           f"{min(SEARCH_LIMIT, total - shown):,} more</a>")
             self._filter_generation_done = generation
