@@ -234,6 +234,33 @@ def test_a_missing_store_answers_store_missing_over_the_wire(arun: Run, short_tm
     arun(go())
 
 
+def test_a_file_damaged_below_its_tables_is_found_beside_the_work_and_never_written(
+        arun: Run, short_tmp: Path) -> None:
+    """The served store checks every page of its file beside its work (not before its
+    handshake: about a second per million values). A page damaged where opening does not
+    look (a data page's header) is found that way: the write that was asked waits for the
+    verdict and is refused with the message opening would have given, every later call is
+    refused too, and the file is not changed."""
+    db = short_tmp / "store.db"
+
+    async def go() -> None:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
+            await plugin.store.put_values("t", [e(f"k{i:04d}") for i in range(2000)])
+        data = bytearray(db.read_bytes())
+        last = len(data) - 4096
+        data[last:last + 8] = b"\xff" * 8  # the last page's header
+        db.write_bytes(bytes(data))
+        before = hashlib.sha256(db.read_bytes()).hexdigest()
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:  # it starts
+            with pytest.raises(E.StoreCorrupt, match=r"is damaged .*it was not changed"):
+                await plugin.store.put_values("t", [e("k0000", b'"new"')])
+            with pytest.raises(E.StoreCorrupt, match="is damaged"):
+                await plugin.store.list_trees()
+        assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+    arun(go())
+
+
 def test_damage_answers_data_loss_over_the_wire(arun: Run, short_tmp: Path) -> None:
     db = short_tmp / "store.db"
 

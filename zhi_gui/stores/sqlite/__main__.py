@@ -55,7 +55,8 @@ def main() -> None:
     from zhi_gui.plugin.server import serve
     from zhi_gui.stores.sqlite.store import SqliteStore
 
-    serve(SqliteStore, name="zhi-store-sqlite")
+    # Served, the store checks its file's pages beside its work, not before the handshake.
+    serve(lambda options: SqliteStore(options, check_beside=True), name="zhi-store-sqlite")
 
 
 if __name__ == "__main__":

@@ -188,7 +188,8 @@ def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
 
 class Engine:
     def __init__(self, path: Path, *, author: str = "", scrypt_n: int = DEFAULT_SCRYPT_N, create: bool = False,
-                 conn: sqlite3.Connection | None = None, head_cache: int = DEFAULT_LIMIT) -> None:
+                 conn: sqlite3.Connection | None = None, head_cache: int = DEFAULT_LIMIT,
+                 structure_check: bool = True) -> None:
         self.path = path
         self.author = author or default_author()
         self.scrypt_n = scrypt_n
@@ -201,7 +202,8 @@ class Engine:
         self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
         self._heads = HeadCache(head_cache)  # trees read whole and found intact (see ``heads``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
-        self.conn = conn if conn is not None else open_database(path, create=create)
+        # ``structure_check=False``: SQLite's check of every page is the caller's (SqliteStore runs it beside).
+        self.conn = conn if conn is not None else open_database(path, create=create, structure=structure_check)
         try:
             with self._txn():
                 pass  # loads the meta table
