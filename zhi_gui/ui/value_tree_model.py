@@ -353,14 +353,18 @@ class ValueTreeModel(QAbstractItemModel):
                 groups[id(top.parent)] = top.parent
             else:
                 self._to_refresh.append(path)
-        ordered = [group for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1)
-                   if group is self.index_data.root or self.index_data.nodes.get(group.path) is group]
-        # (a group removed meanwhile went with its parent)
-        if self._runs_to_change(ordered) > RELAYOUT_RUNS:
-            self._relayout(ordered)
+        # Each shown group (not one removed meanwhile with its parent), parents first, with
+        # the rows Qt was last given and the rows the index holds now.
+        changes = [(group, shown, self._wanted_children(group))
+                   for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1)
+                   if (group is self.index_data.root or self.index_data.nodes.get(group.path) is group)
+                   and (shown := self._kids.get(id(group))) is not None]  # never shown: Qt asks when it needs it
+        if sum(_runs(shown, wanted) for _group, shown, wanted in changes) > RELAYOUT_RUNS:
+            self._relayout(changes)
         else:
-            for group in ordered:
-                self._sync_children(group)
+            for group, shown, wanted in changes:
+                if self._kids.get(id(group)) is shown:  # (not gone with a parent's rows just now)
+                    self._sync_children(group, shown, wanted)
         self._refresh_slice()
 
     on_staged = on_paths_changed  # Staging.listeners
@@ -383,25 +387,7 @@ class ValueTreeModel(QAbstractItemModel):
         everything = group.sorted_children()
         return list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
 
-    def _runs_to_change(self, groups: list[Node]) -> int:
-        """How many runs of neighbouring rows of ``groups`` come or go: each run would be a
-        Qt step of its own (:meth:`_sync_children`)."""
-        runs = 0
-        for group in groups:
-            shown = self._kids.get(id(group))
-            if shown is None:
-                continue
-            wanted = self._wanted_children(group)
-            for rows, other in ((wanted, shown), (shown, wanted)):
-                present = {id(node) for node in other}
-                inside = True
-                for node in rows:
-                    there = id(node) in present
-                    runs += inside and not there
-                    inside = there
-        return runs
-
-    def _relayout(self, groups: list[Node]) -> None:
+    def _relayout(self, changes: list[tuple[Node, list[Node], list[Node]]]) -> None:
         """Many rows at once (an import of 100,000 keys among the shown ones, a big save from
         elsewhere arriving live): one layout change instead of a Qt step per run of rows,
         which is a Python call and a pass over every persistent index each (100,000 keys
@@ -411,38 +397,30 @@ class ValueTreeModel(QAbstractItemModel):
         self.layoutAboutToBeChanged.emit()
         before = self.persistentIndexList()
         nodes = [(index.internalPointer(), index.column()) for index in before]  # alive: the lists below hold them
-        replaced = []
-        for group in groups:
-            shown = self._kids.get(id(group))
-            if shown is None:
-                continue  # never shown: Qt asks when it needs it
-            wanted = self._wanted_children(group)
+        for group, shown, wanted in changes:  # (``changes`` keeps the rows that went alive until the end)
+            if self._kids.get(id(group)) is not shown:
+                continue  # gone with a parent's rows just now
             keep = {id(node) for node in wanted}
             for node in shown:
                 if id(node) not in keep:
                     self._forget(node)
             self._kids[id(group)] = wanted
             _renumber(wanted)
-            replaced.append(shown)  # keeps the rows that went alive until the indexes are moved
         after = [self.createIndex(node.row, column, node) if self._is_shown(node) else QModelIndex()
                  for node, column in nodes]
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
-        del replaced
 
     def _is_shown(self, node: Node) -> bool:
+        """Qt was given ``node`` as a row of its parent, where ``node.row`` says."""
         kids = self._kids.get(id(node.parent)) if node.parent is not None else None
         return kids is not None and node.row < len(kids) and kids[node.row] is node
 
-    def _sync_children(self, group: Node) -> None:
+    def _sync_children(self, group: Node, shown: list[Node], wanted: list[Node]) -> None:
         """Tell Qt how ``group``'s rows went from what it was last given to what the index
         holds now: removals bottom up, then insertions top down, each run of neighbouring
         rows in one step (an import adding 1,000 keys to a group was 1,000 steps, each
         renumbering the group: quadratic, seconds of frozen window)."""
-        shown = self._kids.get(id(group))
-        if shown is None:
-            return  # never shown: Qt asks when it needs it
-        wanted = self._wanted_children(group)
         keep = {id(node) for node in wanted}
         parent_index = self._parent_index(group)
         rows = list(shown)
@@ -505,8 +483,7 @@ class ValueTreeModel(QAbstractItemModel):
         node = self.index_data.nodes.get(path)
         if node is None or node.parent is None:
             return
-        kids = self._kids.get(id(node.parent))
-        if kids is None or node.row >= len(kids) or kids[node.row] is not node:
+        if not self._is_shown(node):
             return  # not shown yet: Qt will ask when it needs it
         top_left = self.createIndex(node.row, 0, node)
         self.dataChanged.emit(top_left, self.createIndex(node.row, len(COLUMNS) - 1, node))
@@ -521,6 +498,20 @@ class ValueTreeModel(QAbstractItemModel):
 
     def _parent_index(self, parent: Node) -> QModelIndex:
         return QModelIndex() if parent is self.index_data.root else self.createIndex(parent.row, 0, parent)
+
+def _runs(shown: list[Node], wanted: list[Node]) -> int:
+    """How many runs of neighbouring rows come (in ``wanted``, not ``shown``) or go (the
+    other way): each would be a Qt step of its own in :meth:`ValueTreeModel._sync_children`."""
+    runs = 0
+    for rows, other in ((wanted, shown), (shown, wanted)):
+        present = {id(node) for node in other}
+        inside = True
+        for node in rows:
+            there = id(node) in present
+            runs += inside and not there
+            inside = there
+    return runs
+
 
 def _renumber(rows: list[Node], start: int = 0) -> None:
     for row in range(start, len(rows)):
