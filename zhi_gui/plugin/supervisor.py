@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import os
 import time
@@ -17,16 +16,9 @@ from pathlib import Path
 from zhi_gui.core.errors import PluginUnavailable
 from zhi_gui.plugin.client import StoreClient
 from zhi_gui.plugin.launcher import LaunchConfig, PluginProcess, launch_store
+from zhi_gui.plugin.plugin_states import PluginState
 
 log = logging.getLogger("zhi_gui.plugin.supervisor")
-
-
-class PluginState(enum.Enum):
-    STOPPED = "stopped"
-    STARTING = "starting"
-    RUNNING = "running"
-    RESTARTING = "restarting"  # died; waiting for the next attempt
-    FAILED = "failed"  # gave up: too many deaths, or it cannot start
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from zhi_gui.core.model import Capabilities, Entry, StoreDescription, TreeChange
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.staging import StagedChange, Staging
 from zhi_gui.core.tree_index import TreeIndex
+from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session.events import Event
 from zhi_gui.session.memory import SessionMemory
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from zhi_gui.plugin.client import StoreClient
     from zhi_gui.plugin.hclog import LogLine
     from zhi_gui.plugin.launcher import LaunchConfig
-    from zhi_gui.plugin.supervisor import PluginState, Supervisor
+    from zhi_gui.plugin.supervisor import Supervisor
 
 log = logging.getLogger("zhi_gui.session")
 
@@ -132,11 +133,7 @@ class StoreSession:
 
     @property
     def plugin_state(self) -> PluginState:
-        if self.supervisor:
-            return self.supervisor.state
-        from zhi_gui.plugin.supervisor import PluginState  # no plugin started: not loaded yet either
-
-        return PluginState.STOPPED
+        return self.supervisor.state if self.supervisor else PluginState.STOPPED
 
     @property
     def is_open(self) -> bool:
@@ -149,11 +146,7 @@ class StoreSession:
     @property
     def can_edit(self) -> bool:
         """Edits make sense: a store is open and running, a tree is loaded and readable."""
-        if not self.is_open:
-            return False
-        from zhi_gui.plugin.supervisor import PluginState
-
-        return (self.plugin_state == PluginState.RUNNING and self.loaded
+        return (self.is_open and self.plugin_state == PluginState.RUNNING and self.loaded
                 and bool(self.tree_id) and not self.locked)
 
     def identity(self) -> StoreIdentity | None:
@@ -209,8 +202,6 @@ class StoreSession:
         await self.load_tree(tree)
 
     def _plugin_state_changed(self, supervisor: Supervisor, state: PluginState, detail: str) -> None:
-        from zhi_gui.plugin.supervisor import PluginState
-
         if supervisor is self.supervisor:
             if state == PluginState.RUNNING:
                 self.ever_running = True
@@ -721,8 +712,6 @@ class StoreSession:
         the plugin names its paths, and only those are read. Emits and returns what changed
         elsewhere; None when nothing did or nothing can be checked now."""
         import asyncio
-
-        from zhi_gui.plugin.supervisor import PluginState
 
         if self._saving or not self.can_edit or self.supervisor is None:
             return None

@@ -47,6 +47,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
 from zhi_gui.core.user_errors import describe, describe_detail
+from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services import settings as S
 from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
 from zhi_gui.session.session import SEARCH_LIMIT
@@ -480,8 +481,6 @@ class MainWindow(QMainWindow):
         self._error_box(what, text)
 
     def _show_unavailable(self, what: str, text: str, supervisor: Supervisor, deaths: int) -> None:
-        from zhi_gui.plugin.supervisor import PluginState
-
         self.pending_error_checks -= 1
         # A call on the old connection can also fail just after the restart: a death in the
         # last seconds explains it as well.
@@ -1147,8 +1146,6 @@ class MainWindow(QMainWindow):
 
     # --- controller events -------------------------------------------------------------------
     def _state_changed(self, state: str, detail: str) -> None:
-        from zhi_gui.plugin.supervisor import PluginState
-
         color = STATE_COLORS.get(state, "#8a94a3")
         self.state_label.setText(f"<span style='color:{color}; font-size:14pt'>\u25cf</span>&nbsp;plugin {state}")
         self.state_label.setToolTip(f"plugin {state}" + (f": {detail}" if detail else ""))
@@ -1266,11 +1263,7 @@ class MainWindow(QMainWindow):
         editable = self.session.can_edit
         for action in (self.new_key_action, self.delete_action, self.edit_action):
             action.setEnabled(editable)
-        running = False
-        if self.session.is_open:  # a plugin was started (the plugin layer is not loaded before the first paint)
-            from zhi_gui.plugin.supervisor import PluginState
-
-            running = self.session.plugin_state == PluginState.RUNNING
+        running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
         for action in (self.sample_action, self.reload_action):
             action.setEnabled(running and not self.session.locked)
         self.copying.update()

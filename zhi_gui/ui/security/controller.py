@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
-from zhi_gui.plugin.supervisor import PluginState
+from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services.keyring_service import PassphraseVault
 from zhi_gui.ui.security.context import SecurityContext
 from zhi_gui.ui.security.encryption import EncryptionFlows
