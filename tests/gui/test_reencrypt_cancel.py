@@ -20,7 +20,16 @@ from tests.big_stores import build_store, copy_store, every_value_reads, holds_w
 from tests.conftest import plugin_path
 from tests.gui.conftest import security_of
 from tests.gui.helpers import find_dialog
-from tests.gui.test_security import NEW_PASS, PASS, child, click_ok, problem_text, type_into, unlock_through_dialog
+from tests.gui.test_security import (
+    NEW_PASS,
+    PASS,
+    child,
+    click_ok,
+    problem_text,
+    type_change,
+    type_into,
+    unlock_through_dialog,
+)
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption
 from zhi_gui.services.keyring_service import InMemoryVault
@@ -65,12 +74,12 @@ def submit(qtbot: Any, win: MainWindow, security: SecurityController, flow: str)
     if flow == "encrypt":
         security.encrypt_action.trigger()
         dialog = find_dialog(qtbot, win, "encrypt-dialog")
+        type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
+        type_into(qtbot, dialog, "confirmation", NEW_PASS)
     else:
         security.change_action.trigger()
         dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
-        type_into(qtbot, dialog, "old-passphrase", PASS)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+        type_change(qtbot, dialog, PASS, NEW_PASS)
     click_ok(qtbot, dialog)
     return dialog
 

@@ -80,6 +80,13 @@ def type_into(qtbot: Any, dialog: QDialog, name: str, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
+def type_change(qtbot: Any, dialog: QDialog, old: str, new: str) -> None:
+    """Into Change passphrase: the current passphrase, then the new one twice."""
+    type_into(qtbot, dialog, "old-passphrase", old)
+    type_into(qtbot, dialog, "new-passphrase", new)
+    type_into(qtbot, dialog, "confirmation", new)
+
+
 def click_ok(qtbot: Any, dialog: QDialog) -> None:
     ok = child(dialog, QPushButton, "ok")
     qtbot.waitUntil(ok.isEnabled, timeout=3000)  # the strength estimate runs once typing pauses
@@ -273,9 +280,7 @@ def test_change_passphrase_updates_the_keyring_and_the_old_one_is_refused(qtbot:
     dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
     remember = child(dialog, QCheckBox, "remember")
     assert remember.isChecked(), "the passphrase was remembered, so the new one is too by default"
-    type_into(qtbot, dialog, "old-passphrase", "wrong old passphrase")
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    type_change(qtbot, dialog, "wrong old passphrase", NEW_PASS)
     click_ok(qtbot, dialog)
     qtbot.waitUntil(lambda: "current passphrase is wrong" in problem_text(dialog), timeout=15000)
     assert child(dialog, QLineEdit, "old-passphrase").text() == ""
@@ -318,9 +323,7 @@ def test_perf_the_ui_stays_responsive_while_the_passphrase_changes(qtbot: Any, r
     wait_task(qtbot, start_open(win, store_file))
     security.change_action.trigger()
     dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
-    type_into(qtbot, dialog, "old-passphrase", PASS)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    type_change(qtbot, dialog, PASS, NEW_PASS)
     meter = StallMeter()
     wiped = watch_wipe(dialog)
     meter.start()
@@ -345,9 +348,7 @@ def test_change_passphrase_of_a_locked_store_unlocks_it(qtbot: Any, run_async: A
     security.change_action.trigger()
     dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
     assert not child(dialog, QCheckBox, "remember").isChecked(), "nothing was remembered before"
-    type_into(qtbot, dialog, "old-passphrase", PASS)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    type_change(qtbot, dialog, PASS, NEW_PASS)
     click_ok(qtbot, dialog)
     qtbot.waitUntil(lambda: "services/api/replicas" in win.controller.index.entries, timeout=30000)
     assert security.status.kind is LockKind.UNLOCKED and not win.banner.isVisible()

@@ -26,6 +26,7 @@ from tests.gui.test_security import (
     click_ok,
     encrypt_through_dialog,
     problem_text,
+    type_change,
     type_into,
     unlock_through_dialog,
     wait_task,
@@ -158,9 +159,7 @@ def test_encryption_flows_leave_no_passphrase_in_logs_settings_state_or_the_stor
         security.unlock_action.trigger()
     security.change_action.trigger()
     dialog = find_dialog(qtbot, win, "change-passphrase-dialog")
-    type_into(qtbot, dialog, "old-passphrase", WRONG_OLD)
-    type_into(qtbot, dialog, "new-passphrase", NEW_PASS)
-    type_into(qtbot, dialog, "confirmation", NEW_PASS)
+    type_change(qtbot, dialog, WRONG_OLD, NEW_PASS)
     click_ok(qtbot, dialog)
     qtbot.waitUntil(lambda: "wrong" in problem_text(dialog), timeout=15000)
     type_into(qtbot, dialog, "old-passphrase", PASS)
