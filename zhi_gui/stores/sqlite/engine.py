@@ -18,6 +18,7 @@ import contextlib
 import gc
 import itertools
 import logging
+import operator
 import re
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
+from zhi_gui.stores.sqlite import saved_heads
 from zhi_gui.stores.sqlite.crypto import (
     CIPHER_NAME,
     DEFAULT_SCRYPT_N,
@@ -41,7 +43,7 @@ from zhi_gui.stores.sqlite.crypto import (
 )
 from zhi_gui.stores.sqlite.heads import DEFAULT_LIMIT, Head, HeadCache
 from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, head_rows, paths_ck, row_ok
-from zhi_gui.stores.sqlite.schema import open_database, tolerant_text
+from zhi_gui.stores.sqlite.schema import BUSY_TIMEOUT_MS, open_database, tolerant_text
 
 if TYPE_CHECKING:
     from zhi_gui.stores.sqlite.search import SearchIndex
@@ -178,6 +180,22 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+def _carried(entries: list[Entry], puts: Mapping[str, Entry], deletes: Sequence[str], seq: int) -> list[Entry]:
+    """A tree's values after a write of a plain store, from its values before it: what a
+    read of its rows would give (values as stored: ``null`` for none, no metadata as
+    empty), in path order, so a write does not leave the next whole read cold."""
+    version = str(seq)
+    written = [tuple.__new__(Entry, (path, bytes(e.value_json or b"null"), bytes(e.metadata_json or b""), version))
+               for path, e in puts.items()]
+    gone = set(puts).union(deletes)
+    kept = [e for e in entries if e[0] not in gone] if gone else entries
+    # Two sorted runs: Timsort merges them in one pass.
+    return sorted(itertools.chain(kept, sorted(written, key=_entry_path)), key=_entry_path)
+
+
+_entry_path = operator.itemgetter(0)
+
+
 def _db_error(path: Path, exc: sqlite3.Error) -> E.StoreError:
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError) and any(
@@ -201,6 +219,7 @@ class Engine:
         self._data_version: int | None = None
         self._search: SearchIndex | None = None  # built on the first Search (see ``search``)
         self._heads = HeadCache(head_cache)  # trees read whole and found intact (see ``heads``)
+        self._unsaved: dict[int, int] = {}  # tid -> seq of kept heads read from rows, to save (``saved_heads``)
         # ``conn``: an already open (read-only) connection, for --check / --recover.
         # ``structure_check=False``: SQLite's check of every page is the caller's (SqliteStore runs it beside).
         self.conn = conn if conn is not None else open_database(path, create=create, structure=structure_check)
@@ -217,16 +236,21 @@ class Engine:
             self.conn.close()
 
     @contextlib.contextmanager
-    def _txn(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def _txn(self, write: bool = False, *, saving: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction. ``write``: a write, which drops what is known of the heads,
+        here and saved in the file (``saved_heads``); ``saving``: the write that saves them."""
         conn = self.conn
-        if write:  # data_version does not move for this connection's own commits
+        if write and not saving:  # data_version does not move for this connection's own commits
             self._heads.clear()
+            self._unsaved.clear()
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
             raise _db_error(self.path, exc) from exc
         try:
             self._sync_meta()
+            if write and not saving and conn.execute(saved_heads.EXISTS).fetchone():
+                conn.execute(saved_heads.DELETE_ALL)
             yield conn
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -248,6 +272,7 @@ class Engine:
             return
         self._data_version = version
         self._heads.clear()  # another connection committed: nothing read before is known to hold
+        self._unsaved.clear()
         meta = {}
         for key, value, ck in self.conn.execute("SELECT key, value, ck FROM meta"):
             if not row_ok("meta", (key, value), ck):
@@ -498,7 +523,10 @@ class Engine:
             gc.collect()
         entries: list[Entry] | None
         payload: int | None = None
-        if not self.encrypted:
+        saved = None if self.encrypted else self._saved_head(tid, seq)
+        if saved is not None:
+            entries, payload = saved
+        elif not self.encrypted:
             read = self._utf8(lambda: head_rows(tid, self.conn.execute(_FAST + " ORDER BY p.path", (tid,))))
             entries, payload = read if read is not None else (None, None)
         else:
@@ -511,12 +539,58 @@ class Engine:
         head = self._heads.put(tid, seq, entries, payload)
         if head is None:
             return Head(seq, entries, 0)
+        if saved is None and not self.encrypted and len(entries) >= saved_heads.SAVE_FROM:
+            self._unsaved[tid] = seq
         # Kept for as long as the file is unchanged: out of the collector's scans (as
         # ``core.gc_control`` does after a load). Else the first collection after the read
         # walked every new value once (100,000: a 40-70 ms pause inside the first answer).
         # They are still freed by reference counting when the cache drops them.
         gc.freeze()
         return head
+
+    def _saved_head(self, tid: int, seq: int) -> tuple[list[Entry], int] | None:
+        """The tree's values at ``seq`` from its saved head, when there is a sound one."""
+        if not self.conn.execute(saved_heads.EXISTS).fetchone():
+            return None
+        row = self.conn.execute(saved_heads.SELECT, (tid, seq)).fetchone()
+        if row is None:
+            return None
+        read = saved_heads.decode(tid, seq, row)
+        if read is None:
+            log.warning("the saved copy of tree number %d (version %d) in %s is damaged: ignored, the tree is "
+                        "read from its rows", tid, seq, self.path)
+        return read
+
+    def unsaved_heads(self) -> bool:
+        """Whether trees were read whole from their rows and not saved yet (``save_heads``)."""
+        return bool(self._unsaved)
+
+    def save_heads(self) -> int:
+        """Save the heads read whole since the last write (``saved_heads``), in one write
+        transaction that keeps them here; the number saved. Nothing when the file changed
+        meanwhile (the heads were dropped) or the store is encrypted."""
+        if not self._unsaved:
+            return 0
+        saved = 0
+        # Another writer holding the file: no waiting (the busy timeout is 10 s), it is a copy.
+        self.conn.execute("PRAGMA busy_timeout=50")
+        try:
+            with self._txn(write=True, saving=True) as conn:
+                if self.encrypted:
+                    return 0
+                conn.execute(saved_heads.CREATE)
+                for tid, seq in list(self._unsaved.items()):
+                    head = self._heads.get(tid, seq)
+                    current = conn.execute("SELECT head FROM trees WHERE tid = ?", (tid,)).fetchone()
+                    row = (saved_heads.encode(tid, seq, head.entries) if head is not None and current == (seq,)
+                           else None)
+                    if row is not None:
+                        conn.execute(saved_heads.INSERT, row)
+                        saved += 1
+        finally:
+            self._unsaved.clear()  # one try per read whole
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return saved
 
     def _rows_of_paths(self, tid: int, paths: list[str]) -> list[tuple[Any, ...]]:
         """``_P, _C`` rows of these paths at the head, in the order asked: one query per
@@ -965,6 +1039,8 @@ class Engine:
             raise E.InvalidArgument(f"path {both[0]!r} is both written and deleted in one write",
                                     {"path": both[0]})
         expected = expected_versions(entries, cas_versions)
+        kept = self._heads.kept()  # the write drops them; the written tree's goes on (``_carried``)
+        carried: tuple[int, int, list[Entry]] | None = None
         with self._txn(write=True) as conn:
             self._require_unlocked()
             tree = self._tree(name)
@@ -1013,10 +1089,16 @@ class Engine:
             conn.executemany(_INSERT_CHANGE, [(known[p][0], seq, None, None) for p in live_dels])
             conn.executemany(_SET_HEAD, [(None, tid, p) for p in live_dels])
             conn.execute(_SET_TREE_HEAD, (seq, tid))
+            if not self.encrypted:
+                before = kept.get(tid) if tree is not None and tree[1] is not None else Head(0, [], 0)
+                if before is not None and (tree is None or before.seq == tree[1]):
+                    carried = (tid, seq, _carried(before.entries, puts, live_dels, seq))
             if self._search is not None:  # the search index follows in the same transaction
                 self._search.update(tid, tree[1] if tree is not None else None, seq,
                                     [(known[p][0], Entry(p, e.value_json or b"null", e.metadata_json, str(seq)))
                                      for p, e in puts.items()], [known[p][0] for p in live_dels])
+        if carried is not None and self._heads.put(*carried) is not None and len(carried[2]) >= saved_heads.SAVE_FROM:
+            self._unsaved[carried[0]] = carried[1]  # committed: kept, and saved when idle
         return str(seq)
 
     def _allocate_pids(self, count: int) -> int:

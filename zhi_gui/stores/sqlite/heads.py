@@ -10,7 +10,10 @@ Unchanged means: the tree's head seq is the one read (the ``trees`` row is
 read and checked on every call), no other connection has committed
 (``PRAGMA data_version``, which the engine already watches; it drops the whole
 cache when that moves) and this connection has not written (every write
-transaction drops it too). A damaged file is never cached: a read that finds
+transaction drops it too, except the written tree's own values, which the write
+carries over: ``engine._carried``, so a save does not leave the next read cold).
+A plain tree kept here is also saved in the file once the plugin idles or stops
+(``saved_heads``), for the next process. A damaged file is never cached: a read that finds
 damage answers as before and keeps nothing.
 
 Bounded: the trees kept are estimated at ``limit`` bytes in all (least
@@ -132,6 +135,10 @@ class HeadCache:
         head = self._trees[tid] = Head(seq, entries, size)
         self._size += size
         return head
+
+    def kept(self) -> dict[int, Head]:
+        """The heads kept now, by tree (a copy)."""
+        return dict(self._trees)
 
     def drop(self, tid: int) -> None:
         head = self._trees.pop(tid, None)

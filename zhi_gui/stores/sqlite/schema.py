@@ -25,6 +25,11 @@ Format 2 adds ``ck`` to every table: a checksum of the row (see
 transaction when it is opened read-write (its rows are checksummed as they
 are; ``integrity_check`` has passed first).
 
+``saved_heads`` (created when first used, not part of the format: a file
+without it is the same store) holds copies of big trees' current values in one
+row each, which a new process reads instead of checking every row; every write
+deletes them (see ``saved_heads``).
+
 Opening never writes to a file it has not recognised: an existing file is
 first checked without SQLite (size, header: a 0-byte or cut-short file is
 refused), then opened read-only and checked (zhi-gui marker, format version,

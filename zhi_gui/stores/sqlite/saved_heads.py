@@ -1,0 +1,125 @@
+"""Saved heads: a plain tree's current values kept in the file in one piece.
+
+A plugin process starts cold: its first whole-tree read checks two rows per
+value (``integrity.head_rows``), Python work per value that made zhi's own
+reads (a new plugin process for every ``zhi`` command) 3-4x slower than a Go
+store's. A tree read whole and found intact is therefore saved, once the
+plugin is idle or closing, as one row of ``saved_heads``: its values as four
+columns (paths, values and metadata joined by NUL, versions as 64-bit ints)
+under one checksum. The next process reads that row and cuts it apart with a
+few C-level passes instead of checking 200,000 rows.
+
+It is a copy, never the truth:
+- it is used only for the tree's head ``seq`` it was saved at (a version id is
+  never reused, so a later write can't be mistaken for it), only when the
+  whole row passes its checksum and splits into ``count`` values exactly;
+  anything else is ignored and the tree is read from its rows as before;
+- every write transaction deletes every saved head (``secure_delete`` zeroes
+  them), so neither a stale copy nor plaintext after InitEncryption stays in
+  the file; encrypted stores never save one;
+- ``--check``/``--recover`` know nothing of it: ``--recover`` copies the real
+  tables, and SQLite's page check covers this table as it does the others.
+
+Only trees of ``SAVE_FROM`` values or more are saved: below that a read from the
+rows takes under a tenth of a second, and the copy (about the size of the values)
+would only grow the file.
+
+NUL as the separator: JSON text never holds a raw NUL (it is escaped), and zhi
+paths are printable; a tree where one does anyway is simply not saved.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import itertools
+import sys
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any
+
+from zhi_gui.core.model import Entry
+
+SAVE_FROM = 20_000
+
+CREATE = """CREATE TABLE IF NOT EXISTS saved_heads (
+    tid      INTEGER PRIMARY KEY,
+    seq      INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    paths    BLOB NOT NULL,
+    vals     BLOB NOT NULL,
+    metas    BLOB NOT NULL,
+    versions BLOB NOT NULL,
+    ck       BLOB NOT NULL
+)"""
+SELECT = "SELECT count, paths, vals, metas, versions, ck FROM saved_heads WHERE tid = ? AND seq = ?"
+INSERT = ("INSERT OR REPLACE INTO saved_heads (tid, seq, count, paths, vals, metas, versions, ck) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'saved_heads'"
+DELETE_ALL = "DELETE FROM saved_heads"
+
+_PERSON = b"zhi-sqlite-hd-v1"
+_SEP = b"\x00"
+_NEW = tuple.__new__  # Entry's own __new__ is a Python function: one frame per value
+_path, _value, _meta, _version = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+
+
+def _digest(tid: int, seq: int, count: int, columns: Sequence[bytes]) -> bytes:
+    digest = hashlib.blake2b(digest_size=16, person=_PERSON)
+    digest.update(b"%d:%d:%d" % (tid, seq, count))
+    for column in columns:
+        digest.update(b":%d:" % len(column))
+        digest.update(column)
+    return digest.digest()
+
+
+def _versions_bytes(numbers: array.array[int]) -> bytes:
+    if sys.byteorder != "little":  # the file is the same on every machine
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+def encode(tid: int, seq: int, entries: Sequence[Entry]) -> tuple[Any, ...] | None:
+    """The ``saved_heads`` row of these values (in path order, every version a decimal
+    seq), or None when they can't be saved this way (a NUL inside, an odd version)."""
+    count = len(entries)
+    if not count:
+        return None
+    try:
+        paths = _SEP.join(p.encode() for p in map(_path, entries))
+        values = _SEP.join(map(_value, entries))
+        metas = _SEP.join(map(_meta, entries))
+        versions = _versions_bytes(array.array("q", map(int, map(_version, entries))))
+    except (TypeError, ValueError, OverflowError, UnicodeEncodeError):
+        return None
+    if paths.count(_SEP) != count - 1 or values.count(_SEP) != count - 1 or metas.count(_SEP) != count - 1:
+        return None
+    columns = (paths, values, metas, versions)
+    return (tid, seq, count, *columns, _digest(tid, seq, count, columns))
+
+
+def decode(tid: int, seq: int, row: Sequence[Any]) -> tuple[list[Entry], int] | None:
+    """The values of a ``SELECT`` row and the bytes of their paths, values and metadata
+    (``heads.HeadCache.put``'s payload); None when the row is not exactly what
+    ``encode`` wrote for this tree and seq (damaged, or of another writer)."""
+    try:
+        count, paths, values, metas, versions, ck = row
+        columns = (bytes(paths), bytes(values), bytes(metas), bytes(versions))
+        if type(count) is not int or count < 1 or ck != _digest(tid, seq, count, columns):
+            return None
+        path_list = columns[0].decode().split("\x00")
+        value_list = columns[1].split(_SEP)
+        meta_list = columns[2].split(_SEP)
+        numbers = array.array("q")
+        numbers.frombytes(columns[3])
+        if sys.byteorder != "little":
+            numbers.byteswap()
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return None
+    if not len(path_list) == len(value_list) == len(meta_list) == len(numbers) == count:
+        return None
+    names = {n: str(n) for n in set(numbers)}  # one str per version, shared by its values
+    entries = list(map(_NEW, itertools.repeat(Entry),
+                       zip(path_list, value_list, meta_list, map(names.__getitem__, numbers), strict=True)))
+    payload = len(columns[0]) + len(columns[1]) + len(columns[2]) - 3 * (count - 1)
+    return entries, payload
