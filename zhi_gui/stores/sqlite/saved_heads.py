@@ -20,6 +20,11 @@ It is a copy, never the truth:
 - ``--check``/``--recover`` know nothing of it: ``--recover`` copies the real
   tables, and SQLite's page check covers this table as it does the others.
 
+What it changes: a tree served from its copy is served as it was verified, so
+damage that reaches its rows later (a disk error, another program) is reported
+when they are next read (the next write drops the copy; history, single values
+and ``--check`` read rows), not by the whole-tree read itself.
+
 Only trees of ``SAVE_FROM`` values or more are saved: below that a read from the
 rows takes under a tenth of a second, and the copy (about the size of the values)
 would only grow the file.
