@@ -14,6 +14,7 @@ its ``ck`` (computed in SQL by ``zck``).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import itertools
@@ -187,6 +188,22 @@ def _carried(entries: list[Entry], puts: Mapping[str, Entry], deletes: Sequence[
     version = str(seq)
     written = [tuple.__new__(Entry, (path, bytes(e.value_json or b"null"), bytes(e.metadata_json or b""), version))
                for path, e in puts.items()]
+    if len(written) + len(deletes) <= max(64, len(entries) // 256):
+        # A few changes (an edit saved): each found by bisection, O(log n) for a changed
+        # value; a new or deleted path moves the rest of the list once. ``(path,)`` sorts
+        # just before the path's Entry.
+        out = entries.copy()
+        for entry in written:
+            i = bisect.bisect_left(out, (entry[0],))
+            if i < len(out) and out[i][0] == entry[0]:
+                out[i] = entry
+            else:
+                out.insert(i, entry)
+        for path in deletes:
+            i = bisect.bisect_left(out, (path,))
+            if i < len(out) and out[i][0] == path:
+                del out[i]
+        return out
     gone = set(puts).union(deletes)
     kept = [e for e in entries if e[0] not in gone] if gone else entries
     # Two sorted runs: Timsort merges them in one pass.
