@@ -8,6 +8,7 @@ those where they are used."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import logging
@@ -269,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         for step in completion_steps(window, settings):
             step()
             await asyncio.sleep(0)
+        await asyncio.wait([loading])
+        # What start-up loaded (modules, classes, the window) lives as long as the app: out
+        # of the collector's scans. Else the first full collection walked all of it on the
+        # UI thread, a 25-30 ms turn while the store opened.
+        gc.freeze()
         try:
             target = await loading
         except SystemExit as exc:  # the embedded plugin is missing: an installation problem
