@@ -48,6 +48,13 @@ def saved_rows(db: Path) -> list[tuple[int, int, int]]:
             return []
 
 
+async def written_by_a_plugin(db: Path, tree: list[Entry]) -> str:
+    """``tree`` written into a new store by a plugin that then stops (and saves its copy)."""
+    async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as plugin:
+        version: str = await plugin.store.write_values("t", tree)
+    return version
+
+
 def expected(tree: list[Entry], version: str) -> list[Entry]:
     return sorted((Entry(e.path, e.value_json, e.metadata_json, version) for e in tree), key=lambda e: e.path)
 
@@ -57,8 +64,7 @@ def test_a_written_tree_is_saved_at_stop_and_read_back_by_the_next_process(arun:
     tree = big_tree()
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as first:
-            version = await first.store.write_values("t", tree)
+        version = await written_by_a_plugin(db, tree)
         assert saved_rows(db) == [(1, int(version), COUNT)]
         async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as second:
             assert await second.store.get_values("t", []) == expected(tree, version)
@@ -93,8 +99,7 @@ def test_a_write_elsewhere_is_never_hidden_by_a_saved_copy(arun: Run, short_tmp:
     tree = big_tree()
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as first:
-            await first.store.write_values("t", tree)
+        await written_by_a_plugin(db, tree)
         assert len(saved_rows(db)) == 1
         with closing(Engine(db)) as other:  # another process's write: one value changed, one deleted
             second = other.write("t", [Entry(tree[5].path, b'"changed"')], [tree[6].path], "", {}, "", "")
@@ -112,8 +117,7 @@ def test_a_damaged_saved_copy_is_ignored_and_the_rows_are_served(arun: Run, shor
     tree = big_tree()
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as first:
-            version = await first.store.write_values("t", tree)
+        version = await written_by_a_plugin(db, tree)
         with closing(sqlite3.connect(db)) as conn:  # one value's bytes in the copy change, its checksum does not
             vals = bytearray(conn.execute("SELECT vals FROM saved_heads").fetchone()[0])
             vals[100:103] = b"XYZ"
@@ -130,8 +134,7 @@ def test_encrypting_leaves_no_plaintext_copy(arun: Run, short_tmp: Path) -> None
     tree = big_tree("top-secret")
 
     async def go() -> None:
-        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db), "create": True}) as first:
-            await first.store.write_values("t", tree)
+        await written_by_a_plugin(db, tree)
         assert len(saved_rows(db)) == 1
         async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as second:
             await second.store.get_values("t", [])
