@@ -1,5 +1,5 @@
 """Saved heads (``stores.sqlite.saved_heads``): real zhi-store-sqlite processes on one
-file. A tree read or written whole is saved as one row when the plugin idles or stops,
+file. A tree read or written whole is saved as one row when the plugin stops,
 and the next process reads it from there; the copy never hides a write, a damaged copy
 is ignored, encryption leaves no plaintext copy behind, and a write keeps the tree's
 values in memory exactly as a read of its rows gives them."""
@@ -72,26 +72,41 @@ def test_a_written_tree_is_saved_at_stop_and_read_back_by_the_next_process(arun:
             assert [e.path for e in await second.store.get_values("t", asked)] == asked
             streamed = [e async for chunk in second.store.stream_tree("t", chunk_size=5000) for e in chunk.entries]
             assert streamed == expected(tree, version)
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as third:  # a window's load
+            streamed = [e async for chunk in third.store.stream_tree("t", chunk_size=5000) for e in chunk.entries]
+            assert streamed == expected(tree, version)
+            group = [e async for chunk in third.store.stream_tree("t", prefix="svc03") for e in chunk.entries]
+            assert group == [e for e in expected(tree, version) if e.path.startswith("svc03/")]
 
     arun(go(), timeout=180)
     report = check.check(db)  # zhi-store-sqlite --check: the copy is no damage
     assert not report.damaged, report.text()
 
 
-def test_a_tree_read_whole_is_saved_once_the_plugin_idles(arun: Run, short_tmp: Path) -> None:
-    db = short_tmp / "idle.db"
+def test_a_window_streaming_the_whole_tree_saves_it_and_a_stream_stopped_early_does_not(
+        arun: Run, short_tmp: Path) -> None:
+    db = short_tmp / "stream.db"
     tree = big_tree()
-    with closing(Engine(db, create=True)) as engine:  # written without a plugin: nothing saved
+    with closing(Engine(db, create=True)) as engine:
         version = engine.write("t", tree, [], "", {}, "", "")
-    assert saved_rows(db) == []
 
     async def go() -> None:
         async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            async for _ in plugin.store.stream_tree("t", chunk_size=2000):
+                break  # the window closed after the first chunk
+        assert saved_rows(db) == []
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            group = [e async for chunk in plugin.store.stream_tree("t", prefix="svc01") for e in chunk.entries]
+            assert len(group) == len([e for e in tree if e.path.startswith("svc01/")])
+        assert saved_rows(db) == []  # a group is not the tree
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            streamed = [e async for chunk in plugin.store.stream_tree("t", chunk_size=2000) for e in chunk.entries]
+            assert streamed == expected(tree, version)
+        assert saved_rows(db) == [(1, int(version), COUNT)]
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
             assert await plugin.store.get_values("t", []) == expected(tree, version)
-            # still running: saved after a moment without calls
-            await wait_until(lambda: saved_rows(db) == [(1, int(version), COUNT)], timeout=30)
 
-    arun(go(), timeout=120)
+    arun(go(), timeout=180)
 
 
 def test_a_write_elsewhere_is_never_hidden_by_a_saved_copy(arun: Run, short_tmp: Path) -> None:

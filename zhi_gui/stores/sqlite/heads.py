@@ -12,7 +12,7 @@ read and checked on every call), no other connection has committed
 cache when that moves) and this connection has not written (every write
 transaction drops it too, except the written tree's own values, which the write
 carries over: ``engine._carried``, so a save does not leave the next read cold).
-A plain tree kept here is also saved in the file once the plugin idles or stops
+A plain tree kept here is also saved in the file when the plugin stops
 (``saved_heads``), for the next process. A damaged file is never cached: a read that finds
 damage answers as before and keeps nothing.
 

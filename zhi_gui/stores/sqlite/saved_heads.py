@@ -3,8 +3,9 @@
 A plugin process starts cold: its first whole-tree read checks two rows per
 value (``integrity.head_rows``), Python work per value that made zhi's own
 reads (a new plugin process for every ``zhi`` command) 3-4x slower than a Go
-store's. A tree read whole and found intact is therefore saved, once the
-plugin is idle or closing, as one row of ``saved_heads``: its values as four
+store's. A tree read or written whole (a whole read, a stream of all of it, a
+write on top of a kept tree) is therefore saved when the plugin stops (once a
+session, not after every save of a window) as one row of ``saved_heads``: its values as four
 columns (paths, values and metadata joined by NUL, versions as 64-bit ints)
 under one checksum. The next process reads that row and cuts it apart with a
 few C-level passes instead of checking 200,000 rows.

@@ -45,9 +45,6 @@ T = TypeVar("T")
 FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValues", "Unlock", "Lock",
                       "DiffVersions", "ListChildren", "Search"})
 DEFAULT_CHUNK = 2000
-# Seconds without a call before trees read whole are saved in the file (``saved_heads``):
-# the save (about 0.1 s per 100,000 values) then never holds up a call of a busy host.
-IDLE_SAVE = 2.0
 MAX_CHUNK = 50_000
 INDEX_SLICE = 2000  # values added to the search index per turn of the engine thread (~50-100 ms)
 
@@ -86,9 +83,6 @@ class SqliteStore(Store):
         self._verdict: Future[E.StoreCorrupt | None] | None = None
         self._closed = False
         self._indexing: dict[str, asyncio.Task[None]] = {}  # search index builds, per tree
-        self._calls = 0  # in flight on the engine thread
-        self._save_timer: asyncio.TimerHandle | None = None
-        self._saving: asyncio.Task[None] | None = None
         existed = self.path.exists()
         try:
             self._engine_or_none: Engine | None = self._executor.submit(
@@ -165,50 +159,26 @@ class SqliteStore(Store):
             await asyncio.wrap_future(self._verdict)  # nothing is written before the file is known sound
         self._refuse_if_damaged()
         loop = asyncio.get_running_loop()
-        self._calls += 1
-        try:
-            return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
-        finally:
-            self._calls -= 1
-            self._save_when_idle(loop)
-
-    def _save_when_idle(self, loop: asyncio.AbstractEventLoop) -> None:
-        """(Re)start the wait before trees read whole are saved (``Engine.save_heads``)."""
-        if self._save_timer is not None:
-            self._save_timer.cancel()
-            self._save_timer = None
-        engine = self._engine_or_none
-        if engine is not None and not self._closed and engine.unsaved_heads():
-            self._save_timer = loop.call_later(IDLE_SAVE, self._idle)
-
-    def _idle(self) -> None:
-        self._save_timer = None
-        if self._calls == 0 and not self._closed:  # else the last call to end starts the wait again
-            self._saving = asyncio.get_running_loop().create_task(self._save_heads())
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
     async def _save_heads(self) -> None:
+        """Trees read or written whole are saved in the file when the store closes
+        (``saved_heads``): once per session, not after every save of a window."""
         try:
             saved = await self._run(self._engine.save_heads)
             if saved:
                 log.debug("saved %d tree(s) read whole in %s", saved, self.path)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # a copy only: the store works as well without it
             log.info("trees read whole were not saved in %s: %s", self.path, exc)
 
     async def close(self) -> None:
         if self._closed:
             return
-        if self._save_timer is not None:
-            self._save_timer.cancel()
-            self._save_timer = None
         for task in self._indexing.values():
             task.cancel()
         if self._missing is None:
-            if self._saving is not None:  # under way on the engine thread: let it finish
-                await asyncio.shield(self._saving)
             if self._engine.unsaved_heads() and self._damage is None:
-                await self._save_heads()  # a host reading a tree and stopping (zhi's commands) never idles
+                await self._save_heads()
             await self._run(self._engine.close)
         self._closed = True
         self._executor.shutdown(wait=True)
