@@ -54,8 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_store_arguments(parser)
     parser.add_argument("--sample", action="store_true", help="fill the tree 'sample' with a realistic sample tree")
     parser.add_argument("--theme", choices=["system", "light", "dark"], help="default: the saved setting (system)")
-    parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="save a screenshot of the window once loaded, then quit; a store waiting for a passphrase "
+                             "or login (or not open after 20 s) is pictured as it is, with a warning, its dialog "
+                             "cancelled (exit status 0)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="quit this many seconds after the store has opened (at once, with a warning, when it "
+                             "waits for a passphrase or login, or is not open after 20 s)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser.parse_args(argv)
 
@@ -206,11 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     registry.allClosed.connect(done.set)
     app.aboutToQuit.connect(done.set)
 
-    async def startup() -> None:
-        # The plugin is spawned once the window is on screen: its start (a process, a
-        # handshake, maybe a keyring look-up) never holds back the first paint.
-        await window.until_painted()
-        complete_window(window, settings)  # before the store opens: it sets the unlock and login hooks
+    async def open_the_store() -> None:
         try:
             target = named_target if named_target is not None else resolve_target(args)
         except SystemExit as exc:  # the embedded plugin is missing: an installation problem
@@ -222,16 +223,17 @@ def main(argv: list[str] | None = None) -> int:
                     await window.fill_sample()
             except ZhiError as exc:
                 window.show_error(f"Opening {target.name}", exc)
-        if args.screenshot:
-            await asyncio.sleep(0.8)
-            window.expand_for_screenshot()
-            await asyncio.sleep(0.5)
-            window.grab().save(args.screenshot)
-            log.info("screenshot saved to %s", args.screenshot)
-            window.close()
-        elif args.quit_after:
-            await asyncio.sleep(args.quit_after)
-            registry.quit()
+
+    async def startup() -> None:
+        from zhi_gui.ui.screenshot import finish_unattended
+
+        # The plugin is spawned once the window is on screen: its start (a process, a
+        # handshake, maybe a keyring look-up) never holds back the first paint.
+        await window.until_painted()
+        complete_window(window, settings)  # before the store opens: it sets the unlock and login hooks
+        # --screenshot / --quit-after end even when the store waits for a passphrase nobody types
+        await finish_unattended(window, open_the_store(), screenshot=args.screenshot, quit_after=args.quit_after,
+                                quit_app=registry.quit, expand=window.expand_for_screenshot)
 
     async def run() -> None:
         window.run(startup(), "Opening the store")
