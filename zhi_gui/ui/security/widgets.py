@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QShowEvent
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -93,6 +93,54 @@ class PassphraseEdit(QLineEdit):
         self.reveal_action.setChecked(False)
 
 
+class ReservedLabel(QLabel):
+    """A word-wrapped label that keeps the room of the tallest text it is meant to show (the
+    ``reserve`` texts and every text it has shown) at its current width, so that the rows
+    below it stay put while its text changes under the user's typing.
+
+    The height is fixed to that room (for the width the layout gave): layouts size a
+    word-wrapped QLabel by a hint Qt works out for a guessed width, which changes with
+    each text, so the dialog grew and shrank by a line or two as the user typed."""
+
+    def __init__(self, reserve: Sequence[str] = (), lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # the room is below the text
+        self.lines = lines  # at least this many lines of room, whatever the texts
+        # Texts of the dialogs come from a small fixed set (never the passphrase itself);
+        # the bound only keeps a caller that made up texts without end from growing this.
+        self._reserve: dict[str, None] = dict.fromkeys(reserve)
+
+    def setText(self, text: str) -> None:
+        if text not in self._reserve and len(self._reserve) < 64:
+            self._reserve[text] = None
+        super().setText(text)
+        self._keep_room()
+
+    def room(self, width: int) -> int:
+        """The height the tallest reserved text needs at ``width``."""
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right() - 2 * self.margin()
+        if inner <= 0:
+            return 0
+        metrics = self.fontMetrics()
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        tallest = max((metrics.boundingRect(QRect(0, 0, inner, 1 << 20), flags, text).height()
+                       for text in self._reserve), default=0)
+        tallest = max(tallest, self.lines * metrics.lineSpacing())
+        return tallest + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _keep_room(self) -> None:
+        height = self.room(self.width())
+        if height and (self.minimumHeight(), self.maximumHeight()) != (height, height):
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._keep_room()
+
+
 class StrengthMeter(QWidget):
     """zxcvbn's score as a bar and a sentence, updated shortly after each keystroke."""
 
@@ -109,9 +157,9 @@ class StrengthMeter(QWidget):
         self.bar.setRange(0, 5)  # 0: empty; score 0-4 shows as 1-5
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        self.label = QLabel()
+        # zxcvbn's sentences (a verdict, a warning, a suggestion) take one to three lines
+        self.label = ReservedLabel(lines=3)
         self.label.setObjectName("strength-label")
-        self.label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -233,6 +281,7 @@ class SecretDialog(QDialog):
         # Grow with its word-wrapped messages instead of clipping them.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.body.setMinimumWidth(520)
+        self._fitted_height: int | None = None  # the height _fit chose last (another: the user's)
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -257,12 +306,23 @@ class SecretDialog(QDialog):
         self._fit_timer.start()
 
     def _fit(self) -> None:
-        """Grow (never shrink below what the user chose) to show every message in full."""
+        """Fit the height to the content, growing to show every message in full and shrinking
+        when one goes (the extra height went to the stretch: a blank band above the buttons).
+        A height the user chose by resizing is kept; it only grows."""
         layout = self.layout()
-        hint = layout.totalHeightForWidth(self.width()) if layout is not None and layout.hasHeightForWidth() else -1
-        height = max(hint, self.sizeHint().height())
-        if height > self.height():
-            self.resize(self.width(), height)
+        if layout is None:
+            return
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        user_sized = self._fitted_height is not None and self.height() != self._fitted_height
+        if needed > self.height() or (needed < self.height() and not user_sized):
+            self.resize(self.width(), needed)
+        self._fitted_height = self.height()
+
+    @property
+    def fitted(self) -> bool:
+        """No change of height is pending (tests wait for this before measuring)."""
+        return not self._fit_timer.isActive()
 
     # --- the coroutine side -------------------------------------------------------------
     async def submission(self) -> bool:
