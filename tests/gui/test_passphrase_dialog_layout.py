@@ -103,3 +103,18 @@ def layout_spacing(dialog: SecretDialog) -> int:
     assert layout is not None
     return layout.spacing() if layout.spacing() >= 0 else \
         dialog.style().pixelMetric(QStyle.PixelMetric.PM_LayoutVerticalSpacing)
+
+
+def test_a_height_the_user_chose_is_kept_while_typing(qtbot: Any) -> None:
+    dialog = make("encrypt", KEYRING)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.fitted)
+    taller = dialog.height() + 120
+    dialog.resize(dialog.width(), taller)  # as dragging its edge does
+    edit = dialog.findChild(QLineEdit, "new-passphrase")
+    assert edit is not None
+    with qtbot.waitSignal(dialog.new.meter.changed):
+        qtbot.keyClicks(edit, "abc")
+    qtbot.waitUntil(lambda: dialog.fitted)
+    assert dialog.height() == taller

@@ -282,6 +282,7 @@ class SecretDialog(QDialog):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.body.setMinimumWidth(520)
         self._fitted_height: int | None = None  # the height _fit chose last (another: the user's)
+        self._user_sized = False
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -314,8 +315,9 @@ class SecretDialog(QDialog):
             return
         needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
         needed = max(needed, layout.totalMinimumSize().height())
-        user_sized = self._fitted_height is not None and self.height() != self._fitted_height
-        if needed > self.height() or (needed < self.height() and not user_sized):
+        if self._fitted_height is not None and self.height() != self._fitted_height:
+            self._user_sized = True  # for as long as the dialog is open
+        if needed > self.height() or (needed < self.height() and not self._user_sized):
             self.resize(self.width(), needed)
         self._fitted_height = self.height()
 
