@@ -83,3 +83,19 @@ def test_quit_after_counts_from_the_opened_store(qtbot: Any, run_async: Any) -> 
     run_async(finish_unattended(window, opening(), screenshot=None, quit_after=0.01,
                                 quit_app=lambda: steps.append("quit")))
     assert steps == ["opened", "quit"]
+
+
+def test_an_opening_that_fails_is_still_pictured_and_the_run_ends(qtbot: Any, run_async: Any,
+                                                                   tmp_path: Path) -> None:
+    """An error the opening does not handle goes to the app's handler of task errors, after the
+    screenshot (of the window showing it) and the quit: the run does not stay open."""
+    window = shown_window(qtbot)
+
+    async def opening() -> None:
+        raise RuntimeError("the plugin broke")
+
+    shot, quits = tmp_path / "shot.png", []
+    with pytest.raises(RuntimeError, match="the plugin broke"):
+        run_async(finish_unattended(window, opening(), screenshot=str(shot), quit_after=None,
+                                    quit_app=lambda: quits.append(1)))
+    assert quits == [1] and QImage(str(shot)).size() == window.grab().size()

@@ -33,6 +33,8 @@ POLL = 0.1
 WIND_DOWN = 10.0
 # Before a screenshot of a loaded store: its rows are laid out and painted first.
 SETTLE = 0.8
+# Before a screenshot of a dialog that has just opened.
+DIALOG_SETTLE = 0.3
 
 # What a waiting dialog means, by its object name (the security dialogs name theirs).
 WAITING_FOR = {
@@ -120,17 +122,22 @@ async def finish_unattended(window: QWidget, opening: Coroutine[Any, Any, None],
     try:
         dialog = await _until_open_or_waiting(task, window, limit)
         if task.done():
-            task.result()  # its errors go where the app's task errors go
+            failed = task.exception()  # raised below: to the app's handler of task errors
             if screenshot:
                 await asyncio.sleep(SETTLE)
-                expand()
+                if failed is None:
+                    expand()
                 await asyncio.sleep(SETTLE / 2)
                 save(grab_with_dialog(window, None), screenshot)
-            elif quit_after is not None:
+            elif quit_after is not None and failed is None:
                 await asyncio.sleep(quit_after)
+            if failed is not None:
+                raise failed
             return
         why = why_waiting(dialog) if dialog is not None else f"the store did not open within {limit:g} s"
         if screenshot:
+            if dialog is not None:
+                await asyncio.sleep(DIALOG_SETTLE)  # it has just opened: laid out and fitted first
             where = "at the " + dialog.windowTitle() + " dialog" if dialog is not None else "of the window as it is"
             save(grab_with_dialog(window, dialog), screenshot)
             log.warning("%s: screenshot taken %s; the dialog is cancelled and the app quits", why, where)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable, Sequence
 
+from PySide6 import QtGui
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QResizeEvent, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -93,6 +95,12 @@ class PassphraseEdit(QLineEdit):
         self.reveal_action.setChecked(False)
 
 
+def might_be_rich_text(text: str) -> bool:
+    """QLabel's own test for AutoText (in QtGui's Qt namespace; PySide's stubs do not list it)."""
+    test: Callable[[str], bool] = getattr(QtGui.Qt, "mightBeRichText")  # noqa: B009
+    return test(text)
+
+
 class ReservedLabel(QLabel):
     """A word-wrapped label that keeps the room of the tallest text it is meant to show (the
     ``reserve`` texts and every text it has shown) at its current width, so that the rows
@@ -123,12 +131,20 @@ class ReservedLabel(QLabel):
         inner = width - margins.left() - margins.right() - 2 * self.margin()
         if inner <= 0:
             return 0
-        metrics = self.fontMetrics()
-        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
-        tallest = max((metrics.boundingRect(QRect(0, 0, inner, 1 << 20), flags, text).height()
-                       for text in self._reserve), default=0)
-        tallest = max(tallest, self.lines * metrics.lineSpacing())
+        tallest = max((self._text_height(text, inner) for text in self._reserve), default=0)
+        tallest = max(tallest, self.lines * self.fontMetrics().lineSpacing())
         return tallest + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _text_height(self, text: str, width: int) -> int:
+        if self.textFormat() != Qt.TextFormat.PlainText and might_be_rich_text(text):
+            document = QTextDocument()  # as QLabel lays out rich text (a <b> name, a link)
+            document.setDocumentMargin(0)
+            document.setDefaultFont(self.font())
+            document.setHtml(text)
+            document.setTextWidth(width)
+            return math.ceil(document.size().height())
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        return self.fontMetrics().boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height()
 
     def _keep_room(self) -> None:
         height = self.room(self.width())
@@ -192,9 +208,8 @@ class RememberBox(QWidget):
         super().__init__(parent)
         self.check = QCheckBox(text)
         self.check.setObjectName("remember")
-        self.reason = QLabel()
+        self.reason = ReservedLabel()  # its real height: Qt's guess left a blank line or two
         self.reason.setObjectName("remember-reason")
-        self.reason.setWordWrap(True)
         self.reason.setStyleSheet(NOTE_STYLE)
         self.reason.hide()
         self.available = False
@@ -315,7 +330,9 @@ class SecretDialog(QDialog):
             return
         needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
         needed = max(needed, layout.totalMinimumSize().height())
-        if self._fitted_height is not None and self.height() != self._fitted_height:
+        # Taller than this method made it and than the content needs: the user's choice (Qt
+        # itself only grows the dialog, to its layout's minimum, as a message shows).
+        if self._fitted_height is not None and self.height() != self._fitted_height and self.height() > needed:
             self._user_sized = True  # for as long as the dialog is open
         if needed > self.height() or (needed < self.height() and not self._user_sized):
             self.resize(self.width(), needed)
@@ -445,8 +462,10 @@ def _cancel_waiters(pending: list[asyncio.Future[bool]]) -> None:
 
 
 def note(text: str, name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
+    """A word-wrapped note as tall as its text at the width it gets (Qt's own guess for a
+    word-wrapped label in a form is often a line or two taller: blank bands in a dialog)."""
+    label = ReservedLabel()
+    label.setText(text)
     if name:
         label.setObjectName(name)
     return label
