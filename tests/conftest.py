@@ -32,10 +32,10 @@ def _stand_in_home() -> Path:
     A machine's embedded default store (platformdirs' user_data_dir("zhi-gui")) was found
     encrypted with an unknown passphrase after a working session: nothing run by the suite
     may reach the user's store, settings, plugin state or keyring, whatever a test forgets
-    to override. Set in os.environ at import (before any test module is collected), so that
+    to override. Set in os.environ before any test module is collected, so that
     the plugin processes and app subprocesses the tests start inherit it too. What the suite
     needs from the real home (INTEROP_BIN above; the .venv is found beside the checkout) is
-    resolved before this runs."""
+    resolved at import, before this runs."""
     home = Path(tempfile.mkdtemp(prefix="zhi-home-", dir="/tmp"))  # short: unix socket paths
     os.environ["HOME"] = str(home)
     for name, rel in STAND_IN_DIRS.items():
@@ -51,7 +51,14 @@ def _stand_in_home() -> Path:
 
 STAND_IN_DIRS = {"XDG_DATA_HOME": ".local/share", "XDG_CONFIG_HOME": ".config",
                  "XDG_STATE_HOME": ".local/state", "XDG_CACHE_HOME": ".cache"}
-STAND_IN_HOME = _stand_in_home()
+# Set for a pytest run only (pytest_configure, before any test module is collected): a
+# script that imports a helper from here keeps its own environment.
+STAND_IN_HOME = Path("/nonexistent-stand-in-home")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global STAND_IN_HOME
+    STAND_IN_HOME = _stand_in_home()
 
 
 def plugin_path(name: str) -> Path:

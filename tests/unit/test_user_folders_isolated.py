@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, STAND_IN_HOME
+from tests import conftest
+from tests.conftest import ROOT
 from zhi_gui.app import default_store_path
 from zhi_gui.services.plugin_state import default_plugin_state_root
 from zhi_gui.services.settings import default_settings_path
@@ -19,8 +20,8 @@ from zhi_gui.stores.sqlite.options import default_path as sqlite_default_path
 def test_the_embedded_store_settings_and_plugin_state_are_in_the_stand_in_home() -> None:
     for path in (default_store_path(), sqlite_default_path(), default_settings_path(), default_plugin_state_root(),
                  Path.home()):
-        assert path.is_relative_to(STAND_IN_HOME), path
-    assert STAND_IN_HOME.is_relative_to("/tmp")
+        assert path.is_relative_to(conftest.STAND_IN_HOME), path
+    assert conftest.STAND_IN_HOME.is_relative_to("/tmp")
 
 
 def test_the_os_keyring_is_out_of_reach() -> None:
@@ -42,5 +43,5 @@ def test_processes_the_tests_start_see_the_stand_in_too() -> None:
                           check=True)
     *paths, backend = done.stdout.split("\n")[:4]
     for path in paths:
-        assert Path(path).is_relative_to(STAND_IN_HOME), done.stdout
+        assert Path(path).is_relative_to(conftest.STAND_IN_HOME), done.stdout
     assert backend == "keyring.backends.fail"
