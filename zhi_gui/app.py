@@ -57,8 +57,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_store_arguments(parser)
     parser.add_argument("--sample", action="store_true", help="fill the tree 'sample' with a realistic sample tree")
     parser.add_argument("--theme", choices=["system", "light", "dark"], help="default: the saved setting (system)")
-    parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then quit")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="save a screenshot of the window once loaded, then quit; a store waiting for a passphrase "
+                             "or login (or not open after 20 s) is pictured as it is, with a warning, its dialog "
+                             "cancelled (exit status 0)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="quit this many seconds after the store has opened (at once, with a warning, when it "
+                             "waits for a passphrase or login, or is not open after 20 s)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser.parse_args(argv)
 
@@ -259,7 +264,22 @@ def main(argv: list[str] | None = None) -> int:
     registry.allClosed.connect(done.set)
     app.aboutToQuit.connect(done.set)
 
+    async def open_the_store(loading: asyncio.Future[Any]) -> None:
+        try:
+            target = await loading
+        except SystemExit as exc:  # the embedded plugin is missing: an installation problem
+            window.show_error("Opening the embedded store", LaunchError(str(exc.code).removeprefix("zhi-gui: ")))
+        else:
+            try:
+                await window.open_store(target)
+                if args.sample:
+                    await window.fill_sample()
+            except ZhiError as exc:
+                window.show_error(f"Opening {target.name}", exc)
+
     async def startup() -> None:
+        from zhi_gui.ui.screenshot import finish_unattended
+
         # The plugin is spawned once the window is on screen: its start (a process, a
         # handshake, maybe a keyring look-up) never holds back the first paint.
         await window.until_painted()
@@ -275,27 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         # of the collector's scans. Else the first full collection walked all of it on the
         # UI thread, a 25-30 ms turn while the store opened.
         gc.freeze()
-        try:
-            target = await loading
-        except SystemExit as exc:  # the embedded plugin is missing: an installation problem
-            window.show_error("Opening the embedded store", LaunchError(str(exc.code).removeprefix("zhi-gui: ")))
-        else:
-            try:
-                await window.open_store(target)
-                if args.sample:
-                    await window.fill_sample()
-            except ZhiError as exc:
-                window.show_error(f"Opening {target.name}", exc)
-        if args.screenshot:
-            await asyncio.sleep(0.8)
-            window.expand_for_screenshot()
-            await asyncio.sleep(0.5)
-            window.grab().save(args.screenshot)
-            log.info("screenshot saved to %s", args.screenshot)
-            window.close()
-        elif args.quit_after:
-            await asyncio.sleep(args.quit_after)
-            registry.quit()
+        # --screenshot / --quit-after end even when the store waits for a passphrase nobody types
+        await finish_unattended(window, open_the_store(loading), screenshot=args.screenshot,
+                                quit_after=args.quit_after, quit_app=registry.quit,
+                                expand=window.expand_for_screenshot)
 
     async def run() -> None:
         window.run(startup(), "Opening the store")

@@ -8,11 +8,23 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QWidget
 
-from zhi_gui.core.passphrase import PolicyResult, check_new_passphrase
+from zhi_gui.core.passphrase import LABELS, LONG_MIN_WORDS, MIN_LENGTH, MIN_SCORE, PolicyResult, check_new_passphrase
 from zhi_gui.services.keyring_service import Availability
-from zhi_gui.ui.security.widgets import NOTE_STYLE, PassphraseEdit, RememberBox, SecretDialog, StrengthMeter, note
+from zhi_gui.ui.security.widgets import (
+    NOTE_STYLE,
+    PassphraseEdit,
+    RememberBox,
+    ReservedLabel,
+    SecretDialog,
+    StrengthMeter,
+    note,
+)
 
 POLICY_STYLE = "QLabel { color: #9a5b00; }"
+REQUIREMENT = (f"Use a passphrase rated {LABELS[MIN_SCORE]} or better, or at least {MIN_LENGTH} characters in"
+               f" {LONG_MIN_WORDS} different words.")
+TYPE_AGAIN = "Now type it again under Confirm."
+ACCEPTED = "The passphrase is accepted and the confirmation matches."
 NO_RECOVERY = ("There is no way to recover a forgotten passphrase: without it, the store's values cannot be read"
                " by anyone, including you.")
 
@@ -25,11 +37,12 @@ class _NewPassphrase:
         self.edit = PassphraseEdit("new-passphrase", "rated fair or better, or 24+ characters")
         self.confirmation = PassphraseEdit("confirmation", "type it again")
         self.meter = StrengthMeter(self.edit, self.user_inputs)
-        self.policy = QLabel()
+        # The policy's line is always shown, with room for its longest text (a "too weak"
+        # verdict): a line shown and hidden as the user typed moved the buttons up and down.
+        longest_verdict = check_new_passphrase("a" * 100).reason
+        self.policy = ReservedLabel([REQUIREMENT, TYPE_AGAIN, ACCEPTED, longest_verdict])
         self.policy.setObjectName("policy")
-        self.policy.setWordWrap(True)
-        self.policy.setStyleSheet(POLICY_STYLE)
-        self.policy.hide()
+        self._say(REQUIREMENT, warn=False)
         # The eye icons inside the fields are for the mouse (Qt keeps them out of the Tab
         # order). The keyboard's way is this box, in the Tab order from the start and after
         # both fields, so "type, Tab, type" always fills Confirm.
@@ -65,14 +78,20 @@ class _NewPassphrase:
     def problem(self) -> str:
         result = self.verdict()
         if result.accepted:
-            self.policy.hide()
+            self._say(ACCEPTED, warn=False)
             return ""
-        # While the confirmation is still being typed, a mismatch is not news.
-        mismatch = self.edit.text() and result.reason.startswith("The confirmation")
-        shown = bool(self.edit.text()) and not (mismatch and not self.confirmation.text())
-        self.policy.setText(result.reason)
-        self.policy.setVisible(shown)
+        mismatch = result.reason.startswith("The confirmation")
+        if not self.edit.text():
+            self._say(REQUIREMENT, warn=False)
+        elif mismatch and not self.confirmation.text():  # not news while Confirm is still empty
+            self._say(TYPE_AGAIN, warn=False)
+        else:
+            self._say(result.reason, warn=True)
         return result.reason
+
+    def _say(self, text: str, warn: bool) -> None:
+        self.policy.setText(text)
+        self.policy.setStyleSheet(POLICY_STYLE if warn else NOTE_STYLE)
 
     def text(self) -> str:
         return self.edit.text()

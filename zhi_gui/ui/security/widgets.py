@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QShowEvent
+from PySide6 import QtGui
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QResizeEvent, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -93,6 +95,68 @@ class PassphraseEdit(QLineEdit):
         self.reveal_action.setChecked(False)
 
 
+def might_be_rich_text(text: str) -> bool:
+    """QLabel's own test for AutoText (in QtGui's Qt namespace; PySide's stubs do not list it)."""
+    test: Callable[[str], bool] = getattr(QtGui.Qt, "mightBeRichText")  # noqa: B009
+    return test(text)
+
+
+class ReservedLabel(QLabel):
+    """A word-wrapped label that keeps the room of the tallest text it is meant to show (the
+    ``reserve`` texts and every text it has shown) at its current width, so that the rows
+    below it stay put while its text changes under the user's typing.
+
+    The height is fixed to that room (for the width the layout gave): layouts size a
+    word-wrapped QLabel by a hint Qt works out for a guessed width, which changes with
+    each text, so the dialog grew and shrank by a line or two as the user typed."""
+
+    def __init__(self, reserve: Sequence[str] = (), lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # the room is below the text
+        self.lines = lines  # at least this many lines of room, whatever the texts
+        # Texts of the dialogs come from a small fixed set (never the passphrase itself);
+        # the bound only keeps a caller that made up texts without end from growing this.
+        self._reserve: dict[str, None] = dict.fromkeys(reserve)
+
+    def setText(self, text: str) -> None:
+        if text not in self._reserve and len(self._reserve) < 64:
+            self._reserve[text] = None
+        super().setText(text)
+        self._keep_room()
+
+    def room(self, width: int) -> int:
+        """The height the tallest reserved text needs at ``width``."""
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right() - 2 * self.margin()
+        if inner <= 0:
+            return 0
+        tallest = max((self._text_height(text, inner) for text in self._reserve), default=0)
+        tallest = max(tallest, self.lines * self.fontMetrics().lineSpacing())
+        return tallest + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _text_height(self, text: str, width: int) -> int:
+        if self.textFormat() != Qt.TextFormat.PlainText and might_be_rich_text(text):
+            document = QTextDocument()  # as QLabel lays out rich text (a <b> name, a link)
+            document.setDocumentMargin(0)
+            document.setDefaultFont(self.font())
+            document.setHtml(text)
+            document.setTextWidth(width)
+            return math.ceil(document.size().height())
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        return self.fontMetrics().boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height()
+
+    def _keep_room(self) -> None:
+        height = self.room(self.width())
+        if height and (self.minimumHeight(), self.maximumHeight()) != (height, height):
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._keep_room()
+
+
 class StrengthMeter(QWidget):
     """zxcvbn's score as a bar and a sentence, updated shortly after each keystroke."""
 
@@ -109,9 +173,9 @@ class StrengthMeter(QWidget):
         self.bar.setRange(0, 5)  # 0: empty; score 0-4 shows as 1-5
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
-        self.label = QLabel()
+        # zxcvbn's sentences (a verdict, a warning, a suggestion) take one to three lines
+        self.label = ReservedLabel(lines=3)
         self.label.setObjectName("strength-label")
-        self.label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -144,9 +208,8 @@ class RememberBox(QWidget):
         super().__init__(parent)
         self.check = QCheckBox(text)
         self.check.setObjectName("remember")
-        self.reason = QLabel()
+        self.reason = ReservedLabel()  # its real height: Qt's guess left a blank line or two
         self.reason.setObjectName("remember-reason")
-        self.reason.setWordWrap(True)
         self.reason.setStyleSheet(NOTE_STYLE)
         self.reason.hide()
         self.available = False
@@ -233,6 +296,8 @@ class SecretDialog(QDialog):
         # Grow with its word-wrapped messages instead of clipping them.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.body.setMinimumWidth(520)
+        self._fitted_height: int | None = None  # the height _fit chose last (another: the user's)
+        self._user_sized = False
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -257,12 +322,26 @@ class SecretDialog(QDialog):
         self._fit_timer.start()
 
     def _fit(self) -> None:
-        """Grow (never shrink below what the user chose) to show every message in full."""
+        """Fit the height to the content, growing to show every message in full and shrinking
+        when one goes (the extra height went to the stretch: a blank band above the buttons).
+        A height the user chose by resizing is kept; it only grows."""
         layout = self.layout()
-        hint = layout.totalHeightForWidth(self.width()) if layout is not None and layout.hasHeightForWidth() else -1
-        height = max(hint, self.sizeHint().height())
-        if height > self.height():
-            self.resize(self.width(), height)
+        if layout is None:
+            return
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        # Taller than this method made it and than the content needs: the user's choice (Qt
+        # itself only grows the dialog, to its layout's minimum, as a message shows).
+        if self._fitted_height is not None and self.height() != self._fitted_height and self.height() > needed:
+            self._user_sized = True  # for as long as the dialog is open
+        if needed > self.height() or (needed < self.height() and not self._user_sized):
+            self.resize(self.width(), needed)
+        self._fitted_height = self.height()
+
+    @property
+    def fitted(self) -> bool:
+        """No change of height is pending (tests wait for this before measuring)."""
+        return not self._fit_timer.isActive()
 
     # --- the coroutine side -------------------------------------------------------------
     async def submission(self) -> bool:
@@ -383,8 +462,10 @@ def _cancel_waiters(pending: list[asyncio.Future[bool]]) -> None:
 
 
 def note(text: str, name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
+    """A word-wrapped note as tall as its text at the width it gets (Qt's own guess for a
+    word-wrapped label in a form is often a line or two taller: blank bands in a dialog)."""
+    label = ReservedLabel()
+    label.setText(text)
     if name:
         label.setObjectName(name)
     return label
