@@ -584,6 +584,7 @@ class Engine:
         that does not follow the one before (another stream, a restart) starts over or stops."""
         key = (start.tid, start.seq)
         if not after:
+            self._gathering.clear()  # one at a time: a stream given up on holds no memory for long
             gathered = self._gathering[key] = _Gathered()
         else:
             found = self._gathering.get(key)
