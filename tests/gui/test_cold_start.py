@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
@@ -194,3 +195,20 @@ def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_
     assert done.returncode == 0, done.stderr
     assert "loaded at the first paint: \n" in done.stdout, done.stdout
     assert "menus: &File,&Edit,&Store,&History,&View,&Window,&Help" in done.stdout, done.stdout
+
+
+def test_a_second_history_panel_is_refused(qtbot: Any, run_async: Any) -> None:
+    """install_history knows a window's History panel from the window's own record (no
+    search through its widgets before the first paint): a second install is refused and
+    the window keeps its one History dock."""
+    from zhi_gui.ui.history import install_history
+
+    window = build_window(None, vault=InMemoryVault(), paint_first=True)
+    try:
+        panel = window.history_panel
+        with pytest.raises(RuntimeError, match="already has a History panel"):
+            install_history(window)
+        assert window.history_panel is panel
+        assert [d.objectName() for d in window.findChildren(QDockWidget)].count("history-dock") == 1
+    finally:
+        dispose_window(qtbot, run_async, window)
