@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStatusBar, QTreeView
+from PySide6.QtWidgets import QMainWindow, QStatusBar, QTreeView
 
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
@@ -174,6 +174,8 @@ class CopyActions:
 
     async def _ask_secrets(self, count: int, root: str) -> bool | None:
         """True: copy them; False: copy masked; None: cancelled."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Question, "Copy secrets",
                           f"{count} value(s) {'below ' + root if root else 'in this tree'} are secret.",
                           QMessageBox.StandardButton.NoButton, self.window.main_window())

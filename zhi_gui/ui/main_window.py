@@ -21,19 +21,15 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QToolBar,
@@ -63,6 +59,9 @@ from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 from zhi_gui.ui.window_hub import WindowHub
+
+# Dialog and message box classes are imported where they are used: PySide makes a Qt class's
+# enums when the class is first used, and the first paint shows no dialog (issue 14).
 
 if TYPE_CHECKING:
     import asyncio
@@ -490,6 +489,8 @@ class MainWindow(QMainWindow):
             self._error_box(what, text)
 
     def _error_box(self, what: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         previous = self.findChild(QMessageBox, "error-box")
         if previous is not None and previous.isVisible():
             previous.setText(f"{what} failed" if what else "Something failed")
@@ -519,6 +520,8 @@ class MainWindow(QMainWindow):
     async def settle_editor(self, doing: str) -> bool:
         """Before ``doing`` something that replaces the editor's key: stage the typed change
         for its own key, or ask (keep editing / discard) when it cannot be staged."""
+        from PySide6.QtWidgets import QMessageBox
+
         if self.flush_editor():
             return True
         path = self._editor_target.path if self._editor_target else self.editor.path
@@ -560,6 +563,8 @@ class MainWindow(QMainWindow):
 
     async def open_store(self, target: StoreTarget) -> None:
         import asyncio
+
+        from PySide6.QtWidgets import QMessageBox
 
         if self.windows is not None and self.windows.claim(self, target):
             return  # open in another window: that one came forward
@@ -642,6 +647,8 @@ class MainWindow(QMainWindow):
 
     def open_store_dialog(self) -> None:
         # The dialogs load when first opened: they are not needed for the first paint.
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
         from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 
         dialog = OpenStoreDialog(self)
@@ -768,6 +775,8 @@ class MainWindow(QMainWindow):
         await self.switch_tree(name)
 
     async def _ask_text(self, title: str, label: str, text: str = "") -> tuple[str, bool]:
+        from PySide6.QtWidgets import QDialog, QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setObjectName("ask-text")
         dialog.setWindowTitle(title)
@@ -779,6 +788,8 @@ class MainWindow(QMainWindow):
         return value, accepted
 
     async def delete_tree(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         items = self.trees_list.selectedItems()
         if not items:
             return
@@ -862,6 +873,8 @@ class MainWindow(QMainWindow):
             self.session.stage_delete(paths)
 
     def new_key(self) -> None:
+        from PySide6.QtWidgets import QDialog
+
         from zhi_gui.ui.editors import NewKeyDialog
 
         if not self.session.can_edit:
@@ -916,6 +929,8 @@ class MainWindow(QMainWindow):
             self._load_editor(current)
 
     async def discard_all(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         count = len(self.session.staging)
         if not count:
             return
@@ -926,6 +941,8 @@ class MainWindow(QMainWindow):
 
     # --- saving -------------------------------------------------------------------------------
     async def review_and_save(self) -> str | None:
+        from PySide6.QtWidgets import QDialog
+
         s = self.session
         if not self.flush_editor():
             self._show_editor_key()
@@ -950,6 +967,8 @@ class MainWindow(QMainWindow):
         return await self.save(message)
 
     async def _ask_conflicts(self, conflicts: list[Conflict], *, saving: bool = True) -> list[bool] | None:
+        from PySide6.QtWidgets import QDialog
+
         from zhi_gui.ui.conflict_dialog import ConflictDialog
 
         dialog = ConflictDialog(conflicts, self, saving=saving)
@@ -971,6 +990,8 @@ class MainWindow(QMainWindow):
         return outcome.version
 
     async def confirm_discard(self, doing: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         count = len(self.session.staging)
         if not count:
             return True

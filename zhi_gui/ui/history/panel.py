@@ -19,13 +19,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
-    QMessageBox,
     QTabWidget,
     QToolButton,
     QTreeView,
@@ -640,6 +638,8 @@ class HistoryPanel(QWidget):
 
     async def rollback_selected(self) -> str | None:
         """Roll back to the selected version; returns the new version the store created."""
+        from PySide6.QtWidgets import QDialog
+
         row = self._single_version("roll back to")
         if row is None:
             return None
@@ -702,6 +702,8 @@ class HistoryPanel(QWidget):
 
     # --- deleting -------------------------------------------------------------------------------------
     async def delete_selected(self) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         row = self._single_version("delete")
         if row is None:
             return False
