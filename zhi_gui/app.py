@@ -127,7 +127,8 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
 
-    window = MainWindow(session=session, settings=settings, state_root=state_root)
+    # the app's first window makes its session once painted: the paint needs none of its modules
+    window = MainWindow(session=session, settings=settings, state_root=state_root, session_later=paint_first)
     install_history(window)
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     if not paint_first:
@@ -137,8 +138,9 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
 
 def complete_window(window: MainWindow, settings: Settings | None = None,
                     vault: PassphraseVault | None = None) -> None:
-    """What the first paint does not show: menu entries and their dialogs, the store's
-    lock state and keyring, marks of keys changed elsewhere, names for screen readers."""
+    """What the first paint does not show: the window's session, menu entries and their
+    dialogs, the store's lock state and keyring, marks of keys changed elsewhere, names for
+    screen readers."""
     from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
     from zhi_gui.ui.accessibility import install_accessibility
     from zhi_gui.ui.change_marks import install_change_marks
@@ -149,6 +151,7 @@ def complete_window(window: MainWindow, settings: Settings | None = None,
 
     # passphrases in the OS keyring unless a vault is given; lock after idle time (settings only:
     # tests and scripts without settings never lock under their feet)
+    window.session  # noqa: B018  (made now, before the panels below connect to it)
     idle = settings.get(IDLE_LOCK_MINUTES) if settings is not None else 0
     screen_lock = settings.get(LOCK_ON_SCREEN_LOCK) if settings is not None else False
     install_security(window, vault, idle, screen_lock)

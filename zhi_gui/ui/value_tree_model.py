@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from zhi_gui.core.display import is_secret, preview, type_name
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.staging import Staging
 from zhi_gui.core.tree_index import Node, TreeIndex
 
