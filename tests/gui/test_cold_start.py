@@ -183,7 +183,7 @@ class Probe(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
             loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor", "zhi_gui.session",
-                                  "zhi_gui.core.model") if m in sys.modules]
+                                  "zhi_gui.core.model", "zhi_gui.core.staging") if m in sys.modules]
             print("loaded at the first paint:", ",".join(loaded), flush=True)
             print("menus:", ",".join(a.text() for a in watched.menuBar().actions()), flush=True)
             os._exit(0)
@@ -202,8 +202,8 @@ sys.exit(zapp.main(sys.argv[1:]))
 
 def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_path: Path) -> None:
     """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
-    asyncio, qasync, gRPC, the plugin supervisor, the session and the store model's data
-    classes load after that, so the window is on screen sooner (issue 14, cold start); the
+    asyncio, qasync, gRPC, the plugin supervisor, the session, the store model's and the
+    staged edits' data classes load after that, so the window is on screen sooner (issue 14, cold start); the
     store opens afterwards as before (tests above)."""
     done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
