@@ -149,9 +149,9 @@ def complete_window(window: MainWindow, settings: Settings | None = None,
     from zhi_gui.ui.store_check import install_store_check
     from zhi_gui.ui.theme_menu import install_theme_menu
 
+    window.session  # noqa: B018  (made now, if not yet: before the panels below connect to it)
     # passphrases in the OS keyring unless a vault is given; lock after idle time (settings only:
     # tests and scripts without settings never lock under their feet)
-    window.session  # noqa: B018  (made now, before the panels below connect to it)
     idle = settings.get(IDLE_LOCK_MINUTES) if settings is not None else 0
     screen_lock = settings.get(LOCK_ON_SCREEN_LOCK) if settings is not None else False
     install_security(window, vault, idle, screen_lock)
