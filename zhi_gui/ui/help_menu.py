@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui import __version__
-from zhi_gui.services.plugin_state import default_plugin_state_root
 from zhi_gui.services.settings import default_settings_path
 
 # The dialog classes are imported where used: PySide makes a Qt class's enums when it is first
@@ -56,7 +55,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
 
 
 def data_locations(window: QMainWindow) -> list[tuple[str, str]]:
-    # The sqlite store's options module loads with this dialog, not with the window's menus.
+    # The sqlite store's options and the plugin state's modules load with this dialog, not with
+    # the window's menus.
+    from zhi_gui.services.plugin_state import default_plugin_state_root
     from zhi_gui.stores.sqlite.options import default_path as default_store_path
 
     settings = getattr(window, "settings", None)
