@@ -11,10 +11,11 @@ Times under ``-X importtime`` run slower than without it: compare the rows with
 each other, not with the cold row's seconds.
 
 Then the Python enums PySide has made by the first paint (each Qt class's enums are made
-when the class is first used from Python; the ``Qt`` namespace alone has ~1,200 members),
+when the class is first used from Python; the ``Qt`` namespace alone has ~1,600 members),
 counted in one more child per mode: members in all, and the app's largest enums that the
 bare window does not make (Qt enum creation was about a fifth of the app's instructions
-to its first paint, under callgrind).
+to its first paint, under callgrind); and the data classes defined by the first paint
+(each costs about 4M instructions to define: 30 of them were 9% of the app's).
 """
 
 from __future__ import annotations
@@ -81,8 +82,18 @@ def counting(cls, value, names=None, *args, **kwargs):
     return made_enum
 enum.EnumType.__call__ = counting
 """
+# ... and, at the paint, the data classes defined by then (Python generates and compiles each
+# one's methods at import: about 4M instructions each): "dataclass module.name" lines.
+DATACLASSES = r'''
+made_classes = sorted(f"{v.__module__}.{v.__qualname__}" for m in list(sys.modules.values())
+                      for v in list(getattr(m, "__dict__", {}).values())
+                      if isinstance(v, type) and "__dataclass_fields__" in v.__dict__
+                      and v.__module__ == getattr(m, "__name__", None))
+print("\n".join(f"dataclass {name}" for name in made_classes), flush=True)
+'''
 ENUM_CHILD = ENUM_COUNTER + CHILD.replace(
-    'sys.stderr.flush()', 'print("\\n".join(f"{n} {c}" for n, c in made), flush=True)')
+    'sys.stderr.flush()', 'print("\\n".join(f"{n} {c}" for n, c in made), flush=True)\n'
+    + "\n".join(" " * 12 + line for line in DATACLASSES.strip().splitlines()))
 
 
 def group_of(module: str) -> str:
@@ -109,19 +120,23 @@ def imports_until_paint(mode: str, home: Path) -> dict[str, float]:
     return groups
 
 
-def enums_until_paint(mode: str, home: Path) -> dict[str, int]:
+def enums_until_paint(mode: str, home: Path) -> tuple[dict[str, int], list[str]]:
     """Members of each enum PySide made before the first paint (by enum name: PySide does
-    not say whose it is; same-named enums of several classes are added up)."""
+    not say whose it is; same-named enums of several classes are added up), and the data
+    classes defined by then."""
     done = subprocess.run([sys.executable, "-c", ENUM_CHILD, mode, "--log-level", "warning"],
                           env=child_env(home), cwd=str(home), capture_output=True, text=True, timeout=120)
     if "painted" not in done.stdout:
         raise RuntimeError(f"the {mode} child did not paint: {done.stderr[-2000:]}")
     members: dict[str, int] = defaultdict(int)
+    dataclasses: list[str] = []
     for line in done.stdout.splitlines():
         name, _, count = line.rpartition(" ")
-        if name and count.isdigit():
+        if name == "dataclass":
+            dataclasses.append(count)
+        elif name and count.isdigit():
             members[name] += int(count)
-    return members
+    return members, dataclasses
 
 
 def main() -> None:
@@ -146,13 +161,16 @@ def main() -> None:
         print(f"{group:<40} {bare.get(group, 0.0):8.1f}     {ms:8.1f}")
 
     with tempfile.TemporaryDirectory(prefix="zhi-cold-", dir="/tmp") as tmpdir:
-        bare_enums = enums_until_paint("bare", Path(tmpdir))
-        app_enums = enums_until_paint("window", Path(tmpdir))
+        bare_enums, bare_classes = enums_until_paint("bare", Path(tmpdir))
+        app_enums, app_classes = enums_until_paint("window", Path(tmpdir))
     print(f"\nPython enums PySide made before the first paint: bare {len(bare_enums)} "
           f"({sum(bare_enums.values()):,} members), app {len(app_enums)} ({sum(app_enums.values()):,} members)")
     extra = {name: n - bare_enums.get(name, 0) for name, n in app_enums.items() if n > bare_enums.get(name, 0)}
     print("the app's largest beyond the bare window's: " + ", ".join(
         f"{name} {n}" for name, n in sorted(extra.items(), key=lambda item: -item[1])[:args.top]))
+    ours = [name for name in app_classes if name.startswith("zhi_gui.")]
+    print(f"\ndata classes defined before the first paint: bare {len(bare_classes)}, app {len(app_classes)}, "
+          f"zhi_gui's {len(ours)}: " + ", ".join(name.removeprefix("zhi_gui.") for name in ours))
 
 
 if __name__ == "__main__":

@@ -145,7 +145,8 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
 
-    window = MainWindow(session=session, settings=settings, state_root=state_root)
+    # the app's first window makes its session once painted: the paint needs none of its modules
+    window = MainWindow(session=session, settings=settings, state_root=state_root, session_later=paint_first)
     install_history(window)
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     if not paint_first:
@@ -155,8 +156,9 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
 
 def complete_window(window: MainWindow, settings: Settings | None = None,
                     vault: PassphraseVault | None = None) -> None:
-    """What the first paint does not show: menu entries and their dialogs, the store's
-    lock state and keyring, marks of keys changed elsewhere, names for screen readers."""
+    """What the first paint does not show: the window's session, menu entries and their
+    dialogs, the store's lock state and keyring, marks of keys changed elsewhere, names for
+    screen readers."""
     for step in completion_steps(window, settings, vault):
         step()
 
@@ -167,6 +169,9 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
     (imports included: each step imports what it uses): the app runs one per turn of the
     event loop, so the painted window keeps answering while it is completed (all at once
     it was one turn of 45-50 ms, 90 ms with its imports)."""
+
+    def session() -> None:  # made now, if not yet: before the panels below connect to it
+        window.session  # noqa: B018
 
     def security() -> None:
         from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
@@ -210,6 +215,7 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
         return lambda: importlib.import_module(name)
 
     return [
+        load("zhi_gui.core.model"), load("zhi_gui.session"), session,
         load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.encryption"),
         load("zhi_gui.ui.security.controller"), load("zhi_gui.ui.security"), security,
         load("zhi_gui.ui.store_actions"), load("zhi_gui.ui.store_check"), store_menus, theme_menu,

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QPushButton, QWidget
 
 from tests.gui.conftest import dispose_window
 from zhi_gui.app import build_window, complete_window
@@ -50,6 +51,12 @@ def outline(window: MainWindow) -> dict[str, Any]:
     }
 
 
+def enabled_states(window: MainWindow) -> dict[str, bool]:
+    """Which of the window's named actions and buttons can be used."""
+    widgets = [*window.findChildren(QAction), *window.findChildren(QPushButton)]
+    return {w.objectName(): w.isEnabled() for w in widgets if w.objectName()}
+
+
 def test_the_first_window_paints_first_and_ends_up_as_the_usual_window(qtbot: Any, run_async: Any) -> None:
     """main() builds its window with paint_first=True and adopts it, then completes it
     once painted: the same menus, entries (in the same order), docks and panels as a
@@ -65,10 +72,17 @@ def test_the_first_window_paints_first_and_ends_up_as_the_usual_window(qtbot: An
         assert not before["security"] and not before["marks"], "security and marks wait for the first paint"
         assert "action-open" in before["actions"] and before["docks"] == outline(usual)["docks"], \
             "the first paint shows the real window: its menus, store bar, tree and docks"
+        assert not first.has_session, "the session (and its modules) wait for the first paint"
+        assert enabled_states(first) == {name: on for name, on in enabled_states(usual).items()
+                                         if name in enabled_states(first)}, \
+            "without its session the window shows what a new session shows: no store, nothing to do"
         first.show()
         qtbot.waitUntil(lambda: first.painted)
+        assert not first.has_session, "painting and checking for changes elsewhere do not make it"
         complete_window(first, None, vault)
+        assert first.has_session
         assert outline(first) == outline(usual)
+        assert enabled_states(first) == enabled_states(usual)
     finally:
         for window in (first, usual):
             dispose_window(qtbot, run_async, window)
@@ -168,7 +182,8 @@ import zhi_gui.app as zapp
 class Probe(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
-            loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor") if m in sys.modules]
+            loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor", "zhi_gui.session",
+                                  "zhi_gui.core.model", "zhi_gui.core.staging") if m in sys.modules]
             print("loaded at the first paint:", ",".join(loaded), flush=True)
             print("menus:", ",".join(a.text() for a in watched.menuBar().actions()), flush=True)
             os._exit(0)
@@ -187,10 +202,45 @@ sys.exit(zapp.main(sys.argv[1:]))
 
 def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_path: Path) -> None:
     """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
-    asyncio, qasync, gRPC and the plugin supervisor load after that, so the window is on
-    screen sooner (issue 14, cold start); the store opens afterwards as before (tests above)."""
+    asyncio, qasync, gRPC, the plugin supervisor, the session, the store model's and the
+    staged edits' data classes load after that, so the window is on screen sooner (issue 14, cold start); the
+    store opens afterwards as before (tests above)."""
     done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "loaded at the first paint: \n" in done.stdout, done.stdout
     assert "menus: &File,&Edit,&Store,&History,&View,&Window,&Help" in done.stdout, done.stdout
+
+
+def test_a_second_history_panel_is_refused(qtbot: Any, run_async: Any) -> None:
+    """install_history knows a window's History panel from the window's own record (no
+    search through its widgets before the first paint): a second install is refused and
+    the window keeps its one History dock."""
+    from zhi_gui.ui.history import install_history
+
+    window = build_window(None, vault=InMemoryVault(), paint_first=True)
+    try:
+        panel = window.history_panel
+        with pytest.raises(RuntimeError, match="already has a History panel"):
+            install_history(window)
+        assert window.history_panel is panel
+        assert [d.objectName() for d in window.findChildren(QDockWidget)].count("history-dock") == 1
+    finally:
+        dispose_window(qtbot, run_async, window)
+
+
+def test_a_session_used_before_the_app_completes_the_window_is_made_then(qtbot: Any, run_async: Any) -> None:
+    """The first window makes its session on first use: whatever asks before complete_window
+    (a click, a panel) gets the window's one session, whose events reach the window's
+    signals as they would have from the start."""
+    window = build_window(None, vault=InMemoryVault(), paint_first=True)
+    try:
+        assert not window.has_session
+        session = window.session
+        assert window.has_session and window.session is session and window.history_panel.session is session
+        with qtbot.waitSignal(window.events.staged, timeout=1000):
+            session.staged.emit(frozenset({"a"}))
+        complete_window(window, None, InMemoryVault())
+        assert window.session is session, "completing the window keeps the session it has"
+    finally:
+        dispose_window(qtbot, run_async, window)

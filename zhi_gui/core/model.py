@@ -7,37 +7,14 @@ unknown labels untouched. ``zhi_gui.core.values`` decodes them for display.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-
-class Versioning(enum.IntEnum):
-    NONE = 0
-    TREE = 1
-    VALUE = 2
-
-
-class Encryption(enum.IntEnum):
-    NONE = 0  # not supported
-    SUPPORTED = 1  # supported, not initialised
-    ACTIVE = 2
-
-
-class Action(enum.IntEnum):
-    READ = 0
-    WRITE = 1
-    DELETE = 2
-
-
-class Entry(NamedTuple):
-    """One value of a tree. A NamedTuple, not a dataclass: opening a tree
-    creates 100,000s of these, and frozen dataclasses cost 3x more to build."""
-
-    path: str
-    value_json: bytes = b"null"
-    metadata_json: bytes = b""
-    version: str = ""
+# The kinds and Entry live apart, for the first paint (see zhi_gui.core.entries); the same objects.
+from zhi_gui.core.entries import Action as Action
+from zhi_gui.core.entries import Encryption as Encryption
+from zhi_gui.core.entries import Entry as Entry
+from zhi_gui.core.entries import Versioning as Versioning
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.errors import InvalidArgument
-from zhi_gui.core.model import Entry
 
 SECRET_LABELS = ("ui.password", "store.writeonly")
 _MARKERS = (b"password", b"writeonly")  # cheap pre-check before decoding metadata

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.gc_control import RELEASE_SLICE, drain, release_later
-from zhi_gui.core.model import Entry
+
+# Matches a filter shows at most in a lazily loaded tree (the store searches it). Here, not in
+# the session, so the window reads it without importing the session before its first paint.
+SEARCH_LIMIT = 5_000
 
 PREVIEW_CHARS = 200
 # Leaves (most nodes) share these until they get a child: building a

@@ -4,7 +4,6 @@ with ``~/.zhi/metadata/<name>.json`` ``binaryDigest``; unsafe paths refused."""
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 import logging
 import os
@@ -51,6 +50,8 @@ def safe_executable(path: str | os.PathLike[str]) -> Path:
 
 
 def sha256_file(path: Path) -> str:
+    import hashlib  # loads OpenSSL: not before the first window's paint (issue 14)
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

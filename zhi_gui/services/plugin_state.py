@@ -20,7 +20,6 @@ keys and circular structures are refused (JSON would change or lose them).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -100,6 +99,8 @@ def plugin_dir_name(name: str) -> str:
     """
     if plugin_name_problem(name) is None:
         return name
+    import hashlib  # loads OpenSSL: not before the first window's paint (issue 14)
+
     cleaned = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).lstrip("._-")[:80] or "plugin"
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned}-{digest}"

@@ -33,7 +33,6 @@ import base64
 import binascii
 import contextlib
 import enum
-import hashlib
 import json
 import logging
 import re
@@ -169,6 +168,8 @@ class StoreIdentity:
         return {k: v for k, v in self.options.items() if not is_secret_option(k)}
 
     def key(self) -> str:
+        import hashlib  # loads OpenSSL: not before the first window's paint (issue 14)
+
         material = self.binary_name + "\n" + _canonical_json(self.locating_options())
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 

@@ -26,7 +26,7 @@ from zhi_gui.core.gc_control import paused_gc
 from zhi_gui.core.model import Capabilities, Entry, StoreDescription, TreeChange, Versioning
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.staging import StagedChange, Staging
-from zhi_gui.core.tree_index import TreeIndex
+from zhi_gui.core.tree_index import SEARCH_LIMIT, TreeIndex
 from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session.events import Event
@@ -51,7 +51,6 @@ WATCH_RETRY_SECONDS = 1.0  # a broken watch stream is started again after this p
 # Trees with more values than this are loaded lazily where the store can list children
 # and search (ListChildren, Search): the window holds what was opened, not the tree.
 LAZY_THRESHOLD = 200_000
-SEARCH_LIMIT = 5_000  # matches a filter shows at most in a lazily loaded tree
 
 ConflictPolicy = Callable[[list[Conflict]], Awaitable[list[bool] | None]]  # keep mine per conflict; None = stop
 StoreHook = Callable[["StoreClient"], Awaitable[None]]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
-
-# Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
+# Imported where used (asyncio, the plugin layer, diff code, and the dialog classes: PySide
+# makes a Qt class's enums when it is first used): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
+
+    from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 
 async def dialog_result(dialog: QDialog) -> int:
@@ -37,14 +38,19 @@ async def dialog_result(dialog: QDialog) -> int:
 
 
 async def ask(parent: QWidget | None, title: str, text: str, informative: str = "",
-              buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
-              default: QMessageBox.StandardButton = QMessageBox.StandardButton.Cancel,
-              icon: QMessageBox.Icon = QMessageBox.Icon.Question) -> QMessageBox.StandardButton:
-    box = QMessageBox(icon, title, text, buttons, parent)
+              buttons: QMessageBox.StandardButton | None = None,
+              default: QMessageBox.StandardButton | None = None,
+              icon: QMessageBox.Icon | None = None) -> QMessageBox.StandardButton:
+    """A message box's answer. Unset: buttons Ok and Cancel, Cancel the default, a question icon."""
+    from PySide6.QtWidgets import QMessageBox
+
+    if buttons is None:
+        buttons = QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
+    box = QMessageBox(QMessageBox.Icon.Question if icon is None else icon, title, text, buttons, parent)
     box.setObjectName("ask-" + title.lower().replace(" ", "-"))
     if informative:
         box.setInformativeText(informative)
-    box.setDefaultButton(default)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel if default is None else default)
     await dialog_result(box)
     button = box.standardButton(box.clickedButton()) if box.clickedButton() else QMessageBox.StandardButton.Cancel
     box.deleteLater()

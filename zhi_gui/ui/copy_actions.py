@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStatusBar, QTreeView
+from PySide6.QtWidgets import QMainWindow, QStatusBar, QTreeView
 
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.secrets import is_secret
-from zhi_gui.session import StoreSession
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.value_tree_model import ValueTreeModel
@@ -28,6 +27,8 @@ from zhi_gui.ui.value_tree_model import ValueTreeModel
 # Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
+
+    from zhi_gui.session import StoreSession
 
 PASSWORD_HINT = "x-kde-passwordManagerHint"
 
@@ -45,6 +46,8 @@ class CopyHost(Protocol):
 
     @property
     def session(self) -> StoreSession: ...
+    @property
+    def has_session(self) -> bool: ...
     @property
     def model(self) -> ValueTreeModel: ...
     @property
@@ -87,7 +90,8 @@ class CopyActions:
         return action
 
     def update(self) -> None:
-        loaded = self.window.session.loaded
+        # a window whose session is not made yet has nothing loaded (asking would make it)
+        loaded = self.window.has_session and self.window.session.loaded
         for action in self.actions():
             action.setEnabled(loaded)
 
@@ -174,6 +178,8 @@ class CopyActions:
 
     async def _ask_secrets(self, count: int, root: str) -> bool | None:
         """True: copy them; False: copy masked; None: cancelled."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Question, "Copy secrets",
                           f"{count} value(s) {'below ' + root if root else 'in this tree'} are secret.",
                           QMessageBox.StandardButton.NoButton, self.window.main_window())

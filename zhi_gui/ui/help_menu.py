@@ -6,18 +6,16 @@ what the keys do), plus the keys that belong to single widgets."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,8 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui import __version__
-from zhi_gui.services.plugin_state import default_plugin_state_root
 from zhi_gui.services.settings import default_settings_path
+
+# The dialog classes are imported where used: PySide makes a Qt class's enums when it is first
+# used, and the Help menu is built for the first paint, its dialogs are not (issue 14).
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
 
 WIDGET_KEYS = (
     ("Filter: clear it", "Esc"),
@@ -53,7 +55,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
 
 
 def data_locations(window: QMainWindow) -> list[tuple[str, str]]:
-    # The sqlite store's options module loads with this dialog, not with the window's menus.
+    # The sqlite store's options and the plugin state's modules load with this dialog, not with
+    # the window's menus.
+    from zhi_gui.services.plugin_state import default_plugin_state_root
     from zhi_gui.stores.sqlite.options import default_path as default_store_path
 
     settings = getattr(window, "settings", None)
@@ -72,6 +76,8 @@ def data_locations(window: QMainWindow) -> list[tuple[str, str]]:
 
 def _table_dialog(parent: QWidget, name: str, title: str, headers: tuple[str, str],
                   rows: list[tuple[str, str]], intro: str = "") -> QDialog:
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
     dialog = QDialog(parent)
     dialog.setObjectName(name)
     dialog.setWindowTitle(title)
@@ -115,6 +121,8 @@ def install_help(window: QMainWindow) -> QMenu:
 
     def about() -> None:
         import html
+
+        from PySide6.QtWidgets import QMessageBox
 
         box_text = (f"<b>zhi-gui {html.escape(__version__)}</b><p>A desktop client for zhi configuration "
                     "stores: browse, edit, review and save, with history, diffs and encryption.</p>"

@@ -21,19 +21,15 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QToolBar,
@@ -44,13 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import Encryption, Versioning
+from zhi_gui.core.entries import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
+from zhi_gui.core.tree_index import SEARCH_LIMIT
 from zhi_gui.core.user_errors import describe, describe_detail
 from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services import settings as S
-from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, SessionMemory, StoreSession, StoreTarget
-from zhi_gui.session.session import SEARCH_LIMIT
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
@@ -64,11 +59,15 @@ from zhi_gui.ui.theme import icon, icon_path
 from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
 from zhi_gui.ui.window_hub import WindowHub
 
+# Dialog and message box classes are imported where they are used: PySide makes a Qt class's
+# enums when the class is first used, and the first paint shows no dialog (issue 14).
+
 if TYPE_CHECKING:
     import asyncio
 
     from zhi_gui.plugin.manifest import PluginManifest
     from zhi_gui.plugin.supervisor import Supervisor
+    from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, StoreSession, StoreTarget
 
 log = logging.getLogger("zhi_gui.ui")
 LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
@@ -159,7 +158,11 @@ class MainWindow(QMainWindow):
     firstPainted = Signal()  # the window is on screen (the app starts its store then)
 
     def __init__(self, session: StoreSession | None = None, settings: S.Settings | None = None,
-                 state_root: Path | None = None) -> None:
+                 state_root: Path | None = None, *, session_later: bool = False) -> None:
+        """``session_later`` (the app's first window, with no ``session``): the session is made
+        when first used, once the window has painted; until then the window shows no store,
+        as a new session would (issue 14, cold start: the session's modules and its data
+        classes are not needed for the first paint)."""
         super().__init__()
         self.settings = settings  # None: nothing is remembered (tests)
         self.setObjectName("main-window")
@@ -167,9 +170,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("zhi-gui"))
         self.resize(1400, 860)
         self.state_root = state_root
-        memory = SessionMemory(settings, state_root) if settings is not None else None
-        self.session = session or StoreSession(memory)
-        self.events = SessionSignals(self.session, self)
+        self._session: StoreSession | None = None
+        self.events = SessionSignals(self)  # relays the session's events once it is made
         self.task_runner = TaskRunner(self.show_error)
         self.last_error = ""
         self._closing_confirmed = False
@@ -179,7 +181,8 @@ class MainWindow(QMainWindow):
         self.model = ValueTreeModel()
         # A big tree is read group by group as the user opens them (session.lazy).
         self.model.fetcher = lambda path: self.run(self.session.load_children(path), "Reading a group of the tree")
-        self.session.children_loaded.connect(self.model.on_children_loaded)
+        if session is not None or not session_later:
+            self._attach_session(session)
         self._filter_generation = 0
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
@@ -212,6 +215,30 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self.painted = False
         self._refresh_recent_menu()
+
+    @property
+    def session(self) -> StoreSession:
+        """The window's session (one per window, for its life); made on first use in a
+        window built with ``session_later``."""
+        if self._session is None:
+            self._attach_session(None)
+            assert self._session is not None
+        return self._session
+
+    @property
+    def has_session(self) -> bool:
+        """Whether the session is made (a ``session_later`` window before its first use)."""
+        return self._session is not None
+
+    def _attach_session(self, session: StoreSession | None) -> None:
+        from zhi_gui.session import SessionMemory, StoreSession
+
+        if session is None:
+            memory = SessionMemory(self.settings, self.state_root) if self.settings is not None else None
+            session = StoreSession(memory)
+        self._session = session
+        self.events.bind(session)
+        session.children_loaded.connect(self.model.on_children_loaded)
 
     @property
     def controller(self) -> StoreSession:
@@ -490,6 +517,8 @@ class MainWindow(QMainWindow):
             self._error_box(what, text)
 
     def _error_box(self, what: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         previous = self.findChild(QMessageBox, "error-box")
         if previous is not None and previous.isVisible():
             previous.setText(f"{what} failed" if what else "Something failed")
@@ -519,6 +548,8 @@ class MainWindow(QMainWindow):
     async def settle_editor(self, doing: str) -> bool:
         """Before ``doing`` something that replaces the editor's key: stage the typed change
         for its own key, or ask (keep editing / discard) when it cannot be staged."""
+        from PySide6.QtWidgets import QMessageBox
+
         if self.flush_editor():
             return True
         path = self._editor_target.path if self._editor_target else self.editor.path
@@ -560,6 +591,8 @@ class MainWindow(QMainWindow):
 
     async def open_store(self, target: StoreTarget) -> None:
         import asyncio
+
+        from PySide6.QtWidgets import QMessageBox
 
         if self.windows is not None and self.windows.claim(self, target):
             return  # open in another window: that one came forward
@@ -642,6 +675,8 @@ class MainWindow(QMainWindow):
 
     def open_store_dialog(self) -> None:
         # The dialogs load when first opened: they are not needed for the first paint.
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
         from zhi_gui.ui.open_store_dialog import OpenStoreDialog
 
         dialog = OpenStoreDialog(self)
@@ -716,7 +751,8 @@ class MainWindow(QMainWindow):
     # --- changes made elsewhere -------------------------------------------------------------
     def check_for_changes(self) -> None:
         """Ask the store (cheaply) whether someone else saved; only while the window is visible."""
-        if not self.isVisible() or not self.session.can_edit:
+        # (a session not made yet has no store to ask, and asking would make it)
+        if not self.isVisible() or not self.has_session or not self.session.can_edit:
             return
         self.run(self.session.check_for_changes(), "", "check-changes")
 
@@ -768,6 +804,8 @@ class MainWindow(QMainWindow):
         await self.switch_tree(name)
 
     async def _ask_text(self, title: str, label: str, text: str = "") -> tuple[str, bool]:
+        from PySide6.QtWidgets import QDialog, QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setObjectName("ask-text")
         dialog.setWindowTitle(title)
@@ -779,6 +817,8 @@ class MainWindow(QMainWindow):
         return value, accepted
 
     async def delete_tree(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         items = self.trees_list.selectedItems()
         if not items:
             return
@@ -862,6 +902,8 @@ class MainWindow(QMainWindow):
             self.session.stage_delete(paths)
 
     def new_key(self) -> None:
+        from PySide6.QtWidgets import QDialog
+
         from zhi_gui.ui.editors import NewKeyDialog
 
         if not self.session.can_edit:
@@ -916,6 +958,8 @@ class MainWindow(QMainWindow):
             self._load_editor(current)
 
     async def discard_all(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         count = len(self.session.staging)
         if not count:
             return
@@ -926,6 +970,8 @@ class MainWindow(QMainWindow):
 
     # --- saving -------------------------------------------------------------------------------
     async def review_and_save(self) -> str | None:
+        from PySide6.QtWidgets import QDialog
+
         s = self.session
         if not self.flush_editor():
             self._show_editor_key()
@@ -950,6 +996,8 @@ class MainWindow(QMainWindow):
         return await self.save(message)
 
     async def _ask_conflicts(self, conflicts: list[Conflict], *, saving: bool = True) -> list[bool] | None:
+        from PySide6.QtWidgets import QDialog
+
         from zhi_gui.ui.conflict_dialog import ConflictDialog
 
         dialog = ConflictDialog(conflicts, self, saving=saving)
@@ -971,6 +1019,8 @@ class MainWindow(QMainWindow):
         return outcome.version
 
     async def confirm_discard(self, doing: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         count = len(self.session.staging)
         if not count:
             return True
@@ -1251,25 +1301,31 @@ class MainWindow(QMainWindow):
         label.setToolTip(text)
 
     def _update_actions(self) -> None:
-        staging = self.session.staging
-        count = len(staging)
+        session = self._session  # None: not made yet, which is a new session's state (no store)
+        staging = session.staging if session is not None else None
+        count = len(staging) if staging is not None else 0
+        can_undo = staging is not None and staging.can_undo
+        can_redo = staging is not None and staging.can_redo
         self.pending_label.setText("No staged edits" if not count else f"{count} staged edit(s)")
         self.save_action.setEnabled(count > 0)
         self.discard_action.setEnabled(count > 0)
-        self.undo_action.setEnabled(staging.can_undo)
-        self.redo_action.setEnabled(staging.can_redo)
-        self.undo_action.setToolTip(f"Undo {staging.undo_label}" if staging.can_undo else "Nothing to undo")
-        self.redo_action.setToolTip(f"Redo {staging.redo_label}" if staging.can_redo else "Nothing to redo")
-        editable = self.session.can_edit
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+        self.undo_action.setToolTip(f"Undo {staging.undo_label}" if staging is not None and can_undo
+                                    else "Nothing to undo")
+        self.redo_action.setToolTip(f"Redo {staging.redo_label}" if staging is not None and can_redo
+                                    else "Nothing to redo")
+        editable = session is not None and session.can_edit
         for action in (self.new_key_action, self.delete_action, self.edit_action):
             action.setEnabled(editable)
-        running = self.session.is_open and self.session.plugin_state == PluginState.RUNNING
+        running = session is not None and session.is_open and session.plugin_state == PluginState.RUNNING
+        locked = session is not None and session.locked
         for action in (self.sample_action, self.reload_action):
-            action.setEnabled(running and not self.session.locked)
+            action.setEnabled(running and not locked)
         self.copying.update()
         self.save_action.setEnabled(count > 0 and running)
-        self.new_tree_button.setEnabled(running and not self.session.locked)
-        self.delete_tree_button.setEnabled(running and not self.session.locked)
+        self.new_tree_button.setEnabled(running and not locked)
+        self.delete_tree_button.setEnabled(running and not locked)
 
     # --- remembering ------------------------------------------------------------------------
     def _refresh_recent_menu(self) -> None:
@@ -1278,10 +1334,15 @@ class MainWindow(QMainWindow):
         for identity in stores:
             action = self.recent_menu.addAction(recent_label(identity))
             action.setToolTip(identity.plugin_path)
-            action.triggered.connect(lambda _checked=False, i=identity: self.run(self.open_store(StoreTarget(
-                Path(i.plugin_path), dict(i.options), "", i.display_name)), "Opening a recent store"))
+            action.triggered.connect(lambda _checked=False, i=identity: self._open_recent(i))
         if not stores:
             self.recent_menu.addAction("No recent stores").setEnabled(False)
+
+    def _open_recent(self, identity: S.StoreIdentity) -> None:
+        from zhi_gui.session import StoreTarget
+
+        target = StoreTarget(Path(identity.plugin_path), dict(identity.options), "", identity.display_name)
+        self.run(self.open_store(target), "Opening a recent store")
 
     def finish_layout(self) -> None:
         """Once every panel's dock is in (``app.build_window``): remember this as the

@@ -1,11 +1,17 @@
 """Qt signals for a StoreSession's events: the thin adapter between the Qt-free
-session and widgets (queued nowhere: the session runs on the Qt thread)."""
+session and widgets (queued nowhere: the session runs on the Qt thread).
+
+Made before its session, and bound to it once: the app's first window is built, and its
+panels connect here, before the session (and its modules) exist (issue 14, cold start)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from zhi_gui.session import StoreSession
+if TYPE_CHECKING:
+    from zhi_gui.session import StoreSession
 
 
 class SessionSignals(QObject):
@@ -22,8 +28,14 @@ class SessionSignals(QObject):
     opened = Signal()  # a store was opened (before its tree loads)
     valuesChanged = Signal(frozenset)  # paths whose values were replaced in place (live update)
 
-    def __init__(self, session: StoreSession, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.session: StoreSession | None = None
+
+    def bind(self, session: StoreSession) -> None:
+        """Relay ``session``'s events from now on (one session per window, bound once)."""
+        if self.session is not None:
+            raise RuntimeError("these signals already relay a session")
         self.session = session
         session.state_changed.connect(self.stateChanged.emit)
         session.trees_changed.connect(self.treesChanged.emit)

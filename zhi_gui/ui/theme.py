@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from zhi_gui.resources_path import resources_dir
@@ -25,6 +25,10 @@ def icon(name: str) -> QIcon:
 
 @cache
 def dot(color: str, size: int = 12) -> QIcon:
+    # imported here: PySide makes a Qt class's enums when the class is first used, and the
+    # first window's paint draws no dots (issue 14, cold start)
+    from PySide6.QtGui import QPainter, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -28,9 +28,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from zhi_gui.core.display import is_secret, preview, type_name
-from zhi_gui.core.model import Entry
-from zhi_gui.core.staging import Staging
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.tree_index import Node, TreeIndex
+
+if TYPE_CHECKING:
+    from zhi_gui.core.staging import Staging
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Key", "Value", "Type", "Version")
@@ -59,7 +61,9 @@ class ValueTreeModel(QAbstractItemModel):
     def __init__(self, index: TreeIndex | None = None, staging: Staging | None = None) -> None:
         super().__init__()
         self.index_data = index or TreeIndex()
-        self.staging = staging or Staging()
+        # An empty model's staging is made when first asked for: the app's first window paints
+        # its (empty) tree before the staging module's data classes are needed (issue 14).
+        self._staging = staging if staging else None
         self.visible: set[str] | None = None
         self._kids: dict[int, list[Node]] = {}
         # Asks for a lazily loaded group's children (set by the window); None: nothing to ask.
@@ -76,6 +80,18 @@ class ValueTreeModel(QAbstractItemModel):
         self._bold.setBold(True)
         self._struck = QFont()
         self._struck.setStrikeOut(True)
+
+    @property
+    def staging(self) -> Staging:
+        if self._staging is None:
+            from zhi_gui.core.staging import Staging
+
+            self._staging = Staging()
+        return self._staging
+
+    @staging.setter
+    def staging(self, staging: Staging) -> None:
+        self._staging = staging
 
     # --- feeding -------------------------------------------------------------------
     def set_tree(self, index: TreeIndex, staging: Staging) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from zhi_gui.session import StoreTarget
-
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
+
+    from zhi_gui.session import StoreTarget
 
 
 class WindowHub(Protocol):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
@@ -25,9 +26,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
 from zhi_gui.services.settings import Settings, StoreIdentity
-from zhi_gui.session import StoreTarget
 from zhi_gui.ui.main_window import MainWindow, recent_label
 from zhi_gui.ui.tasks import TaskRunner
+
+# The session's modules load after the first window's paint (issue 14, cold start).
+if TYPE_CHECKING:
+    from zhi_gui.session import StoreTarget
 
 log = logging.getLogger("zhi_gui.ui.windows")
 NEW_WINDOW_OFFSET = QPoint(32, 32)  # a new window is placed off its opener, not exactly on top of it
@@ -193,4 +197,6 @@ class WindowRegistry(QObject):
 
 
 def _target_of(identity: StoreIdentity) -> StoreTarget:
+    from zhi_gui.session import StoreTarget
+
     return StoreTarget(Path(identity.plugin_path), dict(identity.options), "", identity.display_name)

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.errors import InvalidArgument
 from zhi_gui.core.jsonvalues import decode_value, encode_metadata, encode_value
 from zhi_gui.core.labels import EditorKind, EditorSpec, LabelSet, canonical_json, editor_spec, same_json, value_problem
-from zhi_gui.core.model import Entry
 from zhi_gui.ui.editors.base import (
     BANNER_STYLE,
     NOTE_STYLE,

@@ -47,7 +47,9 @@ def __getattr__(name: str) -> object:
 def install_history(window: WindowApi) -> HistoryPanel:
     """Create the History and Diff docks, their menus, and wire them to the window."""
     main = window.main_window()
-    if main.findChild(HistoryPanel) is not None:
+    # The window's own record, not findChild: that wraps each of the window's widgets for
+    # Python (and makes their classes' enums), a cost the first paint would wait for.
+    if window.history_panel is not None:
         raise RuntimeError("this window already has a History panel")
     # The diff view itself is built when first needed: its dock is behind the Plugin tab
     diff_holder = DiffHolder(run=window.run)

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.model import Entry
-from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
+from zhi_gui.core.entries import Entry
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import dot
@@ -34,6 +33,7 @@ from zhi_gui.ui.theme import dot
 # Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     from zhi_gui.core.key_history import KeyChange
+    from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Version", "When", "Author", "Change", "Old \u2192 new")

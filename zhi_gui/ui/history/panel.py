@@ -19,13 +19,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
-    QMessageBox,
     QTabWidget,
     QToolButton,
     QTreeView,
@@ -33,8 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
+from zhi_gui.core.entries import Entry, Versioning
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.busy import allow_cancel, report_progress
 from zhi_gui.ui.history.colors import muted_text
@@ -52,10 +49,14 @@ from zhi_gui.ui.history.versions_model import (
 )
 from zhi_gui.ui.theme import icon
 
+# The session's modules load after the first window's paint (issue 14, cold start): the panel
+# makes its history access on first use.
 if TYPE_CHECKING:
     import asyncio
 
     from zhi_gui.core.key_history import KeyChange
+    from zhi_gui.session import StoreSession
+    from zhi_gui.session.history import HistoryAccess, Pager, VersionRow
     from zhi_gui.ui.history.diff_view import DiffView
     from zhi_gui.ui.history.rollback_dialog import RollbackDialog
     from zhi_gui.ui.window_api import WindowApi
@@ -77,8 +78,7 @@ class HistoryPanel(QWidget):
         super().__init__()
         self.setObjectName("history-panel")
         self.window_ = window
-        self.session = window.session
-        self.access = HistoryAccess(self.session)
+        self._access: HistoryAccess | None = None
         self._diff = diff  # a holder builds its view when first asked (not for the first paint)
         self.diff_dock = diff_dock
         self.dock: QDockWidget | None = None
@@ -110,6 +110,19 @@ class HistoryPanel(QWidget):
         self._clock.start()
         self._update_buttons()
         self._show_empty("No store is open.")
+
+    @property
+    def session(self) -> StoreSession:
+        return self.window_.session
+
+    @property
+    def access(self) -> HistoryAccess:
+        """Reads the open store's history (made on first use, with the window's session)."""
+        if self._access is None:
+            from zhi_gui.session.history import HistoryAccess
+
+            self._access = HistoryAccess(self.session)
+        return self._access
 
     @property
     def diff_view(self) -> DiffView:
@@ -474,13 +487,14 @@ class HistoryPanel(QWidget):
     def _update_buttons(self) -> None:
         rows = self.selected_rows()
         one_version = len(rows) == 1 and not rows[0].is_staged
-        versioned = self.mode != Versioning.NONE and self._pager is not None
+        versioned = self._pager is not None and self.mode != Versioning.NONE  # no pager, no store asked
         self.rollback_button.setEnabled(one_version and versioned)
         self.rollback_action.setEnabled(one_version and versioned)
         self.delete_button.setEnabled(one_version and versioned)
         self.delete_version_action.setEnabled(one_version and versioned)
         self.compare_action.setEnabled(bool(rows))
-        self.staged_action.setEnabled(bool(len(self.session.staging)))
+        # a window whose session is not made yet has nothing staged (asking would make it)
+        self.staged_action.setEnabled(self.window_.has_session and bool(len(self.session.staging)))
         self.compare_mode.setEnabled(len(rows) <= 1)
 
     def _context_menu(self, position: QPoint) -> None:
@@ -640,6 +654,8 @@ class HistoryPanel(QWidget):
 
     async def rollback_selected(self) -> str | None:
         """Roll back to the selected version; returns the new version the store created."""
+        from PySide6.QtWidgets import QDialog
+
         row = self._single_version("roll back to")
         if row is None:
             return None
@@ -702,6 +718,8 @@ class HistoryPanel(QWidget):
 
     # --- deleting -------------------------------------------------------------------------------------
     async def delete_selected(self) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         row = self._single_version("delete")
         if row is None:
             return False
@@ -801,5 +819,7 @@ class HistoryPanel(QWidget):
                   "Comparing the key's versions")
 
     def current_model_row(self, index: QModelIndex) -> VersionRow | None:
+        from zhi_gui.session.history import VersionRow
+
         value = index.data(ROW_ROLE)
         return value if isinstance(value, VersionRow) else None

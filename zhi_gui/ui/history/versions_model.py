@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from zhi_gui.session.history import VersionRow
 from zhi_gui.ui.history.colors import kind_colors, muted_text
 from zhi_gui.ui.history.timefmt import describe_time
 from zhi_gui.ui.theme import icon
+
+# The session's modules load after the first window's paint (issue 14, cold start).
+if TYPE_CHECKING:
+    from zhi_gui.session.history import VersionRow
 
 Index = QModelIndex | QPersistentModelIndex
 DESCRIBED_COLUMNS = ("Version", "When", "Author", "Message", "Changes", "Kind")
@@ -116,6 +119,8 @@ class VersionListModel(QAbstractTableModel):
 
     def version_row(self, row: int) -> VersionRow | None:
         if self.staged and row == 0:
+            from zhi_gui.session.history import VersionRow
+
             return VersionRow("", staged=self.staged)
         i = row - self._offset
         return self.rows[i] if 0 <= i < len(self.rows) else None
