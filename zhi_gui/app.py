@@ -214,14 +214,21 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
     def load(name: str) -> Callable[[], object]:
         return lambda: importlib.import_module(name)
 
+    def qwidget_enums() -> None:
+        # PySide makes QWidget's 78 Python enums when Qt first hands a QWidget back (about
+        # 20 ms); the Diff view's build did, so it is a turn of its own.
+        window.tree_view.viewport()
+
     return [
         load("zhi_gui.core.model"), load("zhi_gui.session"), session,
-        load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.encryption"),
-        load("zhi_gui.ui.security.controller"), load("zhi_gui.ui.security"), security,
+        load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.widgets"),
+        load("zhi_gui.ui.security.passphrase_dialogs"), load("zhi_gui.ui.security.encryption"),
+        load("zhi_gui.ui.security.login"), load("zhi_gui.ui.security.screen_lock"),
+        load("zhi_gui.ui.security.controller"), security,
         load("zhi_gui.ui.store_actions"), load("zhi_gui.ui.store_check"), store_menus, theme_menu,
         # the Diff view's modules, then the view (all at once: a 40 ms turn)
         load("zhi_gui.core.diff"), load("zhi_gui.ui.history.value_diff"), load("zhi_gui.ui.history.diff_view"),
-        diff_view,
+        qwidget_enums, diff_view,
         change_marks,
         load("zhi_gui.ui.accessibility"), accessibility,
     ]
@@ -284,8 +291,6 @@ def main(argv: list[str] | None = None) -> int:
                 window.show_error(f"Opening {target.name}", exc)
 
     async def startup() -> None:
-        from zhi_gui.ui.screenshot import finish_unattended
-
         # The plugin is spawned once the window is on screen: its start (a process, a
         # handshake, maybe a keyring look-up) never holds back the first paint.
         await window.until_painted()
@@ -294,8 +299,11 @@ def main(argv: list[str] | None = None) -> int:
         # turn, before the store opens: it sets the unlock and login hooks.
         loading = loop.run_in_executor(executor, load_for_opening, args, named_target)
         for step in completion_steps(window, settings):
-            step()
             await asyncio.sleep(0)
+            step()
+        await asyncio.sleep(0)
+        from zhi_gui.ui.screenshot import finish_unattended
+
         await asyncio.wait([loading])
         # What start-up loaded (modules, classes, the window) lives as long as the app: out
         # of the collector's scans. Else the first full collection walked all of it on the

@@ -272,9 +272,15 @@ class StoreSession:
         self._replace_index(index)
         self._follow(tree_id)
         self.tree_loaded.emit(tree_id)
-        if self.memory is not None and self.target is not None and self._remembered != (self.session_id, tree_id):
+        memory, target = self.memory, self.target
+        if memory is not None and target is not None and self._remembered != (self.session_id, tree_id):
+            import asyncio
+
             self._remembered = (self.session_id, tree_id)  # a reload of the same tree writes nothing
-            warning = self.memory.remember_tree(self.target, tree_id)
+            # The tree is shown first: writing the settings and the plugin's state (each fsynced)
+            # in the same turn made it the busiest of a window's start (about 10 ms more).
+            await asyncio.sleep(0)
+            warning = memory.remember_tree(target, tree_id)
             if warning:
                 self.notice.emit(warning)
 
