@@ -37,7 +37,11 @@ def qt_application(argv: list[str] | None = None) -> QApplication:
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication.instance()
     if app is None:
-        app = QApplication(argv if argv is not None else sys.argv)
+        from zhi_gui.ui.theme import FUSION_ARGS, FUSION_PROPERTY
+
+        # The style named here, not set afterwards: see theme.FUSION_ARGS.
+        app = QApplication([*(argv if argv is not None else sys.argv), *FUSION_ARGS])
+        app.setProperty(FUSION_PROPERTY, True)
     assert isinstance(app, QApplication)
     return app
 
