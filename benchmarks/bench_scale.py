@@ -626,12 +626,18 @@ def main() -> None:
             table.extend(asyncio.run(plugin_rows(tmp, runs)))
 
         if "cold" not in skip:
-            bare = med([run_child("bare", [], tmp)[0] for _ in range(runs)])
             home = tmp / "cold"
             home.mkdir()
-            app = med([run_child("window", ["--log-level", "warning"], home)[0] for _ in range(runs)])
+            # In pairs, a bare window then the app: a shared machine's load moves within
+            # seconds, and a ratio of figures taken together is the one to trust.
+            bares, apps = [], []
+            for _ in range(runs):
+                bares.append(run_child("bare", [], tmp)[0])
+                apps.append(run_child("window", ["--log-level", "warning"], home)[0])
+            bare, app = med(bares), med(apps)
+            ratio = med([a / b for a, b in zip(apps, bares, strict=True)])
             table.append(("cold start to first paint", f"bare PySide6 {bare:.2f} s", f"{app:.2f} s "
-                          f"({app / bare:.1f}x)", "<= 2x"))
+                          f"({app / bare:.1f}x; median of the pairs' ratios {ratio:.2f}x)", "<= 2x"))
 
     width = max(len(r[0]) for r in table)
     ref_w = max(len(r[1]) for r in table)
