@@ -794,13 +794,6 @@ class Engine:
                 return None
             else:
                 seq = head
-            if seq == head and not prefix and not self.encrypted and self._heads.get(tid, seq) is None:
-                # The whole tree from its saved copy, when there is one: read in one piece
-                # (0.1 s per 100,000 values), the chunks then come from memory.
-                with _gc_paused():
-                    saved = self._saved_head(tid, seq)
-                if saved is not None and self._heads.put(tid, seq, *saved) is not None:
-                    gc.freeze()  # kept: out of the collector's scans, as ``_head`` does
             return StreamStart(name, tid, seq, str(seq), self._count(tid, seq, seq == head, prefix))
 
     def stream_chunk(self, start: StreamStart, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
