@@ -426,3 +426,22 @@ def test_comparing_while_an_unchanged_key_is_shown_selects_the_first_change(qtbo
     assert panel.diff_view.selected_path() == "services/api/replicas"
     view = panel.diff_view.value_view
     assert view.change is not None and view.change.path == "services/api/replicas"
+
+
+def test_the_sample_filled_again_adds_no_version_unless_it_changed(qtbot: Any, windows: Any, run_async: Any,
+                                                                   short_tmp: Path) -> None:
+    """``run.sh --sample`` run again wrote the same values as one more version each time."""
+    win = windows()
+    run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
+    run_async(win.fill_sample())
+    store = win.session.store
+    assert len(run_async(store.list_tree_versions("sample"))) == 1
+    run_async(win.fill_sample())
+    assert len(run_async(store.list_tree_versions("sample"))) == 1, "the same sample: shown, not written again"
+    run_async(store.put_values("sample", [Entry("services/api/replicas", b"12")]))
+    run_async(win.fill_sample())
+    assert len(run_async(store.list_tree_versions("sample"))) == 3, "an edited sample is written again"
+    from zhi_gui.core.sample import sample_entries
+
+    sample = {e.path: e.value_json for e in sample_entries()}
+    assert win.session.index.entries["services/api/replicas"].value_json == sample["services/api/replicas"]

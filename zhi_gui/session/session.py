@@ -457,13 +457,24 @@ class StoreSession:
         return " and ".join(parts) if parts else "all its values"
 
     async def fill_sample(self, tree_id: str) -> int:
-        """Create ``tree_id`` with the sample tree and show it."""
+        """Create ``tree_id`` with the sample tree and show it. A tree that holds exactly the
+        sample already is only shown: ``run.sh --sample`` run again wrote the same values
+        as one more version each time."""
         from zhi_gui.core.sample import sample_entries
 
         entries = sample_entries()
-        await self.create_tree(tree_id, entries)
+        if tree_id not in self.trees or not await self._holds(tree_id, entries):
+            await self.create_tree(tree_id, entries)
         await self.load_tree(tree_id)
         return len(entries)
+
+    async def _holds(self, tree_id: str, entries: Sequence[Entry]) -> bool:
+        """Whether the store's ``tree_id`` holds exactly ``entries`` (paths, values, labels)."""
+        store = await self.store_ready()
+        # All of the tree where the store lists its keys (a key more is a difference), else the sample's keys.
+        held = await store.get_values(tree_id, [] if self.lists_keys else [e.path for e in entries])
+        return {(e.path, bytes(e.value_json), bytes(e.metadata_json)) for e in held} == {
+            (e.path, bytes(e.value_json), bytes(e.metadata_json)) for e in entries}
 
     # --- editing -------------------------------------------------------------------------------
     def _require_editable(self) -> None:
