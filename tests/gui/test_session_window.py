@@ -438,10 +438,12 @@ def test_the_sample_filled_again_adds_no_version_unless_it_changed(qtbot: Any, w
     assert len(run_async(store.list_tree_versions("sample"))) == 1
     run_async(win.fill_sample())
     assert len(run_async(store.list_tree_versions("sample"))) == 1, "the same sample: shown, not written again"
+    from zhi_gui.core.sample import sample_entries
+
+    count = len(sample_entries())
+    assert win.statusBar().currentMessage() == f"Tree \u201csample\u201d already holds the sample ({count} values)"
     run_async(store.put_values("sample", [Entry("services/api/replicas", b"12")]))
     run_async(win.fill_sample())
     assert len(run_async(store.list_tree_versions("sample"))) == 3, "an edited sample is written again"
-    from zhi_gui.core.sample import sample_entries
-
     sample = {e.path: e.value_json for e in sample_entries()}
     assert win.session.index.entries["services/api/replicas"].value_json == sample["services/api/replicas"]

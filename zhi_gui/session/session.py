@@ -456,17 +456,18 @@ class StoreSession:
             parts.append(f"{len(await store.list_tree_versions(tree_id))} version(s) of history")
         return " and ".join(parts) if parts else "all its values"
 
-    async def fill_sample(self, tree_id: str) -> int:
-        """Create ``tree_id`` with the sample tree and show it. A tree that holds exactly the
-        sample already is only shown: ``run.sh --sample`` run again wrote the same values
-        as one more version each time."""
+    async def fill_sample(self, tree_id: str) -> tuple[int, bool]:
+        """Create ``tree_id`` with the sample tree and show it: (its values, whether they
+        were written). A tree that holds exactly the sample already is only shown:
+        ``run.sh --sample`` run again wrote the same values as one more version each time."""
         from zhi_gui.core.sample import sample_entries
 
         entries = sample_entries()
-        if tree_id not in self.trees or not await self._holds(tree_id, entries):
+        written = tree_id not in self.trees or not await self._holds(tree_id, entries)
+        if written:
             await self.create_tree(tree_id, entries)
         await self.load_tree(tree_id)
-        return len(entries)
+        return len(entries), written
 
     async def _holds(self, tree_id: str, entries: Sequence[Entry]) -> bool:
         """Whether the store's ``tree_id`` holds exactly ``entries`` (paths, values, labels)."""

@@ -841,8 +841,9 @@ class MainWindow(QMainWindow):
         if not await self.settle_editor("showing the sample tree") or \
                 not await self.confirm_discard("showing the sample tree"):
             return
-        count = await self.session.fill_sample("sample")
-        self.statusBar().showMessage(f"Created tree \u201csample\u201d with {count} values", 8000)
+        count, written = await self.session.fill_sample("sample")
+        self.statusBar().showMessage(f"Created tree \u201csample\u201d with {count} values" if written else
+                                     f"Tree \u201csample\u201d already holds the sample ({count} values)", 8000)
 
     # --- editing -------------------------------------------------------------------------------
     def selected_paths(self) -> list[str]:
