@@ -565,16 +565,25 @@ class Engine:
                 entries = None
         if entries is None:
             return None
+        head = self._keep(tid, seq, entries, payload, save=saved is None)
+        return head if head is not None else Head(seq, entries, 0)
+
+    def _keep(self, tid: int, seq: int, entries: list[Entry], payload: int | None, *, save: bool,
+              freeze: bool = True) -> Head | None:
+        """Keep a tree's values at ``seq`` (``heads``; None when too big) and, with ``save``,
+        save them in the file when the plugin stops (``saved_heads``: plain trees of
+        ``SAVE_FROM`` values or more). ``freeze``: kept for as long as the file is
+        unchanged, so out of the collector's scans (as ``core.gc_control`` does after a
+        load); else the first collection after a read walked every new value once
+        (100,000: a 40-70 ms pause inside the first answer). Reference counting still
+        frees them when the cache drops them."""
         head = self._heads.put(tid, seq, entries, payload)
         if head is None:
-            return Head(seq, entries, 0)
-        if saved is None and not self.encrypted and len(entries) >= saved_heads.SAVE_FROM:
+            return None
+        if save and not self.encrypted and len(entries) >= saved_heads.SAVE_FROM:
             self._unsaved[tid] = seq
-        # Kept for as long as the file is unchanged: out of the collector's scans (as
-        # ``core.gc_control`` does after a load). Else the first collection after the read
-        # walked every new value once (100,000: a 40-70 ms pause inside the first answer).
-        # They are still freed by reference counting when the cache drops them.
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         return head
 
     def _gather(self, start: StreamStart, after: str, entries: list[Entry], last: str, done: bool) -> None:
@@ -601,12 +610,9 @@ class Engine:
         if not done:
             return
         del self._gathering[key]
-        payload = gathered.size - PER_VALUE * len(gathered.entries)
-        if len(gathered.entries) == start.total and self._heads.put(
-                start.tid, start.seq, gathered.entries, payload) is not None:
-            if len(gathered.entries) >= saved_heads.SAVE_FROM:
-                self._unsaved[start.tid] = start.seq
-            gc.freeze()  # kept: out of the collector's scans, as ``_head`` does
+        if len(gathered.entries) == start.total:
+            payload = gathered.size - PER_VALUE * len(gathered.entries)
+            self._keep(start.tid, start.seq, gathered.entries, payload, save=True)
 
     def _saved_head(self, tid: int, seq: int) -> tuple[list[Entry], int] | None:
         """The tree's values at ``seq`` from its saved head, when there is a sound one."""
@@ -1160,8 +1166,8 @@ class Engine:
                 self._search.update(tid, tree[1] if tree is not None else None, seq,
                                     [(known[p][0], Entry(p, e.value_json or b"null", e.metadata_json, str(seq)))
                                      for p, e in puts.items()], [known[p][0] for p in live_dels])
-        if carried is not None and self._heads.put(*carried) is not None and len(carried[2]) >= saved_heads.SAVE_FROM:
-            self._unsaved[carried[0]] = carried[1]  # committed: kept, and saved at close
+        if carried is not None:  # committed: kept, and saved when the plugin stops
+            self._keep(*carried, None, save=True, freeze=False)
         return str(seq)
 
     def _allocate_pids(self, count: int) -> int:
