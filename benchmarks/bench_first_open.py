@@ -2,8 +2,9 @@
 start (the window has painted) until it quits, with the embedded default store opened in
 a temporary home: the longest stall and the most UI-thread CPU in one turn (the part this
 process controls; a stall's rest is waiting for the CPU or the GIL). Each run is a new
-process, as a user's start is. The window is completed a step per turn and discovery and
-the plugin layer load in a worker thread (``app.completion_steps``, ``plugin.preload``).
+process, as a user's start is. The session's modules load in a worker thread, the window
+is completed a step per turn, then discovery and the plugin layer load in a worker thread
+(``app.completion_steps``, ``plugin.preload``).
 
 Run: .venv/bin/python benchmarks/bench_first_open.py [--runs 5] [--trace]
 """

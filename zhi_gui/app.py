@@ -219,6 +219,13 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
         # 20 ms); the Diff view's build did, so it is a turn of its own.
         window.tree_view.viewport()
 
+    def qstyle_enums() -> None:
+        # ... and QStyle's (its pixel metrics, hints, elements: about 10 ms) when QStyle is
+        # first used from Python: the Diff view's build asks it for the scroll bar's width.
+        from PySide6.QtWidgets import QStyle
+
+        QStyle.PixelMetric  # noqa: B018
+
     return [
         load("zhi_gui.core.model"), load("zhi_gui.session"), session,
         load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.widgets"),
@@ -227,8 +234,9 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
         load("zhi_gui.ui.security.controller"), security,
         load("zhi_gui.ui.store_actions"), load("zhi_gui.ui.store_check"), store_menus, theme_menu,
         # the Diff view's modules, then the view (all at once: a 40 ms turn)
-        load("zhi_gui.core.diff"), load("zhi_gui.ui.history.value_diff"), load("zhi_gui.ui.history.diff_view"),
-        qwidget_enums, diff_view,
+        load("zhi_gui.core.diff"), load("zhi_gui.core.textdiff"), load("zhi_gui.ui.history.value_diff"),
+        load("zhi_gui.ui.history.diff_view"),
+        qwidget_enums, qstyle_enums, diff_view,
         change_marks,
         load("zhi_gui.ui.accessibility"), accessibility,
     ]
@@ -294,14 +302,20 @@ def main(argv: list[str] | None = None) -> int:
         # The plugin is spawned once the window is on screen: its start (a process, a
         # handshake, maybe a keyring look-up) never holds back the first paint.
         await window.until_painted()
-        # Discovery (it reads every plugin's manifest) and the plugin layer (gRPC and the
-        # generated modules) load in a thread meanwhile; the window is completed a step per
-        # turn, before the store opens: it sets the unlock and login hooks.
-        loading = loop.run_in_executor(executor, load_for_opening, args, named_target)
+        # The session's modules are Qt-free: a worker imports them while the loop turns (the
+        # store model's 14 data classes alone were a 10-16 ms turn on the UI thread).
+        await loop.run_in_executor(executor, importlib.import_module, "zhi_gui.session")
+        # The window is completed a step per turn before the store opens (it sets the unlock
+        # and login hooks); then discovery (it reads every plugin's manifest) and the plugin
+        # layer (gRPC and the generated modules) load in a worker. One after the other, not
+        # side by side: both are Python and take turns on the GIL, so together they finished
+        # no sooner, and each step's turn waited for the worker (first-open stalls of 25-35
+        # ms, now about 10: benchmarks/bench_first_open.py).
         for step in completion_steps(window, settings):
             await asyncio.sleep(0)
             step()
         await asyncio.sleep(0)
+        loading = loop.run_in_executor(executor, load_for_opening, args, named_target)
         from zhi_gui.ui.screenshot import finish_unattended
 
         await asyncio.wait([loading])

@@ -3,7 +3,7 @@
 The window paints before the plugin layer is imported, and gRPC and the generated
 protobuf modules are ``lazy.lazy_module``s, executed when first used. The first
 store open then ran all of them on the UI thread: one turn of 20-30 ms of CPU. The
-app calls :func:`load_plugin_layer` in a worker thread while the window completes,
+app calls :func:`load_plugin_layer` in a worker thread once the window is complete,
 and opens the store when it has returned.
 
 Thread safety: ``importlib.util.LazyLoader`` modules are not safe to load from two
