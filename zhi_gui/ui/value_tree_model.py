@@ -150,9 +150,11 @@ class ValueTreeModel(QAbstractItemModel):
         return QModelIndex()
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        # Asked about every painted row, once per level for the branch lines: kept to the
+        # fewest calls into Qt (a valid index always points at a Node: see index()).
         if not index.isValid():
             return QModelIndex()
-        parent = self._node(index).parent
+        parent = index.internalPointer().parent
         if parent is None or parent is self.index_data.root:
             return QModelIndex()
         return self.createIndex(parent.row, 0, parent)
