@@ -192,3 +192,90 @@ def test_small_trees_are_not_saved(arun: Run, short_tmp: Path, count: int) -> No
 
     arun(go(), timeout=120)
     assert saved_rows(db) == []
+
+
+def test_reads_answered_from_kept_protocol_bytes_are_the_rows_answers(arun: Run, short_tmp: Path) -> None:
+    """A tree at hand whole is answered from each value's protocol bytes (``plugin.wire``):
+    from the saved copy in a new process, then from memory, for the whole tree, another
+    order, duplicates and absent paths; the same values as a process reading the rows."""
+    db = short_tmp / "answers.db"
+    tree = big_tree()
+    own = sorted(e.path for e in tree)
+    asks = {
+        "all": [],
+        "all in order": own,
+        "reversed": own[::-1],
+        "most, twice, some absent": own[::2] + own[: len(own) // 2] + ["svc99/none", "nowhere"],
+        "a few": [own[7], "absent", own[3]],
+    }
+
+    async def answers() -> dict[str, list[Entry]]:
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            cold = {name: await plugin.store.get_values("t", paths) for name, paths in asks.items()}
+            warm = {name: await plugin.store.get_values("t", paths) for name, paths in asks.items()}
+        assert cold == warm
+        return cold
+
+    async def go() -> None:
+        version = await written_by_a_plugin(db, tree)
+        by_path = {e.path: e for e in expected(tree, version)}
+        want = {name: [by_path[p] for p in dict.fromkeys(paths or own) if p in by_path]
+                for name, paths in asks.items()}
+        assert saved_rows(db) == [(1, int(version), COUNT)]
+        assert await answers() == want  # from the saved copy, then from memory
+        with closing(sqlite3.connect(db)) as conn:
+            conn.execute("DELETE FROM saved_heads")
+            conn.commit()
+        assert await answers() == want  # from the rows, then from memory (saved again at stop)
+        assert saved_rows(db) == [(1, int(version), COUNT)]
+
+    arun(go(), timeout=180)
+
+
+def test_a_copy_saved_by_an_earlier_version_is_not_read_and_is_replaced(arun: Run, short_tmp: Path) -> None:
+    """The table as versions before the protocol bytes wrote it (no ``wire`` column): its
+    row is never read, the tree is read from its rows, and the next save makes the table anew."""
+    db = short_tmp / "earlier.db"
+    tree = big_tree()
+
+    async def go() -> None:
+        version = await written_by_a_plugin(db, tree)
+        with closing(sqlite3.connect(db)) as conn:
+            conn.execute("DROP TABLE saved_heads")
+            conn.execute("CREATE TABLE saved_heads (tid INTEGER PRIMARY KEY, seq INTEGER NOT NULL, count INTEGER NOT "
+                         "NULL, paths BLOB NOT NULL, vals BLOB NOT NULL, metas BLOB NOT NULL, versions BLOB NOT NULL, "
+                         "ck BLOB NOT NULL)")
+            conn.execute("INSERT INTO saved_heads VALUES (1, ?, 1, x'61', x'31', x'', x'0000000000000000', x'00')",
+                         (int(version),))
+            conn.commit()
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            assert await plugin.store.get_values("t", []) == expected(tree, version)
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            columns = {name for (name,) in conn.execute("SELECT name FROM pragma_table_info('saved_heads')")}
+        assert {"wire", "ends"} <= columns
+        assert saved_rows(db) == [(1, int(version), COUNT)]
+        async with await launch_store(SQLITE_PLUGIN, options={"path": str(db)}) as plugin:
+            assert await plugin.store.get_values("t", []) == expected(tree, version)
+
+    arun(go(), timeout=180)
+
+
+def test_the_engine_answers_a_tree_at_hand_in_protocol_bytes_and_leaves_a_few_paths_to_get_values(
+        short_tmp: Path) -> None:
+    from zhi_gui.plugin import convert as cv
+    from zhi_gui.plugin.gen.zhiplugin.v1 import store_pb2 as pb
+
+    db = short_tmp / "engine.db"
+    tree = big_tree()
+    own = sorted(e.path for e in tree)
+    with closing(Engine(db, create=True)) as engine:
+        engine.write("t", tree, [], "", {}, "", "")
+    with closing(Engine(db)) as engine:
+        assert engine.values_answer("t", own[:10]) is None  # a few paths, nothing at hand: get_values reads them
+        for paths in ([], own, own[::-3], ["absent", own[1], own[1], *own[::2]]):
+            answer = engine.values_answer("t", paths)
+            assert answer is not None
+            assert [cv.entry_from_pb(m) for m in pb.GetValuesResponse.FromString(answer).values] == \
+                engine.get_values("t", paths)
+        assert engine.values_answer("t", own[:10]) is not None  # now at hand
+        assert engine.values_answer("nothing-here", own) == b""

@@ -107,9 +107,18 @@ class StoreServicer(pb_grpc.StoreServiceServicer):
         return pb.DeleteTreeResponse()
 
     async def GetValues(self, request: pb.GetValuesRequest, context: Any) -> pb.GetValuesResponse:
+        async def answer() -> bytes | None:
+            return await self.store.values_answer(validate_tree_id(request.id), list(request.paths))
+
         async def call() -> list[Entry]:
             return await self.store.get_values(validate_tree_id(request.id), list(request.paths))
 
+        # A store that keeps its values' protocol bytes answers with them: parsed here in C
+        # (~10 ms for 100,000 values) instead of a message built value by value (~0.1 s).
+        ready = await guarded(context, "GetValues", answer)
+        if ready is not None:
+            parsed: pb.GetValuesResponse = pb.GetValuesResponse.FromString(ready)
+            return parsed
         response = pb.GetValuesResponse()
         cv.add_entries(response.values, await guarded(context, "GetValues", call))
         return response

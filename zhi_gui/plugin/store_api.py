@@ -58,6 +58,12 @@ class Store:
     async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
         raise _unsupported("get_values")
 
+    async def values_answer(self, tree_id: str, paths: Sequence[str]) -> bytes | None:
+        """Optional: ``get_values`` as GetValues's answer already in protocol bytes
+        (``plugin.wire``), for a store that keeps them; None (the default): the SDK
+        builds the answer from ``get_values``."""
+        return None
+
     async def put_values(
         self,
         tree_id: str,

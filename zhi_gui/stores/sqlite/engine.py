@@ -485,6 +485,27 @@ class Engine:
                 return []
             return self._at_head(name, tree[0], tree[1], paths)
 
+    def values_answer(self, name: str, paths: Sequence[str]) -> bytes | None:
+        """``get_values`` as GetValues's answer in protocol bytes, when the tree is at hand
+        whole (kept, or read whole now from its saved copy or its rows, as ``get_values``
+        would for these paths): each value's part is kept with the tree, so the answer
+        is a join (``heads.Head.answer``). None: ``get_values`` answers (a few paths, a
+        damaged row: its general read says what is wrong)."""
+        with self._txn(), _gc_paused():
+            self._require_unlocked()
+            tree = self._tree(name)
+            if tree is None or tree[1] is None:
+                return b""
+            tid, seq = tree[0], tree[1]
+            head = self._heads.get(tid, seq)
+            if head is None and (not paths or (len(paths) >= 1000 and 2 * len(paths) >= self._path_rows(tid))):
+                head = self._head(name, tid, seq)
+            if head is None:
+                return None
+            answer = head.answer(paths)
+            self._heads.grow(tid, head)
+            return answer
+
     def _at_head(self, name: str, tid: int, seq: int, paths: Sequence[str]) -> list[Entry]:
         """The values of ``paths`` (all for none) at the tree's head ``seq``, in the order
         asked. Whole-tree reads go through the head cache (``_head``); damage found on
@@ -545,17 +566,13 @@ class Engine:
         head = self._heads.get(tid, seq)
         if head is not None:
             return head
-        if self._heads.limit:
-            # Garbage cycles left by earlier work are collected first, while there is little
-            # to walk (the plugin froze its start-up; kept trees are frozen): the freeze
-            # after the read would keep them for good.
-            gc.collect()
-        entries: list[Entry] | None
-        payload: int | None = None
         saved = None if self.encrypted else self._saved_head(tid, seq)
         if saved is not None:
-            entries, payload = saved
-        elif not self.encrypted:
+            return self._keep_saved(tid, seq, saved)
+        self._collect_before_freeze()
+        entries: list[Entry] | None
+        payload: int | None = None
+        if not self.encrypted:
             read = self._utf8(lambda: head_rows(tid, self.conn.execute(_FAST + " ORDER BY p.path", (tid,))))
             entries, payload = read if read is not None else (None, None)
         else:
@@ -565,8 +582,33 @@ class Engine:
                 entries = None
         if entries is None:
             return None
-        head = self._keep(tid, seq, entries, payload, save=saved is None)
+        head = self._keep(tid, seq, entries, payload, save=True)
         return head if head is not None else Head(seq, entries, 0)
+
+    def _collect_before_freeze(self) -> None:
+        if self._heads.limit:
+            # Garbage cycles left by earlier work are collected first, while there is little
+            # to walk (the plugin froze its start-up; kept trees are frozen): the freeze
+            # after the read would keep them for good.
+            gc.collect()
+
+    def _keep_saved(self, tid: int, seq: int, saved: saved_heads.SavedHead) -> Head:
+        """Keep a tree read from its saved copy (saved already): its answer in protocol
+        bytes as saved, its values made when first needed (a host reading the whole tree
+        needs none of them), then frozen out of the collector's scans as ``_keep`` does."""
+
+        def make_entries() -> list[Entry]:
+            self._collect_before_freeze()
+            entries = saved.entries()
+            gc.freeze()
+            return entries
+
+        head = self._heads.put_lazy(tid, seq, saved.paths, make_entries, saved.payload)
+        if head is None:
+            head = Head(seq, None, 0, make_entries, _paths=saved.paths)
+        head.wire, head.wire_ends = saved.wire, saved.wire_ends
+        self._heads.grow(tid, head)
+        return head
 
     def _keep(self, tid: int, seq: int, entries: list[Entry], payload: int | None, *, save: bool,
               freeze: bool = True) -> Head | None:
@@ -614,11 +656,14 @@ class Engine:
             payload = gathered.size - PER_VALUE * len(gathered.entries)
             self._keep(start.tid, start.seq, gathered.entries, payload, save=True)
 
-    def _saved_head(self, tid: int, seq: int) -> tuple[list[Entry], int] | None:
+    def _saved_head(self, tid: int, seq: int) -> saved_heads.SavedHead | None:
         """The tree's values at ``seq`` from its saved head, when there is a sound one."""
         if not self.conn.execute(saved_heads.EXISTS).fetchone():
             return None
-        row = self.conn.execute(saved_heads.SELECT, (tid, seq)).fetchone()
+        try:
+            row = self.conn.execute(saved_heads.SELECT, (tid, seq)).fetchone()
+        except sqlite3.OperationalError:  # the table of an earlier version: never read, replaced at the next save
+            return None
         if row is None:
             return None
         read = saved_heads.decode(tid, seq, row)
@@ -644,12 +689,17 @@ class Engine:
             with self._txn(write=True, saving=True) as conn:
                 if self.encrypted:
                     return 0
+                if "wire" not in {name for (name,) in conn.execute(saved_heads.COLUMNS)}:
+                    conn.execute(saved_heads.DROP)  # an earlier version's table (or none): made anew
                 conn.execute(saved_heads.CREATE)
                 for tid, seq in list(self._unsaved.items()):
                     head = self._heads.get(tid, seq)
                     current = conn.execute("SELECT head FROM trees WHERE tid = ?", (tid,)).fetchone()
-                    row = (saved_heads.encode(tid, seq, head.entries) if head is not None and current == (seq,)
-                           else None)
+                    row = None
+                    if head is not None and current == (seq,):
+                        wire = head.answer(())  # made now if no read asked for it yet
+                        self._heads.grow(tid, head)
+                        row = saved_heads.encode(tid, seq, head.entries, wire, head.wire_ends or ())
                     if row is not None:
                         conn.execute(saved_heads.INSERT, row)
                         saved += 1

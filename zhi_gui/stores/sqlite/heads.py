@@ -17,7 +17,11 @@ A plain tree kept here is also saved in the file when the plugin stops
 damage answers as before and keeps nothing.
 
 Bounded: the trees kept are estimated at ``limit`` bytes in all (least
-recently read dropped first); a tree bigger than that is not kept.
+recently read dropped first); a tree bigger than that is not kept. A kept tree
+also holds GetValues's answer of it in protocol bytes once a read of many values
+asked (``Head.answer``, ``plugin.wire``), or as its saved copy held it: counted
+from then on (``HeadCache.grow``). A tree read from its saved copy makes its
+values only when something needs them (a whole read answered from the bytes does not).
 
 Kept values are frozen out of cyclic garbage collection (``gc.freeze``, after
 collecting what was garbage before the read): long-lived and acyclic, they
@@ -33,12 +37,15 @@ from __future__ import annotations
 
 import bisect
 import collections
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
+from zhi_gui.plugin.wire import value_elements
 
 DEFAULT_LIMIT = 192 * 1024 * 1024
 # Bytes per value besides its path, value and metadata: the Entry tuple, the str
@@ -46,44 +53,95 @@ DEFAULT_LIMIT = 192 * 1024 * 1024
 # (100,000 values of about 20 bytes) tracemalloc counted 25.6 MB kept, dict
 # included; the estimate says 30 MB: on the safe side.
 PER_VALUE = 256
+# A value's share of its tree's answer in protocol bytes (``Head.answer``) besides its
+# path, value and metadata: framing and its end offset (a list of ints).
+WIRE_PER_VALUE = 48
 
 _path, _value, _meta = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 @dataclass(slots=True)
 class Head:
-    """The live values of one tree at ``seq``, in path order."""
+    """The live values of one tree at ``seq``, in path order.
+
+    A tree read back from its saved copy has its paths and its answer in protocol bytes
+    at once, and makes its values (100,000 tuples) only when something needs them:
+    ``make_entries``. A host reading the whole tree is answered without them."""
 
     seq: int
-    entries: list[Entry]
+    _entries: list[Entry] | None
     size: int
+    make_entries: Callable[[], list[Entry]] | None = field(default=None, repr=False)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _paths: list[str] | None = field(default=None, repr=False)
+    # GetValues's answer of the whole tree as protocol bytes (``plugin.wire``) and where
+    # each value's element ends in it: made on the first such answer, or read from the
+    # tree's saved copy
+    wire: bytes | None = field(default=None, repr=False)
+    wire_ends: Sequence[int] | None = field(default=None, repr=False)
+    _wire_by_path: dict[str, bytes] | None = field(default=None, repr=False)
+    _wire_counted: bool = field(default=False, repr=False)  # in ``size`` (``HeadCache.grow``)
+
+    @property
+    def entries(self) -> list[Entry]:
+        if self._entries is None:
+            assert self.make_entries is not None
+            self._entries, self.make_entries = self.make_entries(), None
+        return self._entries
+
+    @property
+    def paths(self) -> list[str]:
+        if self._paths is None:
+            self._paths = list(map(_path, self.entries))
+        return self._paths
+
+    def __len__(self) -> int:
+        return len(self._entries) if self._entries is not None else len(self.paths)
 
     def pick(self, paths: Sequence[str], *, unique: bool = False) -> list[Entry]:
         """The values of ``paths`` (duplicates once, absent ones skipped) in the order
         asked; all of them for no paths. A list of its own: the caller may keep it.
         ``unique``: the caller has already dropped duplicates."""
-        if not paths:
-            return list(self.entries)
         entries = self.entries
-        n = len(entries)
-        # The whole tree in its own order (what a host reading all asks) costs one list
-        # compare; three paths tell most other orders apart without building that list.
-        if len(paths) == n and all(paths[i] == entries[i][0] for i in (0, n // 2, n - 1)) and list(
-                map(_path, entries)) == (paths if isinstance(paths, list) else list(paths)):
+        if not paths or self._is_whole(paths):
             return list(entries)
         if self._by_path is None:
             self._by_path = dict(zip(map(_path, entries), entries, strict=True))
         return list(filter(None, map(self._by_path.get, paths if unique else dict.fromkeys(paths))))
 
+    def answer(self, paths: Sequence[str], *, unique: bool = False) -> bytes:
+        """``pick(paths)`` as GetValues's answer in protocol bytes (``plugin.wire``)."""
+        if self.wire is None:
+            elements = value_elements(self.entries)
+            self.wire = b"".join(elements)
+            self.wire_ends = list(itertools.accumulate(map(len, elements)))
+        if not paths or self._is_whole(paths):
+            return self.wire
+        if self._wire_by_path is None:
+            wire, ends = self.wire, self.wire_ends
+            assert ends is not None
+            elements = list(map(wire.__getitem__, map(slice, itertools.chain((0,), ends), ends)))
+            self._wire_by_path = dict(zip(self.paths, elements, strict=True))
+        return b"".join(filter(None, map(self._wire_by_path.get, paths if unique else dict.fromkeys(paths))))
+
+    def _is_whole(self, paths: Sequence[str]) -> bool:
+        """Whether ``paths`` are the tree's own, in its order (what a host reading all asks):
+        three paths tell most other orders apart without building the list to compare."""
+        if self._paths is not None:
+            own: Sequence[Any] = self._paths
+            key = None
+        else:
+            own, key = self.entries, 0
+        n = len(own)
+        if len(paths) != n or any(paths[i] != (own[i] if key is None else own[i][0]) for i in (0, n // 2, n - 1)):
+            return False
+        return self.paths == (paths if isinstance(paths, list) else list(paths))
+
     def chunk(self, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:
         """A stream's next ``limit`` values under ``prefix`` (``core.paths.under_prefix``)
         after the path ``after``: (values, the last path given, whether that was the end).
         The entries are in SQLite's path order (UTF-8 bytes), which is str order."""
-        if self._paths is None:
-            self._paths = list(map(_path, self.entries))
-        paths = self._paths
+        paths = self.paths
         limit = limit or len(paths)  # 0: no limit, as in the engine's SQL
         lo = bisect.bisect_right(paths, after) if after else 0
         hi = len(paths)
@@ -126,15 +184,36 @@ class HeadCache:
         tree's values at ``seq``; None when they are too big to keep. ``payload``: the
         bytes of their paths, values and metadata when the caller has counted them
         (three passes over 100,000 values cost 20-30 ms)."""
-        self.drop(tid)
         size = estimate(entries) if payload is None else PER_VALUE * len(entries) + payload
-        if size > self.limit:
+        return self._add(tid, Head(seq, entries, size))
+
+    def put_lazy(self, tid: int, seq: int, paths: list[str], make_entries: Callable[[], list[Entry]],
+                 payload: int) -> Head | None:
+        """``put`` of a tree whose values are made when first needed (``Head.make_entries``):
+        its paths (in order) and the bytes of its paths, values and metadata are known."""
+        return self._add(tid, Head(seq, None, PER_VALUE * len(paths) + payload, make_entries, _paths=paths))
+
+    def _add(self, tid: int, head: Head) -> Head | None:
+        self.drop(tid)
+        if head.size > self.limit:
             return None
-        while self._trees and self._size + size > self.limit:
+        while self._trees and self._size + head.size > self.limit:
             self.drop(next(iter(self._trees)))
-        head = self._trees[tid] = Head(seq, entries, size)
-        self._size += size
+        self._trees[tid] = head
+        self._size += head.size
         return head
+
+    def grow(self, tid: int, head: Head) -> None:
+        """``head`` (kept for ``tid``) has made its answer bytes: counted from now on, and
+        other trees dropped (least recently read first) while the cache is over its limit."""
+        if self._trees.get(tid) is not head or head.wire is None or head._wire_counted:
+            return
+        head._wire_counted = True
+        extra = len(head.wire) + WIRE_PER_VALUE * len(head)
+        head.size += extra
+        self._size += extra
+        while self._size > self.limit and len(self._trees) > 1 and next(iter(self._trees)) != tid:
+            self.drop(next(iter(self._trees)))
 
     def kept(self) -> dict[int, Head]:
         """The heads kept now, by tree (a copy)."""

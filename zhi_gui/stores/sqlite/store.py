@@ -57,7 +57,7 @@ def _value_versioning() -> E.Unsupported:
 # Engine calls that only read the file: they need not wait for the check of its pages
 # (SqliteStore's check_beside). Anything not named here waits.
 _READS = frozenset({
-    "encryption", "list_trees", "get_values", "list_versions", "get_version", "locked", "list_paths",
+    "encryption", "list_trees", "get_values", "values_answer", "list_versions", "get_version", "locked", "list_paths",
     "stream_start", "stream_chunk", "list_children", "search", "search_index_step", "diff_start", "diff_chunk",
     "describe_versions", "unlock", "lock",
 })
@@ -195,6 +195,9 @@ class SqliteStore(Store):
 
     async def get_values(self, tree_id: str, paths: Sequence[str]) -> list[Entry]:
         return await self._run(self._engine.get_values, tree_id, list(paths))
+
+    async def values_answer(self, tree_id: str, paths: Sequence[str]) -> bytes | None:
+        return await self._run(self._engine.values_answer, tree_id, list(paths))
 
     async def put_values(self, tree_id: str, entries: Sequence[Entry], cas_version: str = "",
                          cas_versions: Mapping[str, str] | None = None) -> None:
