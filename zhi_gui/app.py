@@ -146,7 +146,8 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     from zhi_gui.ui.main_window import MainWindow
 
     # the app's first window makes its session once painted: the paint needs none of its modules
-    window = MainWindow(session=session, settings=settings, state_root=state_root, session_later=paint_first)
+    window = MainWindow(session=session, settings=settings, state_root=state_root, session_later=paint_first,
+                        editor_later=paint_first)
     install_history(window)
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     if not paint_first:
@@ -172,6 +173,9 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
 
     def session() -> None:  # made now, if not yet: before the panels below connect to it
         window.session  # noqa: B018
+
+    def value_editor() -> None:  # made now, if not yet, in place of its empty page
+        window.editor  # noqa: B018
 
     def security() -> None:
         from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
@@ -228,6 +232,9 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
 
     return [
         load("zhi_gui.core.model"), load("zhi_gui.session"), session,
+        # the value editor's modules, then the editor (its modules were a 60M-instruction turn)
+        load("zhi_gui.core.labels"), load("zhi_gui.ui.editors.base"), load("zhi_gui.ui.editors.metadata"),
+        load("zhi_gui.ui.editors.value_editor"), value_editor,
         load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.widgets"),
         load("zhi_gui.ui.security.passphrase_dialogs"), load("zhi_gui.ui.security.encryption"),
         load("zhi_gui.ui.security.login"), load("zhi_gui.ui.security.screen_lock"),

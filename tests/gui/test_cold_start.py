@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QPushButton, QWidget
 
 from tests.gui.conftest import dispose_window
 from zhi_gui.app import build_window, complete_window
+from zhi_gui.core.model import Entry
 from zhi_gui.services.keyring_service import InMemoryVault
+from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.main_window import MainWindow
 from zhi_gui.ui.security import SecurityController
 from zhi_gui.ui.windows import WindowRegistry
@@ -183,7 +185,8 @@ class Probe(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
             loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor", "zhi_gui.session",
-                                  "zhi_gui.core.model", "zhi_gui.core.staging") if m in sys.modules]
+                                  "zhi_gui.core.model", "zhi_gui.core.staging", "zhi_gui.ui.editors",
+                                  "zhi_gui.core.labels") if m in sys.modules]
             print("loaded at the first paint:", ",".join(loaded), flush=True)
             print("menus:", ",".join(a.text() for a in watched.menuBar().actions()), flush=True)
             os._exit(0)
@@ -203,8 +206,9 @@ sys.exit(zapp.main(sys.argv[1:]))
 def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_path: Path) -> None:
     """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
     asyncio, qasync, gRPC, the plugin supervisor, the session, the store model's and the
-    staged edits' data classes load after that, so the window is on screen sooner (issue 14, cold start); the
-    store opens afterwards as before (tests above)."""
+    staged edits' data classes, the value editor and its label rules load after that, so the
+    window is on screen sooner (issue 14, cold start); the store opens afterwards as before
+    (tests above)."""
     done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -244,3 +248,27 @@ def test_a_session_used_before_the_app_completes_the_window_is_made_then(qtbot: 
         assert window.session is session, "completing the window keeps the session it has"
     finally:
         dispose_window(qtbot, run_async, window)
+
+
+def test_the_value_panel_shows_the_editors_empty_page_until_the_editor_is_made(qtbot: Any, run_async: Any) -> None:
+    """The first window paints its Value panel with the editor's own empty text; the editor
+    takes its place when the window is completed, or when something asks for it before."""
+    window = build_window(None, vault=InMemoryVault(), paint_first=True)
+    usual = build_window(None, vault=InMemoryVault())
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.painted)
+        shown = window.editor_dock.findChild(QLabel, "value-editor-placeholder")
+        assert shown is not None and shown.isVisible()
+        assert shown.text() == usual.editor.findChild(QLabel, "emptyLabel").text() == "Select a value to edit it."
+        assert window.editor_dock.findChild(ValueEditor) is None
+        editor = window.editor  # asked before the window is completed: made now, in the panel
+        assert window.editor_dock.findChild(ValueEditor) is editor and editor.objectName() == "value-editor"
+        qtbot.waitUntil(lambda: window.editor_dock.findChild(QLabel, "value-editor-placeholder") is None)
+        complete_window(window, None, InMemoryVault())
+        assert window.editor is editor, "completing the window keeps the editor it has"
+        editor.load("a/b", Entry("a/b", b'"typed"'))
+        assert editor.isVisible() and editor.path == "a/b"
+    finally:
+        for each in (window, usual):
+            dispose_window(qtbot, run_async, each)

@@ -50,7 +50,6 @@ from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
 from zhi_gui.ui.copy_actions import CopyActions
-from zhi_gui.ui.editors import ValueEditor
 from zhi_gui.ui.help_menu import install_help
 from zhi_gui.ui.plugin_view import PluginView
 from zhi_gui.ui.session_signals import SessionSignals
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from zhi_gui.plugin.manifest import PluginManifest
     from zhi_gui.plugin.supervisor import Supervisor
     from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, StoreSession, StoreTarget
+    from zhi_gui.ui.editors import ValueEditor
 
 log = logging.getLogger("zhi_gui.ui")
 LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
@@ -158,11 +158,13 @@ class MainWindow(QMainWindow):
     firstPainted = Signal()  # the window is on screen (the app starts its store then)
 
     def __init__(self, session: StoreSession | None = None, settings: S.Settings | None = None,
-                 state_root: Path | None = None, *, session_later: bool = False) -> None:
+                 state_root: Path | None = None, *, session_later: bool = False, editor_later: bool = False) -> None:
         """``session_later`` (the app's first window, with no ``session``): the session is made
         when first used, once the window has painted; until then the window shows no store,
         as a new session would (issue 14, cold start: the session's modules and its data
-        classes are not needed for the first paint)."""
+        classes are not needed for the first paint). ``editor_later``: the same for the value
+        editor, whose Value panel shows the editor's own empty page until then (its modules
+        were a twentieth of the instructions to the first paint)."""
         super().__init__()
         self.settings = settings  # None: nothing is remembered (tests)
         self.setObjectName("main-window")
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._closing_confirmed = False
         self._editor_target: EditTarget | None = None
+        self._editor: ValueEditor | None = None
+        self._editor_later = editor_later
         self._changes_report: ChangesElsewhere | None = None
         self.pending_error_checks = 0  # errors waiting to see whether the plugin died meanwhile
         self.model = ValueTreeModel()
@@ -224,6 +228,26 @@ class MainWindow(QMainWindow):
             self._attach_session(None)
             assert self._session is not None
         return self._session
+
+    @property
+    def editor(self) -> ValueEditor:
+        """The value editor; made on first use in a window built with ``editor_later`` (the
+        app builds it a turn after the first paint: ``app.completion_steps``)."""
+        if self._editor is None:
+            self._editor = self._make_editor()
+            scroll = self.editor_dock.widget()
+            assert isinstance(scroll, QScrollArea)
+            scroll.setWidget(self._editor)  # (the placeholder is deleted)
+        return self._editor
+
+    def _make_editor(self) -> ValueEditor:
+        from zhi_gui.ui.editors import ValueEditor
+
+        editor = ValueEditor()
+        editor.setObjectName("value-editor")
+        editor.staged.connect(self._editor_staged)
+        editor.finished.connect(self._editor_finished)
+        return editor
 
     @property
     def has_session(self) -> bool:
@@ -405,11 +429,14 @@ class MainWindow(QMainWindow):
         trees_layout.addLayout(buttons)
         self.trees_dock = self._dock("Trees", "trees-dock", trees, Qt.DockWidgetArea.LeftDockWidgetArea)
 
-        self.editor = ValueEditor()
-        self.editor.setObjectName("value-editor")
-        self.editor.staged.connect(self._editor_staged)
-        self.editor.finished.connect(self._editor_finished)
-        self.editor_dock = self._dock("Value", "editor-dock", self.editor, Qt.DockWidgetArea.RightDockWidgetArea)
+        content: QWidget
+        if self._editor_later:  # the editor's empty page, as it looks (see ``editor``)
+            content = QLabel("Select a value to edit it.")
+            content.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            content.setObjectName("value-editor-placeholder")
+        else:
+            content = self._editor = self._make_editor()
+        self.editor_dock = self._dock("Value", "editor-dock", content, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.plugin_view = PluginView()
         self.plugin_view.restartRequested.connect(lambda: self.run(self.restart_plugin()))
