@@ -21,6 +21,11 @@ class StoreTarget:
     display_name: str = ""
     known_paths: tuple[str, ...] = ()  # for stores that cannot list keys (from a zhi workspace)
 
+    @classmethod
+    def of(cls, identity: StoreIdentity, tree_id: str = "") -> StoreTarget:
+        """The store a remembered identity (the recent list) names."""
+        return cls(Path(identity.plugin_path), dict(identity.options), tree_id, identity.display_name)
+
     @property
     def name(self) -> str:
         return self.display_name or self.plugin.name

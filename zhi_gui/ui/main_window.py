@@ -1369,8 +1369,7 @@ class MainWindow(QMainWindow):
     def _open_recent(self, identity: S.StoreIdentity) -> None:
         from zhi_gui.session import StoreTarget
 
-        target = StoreTarget(Path(identity.plugin_path), dict(identity.options), "", identity.display_name)
-        self.run(self.open_store(target), "Opening a recent store")
+        self.run(self.open_store(StoreTarget.of(identity)), "Opening a recent store")
 
     def finish_layout(self) -> None:
         """Once every panel's dock is in (``app.build_window``): remember this as the

@@ -4,7 +4,6 @@ or one of the recent stores (as the File menu lists them)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
@@ -61,8 +60,7 @@ class StoreChooser(QWidget):
         for identity in stores:
             action = self.menu.addAction(identity_label(identity))
             action.setToolTip(identity.plugin_path)
-            action.triggered.connect(lambda _checked=False, i=identity: self.use(StoreTarget(
-                Path(i.plugin_path), dict(i.options), i.tree_id, i.display_name)))
+            action.triggered.connect(lambda _checked=False, i=identity: self.use(StoreTarget.of(i, i.tree_id)))
         if not stores:
             self.menu.addAction("No recent stores").setEnabled(False)
 

@@ -199,4 +199,4 @@ class WindowRegistry(QObject):
 def _target_of(identity: StoreIdentity) -> StoreTarget:
     from zhi_gui.session import StoreTarget
 
-    return StoreTarget(Path(identity.plugin_path), dict(identity.options), "", identity.display_name)
+    return StoreTarget.of(identity)

@@ -55,6 +55,9 @@ log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
 
 RESEAL_BATCH = 2000
+# Fewer paths asked are looked up one by one; as many or more, and at least half the tree,
+# and the tree is read whole (``Engine._most_of_tree``).
+WHOLE_FROM = 1000
 _VERSION_RE = re.compile(r"[0-9]{1,18}")
 
 
@@ -498,7 +501,7 @@ class Engine:
                 return b""
             tid, seq = tree[0], tree[1]
             head = self._heads.get(tid, seq)
-            if head is None and (not paths or (len(paths) >= 1000 and 2 * len(paths) >= self._path_rows(tid))):
+            if head is None and (not paths or self._most_of_tree(tid, paths)):
                 head = self._head(name, tid, seq)
             if head is None:
                 return None
@@ -513,10 +516,9 @@ class Engine:
         head = self._heads.get(tid, seq)
         if head is not None:
             return head.pick(paths)
-        # Most of the tree asked (duplicates counted: a guess at the cheaper read, either
-        # answers alike): read it whole. ``pick`` drops duplicates after its check for the
-        # whole tree in order, which a host reading all asks and which needs no set.
-        whole = not paths or (len(paths) >= 1000 and 2 * len(paths) >= self._path_rows(tid))
+        # Most of the tree asked: read it whole. ``pick`` drops duplicates after its check for
+        # the whole tree in order, which a host reading all asks and which needs no set.
+        whole = not paths or self._most_of_tree(tid, paths)
         if whole:
             head = self._head(name, tid, seq)
             if head is not None:
@@ -556,8 +558,11 @@ class Engine:
         return self._utf8(lambda: head_entries(tid, itertools.chain.from_iterable(
             execute(sql, params) for sql, params in queries)))
 
-    def _path_rows(self, tid: int) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
+    def _most_of_tree(self, tid: int, paths: Sequence[str]) -> bool:
+        """Whether ``paths`` ask for most of the tree (duplicates counted: a guess at the
+        cheaper read, either answers alike), so that reading it whole costs less."""
+        return len(paths) >= WHOLE_FROM and 2 * len(paths) >= int(
+            self.conn.execute("SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0])
 
     def _head(self, name: str, tid: int, seq: int) -> Head | None:
         """Every live value of the tree at its head ``seq``, each row checked: from the
@@ -712,8 +717,7 @@ class Engine:
         """``_P, _C`` rows of these paths at the head, in the order asked: one query per
         500 paths (a query per path cost most of a 100,000-path read)."""
         found: dict[str, tuple[Any, ...]] = {}
-        if len(paths) >= 1000 and 2 * len(paths) >= self.conn.execute(
-                "SELECT count(*) FROM paths WHERE tid = ?", (tid,)).fetchone()[0]:
+        if self._most_of_tree(tid, paths):
             # Most of the tree asked for (a host reading all it shows): one pass over the
             # tree's rows costs about half the CPU of looking each path up.
             wanted = set(paths)

@@ -41,7 +41,6 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
 
 from zhi_gui.core.model import Entry
 from zhi_gui.core.paths import under_prefix
@@ -109,7 +108,7 @@ class Head:
             self._by_path = dict(zip(map(_path, entries), entries, strict=True))
         return list(filter(None, map(self._by_path.get, paths if unique else dict.fromkeys(paths))))
 
-    def answer(self, paths: Sequence[str], *, unique: bool = False) -> bytes:
+    def answer(self, paths: Sequence[str]) -> bytes:
         """``pick(paths)`` as GetValues's answer in protocol bytes (``plugin.wire``)."""
         if self.wire is None:
             elements = value_elements(self.entries)
@@ -122,19 +121,18 @@ class Head:
             assert ends is not None
             elements = list(map(wire.__getitem__, map(slice, itertools.chain((0,), ends), ends)))
             self._wire_by_path = dict(zip(self.paths, elements, strict=True))
-        return b"".join(filter(None, map(self._wire_by_path.get, paths if unique else dict.fromkeys(paths))))
+        return b"".join(filter(None, map(self._wire_by_path.get, dict.fromkeys(paths))))
 
     def _is_whole(self, paths: Sequence[str]) -> bool:
         """Whether ``paths`` are the tree's own, in its order (what a host reading all asks):
         three paths tell most other orders apart without building the list to compare."""
-        if self._paths is not None:
-            own: Sequence[Any] = self._paths
-            key = None
-        else:
-            own, key = self.entries, 0
-        n = len(own)
-        if len(paths) != n or any(paths[i] != (own[i] if key is None else own[i][0]) for i in (0, n // 2, n - 1)):
+        n = len(self)
+        if len(paths) != n:
             return False
+        if self._paths is None:
+            entries = self.entries
+            if any(paths[i] != entries[i][0] for i in (0, n // 2, n - 1)):
+                return False
         return self.paths == (paths if isinstance(paths, list) else list(paths))
 
     def chunk(self, prefix: str, after: str, limit: int) -> tuple[list[Entry], str, bool]:

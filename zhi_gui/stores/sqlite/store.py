@@ -35,7 +35,7 @@ from zhi_gui.core.model import (
 )
 from zhi_gui.plugin.store_api import Store
 from zhi_gui.stores.sqlite.crypto import DEFAULT_SCRYPT_N
-from zhi_gui.stores.sqlite.engine import Engine
+from zhi_gui.stores.sqlite.engine import WHOLE_FROM, Engine
 from zhi_gui.stores.sqlite.options import SqliteOptions
 from zhi_gui.stores.sqlite.schema import structure_verdict
 
@@ -56,10 +56,6 @@ def _value_versioning() -> E.Unsupported:
 
 # Engine calls that only read the file: they need not wait for the check of its pages
 # (SqliteStore's check_beside). Anything not named here waits.
-# GetValues of fewer paths is answered from ``get_values`` (``Engine.values_answer``: whole
-# reads only, unless the tree is at hand already)
-ANSWER_FROM = 1000
-
 _READS = frozenset({
     "encryption", "list_trees", "get_values", "values_answer", "list_versions", "get_version", "locked", "list_paths",
     "stream_start", "stream_chunk", "list_children", "search", "search_index_step", "diff_start", "diff_chunk",
@@ -201,7 +197,7 @@ class SqliteStore(Store):
         return await self._run(self._engine.get_values, tree_id, list(paths))
 
     async def values_answer(self, tree_id: str, paths: Sequence[str]) -> bytes | None:
-        if 0 < len(paths) < ANSWER_FROM:
+        if 0 < len(paths) < WHOLE_FROM:
             return None  # a few values: their message is as quickly built, and one trip to the engine is saved
         return await self._run(self._engine.values_answer, tree_id, list(paths))
 
