@@ -238,7 +238,9 @@ class Engine:
                  conn: sqlite3.Connection | None = None, head_cache: int = DEFAULT_LIMIT,
                  structure_check: bool = True) -> None:
         self.path = path
-        self.author = author or default_author()
+        # The user's name is looked up at the first write (getpass's import is a few ms of
+        # every plugin's start, before its handshake, and most starts never write).
+        self._author = author
         self.scrypt_n = scrypt_n
         self.encrypted = False
         self.lock_reason = ""
@@ -1234,6 +1236,13 @@ class Engine:
         if count:
             self.conn.execute(_SET_META, ("next_pid", str(first + count)))
         return first
+
+    @property
+    def author(self) -> str:
+        """Who writes when a call names nobody: the store's option, else user@host."""
+        if not self._author:
+            self._author = default_author()
+        return self._author
 
     def _new_version(self, tid: int, name: str, author: str, message: str, kind: str, changed: int) -> int:
         cur = self.conn.execute(
