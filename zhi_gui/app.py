@@ -140,15 +140,16 @@ def build_window(settings: Settings | None = None, state_root: Path | None = Non
     history (versions, diff, rollback) and security (encryption, keyring, login).
 
     ``paint_first`` (the app's first window): only what the first paint shows is built, the
-    window with its docks and the History panel; :func:`complete_window` adds the rest once
-    the window is on screen. The result is the same window, menus in the same order."""
+    window with its docks, whose Value, Plugin and History panels show their empty pages;
+    :func:`complete_window` makes them and adds the rest once the window is on screen. The
+    result is the same window, menus in the same order."""
     from zhi_gui.ui.history import install_history
     from zhi_gui.ui.main_window import MainWindow
 
     # the app's first window makes its session once painted: the paint needs none of its modules
     window = MainWindow(session=session, settings=settings, state_root=state_root, session_later=paint_first,
-                        editor_later=paint_first)
-    install_history(window)
+                        panels_later=paint_first)
+    install_history(window, panel_later=paint_first)
     window.finish_layout()  # every dock is in: the default layout, then the remembered one
     if not paint_first:
         complete_window(window, settings, vault)
@@ -176,6 +177,12 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
 
     def value_editor() -> None:  # made now, if not yet, in place of its empty page
         window.editor  # noqa: B018
+
+    def plugin_view() -> None:  # made now, if not yet, in place of its empty panel
+        window.plugin_view  # noqa: B018
+
+    def history_panel() -> None:  # made now, if not yet, with its menu entries: before the
+        window.history_panel  # noqa: B018  # steps below add theirs to the same menus
 
     def security() -> None:
         from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
@@ -232,9 +239,13 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
 
     return [
         load("zhi_gui.core.model"), load("zhi_gui.session"), session,
+        # the History panel's modules, then the panel
+        load("zhi_gui.ui.history.versions_model"), load("zhi_gui.ui.history.key_history_view"),
+        load("zhi_gui.ui.history.panel"), history_panel,
         # the value editor's modules, then the editor (its modules were a 60M-instruction turn)
         load("zhi_gui.core.labels"), load("zhi_gui.ui.editors.base"), load("zhi_gui.ui.editors.metadata"),
         load("zhi_gui.ui.editors.value_editor"), value_editor,
+        load("zhi_gui.ui.plugin_view"), plugin_view,
         load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.widgets"),
         load("zhi_gui.ui.security.passphrase_dialogs"), load("zhi_gui.ui.security.encryption"),
         load("zhi_gui.ui.security.login"), load("zhi_gui.ui.security.screen_lock"),

@@ -186,7 +186,8 @@ class Probe(QObject):
         if event.type() == QEvent.Type.Paint:
             loaded = [m for m in ("asyncio", "qasync", "grpc", "zhi_gui.plugin.supervisor", "zhi_gui.session",
                                   "zhi_gui.core.model", "zhi_gui.core.staging", "zhi_gui.ui.editors",
-                                  "zhi_gui.core.labels") if m in sys.modules]
+                                  "zhi_gui.core.labels", "zhi_gui.ui.plugin_view", "zhi_gui.ui.history.panel")
+                      if m in sys.modules]
             print("loaded at the first paint:", ",".join(loaded), flush=True)
             print("menus:", ",".join(a.text() for a in watched.menuBar().actions()), flush=True)
             os._exit(0)
@@ -206,8 +207,8 @@ sys.exit(zapp.main(sys.argv[1:]))
 def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_path: Path) -> None:
     """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
     asyncio, qasync, gRPC, the plugin supervisor, the session, the store model's and the
-    staged edits' data classes, the value editor and its label rules load after that, so the
-    window is on screen sooner (issue 14, cold start); the store opens afterwards as before
+    staged edits' data classes, the value editor and its label rules, the Plugin and History
+    panels load after that, so the window is on screen sooner (issue 14, cold start); the store opens afterwards as before
     (tests above)."""
     done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -271,4 +272,48 @@ def test_the_value_panel_shows_the_editors_empty_page_until_the_editor_is_made(q
         assert editor.isVisible() and editor.path == "a/b"
     finally:
         for each in (window, usual):
+            dispose_window(qtbot, run_async, each)
+
+
+def test_the_plugin_and_history_panels_show_their_empty_pages_until_they_are_made(qtbot: Any,
+                                                                                   run_async: Any) -> None:
+    """The first window paints its Plugin panel empty and its History panel with the panel's
+    own empty title; the panels take their places when the window is completed (the History
+    menu gets its entries then), or when something asks for them before."""
+    from zhi_gui.ui.history import HistoryPanel
+    from zhi_gui.ui.plugin_view import PluginView
+
+    window = build_window(None, vault=InMemoryVault(), paint_first=True)
+    asked = build_window(None, vault=InMemoryVault(), paint_first=True)
+    usual = build_window(None, vault=InMemoryVault())
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.painted)
+        history_dock = window.findChild(QDockWidget, "history-dock")
+        assert history_dock is not None
+        title = history_dock.findChild(QLabel, "history-placeholder")
+        assert title is not None and title.isVisible()
+        assert title.text() == usual.history_panel.title_label.text() == "No store is open."
+        assert window.plugin_dock.findChild(QWidget, "plugin-view-placeholder") is not None
+        assert window.findChild(HistoryPanel) is None and window.findChild(PluginView) is None
+        history_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&History")
+        assert isinstance(history_menu, QMenu) and history_menu.actions() == []
+
+        complete_window(window, None, InMemoryVault())
+        assert window.findChild(HistoryPanel) is window.history_panel and window.history_panel.isVisible()
+        assert window.plugin_dock.findChild(PluginView) is window.plugin_view and window.plugin_view.isVisible()
+        assert window.findChild(QWidget, "history-placeholder") is None
+        assert window.findChild(QWidget, "plugin-view-placeholder") is None
+        assert [a.text() for a in history_menu.actions()][:3] == ["Version history", "History", "Diff"]
+
+        # asked for before the window is completed: made then, in their docks, and kept
+        panel, view = asked.history_panel, asked.plugin_view
+        assert asked.findChild(HistoryPanel) is panel and asked.plugin_dock.findChild(PluginView) is view
+        view.set_state("running", "")
+        assert "running" in view.state.text()
+        complete_window(asked, None, InMemoryVault())
+        assert asked.history_panel is panel and asked.plugin_view is view
+        assert asked.findChildren(HistoryPanel) == [panel] and asked.findChildren(PluginView) == [view]
+    finally:
+        for each in (window, asked, usual):
             dispose_window(qtbot, run_async, each)

@@ -51,7 +51,6 @@ from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.help_menu import install_help
-from zhi_gui.ui.plugin_view import PluginView
 from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from zhi_gui.plugin.supervisor import Supervisor
     from zhi_gui.session import ChangesElsewhere, Conflict, EditTarget, StoreSession, StoreTarget
     from zhi_gui.ui.editors import ValueEditor
+    from zhi_gui.ui.plugin_view import PluginView
 
 log = logging.getLogger("zhi_gui.ui")
 LAZY_FILTER_PAUSE = 0.25  # seconds after the last keystroke before a big tree's store is searched
@@ -158,13 +158,14 @@ class MainWindow(QMainWindow):
     firstPainted = Signal()  # the window is on screen (the app starts its store then)
 
     def __init__(self, session: StoreSession | None = None, settings: S.Settings | None = None,
-                 state_root: Path | None = None, *, session_later: bool = False, editor_later: bool = False) -> None:
+                 state_root: Path | None = None, *, session_later: bool = False, panels_later: bool = False) -> None:
         """``session_later`` (the app's first window, with no ``session``): the session is made
         when first used, once the window has painted; until then the window shows no store,
         as a new session would (issue 14, cold start: the session's modules and its data
-        classes are not needed for the first paint). ``editor_later``: the same for the value
+        classes are not needed for the first paint). ``panels_later``: the same for the value
         editor, whose Value panel shows the editor's own empty page until then (its modules
-        were a twentieth of the instructions to the first paint)."""
+        were a twentieth of the instructions to the first paint), and the Plugin panel, empty
+        until then (a fortieth; it has nothing to show before the store's plugin starts)."""
         super().__init__()
         self.settings = settings  # None: nothing is remembered (tests)
         self.setObjectName("main-window")
@@ -179,7 +180,8 @@ class MainWindow(QMainWindow):
         self._closing_confirmed = False
         self._editor_target: EditTarget | None = None
         self._editor: ValueEditor | None = None
-        self._editor_later = editor_later
+        self._panels_later = panels_later
+        self._plugin_view: PluginView | None = None
         self._changes_report: ChangesElsewhere | None = None
         self.pending_error_checks = 0  # errors waiting to see whether the plugin died meanwhile
         self.model = ValueTreeModel()
@@ -191,7 +193,8 @@ class MainWindow(QMainWindow):
         self._filter_generation_done = 0  # the generation whose result is on screen
         self._filter_matches: list[str] = []
         self._filter_limit = SEARCH_LIMIT  # matches a big tree's filter asks the store for ("show more" adds)
-        self.history_panel: Any = None  # set by zhi_gui.ui.history.install_history
+        self._history_panel: Any = None  # set by zhi_gui.ui.history.install_history
+        self.make_history_panel: Callable[[], Any] | None = None  # ... or made by this, on first use
         self.change_marks: Any = None  # set by zhi_gui.ui.change_marks.install_change_marks
         self.context_actions: list[QAction] = []  # panels add entries to the value tree's context menu
         self.close_hooks: list[Callable[[], Awaitable[None]]] = []  # panels stop what they started (other stores)
@@ -231,7 +234,7 @@ class MainWindow(QMainWindow):
 
     @property
     def editor(self) -> ValueEditor:
-        """The value editor; made on first use in a window built with ``editor_later`` (the
+        """The value editor; made on first use in a window built with ``panels_later`` (the
         app builds it a turn after the first paint: ``app.completion_steps``)."""
         if self._editor is None:
             self._editor = self._make_editor()
@@ -248,6 +251,38 @@ class MainWindow(QMainWindow):
         editor.staged.connect(self._editor_staged)
         editor.finished.connect(self._editor_finished)
         return editor
+
+    @property
+    def history_panel(self) -> Any:
+        """The History panel (``zhi_gui.ui.history``), None in a window without one; in the
+        app's first window it is made on first use, as the editor is."""
+        if self._history_panel is None and self.make_history_panel is not None:
+            make, self.make_history_panel = self.make_history_panel, None
+            self._history_panel = make()
+        return self._history_panel
+
+    @history_panel.setter
+    def history_panel(self, panel: Any) -> None:
+        self._history_panel = panel
+
+    @property
+    def plugin_view(self) -> PluginView:
+        """The Plugin panel's view (state, binary, manifest, log); made on first use in a
+        window built with ``panels_later``, as the editor is."""
+        if self._plugin_view is None:
+            self._plugin_view = self._make_plugin_view()
+            scroll = self.plugin_dock.widget()
+            assert isinstance(scroll, QScrollArea)
+            scroll.setWidget(self._plugin_view)  # (the placeholder is deleted)
+        return self._plugin_view
+
+    def _make_plugin_view(self) -> PluginView:
+        from zhi_gui.ui.plugin_view import PluginView
+
+        view = PluginView()
+        view.restartRequested.connect(lambda: self.run(self.restart_plugin()))
+        self.events.logLines.connect(view.add_lines)
+        return view
 
     @property
     def has_session(self) -> bool:
@@ -430,7 +465,7 @@ class MainWindow(QMainWindow):
         self.trees_dock = self._dock("Trees", "trees-dock", trees, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         content: QWidget
-        if self._editor_later:  # the editor's empty page, as it looks (see ``editor``)
+        if self._panels_later:  # the editor's empty page, as it looks (see ``editor``)
             content = QLabel("Select a value to edit it.")
             content.setAlignment(Qt.AlignmentFlag.AlignCenter)
             content.setObjectName("value-editor-placeholder")
@@ -438,9 +473,12 @@ class MainWindow(QMainWindow):
             content = self._editor = self._make_editor()
         self.editor_dock = self._dock("Value", "editor-dock", content, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.plugin_view = PluginView()
-        self.plugin_view.restartRequested.connect(lambda: self.run(self.restart_plugin()))
-        self.plugin_dock = self._dock("Plugin", "plugin-dock", self.plugin_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        if self._panels_later:  # nothing to show before the plugin starts (see ``plugin_view``)
+            content = QWidget()
+            content.setObjectName("plugin-view-placeholder")
+        else:
+            content = self._plugin_view = self._make_plugin_view()
+        self.plugin_dock = self._dock("Plugin", "plugin-dock", content, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.trees_dock], [200], Qt.Orientation.Horizontal)
         self.resizeDocks([self.editor_dock], [460], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plugin_dock], [170], Qt.Orientation.Vertical)
@@ -504,7 +542,6 @@ class MainWindow(QMainWindow):
         e.valuesHidden.connect(self._values_hidden)
         e.capabilitiesChanged.connect(self._capabilities_changed)
         e.notice.connect(self.show_notice)
-        e.logLines.connect(self.plugin_view.add_lines)
         e.staged.connect(self._staged)
         e.saved.connect(self.saved.emit)
         e.changedElsewhere.connect(self._changed_elsewhere)

@@ -55,6 +55,7 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
+    make_history_panel: Callable[[], Any] | None  # makes history_panel on its first use (the app's first window)
     settings: Settings | None  # None: nothing is remembered (tests)
     close_hooks: list[Callable[[], Awaitable[None]]]  # awaited when the window closes, before its plugin stops
 

@@ -23,29 +23,40 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QLabel, QMenu, QScrollArea
 
 from zhi_gui.ui.history.diff_holder import DiffHolder
-from zhi_gui.ui.history.panel import HistoryPanel
 
 if TYPE_CHECKING:
     from zhi_gui.ui.history.diff_view import DiffView
+    from zhi_gui.ui.history.panel import HistoryPanel
     from zhi_gui.ui.window_api import WindowApi
 
 __all__ = ["DiffView", "HistoryPanel", "install_history"]
 
 
 def __getattr__(name: str) -> object:
-    # DiffView is imported when first used (the Diff dock is hidden at the first paint)
+    # DiffView is imported when first used (the Diff dock is hidden at the first paint),
+    # HistoryPanel when the panel is made (see install_history)
     if name == "DiffView":
         from zhi_gui.ui.history.diff_view import DiffView
 
         return DiffView
+    if name == "HistoryPanel":
+        from zhi_gui.ui.history.panel import HistoryPanel
+
+        return HistoryPanel
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def install_history(window: WindowApi) -> HistoryPanel:
-    """Create the History and Diff docks, their menus, and wire them to the window."""
+def install_history(window: WindowApi, *, panel_later: bool = False) -> HistoryPanel | None:
+    """Create the History and Diff docks, their menus, and wire them to the window.
+
+    ``panel_later`` (the app's first window): the History dock shows the panel's empty
+    title until the panel is made, on first use of ``window.history_panel`` (the app
+    completes the window a step per turn after its first paint; the panel and its modules
+    were a thirtieth of the instructions to the first paint). Its History menu is in the
+    menu bar from the start, and gets its entries with the panel."""
     main = window.main_window()
     # The window's own record, not findChild: that wraps each of the window's widgets for
     # Python (and makes their classes' enums), a cost the first paint would wait for.
@@ -57,10 +68,15 @@ def install_history(window: WindowApi) -> HistoryPanel:
     diff_dock.visibilityChanged.connect(diff_holder.dock_visibility_changed)
     main.tabifyDockWidget(window.plugin_dock, diff_dock)
     window.plugin_dock.raise_()
-    panel = HistoryPanel(window, diff_holder, diff_dock)
-    dock = window.add_dock("History", "history-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    placeholder = QLabel("No store is open.")  # the panel's own empty title, as it looks
+    placeholder.setObjectName("history-placeholder")
+    font = placeholder.font()
+    font.setBold(True)
+    placeholder.setFont(font)
+    placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    placeholder.setContentsMargins(4, 4, 4, 4)
+    dock = window.add_dock("History", "history-dock", placeholder, Qt.DockWidgetArea.RightDockWidgetArea)
     main.splitDockWidget(window.editor_dock, dock, Qt.Orientation.Vertical)
-    panel.dock = dock
     # The right column (value editor above history) runs down to the bottom edge, so the
     # version list keeps its height when the Diff dock opens below the value tree.
     main.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -69,31 +85,45 @@ def install_history(window: WindowApi) -> HistoryPanel:
 
     menu = QMenu("&History", main)
     menu.setObjectName("history-menu-bar")
-    for action in (panel.show_action, dock.toggleViewAction(), diff_dock.toggleViewAction(), None,
-                   panel.compare_action, panel.staged_action, panel.key_history_action, None,
-                   panel.next_change_action, panel.prev_change_action, None,
-                   panel.rollback_action, panel.delete_version_action):
-        if action is None:
-            menu.addSeparator()
-        else:
-            menu.addAction(action)
     view_menu = window.view_menu
     main.menuBar().insertMenu(view_menu.menuAction(), menu)
     view_menu.addAction(dock.toggleViewAction())
     view_menu.addAction(diff_dock.toggleViewAction())
-    window.store_menu.addSeparator()
-    for action in (panel.show_action, panel.rollback_action, panel.delete_version_action):
-        window.store_menu.addAction(action)
 
-    e = window.events
-    e.treeLoaded.connect(panel.on_tree_loaded)
-    e.capabilitiesChanged.connect(lambda: panel.on_tree_loaded())
-    e.valuesHidden.connect(panel.on_values_hidden)
-    e.staged.connect(panel.on_staged)
-    e.saved.connect(panel.on_saved)
-    e.changedElsewhere.connect(lambda report: panel.on_saved() if report.applied else None)  # a live update
-    e.opened.connect(panel.on_store_opened)
-    window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
-    window.context_actions.append(panel.key_history_action)
-    window.history_panel = panel
+    def make_panel() -> HistoryPanel:
+        from zhi_gui.ui.history.panel import HistoryPanel
+
+        panel = HistoryPanel(window, diff_holder, diff_dock)
+        scroll = dock.widget()
+        assert isinstance(scroll, QScrollArea)
+        scroll.setWidget(panel)  # (the placeholder is deleted)
+        panel.dock = dock
+        for action in (panel.show_action, dock.toggleViewAction(), diff_dock.toggleViewAction(), None,
+                       panel.compare_action, panel.staged_action, panel.key_history_action, None,
+                       panel.next_change_action, panel.prev_change_action, None,
+                       panel.rollback_action, panel.delete_version_action):
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        window.store_menu.addSeparator()
+        for action in (panel.show_action, panel.rollback_action, panel.delete_version_action):
+            window.store_menu.addAction(action)
+
+        e = window.events
+        e.treeLoaded.connect(panel.on_tree_loaded)
+        e.capabilitiesChanged.connect(lambda: panel.on_tree_loaded())
+        e.valuesHidden.connect(panel.on_values_hidden)
+        e.staged.connect(panel.on_staged)
+        e.saved.connect(panel.on_saved)
+        e.changedElsewhere.connect(lambda report: panel.on_saved() if report.applied else None)  # a live update
+        e.opened.connect(panel.on_store_opened)
+        window.tree_view.selectionModel().currentChanged.connect(panel.on_path_changed)
+        window.context_actions.append(panel.key_history_action)
+        return panel
+
+    if panel_later:
+        window.make_history_panel = make_panel
+        return None
+    window.history_panel = panel = make_panel()
     return panel
