@@ -208,8 +208,8 @@ def test_the_first_window_paints_before_the_event_loop_and_plugin_code_load(tmp_
     """The app paints its whole window (menus included, Window menu too) with Qt's own loop:
     asyncio, qasync, gRPC, the plugin supervisor, the session, the store model's and the
     staged edits' data classes, the value editor and its label rules, the Plugin and History
-    panels load after that, so the window is on screen sooner (issue 14, cold start); the store opens afterwards as before
-    (tests above)."""
+    panels load after that, so the window is on screen sooner (issue 14, cold start); the
+    store opens afterwards as before (tests above)."""
     done = subprocess.run([sys.executable, "-c", PAINT_PROBE, "--log-level", "warning"], env=app_env(tmp_path),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
