@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QMessageBox
 
 from tests.conftest import plugin_path
 from tests.gui.conftest import security_of
-from tests.gui.test_main_window import find_dialog, open_sample
+from tests.gui.test_main_window import find_dialog, open_sample, select, stage_text
 from tests.gui.test_session_window import click_box
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Capabilities, Encryption, StoreDescription
@@ -509,3 +509,39 @@ def test_vault_store_label_in_the_window(qtbot: Any, secure_window: Any) -> None
     assert "does not use it" in win.encryption_label.toolTip()
     assert not security.encrypt_action.isEnabled() and not security.change_action.isEnabled()
     c.target = None
+
+
+def test_saving_on_a_locked_store_asks_to_unlock_it_first(qtbot: Any, run_async: Any, secure_window: Any,
+                                                          store_file: Path) -> None:
+    """Edits staged before Lock now are saved after an unlock: Save asks for the passphrase
+    (none is remembered; a remembered one unlocks as Unlock... does), shows the values
+    again and then the review. Cancelled, nothing is
+    written, the edits stay staged, the store stays locked and the status bar says why."""
+    vault = InMemoryVault()
+    encrypted_sample(qtbot, run_async, secure_window, store_file, vault, remember=False)
+    win, security = secure_window(vault)
+    task = start_open(win, store_file)
+    unlock_through_dialog(qtbot, win, PASS, remember=False)
+    wait_task(qtbot, task)
+    select(qtbot, win, "services/api/replicas")
+    stage_text(qtbot, win, "numberEdit", "9")
+    assert len(win.session.staging) == 1
+    with qtbot.waitSignal(security.locked, timeout=10000):
+        security.lock_action.trigger()
+
+    win.save_action.trigger()  # cancelled: still locked, still staged
+    dialog = find_dialog(qtbot, win, "unlock-dialog")
+    qtbot.mouseClick(child(dialog, QPushButton, "cancel"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Nothing saved: the store is locked" in win.statusBar().currentMessage())
+    assert "1 staged edit(s) are kept" in win.statusBar().currentMessage()
+    assert win.session.locked and len(win.session.staging) == 1 and win.findChild(QDialog, "review-dialog") is None
+
+    with qtbot.waitSignal(win.saved, timeout=20000):
+        win.save_action.trigger()
+        unlock_through_dialog(qtbot, win, PASS, remember=False)
+        review = find_dialog(qtbot, win, "review-dialog")
+        qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
+    assert not win.session.locked and not win.session.staging
+    assert security.status.kind is LockKind.UNLOCKED
+    saved = run_async(win.session.store.get_values("sample", ["services/api/replicas"]))
+    assert [e.value_json for e in saved] == [b"9"]

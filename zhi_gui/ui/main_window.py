@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self.close_hooks: list[Callable[[], Awaitable[None]]] = []  # panels stop what they started (other stores)
         self.offered_login: tuple[str, dict[str, str]] | None = None  # from Open store's form, for the login
         self.windows: WindowHub | None = None  # the app's other windows (set by ui.windows.WindowRegistry)
+        # Unlocks a locked store before a save (set by the security panel); True: unlocked.
+        self.unlock_to_write: Callable[[], Awaitable[bool]] | None = None
         self._build_actions()
         self._build_store_bar()
         self._build_central()
@@ -1044,6 +1046,12 @@ class MainWindow(QMainWindow):
             return None
         if not s.staging:
             self.statusBar().showMessage("Nothing to save", 3000)
+            return None
+        # A locked store (Lock now, idle, screen lock) refuses writes: unlock it first, as
+        # Store > Unlock... does, then review; cancelled, the edits stay staged.
+        if s.locked and (self.unlock_to_write is None or not await self.unlock_to_write()):
+            self.statusBar().showMessage(f"Nothing saved: the store is locked. Your {len(s.staging)} staged edit(s) "
+                                         "are kept; unlock it to save them (Store \u25b8 Unlock\u2026)", 10000)
             return None
         from zhi_gui.ui.review_dialog import ReviewDialog, split_warning_text
 

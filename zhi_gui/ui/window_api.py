@@ -55,6 +55,7 @@ class WindowApi(Protocol):
         ...
 
     history_panel: Any
+    unlock_to_write: Callable[[], Awaitable[bool]] | None  # set by the security panel (see MainWindow)
     make_history_panel: Callable[[], Any] | None  # makes history_panel on its first use (the app's first window)
     settings: Settings | None  # None: nothing is remembered (tests)
     close_hooks: list[Callable[[], Awaitable[None]]]  # awaited when the window closes, before its plugin stops

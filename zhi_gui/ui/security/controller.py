@@ -38,6 +38,7 @@ class SecurityController(SecurityContext):
         self.login = LoginFlows(self)
         self._build_actions()
         self.controller.unlock_handler = self.encryption.unlock_hook
+        window.unlock_to_write = self.encryption.unlock_to_write
         self.controller.login_handler = self.login.login_hook
         # Connected after the window's own slot, so this label text is the last word.
         window.events.capabilitiesChanged.connect(self.update_status)

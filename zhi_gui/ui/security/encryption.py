@@ -170,6 +170,18 @@ class EncryptionFlows:
         return ("This store is locked: its values stay encrypted until you unlock it with its passphrase"
                 " (Store \u25b8 Unlock\u2026).")
 
+    async def unlock_to_write(self) -> bool:
+        """A save on a locked store: unlocked first, from the keyring or by the dialog, and its
+        values shown again, as Store \u25b8 Unlock\u2026 does. False: it stays locked (cancelled),
+        and a store the user locked stays locked across restarts."""
+        c = self.security.controller
+        store = await c.store_ready()
+        if not await self.unlock(store):
+            return False
+        await c.refresh_capabilities()
+        await self.security.show_values()
+        return not c.locked
+
     async def unlock_action(self) -> None:
         """Store \u25b8 Unlock\u2026 on a locked store; shows the values afterwards."""
         c = self.security.controller
