@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.errors import CASConflict, InvalidArgument
-from zhi_gui.core.model import Entry
 
 
 def default_author() -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import ChildInfo, DiffEntry, Encryption, Entry, VersionInfo, VersionPage
+from zhi_gui.core.entries import Encryption, Entry
 from zhi_gui.stores.common import conflict, default_author, expected_versions, now_rfc3339
 from zhi_gui.stores.sqlite import saved_heads
 from zhi_gui.stores.sqlite.crypto import (
@@ -46,8 +46,11 @@ from zhi_gui.stores.sqlite.heads import DEFAULT_LIMIT, PER_VALUE, Head, HeadCach
 from zhi_gui.stores.sqlite.integrity import changes_ck, head_entries, head_rows, paths_ck, row_ok
 from zhi_gui.stores.sqlite.schema import BUSY_TIMEOUT_MS, open_database, tolerant_text
 
+# core.model is imported where its classes are made (plugin.store_api says why)
 if TYPE_CHECKING:
+    from zhi_gui.core.model import ChildInfo, DiffEntry, VersionPage
     from zhi_gui.stores.sqlite.search import SearchIndex
+
 
 PREVIEW_BYTES = 200  # of a value searched (core.tree_index.PREVIEW_CHARS)
 
@@ -906,6 +909,8 @@ class Engine:
         """Paths of the tree changed by a version in ``(lo, hi]`` (read from the history
         rows' index by seq, not from two whole snapshots), after ``after``, in path order:
         (the ones whose entry differs, the last path looked at, whether this was the end)."""
+        from zhi_gui.core.model import DiffEntry
+
         with self._txn() as conn:
             self._require_unlocked()
             tree = self._tree(start.tree)
@@ -973,6 +978,8 @@ class Engine:
         or below each, and the child's own value where one lives exactly there. Each next
         child is found by an index seek past the previous one's subtree (no scan of the
         tree), each count is one range count."""
+        from zhi_gui.core.model import ChildInfo
+
         with self._txn() as conn:
             self._require_unlocked()
             tree = self._tree(name)
@@ -1118,6 +1125,8 @@ class Engine:
             return False
 
     def describe_versions(self, name: str, offset: int, limit: int, versions: Sequence[str]) -> VersionPage:
+        from zhi_gui.core.model import VersionInfo, VersionPage
+
         with self._txn() as conn:
             self._require_unlocked()
             tree = self._tree(name)

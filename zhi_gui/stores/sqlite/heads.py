@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.paths import under_prefix
 from zhi_gui.plugin.wire import value_elements
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 
 CK_PERSON = b"zhi-sqlite-ck-v2"
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 
 SAVE_FROM = 20_000
 

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from zhi_gui.core.display import is_secret
-from zhi_gui.core.model import Entry
+from zhi_gui.core.entries import Entry
 from zhi_gui.core.tree_index import PREVIEW_CHARS
 
 TRIGRAM = 3  # shorter queries cannot use the index: they scan the tree's rows

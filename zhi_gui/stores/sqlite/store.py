@@ -18,26 +18,29 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhi_gui.core import errors as E
-from zhi_gui.core.model import (
-    Capabilities,
-    Children,
-    DiffChunk,
-    Entry,
-    SearchResult,
-    StoreDescription,
-    TreeChunk,
-    ValueVersion,
-    Versioning,
-    VersionPage,
-)
+from zhi_gui.core.entries import Entry, Versioning
 from zhi_gui.plugin.store_api import Store
 from zhi_gui.stores.sqlite.crypto import DEFAULT_SCRYPT_N
 from zhi_gui.stores.sqlite.engine import WHOLE_FROM, Engine
 from zhi_gui.stores.sqlite.options import SqliteOptions
 from zhi_gui.stores.sqlite.schema import structure_verdict
+
+# core.model is imported where its classes are made (plugin.store_api says why)
+if TYPE_CHECKING:
+    from zhi_gui.core.model import (
+        Capabilities,
+        Children,
+        DiffChunk,
+        SearchResult,
+        StoreDescription,
+        TreeChunk,
+        ValueVersion,
+        VersionPage,
+    )
+
 
 log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
@@ -185,6 +188,8 @@ class SqliteStore(Store):
 
     # --- StoreService ----------------------------------------------------------
     async def capabilities(self) -> Capabilities:
+        from zhi_gui.core.model import Capabilities
+
         return Capabilities(Versioning.TREE, await self._run(self._engine.encryption), False, False)
 
     async def list_trees(self) -> list[str]:
@@ -254,6 +259,8 @@ class SqliteStore(Store):
 
     # --- extension -------------------------------------------------------------
     async def describe(self) -> StoreDescription:
+        from zhi_gui.core.model import StoreDescription
+
         locked = await self._run(self._engine.locked)
         return StoreDescription(1, "sqlite", str(self.path), FEATURES, locked)
 
@@ -262,6 +269,8 @@ class SqliteStore(Store):
 
     async def stream_tree(self, tree_id: str, version: str = "", prefix: str = "",
                           chunk_size: int = 0) -> AsyncIterator[TreeChunk]:
+        from zhi_gui.core.model import TreeChunk
+
         size = min(chunk_size, MAX_CHUNK) if chunk_size > 0 else DEFAULT_CHUNK
         start = await self._run(self._engine.stream_start, tree_id, version, prefix)
         if start is None:
@@ -278,11 +287,15 @@ class SqliteStore(Store):
                 return
 
     async def list_children(self, tree_id: str, prefix: str = "", version: str = "") -> Children:
+        from zhi_gui.core.model import Children
+
         children, listed = await self._run(self._engine.list_children, tree_id, prefix, version)
         self._index_in_background(tree_id)  # a window reads this tree lazily: it will search it
         return Children(tuple(children), listed)
 
     async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
+        from zhi_gui.core.model import SearchResult
+
         paths, total, searched = await self._run(self._engine.search, tree_id, query, version, limit)
         self._index_in_background(tree_id)
         return SearchResult(tuple(paths), total, searched)
@@ -308,6 +321,8 @@ class SqliteStore(Store):
 
     async def diff_versions(self, tree_id: str, from_version: str = "", to_version: str = "", prefix: str = "",
                             chunk_size: int = 0) -> AsyncIterator[DiffChunk]:
+        from zhi_gui.core.model import DiffChunk
+
         size = min(chunk_size, MAX_CHUNK) if chunk_size > 0 else DEFAULT_CHUNK
         start = await self._run(self._engine.diff_start, tree_id, from_version, to_version, prefix)
         after = ""
