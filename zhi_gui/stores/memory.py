@@ -10,6 +10,7 @@ Options (``ZHI_PLUGIN_OPTIONS``):
 
 from __future__ import annotations
 
+import gc
 import hmac
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -336,6 +337,7 @@ class MemoryStore(Store):
 
 
 def main() -> None:
+    gc.disable()  # until the handshake is out (zhi_gui.plugin.server: START_WITHOUT_GC)
     from zhi_gui.plugin.server import serve
 
     serve(MemoryStore, name="zhi-store-memory")
