@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from zhi_gui.resources_path import resources_dir
 
 
+@cache  # the window asks again for the same few icons (store bar labels, buttons)
 def icon_path(name: str) -> str:
     path = resources_dir() / "icons" / f"{name}.svg"
     if not path.is_file():
