@@ -172,17 +172,9 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
     event loop, so the painted window keeps answering while it is completed (all at once
     it was one turn of 45-50 ms, 90 ms with its imports)."""
 
-    def session() -> None:  # made now, if not yet: before the panels below connect to it
-        window.session  # noqa: B018
-
-    def value_editor() -> None:  # made now, if not yet, in place of its empty page
-        window.editor  # noqa: B018
-
-    def plugin_view() -> None:  # made now, if not yet, in place of its empty panel
-        window.plugin_view  # noqa: B018
-
-    def history_panel() -> None:  # made now, if not yet, with its menu entries: before the
-        window.history_panel  # noqa: B018  # steps below add theirs to the same menus
+    def made(part: str) -> Callable[[], object]:
+        # a part the window makes on first use (session, panels): made now, if not yet
+        return lambda: getattr(window, part)
 
     def security() -> None:
         from zhi_gui.services.settings import IDLE_LOCK_MINUTES, LOCK_ON_SCREEN_LOCK
@@ -238,14 +230,16 @@ def completion_steps(window: MainWindow, settings: Settings | None = None,
         QStyle.PixelMetric  # noqa: B018
 
     return [
-        load("zhi_gui.core.model"), load("zhi_gui.session"), session,
-        # the History panel's modules, then the panel
+        # the session first: the panels below connect to it
+        load("zhi_gui.core.model"), load("zhi_gui.session"), made("session"),
+        # the History panel's modules, then the panel with its menu entries (before the steps
+        # below add theirs to the same menus)
         load("zhi_gui.ui.history.versions_model"), load("zhi_gui.ui.history.key_history_view"),
-        load("zhi_gui.ui.history.panel"), history_panel,
+        load("zhi_gui.ui.history.panel"), made("history_panel"),
         # the value editor's modules, then the editor (its modules were a 60M-instruction turn)
         load("zhi_gui.core.labels"), load("zhi_gui.ui.editors.base"), load("zhi_gui.ui.editors.metadata"),
-        load("zhi_gui.ui.editors.value_editor"), value_editor,
-        load("zhi_gui.ui.plugin_view"), plugin_view,
+        load("zhi_gui.ui.editors.value_editor"), made("editor"),
+        load("zhi_gui.ui.plugin_view"), made("plugin_view"),
         load("zhi_gui.services.keyring_service"), load("zhi_gui.ui.security.widgets"),
         load("zhi_gui.ui.security.passphrase_dialogs"), load("zhi_gui.ui.security.encryption"),
         load("zhi_gui.ui.security.login"), load("zhi_gui.ui.security.screen_lock"),

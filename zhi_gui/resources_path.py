@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@cache  # where the package is does not change while it runs (each icon asked for it: two stats)
 def _find(name: str) -> Path:
     inside = _PACKAGE / name
     if inside.is_dir():

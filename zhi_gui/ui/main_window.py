@@ -240,9 +240,7 @@ class MainWindow(QMainWindow):
         app builds it a turn after the first paint: ``app.completion_steps``)."""
         if self._editor is None:
             self._editor = self._make_editor()
-            scroll = self.editor_dock.widget()
-            assert isinstance(scroll, QScrollArea)
-            scroll.setWidget(self._editor)  # (the placeholder is deleted)
+            self.fill_dock(self.editor_dock, self._editor)
         return self._editor
 
     def _make_editor(self) -> ValueEditor:
@@ -273,9 +271,7 @@ class MainWindow(QMainWindow):
         window built with ``panels_later``, as the editor is."""
         if self._plugin_view is None:
             self._plugin_view = self._make_plugin_view()
-            scroll = self.plugin_dock.widget()
-            assert isinstance(scroll, QScrollArea)
-            scroll.setWidget(self._plugin_view)  # (the placeholder is deleted)
+            self.fill_dock(self.plugin_dock, self._plugin_view)
         return self._plugin_view
 
     def _make_plugin_view(self) -> PluginView:
@@ -518,6 +514,13 @@ class MainWindow(QMainWindow):
 
     def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         return self._dock(title, name, widget, area)
+
+    def fill_dock(self, dock: QDockWidget, widget: QWidget) -> None:
+        """Put ``widget`` in a dock made by ``add_dock`` in place of what it holds (a panel
+        made after the first paint replaces its placeholder, which is deleted)."""
+        scroll = dock.widget()
+        assert isinstance(scroll, QScrollArea)
+        scroll.setWidget(widget)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

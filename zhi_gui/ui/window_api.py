@@ -79,6 +79,10 @@ class WindowApi(Protocol):
 
     def add_dock(self, title: str, name: str, widget: Any, area: Qt.DockWidgetArea) -> QDockWidget: ...
 
+    def fill_dock(self, dock: QDockWidget, widget: Any) -> None:
+        """``widget`` in place of what a dock made by ``add_dock`` holds (its placeholder)."""
+        ...
+
     def flush_editor(self) -> bool:
         """Stage what is typed in the value editor for its own key (True), or keep it
         there when it cannot be staged (False)."""

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
         VersionPage,
     )
 
-
 log = logging.getLogger("zhi_gui.stores.sqlite")
 T = TypeVar("T")
 

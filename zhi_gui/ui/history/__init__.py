@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMenu, QScrollArea
+from PySide6.QtWidgets import QLabel, QMenu
 
 from zhi_gui.ui.history.diff_holder import DiffHolder
 
@@ -94,9 +94,7 @@ def install_history(window: WindowApi, *, panel_later: bool = False) -> HistoryP
         from zhi_gui.ui.history.panel import HistoryPanel
 
         panel = HistoryPanel(window, diff_holder, diff_dock)
-        scroll = dock.widget()
-        assert isinstance(scroll, QScrollArea)
-        scroll.setWidget(panel)  # (the placeholder is deleted)
+        window.fill_dock(dock, panel)
         panel.dock = dock
         for action in (panel.show_action, dock.toggleViewAction(), diff_dock.toggleViewAction(), None,
                        panel.compare_action, panel.staged_action, panel.key_history_action, None,

@@ -171,25 +171,27 @@ class EncryptionFlows:
                 " (Store \u25b8 Unlock\u2026).")
 
     async def unlock_to_write(self) -> bool:
-        """A save on a locked store: unlocked first, from the keyring or by the dialog, and its
-        values shown again, as Store \u25b8 Unlock\u2026 does. False: it stays locked (cancelled),
-        and a store the user locked stays locked across restarts."""
+        """A save on a locked store: unlocked first, as Store \u25b8 Unlock\u2026 does. False: it
+        stays locked (cancelled), and a store the user locked stays locked across restarts."""
+        return await self._unlock_and_show(forget_user_lock=False)
+
+    async def unlock_action(self) -> None:
+        """Store \u25b8 Unlock\u2026 on a locked store; shows the values afterwards."""
+        await self._unlock_and_show(forget_user_lock=True)
+
+    async def _unlock_and_show(self, *, forget_user_lock: bool) -> bool:
+        """Unlock from the keyring or by the dialog, then show the values again; True when
+        the store is unlocked. ``forget_user_lock``: "Lock now" no longer holds, even if
+        the dialog is cancelled (Unlock\u2026 asked for it)."""
         c = self.security.controller
         store = await c.store_ready()
+        if forget_user_lock:
+            self.user_locked = False
         if not await self.unlock(store):
             return False
         await c.refresh_capabilities()
         await self.security.show_values()
         return not c.locked
-
-    async def unlock_action(self) -> None:
-        """Store \u25b8 Unlock\u2026 on a locked store; shows the values afterwards."""
-        c = self.security.controller
-        store = await c.store_ready()
-        self.user_locked = False
-        if await self.unlock(store):
-            await c.refresh_capabilities()
-            await self.security.show_values()
 
     # --- encrypt ---------------------------------------------------------------------------
     async def encrypt(self) -> None:
