@@ -331,7 +331,9 @@ class ValueTreeModel(QAbstractItemModel):
             if column == 1 and below is not None and not node.children:
                 return f"{below:,} value" if below == 1 else f"{below:,} values"
             if column == 1 and node.children:
-                count = len(node.children)
+                # Under a filter, the keys its expansion shows: a group read whole from a
+                # big store while filtered holds its other keys too, hidden.
+                count = len(node.children) if self.visible is None else len(self.children_of(node))
                 return f"{count} key" if count == 1 else f"{count:,} keys"
             return ""
         if column == 1:
