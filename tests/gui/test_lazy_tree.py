@@ -107,6 +107,25 @@ def test_a_filtered_group_counts_the_keys_it_shows(qtbot: Any, lazy_window: Main
     assert win.model.index(2, 1).data() == "5 keys", "without the filter, every key of the group counts"
 
 
+def test_a_group_the_filter_read_in_part_still_says_how_many_values_it_holds(
+        qtbot: Any, lazy_window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen at 1M values: after a filter (too many matches to open them all) was cleared,
+    the groups it had read one value of said "1 key" instead of "100 values"."""
+    monkeypatch.setattr(main_window, "AUTO_EXPAND_LIMIT", 0)
+    win = lazy_window
+    win.filter_edit.setText("value-2-3-1")
+    qtbot.waitUntil(lambda: win.match_label.text() == "1 match(es)", timeout=10000)
+    assert "svc2/inst3/key1" in win.session.index.entries
+    win.filter_edit.setText("")
+    qtbot.waitUntil(lambda: win.model.visible is None, timeout=10000)
+    svc2 = win.model.index(2, 0)
+    assert [win.model.index(r, 1, svc2).data() for r in range(5)] == ["3 values"] * 5
+    inst3 = win.model.index(3, 0, svc2)
+    win.tree_view.expand(inst3)  # read whole now
+    qtbot.waitUntil(lambda: len(rows(win, win.model.index(3, 0, win.model.index(2, 0)))) == 3, timeout=10000)
+    assert win.model.index(3, 1, win.model.index(2, 0)).data() == "3 keys"
+
+
 def test_unread_values_are_never_deleted_by_accident_and_edits_save(qtbot: Any, lazy_window: MainWindow,
                                                                    run_async: Any) -> None:
     win = lazy_window

@@ -328,7 +328,9 @@ class ValueTreeModel(QAbstractItemModel):
             if change is not None and change.is_delete and column == 1:
                 return "(deleted)"
             below = self.index_data.unloaded.get(node.path)
-            if column == 1 and below is not None and not node.children:
+            # A group not read whole yet says how many values it holds, also when a filter
+            # read a few of them (and without a filter only those would count as its keys).
+            if column == 1 and below is not None and (self.visible is None or not node.children):
                 return f"{below:,} value" if below == 1 else f"{below:,} values"
             if column == 1 and node.children:
                 # Under a filter, the keys its expansion shows: a group read whole from a
