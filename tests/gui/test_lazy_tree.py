@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtTest import QAbstractItemModelTester, QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.conftest import plugin_path
@@ -143,6 +143,34 @@ def test_unread_values_are_never_deleted_by_accident_and_edits_save(qtbot: Any, 
     run_async(elsewhere())
     report = run_async(session.check_for_changes())
     assert report is not None and report.changed == ("svc0/inst0/key0",)
+
+
+def test_delete_on_a_group_not_read_yet_reads_it_then_stages_every_value_below(
+        qtbot: Any, lazy_window: MainWindow, run_async: Any) -> None:
+    """Seen at 1M values: Delete on a group not opened yet said "open the group fully, then
+    delete it". The window reads the group from the store and stages its values' deletes."""
+    win = lazy_window
+    session = win.session
+    svc0 = [e.path for e in ENTRIES if e.path.startswith("svc0/")]
+    win.tree_view.setFocus()
+    win.tree_view.setCurrentIndex(win.model.index(0, 0))
+    assert win.model.index(0, 1).data() == "15 values" and not set(svc0) & set(session.index.entries)
+    repainted: list[str] = []
+    win.model.dataChanged.connect(lambda first, last, roles=(): repainted.append(first.data(PATH_ROLE)))
+    QTest.keyClick(win.tree_view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(session.staging) == len(svc0), timeout=10000)
+    assert "svc0" in repainted, "its row said '15 values' until something else repainted it"
+    assert sorted(session.staging.changes) == sorted(svc0)
+    assert all(c.is_delete and c.base is not None for c in session.staging.changes.values())
+    assert "Staged the delete of svc0 (15 value(s) read from the store)" in win.statusBar().currentMessage()
+    assert not session.index.has_unloaded_below("svc0") and session.index.has_unloaded_below("svc3")
+    assert win.model.index(0, 1).data() == "5 keys"
+    inst2 = win.model.index_of_path("svc0/inst2")
+    win.tree_view.expand(inst2)
+    assert [win.model.index(r, 1, inst2).data() for r in range(3)] == ["(deleted)"] * 3
+    run_async(win.save("delete a group never opened"))
+    assert run_async(session.store.get_values("t", svc0)) == []
+    assert len(run_async(session.store.get_values("t", ["svc1/inst0/key0", "top"]))) == 2
 
 
 def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:

@@ -160,6 +160,16 @@ class TreeIndex:
         prefix = path + "/"
         return any(p == path or p.startswith(prefix) or not path for p in self.unloaded)
 
+    def mark_read(self, path: str) -> list[str]:
+        """Every value at and below ``path`` is in now (read whole from the store, set with
+        ``set_entry``): the groups at and below it that were not read yet, in path order
+        (a parent before its children), which now count as read."""
+        prefix = path + "/"
+        done = sorted(p for p in self.unloaded if p == path or p.startswith(prefix) or not path)
+        for group in done:
+            del self.unloaded[group]
+        return done
+
     def add_path(self, path: str) -> Node | None:
         """Make a node for a path that is not (yet) in the store, e.g. a staged
         addition. Returns the topmost new node, or None if nothing was created."""

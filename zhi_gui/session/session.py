@@ -57,6 +57,8 @@ StoreHook = Callable[["StoreClient"], Awaitable[None]]
 _session_ids = itertools.count(1)
 
 
+FILL_SLICE = 2000  # values put into the index per turn of the loop when groups are read whole
+
 class StagedEditsPending(E.ZhiError):
     """An operation would leave staged edits behind: save or discard them first."""
 
@@ -386,6 +388,34 @@ class StoreSession:
                 progress(len(entries), chunk.total)
         return entries
 
+    async def read_groups_whole(self, paths: Sequence[str],
+                                progress: Callable[[int, int], None] | None = None) -> int | None:
+        """Read from the store every value at and below these paths that a big tree read
+        lazily does not hold yet, so the groups can be deleted whole: how many values were
+        read. None when another tree (or store) was opened meanwhile."""
+        import asyncio
+
+        index = self.index
+        tops: list[str] = []
+        for path in sorted(set(paths)):
+            if index.has_unloaded_below(path) and not any(under_prefix(path, top) for top in tops):
+                tops.append(path)
+        read = 0
+        for top in tops:
+            entries = await self.read_subtree(top, progress)
+            for start in range(0, len(entries), FILL_SLICE):  # a slice per turn: the window stays responsive
+                if index is not self.index:
+                    return None
+                for entry in entries[start:start + FILL_SLICE]:
+                    index.set_entry(entry)
+                await asyncio.sleep(0)
+            if index is not self.index:
+                return None
+            for group in index.mark_read(top):
+                self.children_loaded.emit(index, group)
+            read += len(entries)
+        return read
+
     async def _read_entries(self, store: StoreClient, tree_id: str) -> list[Entry]:
         if self.has_feature("StreamTree"):
             entries: list[Entry] = []
@@ -535,9 +565,9 @@ class StoreSession:
         self._require_editable()
         for path in paths:  # a group partly unread would lose only what is shown: refuse
             if self.index.has_unloaded_below(path):
-                raise E.InvalidArgument(f"{path or 'the tree'} holds values that are not read yet (a big tree is "
-                                        "read as groups are opened): open the group fully, then delete it",
-                                        {"path": path})
+                raise E.InvalidArgument(f"{f'the group {path}' if path else 'the tree'} holds values that are "
+                                        "not read yet (a big tree is read as groups are opened): read them "
+                                        "first (read_groups_whole), then delete it", {"path": path})
         targets: list[str] = []
         for path in paths:  # a group deletes every value below it
             node = self.index.nodes.get(path)

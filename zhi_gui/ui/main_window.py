@@ -969,7 +969,28 @@ class MainWindow(QMainWindow):
         paths = self.selected_paths() or ([self.current_path()] if self.current_path() else [])
         if paths:
             self.flush_editor()
+            if any(map(self.session.index.has_unloaded_below, paths)):
+                self.run(self._read_and_delete(paths), "Deleting")
+                return
             self.session.stage_delete(paths)
+
+    async def _read_and_delete(self, paths: list[str]) -> None:
+        """A big tree is read as groups are opened: a group deleted before it was read whole
+        is read from the store first (with progress and Cancel; stopped, it stages nothing), so
+        the staged delete names every value it removes, each checked at save (CAS)."""
+        from zhi_gui.ui.busy import report_progress
+
+        target = (self.session.session_id, self.session.tree_id)
+        allow_cancel()
+        read = await self.session.read_groups_whole(
+            paths, lambda done, total: report_progress(f"{done:,} of {total:,} values read to delete"))
+        disallow_cancel()
+        if read is None or target != (self.session.session_id, self.session.tree_id):
+            raise E.InvalidArgument("another store or tree was opened while the values to delete were read: "
+                                    "nothing was staged")
+        self.session.stage_delete(paths)
+        what = paths[0] if len(paths) == 1 else f"{len(paths)} keys"
+        self.statusBar().showMessage(f"Staged the delete of {what} ({read:,} value(s) read from the store)", 8000)
 
     def new_key(self) -> None:
         from PySide6.QtWidgets import QDialog

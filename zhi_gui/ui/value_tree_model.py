@@ -198,6 +198,10 @@ class ValueTreeModel(QAbstractItemModel):
         node = index.nodes.get(path)
         if index is not self.index_data or node is None:
             return
+        shown_beside = self._kids.get(id(node.parent)) if node.parent is not None else None
+        if shown_beside is not None and node.row < len(shown_beside) and shown_beside[node.row] is node:
+            # Its own row: "5,000 values" (not read yet) becomes "50 keys"
+            self.dataChanged.emit(self.createIndex(node.row, 1, node), self.createIndex(node.row, 1, node))
         kids = self._kids.get(id(node))
         if kids is None:
             return  # not shown yet: Qt asks when it needs the rows
