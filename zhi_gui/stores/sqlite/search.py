@@ -1,6 +1,6 @@
 """Search by key and value substring over an FTS5 index (trigram tokenizer).
 
-The index lives in the connection's TEMP database, kept in memory
+The index lives in the connection's TEMP database (a table per tree), kept in memory
 (``temp_store = MEMORY``): an encrypted store's plaintext never reaches the
 disk, and the file format does not change. It is built per tree in the
 background, a slice at a time between other requests, once a window asks for a
@@ -44,31 +44,46 @@ def supports_trigram(conn: sqlite3.Connection) -> bool:
 
 
 class SearchIndex:
-    """One TEMP FTS5 table for every tree of the store; rowid = the path's pid."""
+    """One TEMP FTS5 table per tree (``zhi_search_<tid>``); rowid = the path's pid.
+
+    Per tree, not one for all: starting a tree's build over (its head moved without us,
+    a rollback, a lock) drops its table, where deleting its rows from a shared one took
+    ~3 s per 300,000 values here, and held every other request of the store that long."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.built: dict[int, int] = {}  # tid -> the head seq the index shows
         self.building: dict[int, tuple[int, str]] = {}  # tid -> (head being indexed, last path added)
+        self._tables: set[int] = set()  # trees that have a table
         self.available = supports_trigram(conn)
         if self.available:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA temp.cache_size = -65536")  # 64 MiB: building the index merges far less
-            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.zhi_search USING fts5("
-                         "tid UNINDEXED, path UNINDEXED, text, tokenize = 'trigram')")
+
+    @staticmethod
+    def _name(tid: int) -> str:
+        return f"zhi_search_{int(tid)}"
 
     def is_current(self, tid: int, head: int) -> bool:
         return self.built.get(tid) == head
 
     def begin(self, tid: int, head: int) -> None:
         """Start (again) building a tree's index in slices (``add``, ``finish``)."""
-        self.conn.execute("DELETE FROM temp.zhi_search WHERE tid = ?", (tid,))
-        self.built.pop(tid, None)
+        self._drop(tid)
+        self.conn.execute(f"CREATE VIRTUAL TABLE temp.{self._name(tid)} USING fts5("
+                          "path UNINDEXED, text, tokenize = 'trigram')")
+        self._tables.add(tid)
         self.building[tid] = (head, "")
 
+    def _drop(self, tid: int) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{self._name(tid)}")
+        self._tables.discard(tid)
+        self.built.pop(tid, None)
+        self.building.pop(tid, None)
+
     def add(self, tid: int, rows: Iterable[tuple[int, Entry]], last_path: str) -> None:
-        self.conn.executemany("INSERT INTO temp.zhi_search (rowid, tid, path, text) VALUES (?, ?, ?, ?)",
-                              ((pid, tid, e.path, search_text(e)) for pid, e in rows))
+        self.conn.executemany(f"INSERT INTO temp.{self._name(tid)} (rowid, path, text) VALUES (?, ?, ?)",
+                              ((pid, e.path, search_text(e)) for pid, e in rows))
         head, _ = self.building[tid]
         self.building[tid] = (head, last_path)
 
@@ -79,40 +94,52 @@ class SearchIndex:
     def update(self, tid: int, old_head: int | None, new_head: int, puts: Sequence[tuple[int, Entry]],
                deleted: Sequence[int]) -> None:
         """A write of this process, inside its transaction: follow it when the index showed
-        the head it was written on, else leave the tree to be rebuilt."""
+        the head it was written on, or was being built on it; else leave the tree to be
+        rebuilt."""
+        building = self.building.get(tid)
+        if old_head is not None and building is not None and building[0] == old_head:
+            # Mid-build: the part indexed so far (paths up to the last one added) follows the
+            # write, and the build goes on from there on the new head. Starting over cost a
+            # 1M-value tree its build so far (and, with one table for all trees, held the
+            # store ~4 s emptying it: a save's next call waited that long behind it).
+            last = building[1]
+            self._apply(tid, [(pid, e) for pid, e in puts if e.path <= last], deleted)
+            self.building[tid] = (new_head, last)
+            return
         if old_head is None or self.built.get(tid) != old_head:
             self.built.pop(tid, None)
             return
-        gone = [(pid,) for pid in deleted] + [(pid,) for pid, _ in puts]
-        self.conn.executemany("DELETE FROM temp.zhi_search WHERE rowid = ?", gone)
-        self.conn.executemany("INSERT INTO temp.zhi_search (rowid, tid, path, text) VALUES (?, ?, ?, ?)",
-                              ((pid, tid, e.path, search_text(e)) for pid, e in puts))
+        self._apply(tid, puts, deleted)
         self.built[tid] = new_head
+
+    def _apply(self, tid: int, puts: Sequence[tuple[int, Entry]], deleted: Sequence[int]) -> None:
+        table = f"temp.{self._name(tid)}"
+        gone = [(pid,) for pid in deleted] + [(pid,) for pid, _ in puts]
+        self.conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", gone)
+        self.conn.executemany(f"INSERT INTO {table} (rowid, path, text) VALUES (?, ?, ?)",
+                              ((pid, e.path, search_text(e)) for pid, e in puts))
 
     def forget(self, tid: int | None = None) -> None:
         """Drop one tree's index (None: every tree's, e.g. when the store is locked)."""
         if not self.available:
             return
+        for each in (sorted(self._tables) if tid is None else [tid]):
+            self._drop(each)
         if tid is None:
-            self.conn.execute("DELETE FROM temp.zhi_search")
             self.built.clear()
             self.building.clear()
-        else:
-            self.conn.execute("DELETE FROM temp.zhi_search WHERE tid = ?", (tid,))
-            self.built.pop(tid, None)
-            self.building.pop(tid, None)
 
     def search(self, tid: int, query: str, limit: int) -> tuple[list[str], int]:
         """(matching paths in path order, at most ``limit`` (0 = all); how many match)."""
+        name = self._name(tid)
         needle = query.lower()
         if len(needle) >= TRIGRAM:
-            where, arg = "zhi_search MATCH ?", "text : \"" + needle.replace('"', '""') + "\""
+            where, arg = f"{name} MATCH ?", "text : \"" + needle.replace('"', '""') + "\""
         else:
             where, arg = "instr(text, ?) > 0", needle
-        params: list[object] = [tid, arg]
-        total = int(self.conn.execute(f"SELECT count(*) FROM temp.zhi_search WHERE tid = ? AND {where}",
-                                      params).fetchone()[0])
-        sql = f"SELECT path FROM temp.zhi_search WHERE tid = ? AND {where} ORDER BY path"
+        params: list[object] = [arg]
+        total = int(self.conn.execute(f"SELECT count(*) FROM temp.{name} WHERE {where}", params).fetchone()[0])
+        sql = f"SELECT path FROM temp.{name} WHERE {where} ORDER BY path"
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
