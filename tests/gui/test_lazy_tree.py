@@ -173,6 +173,24 @@ def test_delete_on_a_group_not_read_yet_reads_it_then_stages_every_value_below(
     assert len(run_async(session.store.get_values("t", ["svc1/inst0/key0", "top"]))) == 2
 
 
+def test_star_opens_a_group_of_a_big_tree_whole_reading_its_groups_as_it_goes(
+        qtbot: Any, lazy_window: MainWindow) -> None:
+    """Seen at 1M values: * on a group opened it one level; its groups, not read yet,
+    stayed closed (their rows arrive after the expand asked for them)."""
+    win = lazy_window
+    win.tree_view.setFocus()
+    win.tree_view.setCurrentIndex(win.model.index(3, 0))
+    QTest.keyClick(win.tree_view, Qt.Key.Key_Asterisk)
+
+    def svc3_open_whole() -> bool:
+        svc3 = win.model.index(3, 0)
+        groups = [win.model.index(r, 0, svc3) for r in range(win.model.rowCount(svc3))]
+        return len(groups) == 5 and all(win.tree_view.isExpanded(g) and win.model.rowCount(g) == 3 for g in groups)
+
+    qtbot.waitUntil(svc3_open_whole, timeout=10000)
+    assert not any(p.startswith("svc0/") for p in win.session.index.entries), "only what * was asked to open"
+
+
 def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:
     """The model tester walks the whole model and fetches every group (as no user would):
     each arrival of rows must be announced correctly, also over rows a filter put there."""

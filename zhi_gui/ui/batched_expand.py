@@ -41,6 +41,10 @@ class BatchedExpand(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.step)
+        # Groups of a big tree expanded before their rows were read: their rows are queued
+        # when they arrive (by internalId, then compared).
+        self._waiting: dict[int, list[QPersistentModelIndex]] = {}
+        model.rowsInserted.connect(self._rows_arrived)
         model.modelReset.connect(self.stop)
         model.layoutChanged.connect(self.stop)
         view.collapsed.connect(self.stop)  # the user closed something: they want less, not more
@@ -68,7 +72,10 @@ class BatchedExpand(QObject):
             index = model.index(kept.row(), 0, kept.parent())
             view.expand(index)
             self.expanded += 1
-            for row in range(model.rowCount(index)):
+            rows = model.rowCount(index)
+            if not rows and model.hasChildren(index):  # being read from the store (a big tree)
+                self._waiting.setdefault(index.internalId(), []).append(QPersistentModelIndex(index))
+            for row in range(rows):
                 child = model.index(row, 0, index)
                 if model.hasChildren(child):
                     queue.append(QPersistentModelIndex(child))
@@ -76,7 +83,25 @@ class BatchedExpand(QObject):
                 break
         if queue:
             self._timer.start()
-        else:
+        elif not self._waiting:
+            self.stop()
+
+    def _rows_arrived(self, parent: QModelIndex, first: int, last: int) -> None:
+        waiting = self._waiting.get(parent.internalId()) if self.running else None
+        if not waiting or parent not in waiting:
+            return
+        waiting.remove(QPersistentModelIndex(parent))
+        if not waiting:
+            del self._waiting[parent.internalId()]
+        model = self.view.model()
+        for row in range(first, last + 1):
+            child = model.index(row, 0, parent)
+            if model.hasChildren(child):
+                self._queue.append(QPersistentModelIndex(child))
+        if self._queue:
+            if not self._timer.isActive():
+                self._timer.start()
+        elif not self._waiting:
             self.stop()
 
 
