@@ -235,6 +235,10 @@ def test_rollback_tree_previews_then_reports_and_selects_the_new_version(qtbot: 
     assert rows["services/api/replicas"][2:] == ["12", "1"] or rows["services/api/replicas"][1] == "changed: value"
     assert rows["global/cdn"][1] == "removed" and rows["global/motd"][1] == "added"
     assert "version 1" in dialog.heading.text()  # type: ignore[attr-defined]
+    # Compared in the store (DiffVersions): only the changed values travel, no whole snapshot
+    # of either version (a 1M-value tree's took the preview ~30 s)
+    assert preview.diff is not None and preview.diff.partial
+    assert not panel.access._snapshots
     qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(task.done, timeout=20000)
     new_version = task.result()
@@ -247,6 +251,8 @@ def test_rollback_tree_previews_then_reports_and_selects_the_new_version(qtbot: 
     assert [r.id for r in panel.selected_rows()] == ["3"]
     assert panel.model.rows[0].info is not None and panel.model.rows[0].info.kind == "rollback"
     assert panel.diff_view.title_label.text() == "before the rollback \u2192 version 3 (= 1)"
+    shown = panel.diff_view.diff
+    assert shown is not None and shown.partial and len(shown.changes) == 3
     assert win.last_error == ""
 
 

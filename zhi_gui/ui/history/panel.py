@@ -691,6 +691,7 @@ class HistoryPanel(QWidget):
         if not accepted:
             return None
         before = dialog.view.diff
+        old_head = self.session.head_version
         if mode == Versioning.VALUE:
             new_version = await self.access.rollback_value(path, row.id)
         else:
@@ -701,19 +702,42 @@ class HistoryPanel(QWidget):
         self._status(f"Rolled back {where}to version {row.id}: the store created version {new_version}", 15000)
         if before is not None:  # show what the rollback changed
             self.show_diff_dock()
-            await self.diff_view.show_diff(before.old, before.new, "before the rollback",
-                                           f"version {new_version} (= {row.id})")
+            labels = ("before the rollback", f"version {new_version} (= {row.id})")
+            if before.partial:  # the store's comparison: the changed values only
+                async def full() -> tuple[Snapshot, Snapshot]:
+                    return await self.access.tree_snapshot(old_head), await self.access.tree_snapshot(new_version)
+
+                await self.diff_view.show_tree_diff(before, *labels, full=full)
+            else:
+                await self.diff_view.show_diff(before.old, before.new, *labels)
         return new_version
 
     async def _rollback_preview(self, dialog: RollbackDialog, row: VersionRow, path: str) -> None:
         generation = dialog.view.begin(f"current \u2192 version {row.id}")
+        after = f"after the rollback (= version {row.id})"
+        head = self.session.head_version
+        if not path and head and self.access.diffs_versions and dialog.view.only_changes.isChecked():
+            # The store compares the two versions: only the changed values travel. Both whole
+            # snapshots of a 1M-value tree took the preview ~30 s (seen), each held in the window.
+            def progress(done: int, _total: int) -> None:
+                if dialog.view.is_current(generation):
+                    dialog.view.set_status(f"Comparing in the store: {done:,} changed value(s)\u2026")
+
+            diff = await self.access.diff_versions(head, row.id, progress)
+            if diff is not None:
+                async def full() -> tuple[Snapshot, Snapshot]:
+                    return await self.access.tree_snapshot(head), await self.access.tree_snapshot(row.id)
+
+                await dialog.view.show_tree_diff(diff, "current", after, select=self.window_.current_path() or None,
+                                                 generation=generation, full=full)
+                return
         if path:
             current = self.access.current_value(path)
             target = await self.access.value_snapshot(path, row.id)
         else:
             current = await self.access.current_tree()
             target = await self.access.tree_snapshot(row.id)
-        await dialog.view.show_diff(current, target, "current", f"after the rollback (= version {row.id})",
+        await dialog.view.show_diff(current, target, "current", after,
                                     select=path or self.window_.current_path() or None, generation=generation)
 
     # --- deleting -------------------------------------------------------------------------------------
