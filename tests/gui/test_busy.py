@@ -103,3 +103,30 @@ def test_once_opened_the_rest_of_the_task_offers_no_cancel(qtbot: Any, make_wind
     assert not win.busy.isVisible()
     hold.set()
     qtbot.waitUntil(task.done, timeout=5000)
+
+
+def test_a_long_save_is_shown_without_cancel(qtbot: Any, make_window: Any, run_async: Any, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that takes a while (a big one, a busy store) said nothing in the status bar."""
+    monkeypatch.setattr(busy, "SHOW_AFTER", 0.0)
+    win: MainWindow = make_window()
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(tmp_path / "s.db"), "create": True},
+                                         "t")))
+    win.session.stage_set("a", b"1", b"")
+    win.session.stage_set("b", b"2", b"")
+    held = asyncio.Event()
+    real_save = win.session.save
+
+    async def slow_save(*args: Any, **kwargs: Any) -> Any:
+        await held.wait()
+        return await real_save(*args, **kwargs)
+
+    monkeypatch.setattr(win.session, "save", slow_save)
+    task = win.run(win.save("two values"), "Saving")
+    qtbot.waitUntil(lambda: win.busy.isVisible(), timeout=5000)
+    assert "Saving" in win.busy.label.text() and "2 change(s)" in win.busy.label.text()
+    assert not win.busy.cancel_button.isEnabled() and "cannot be taken back" in win.busy.cancel_button.toolTip()
+    held.set()
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.result() and not win.session.staging
+    qtbot.waitUntil(lambda: not win.busy.isVisible(), timeout=5000)

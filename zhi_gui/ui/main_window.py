@@ -75,6 +75,7 @@ LAZY_FILTER_MIN = 3  # characters: shorter queries match most of a big tree
 STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a000", "failed": "#c0392b",
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
+SAVE_SENT = "a save sent to the store cannot be taken back: it will finish"
 DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
@@ -329,8 +330,8 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Open, "open")
         self.undo_action = self._action("action-undo", "Undo", self.undo, "Ctrl+Z", "undo")
         self.redo_action = self._action("action-redo", "Redo", self.redo, "Ctrl+Shift+Z", "redo")
-        self.save_action = self._action("action-save", "Review && save\u2026", lambda: self.run(self.review_and_save()),
-                                        "Ctrl+S", "save")
+        self.save_action = self._action("action-save", "Review && save\u2026",
+                                        lambda: self.run(self.review_and_save(), "Saving"), "Ctrl+S", "save")
         self.new_key_action = self._action("action-new-key", "New key\u2026", self.new_key, "Ctrl+N", "add")
         # Del itself is handled by the tree view (a window-wide Del would steal it from text fields).
         self.delete_action = self._action("action-delete", "Delete", self.delete_selected, None, "delete")
@@ -1105,6 +1106,11 @@ class MainWindow(QMainWindow):
             dialog.deleteLater()
 
     async def save(self, message: str) -> str | None:
+        from zhi_gui.ui.busy import cannot_cancel, report_progress
+
+        # Shown in the status bar when it takes a while (a big save, a busy store), without Cancel
+        cannot_cancel(SAVE_SENT)
+        report_progress(f"{len(self.session.staging):,} change(s)")
         outcome = await self.session.save(message, self._ask_conflicts)
         if not outcome.saved:
             self.statusBar().showMessage(f"Nothing saved: {outcome.reason}", 8000)

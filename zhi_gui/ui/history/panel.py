@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.entries import Entry, Versioning
 from zhi_gui.ui.async_dialogs import ask, dialog_result
-from zhi_gui.ui.busy import allow_cancel, report_progress
+from zhi_gui.ui.busy import allow_cancel, cannot_cancel, report_progress
 from zhi_gui.ui.history.colors import muted_text
 from zhi_gui.ui.history.diff_holder import DiffHolder
 from zhi_gui.ui.history.key_history_view import PAGE as KEY_PAGE
@@ -692,10 +692,13 @@ class HistoryPanel(QWidget):
             return None
         before = dialog.view.diff
         old_head = self.session.head_version
+        cannot_cancel("a rollback sent to the store cannot be taken back: it will finish")
+        report_progress("rolling back in the store")
         if mode == Versioning.VALUE:
             new_version = await self.access.rollback_value(path, row.id)
         else:
             new_version = await self.access.rollback_tree(row.id)
+        report_progress("reading the tree again")
         await self.window_.reload_tree()
         await self.refresh(select=[new_version] if new_version else [], compare=False)
         where = f"{path} " if path else ""
