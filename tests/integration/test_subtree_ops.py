@@ -202,9 +202,17 @@ def test_rename_a_tree(arun: Run[Any], short_tmp: Path) -> None:
             with pytest.raises(StagedEditsPending):
                 await plan_rename(here, "prod", "production")
             here.discard_staged()
-            plan = await plan_rename(here, "prod", "production")
-            outcome = await apply_rename(plan, "rename prod")
+            steps: list[str] = []  # what the status bar shows while a big tree is renamed
+            plan = await plan_rename(here, "prod", "production", steps.append)
+            outcome = await apply_rename(plan, "rename prod", steps.append)
             assert outcome.written == len(sample_entries())
+            n = len(sample_entries())
+            assert steps[0].startswith("reading the source: ") and steps.index(f"reading the source: {n:,} of {n:,} "
+                                                                                "values read") >= 0
+            assert [s for s in steps if not s.startswith(("reading", "checking"))] == [
+                f"writing {n:,} values into \u201cproduction\u201d", "deleting \u201cprod\u201d",
+                "opening \u201cproduction\u201d"]
+            assert f"checking \u201cprod\u201d is unchanged: {n:,} of {n:,} values read" in steps
             assert "prod" not in here.trees and "production" in here.trees
             assert here.tree_id == "production" and len(here.index.entries) == len(sample_entries())
             assert len(await versions(here, "production")) == 1, "the new tree starts a new history"

@@ -111,13 +111,17 @@ class Side:
     masked: frozenset[str] = field(default_factory=frozenset)  # secrets the file does not hold
 
 
-async def read_tree(session: StoreSession, tree_id: str) -> dict[str, Entry]:
-    """Every value of ``tree_id`` in the session's store, read now (not the shown index)."""
+async def read_tree(session: StoreSession, tree_id: str,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, Entry]:
+    """Every value of ``tree_id`` in the session's store, read now (not the shown index).
+    ``progress(read, total)`` as the values arrive (from a store that streams them)."""
     store = await session.store_ready()
     entries: list[Entry] = []
     if session.has_feature("StreamTree"):
         async for chunk in store.stream_tree(tree_id):
             entries.extend(chunk.entries)
+            if progress is not None:
+                progress(len(entries), chunk.total)
     else:
         entries = await store.get_values(tree_id, [])
     return {e.path: e for e in entries}

@@ -20,7 +20,8 @@ window reloads its tree afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhi_gui.core import errors as E
@@ -120,8 +121,17 @@ async def _read_paths(ref: TreeRef, paths: Sequence[str]) -> dict[str, Entry]:
     return {e.path: e for e in await store.get_values(ref.tree_id, list(paths))}
 
 
+Progress = Callable[[str], None]  # what a long step is doing, in words ("312,000 of 1,000,000 values read")
+
+
+def _reading(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(f"{what}: {done:,} of {total:,} values read")
+
+
 async def plan_copy(source: TreeRef, from_prefix: str, target: TreeRef, to_prefix: str, *,
-                    move: bool = False) -> CopyPlan:
+                    move: bool = False, progress: Progress | None = None) -> CopyPlan:
     """Read the source subtree and the target paths it would land on."""
     from_prefix, to_prefix = _clean(from_prefix, "source path"), _clean(to_prefix, "target path")
     problem = tree_id_problem(target.tree_id)
@@ -137,11 +147,22 @@ async def plan_copy(source: TreeRef, from_prefix: str, target: TreeRef, to_prefi
         if staged:
             raise StagedEditsPending(f"{len(staged)} staged edit(s) below {from_prefix or 'the tree'} are not saved: "
                                      "save or discard them before moving it")
-    read = {p: e for p, e in (await read_tree(source.session, source.tree_id)).items()
+    read = {p: e for p, e in (await read_tree(source.session, source.tree_id,
+                                               _reading(progress, "reading the source"))).items()
             if under_prefix(p, from_prefix)}
     if not read:
         raise E.NotFound(f"there is nothing at or below {shown(from_prefix) if from_prefix else 'the top'} "
                          f"in {source.label}")
+    # The passes over every value run in a worker thread: a 1M-value tree's held the window ~seconds.
+    landing = await asyncio.to_thread(_landing, read, from_prefix, to_prefix)
+    current = await _read_paths(target, sorted(landing))
+    writes, expected = await asyncio.to_thread(_writes, landing, current)
+    return CopyPlan(source, from_prefix, target, to_prefix, move, read, writes, expected,
+                    len(landing) - len(writes))
+
+
+def _landing(read: Mapping[str, Entry], from_prefix: str, to_prefix: str) -> dict[str, Entry]:
+    """The source's values at their target paths (InvalidArgument names one that cannot be)."""
     landing: dict[str, Entry] = {}
     for path, entry in read.items():
         new_path = target_path(path, from_prefix, to_prefix)
@@ -150,11 +171,14 @@ async def plan_copy(source: TreeRef, from_prefix: str, target: TreeRef, to_prefi
             raise E.InvalidArgument(f"{shown(path)} would land on {shown(new_path)}, which {problem}: choose a "
                                     "target path")
         landing[new_path] = Entry(new_path, entry.value_json, entry.metadata_json)
-    current = await _read_paths(target, sorted(landing))
+    return landing
+
+
+def _writes(landing: Mapping[str, Entry], current: Mapping[str, Entry]
+            ) -> tuple[dict[str, Entry], dict[str, Entry | None]]:
+    """What the target does not hold yet, and what it holds there now (for compare-and-set)."""
     writes = {p: e for p, e in landing.items() if not _same(current.get(p), e)}
-    expected = {p: current.get(p) for p in writes}
-    return CopyPlan(source, from_prefix, target, to_prefix, move, read, writes, expected,
-                    len(landing) - len(writes))
+    return writes, {p: current.get(p) for p in writes}
 
 
 async def cas_write(ref: TreeRef, expected: Mapping[str, Entry | None], writes: Mapping[str, Entry],
@@ -164,8 +188,7 @@ async def cas_write(ref: TreeRef, expected: Mapping[str, Entry | None], writes: 
     session = ref.session
     store = await session.store_ready()
     versioning = session.capabilities.versioning
-    paths = sorted(set(writes) | set(deletes))
-    unversioned = [p for p in paths if (e := expected.get(p)) is not None and not e.version]
+    paths, unversioned = await asyncio.to_thread(_paths_and_unversioned, expected, writes, deletes)
     if versioning == Versioning.NONE or unversioned:
         # Nothing (or not everything) to compare-and-set against: compare the values just before writing.
         current = await _read_paths(ref, paths)
@@ -173,12 +196,7 @@ async def cas_write(ref: TreeRef, expected: Mapping[str, Entry | None], writes: 
         if moved:
             raise CopyConflict(f"{ref.label} changed since the preview ({', '.join(moved[:5])}): nothing was "
                                "written; preview again")
-    cas: dict[str, str] = {}
-    if versioning != Versioning.NONE:
-        for path in paths:
-            entry = expected.get(path)
-            if entry is None or entry.version:
-                cas[path] = entry.version if entry is not None else ""
+    cas = await asyncio.to_thread(_cas_versions, expected, paths) if versioning != Versioning.NONE else {}
     try:
         if session.has_feature("WriteValues"):
             return await store.write_values(ref.tree_id, list(writes.values()), list(deletes), "", cas,
@@ -219,13 +237,33 @@ async def apply_copy(plan: CopyPlan, message: str) -> CopyOutcome:
     return CopyOutcome(version, len(plan.writes), len(deletes))
 
 
+def _paths_and_unversioned(expected: Mapping[str, Entry | None], writes: Mapping[str, Entry],
+                           deletes: Sequence[str]) -> tuple[list[str], list[str]]:
+    paths = sorted(set(writes) | set(deletes))
+    return paths, [p for p in paths if (e := expected.get(p)) is not None and not e.version]
+
+
+def _cas_versions(expected: Mapping[str, Entry | None], paths: Sequence[str]) -> dict[str, str]:
+    """path -> the version it must still have ('' = must not exist) for a compare-and-set write."""
+    cas: dict[str, str] = {}
+    for path in paths:
+        entry = expected.get(path)
+        if entry is None or entry.version:
+            cas[path] = entry.version if entry is not None else ""
+    return cas
+
+
 # --- rename a tree -----------------------------------------------------------------------------------
+
+def _unchanged(now: Mapping[str, Entry], then: Mapping[str, Entry]) -> bool:
+    return now.keys() == then.keys() and all(_same(entry, then[p]) for p, entry in now.items())
+
 
 RENAME_HISTORY_NOTE = ("The renamed tree starts a new history: none of zhi-gui's stores can carry versions "
                        "over to another tree id, and the old tree is deleted with all its versions.")
 
 
-async def plan_rename(session: StoreSession, old: str, new: str) -> CopyPlan:
+async def plan_rename(session: StoreSession, old: str, new: str, progress: Progress | None = None) -> CopyPlan:
     validate_tree_id(new)
     trees = await session.refresh_trees()
     if new in trees:
@@ -235,21 +273,27 @@ async def plan_rename(session: StoreSession, old: str, new: str) -> CopyPlan:
     if session.tree_id == old and session.staging:
         raise StagedEditsPending(f"{len(session.staging)} staged edit(s) of \u201c{old}\u201d are not saved: save or "
                                  "discard them before renaming it")
-    return await plan_copy(TreeRef(session, old), "", TreeRef(session, new), "", move=True)
+    return await plan_copy(TreeRef(session, old), "", TreeRef(session, new), "", move=True, progress=progress)
 
 
-async def apply_rename(plan: CopyPlan, message: str) -> CopyOutcome:
+async def apply_rename(plan: CopyPlan, message: str, progress: Progress | None = None) -> CopyOutcome:
     """Copy into the new tree (one write), then delete the old tree if it still holds what
     was copied; the session shows the new tree if it showed the old one."""
     session, old, new = plan.source.session, plan.source.tree_id, plan.target.tree_id
+    if progress is not None:
+        progress(f"writing {len(plan.writes):,} values into \u201c{new}\u201d")
     version = await cas_write(plan.target, plan.expected, plan.writes, (), message)
-    now = await read_tree(session, old)
-    if set(now) != set(plan.read) or any(not _same(now[p], plan.read[p]) for p in now):
+    now = await read_tree(session, old, _reading(progress, f"checking \u201c{old}\u201d is unchanged"))
+    if progress is not None:
+        progress(f"deleting \u201c{old}\u201d")
+    if not await asyncio.to_thread(_unchanged, now, plan.read):
         raise MoveIncomplete(f"\u201c{old}\u201d was copied to \u201c{new}\u201d, but \u201c{old}\u201d changed "
                              "meanwhile, so it was kept: both trees exist now")
     store = await session.store_ready()
     await store.delete_tree(old)
     await session.refresh_trees()
     if session.tree_id == old:
+        if progress is not None:
+            progress(f"opening \u201c{new}\u201d")
         await session.load_tree(new)
     return CopyOutcome(version, len(plan.writes), len(plan.read))

@@ -43,6 +43,7 @@ from zhi_gui.transfer.subtree_ops import (
     plan_rename,
 )
 from zhi_gui.ui.async_dialogs import dialog_result
+from zhi_gui.ui.busy import allow_cancel, cannot_cancel, report_progress
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
 
@@ -163,7 +164,8 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         dialog.summary.setText("Reading\u2026")
         try:
             plan = await plan_copy(TreeRef(session, session.tree_id), dialog.source.text(), await target_ref(),
-                                   dialog.target.text(), move=dialog.move_box.isChecked())
+                                   dialog.target.text(), move=dialog.move_box.isChecked(),
+                                   progress=lambda text: dialog.summary.setText(html.escape(text) + "\u2026"))
         except OpenCancelled as exc:  # the user's own choice: said, not an error
             dialog.ok.setEnabled(False)
             dialog.summary.setText(html.escape(f"{exc}. Choose the store again to be asked again."))
@@ -198,6 +200,8 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         verb = "move" if plan.move else "copy"
         message = dialog.message.text().strip() or \
             f"{verb} {plan.from_prefix or 'tree'} from {plan.source.label} to {plan.to_prefix or 'the top'}"
+        cannot_cancel("a copy sent to the store cannot be taken back: it will finish")
+        report_progress(f"writing {len(plan.writes):,} values")
         outcome = await apply_copy(plan, message)
     finally:
         dialog.deleteLater()
@@ -254,7 +258,11 @@ async def rename_flow(window: WindowApi) -> bool:
         dialog.deleteLater()
     if not new or new == old:
         return False
-    plan = await plan_rename(session, old, new)
-    outcome = await apply_rename(plan, f"rename tree {old} to {new}")
+    # A big tree takes a while: each step is shown in the status bar. Reading may be stopped
+    # (nothing is written yet); once the copy is sent, the rename finishes.
+    allow_cancel()
+    plan = await plan_rename(session, old, new, report_progress)
+    cannot_cancel("a rename sent to the store cannot be taken back: it will finish")
+    outcome = await apply_rename(plan, f"rename tree {old} to {new}", report_progress)
     window.statusBar().showMessage(f"Renamed tree {old} to {new} ({outcome.written} value(s); a new history)", 10000)
     return True
