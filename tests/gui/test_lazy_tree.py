@@ -191,6 +191,34 @@ def test_star_opens_a_group_of_a_big_tree_whole_reading_its_groups_as_it_goes(
     assert not any(p.startswith("svc0/") for p in win.session.index.entries), "only what * was asked to open"
 
 
+def test_compare_reads_a_big_tree_whole_and_takes_over_values_not_read_yet(qtbot: Any, lazy_window: MainWindow,
+                                                                          run_async: Any) -> None:
+    """Seen at 1M values: the tree (saved) compared with itself showed every value as
+    added (its index holds only the opened groups); a take over values not read yet staged
+    them as new, and the save then conflicted."""
+    from zhi_gui.transfer.compare import Comparison, SideKind, SideSpec
+
+    win = lazy_window
+    session = win.session
+    other = [Entry("svc0/inst0/key0", b'"theirs"')] + [e for e in ENTRIES if not e.path.startswith(
+        ("svc0/inst0/key0", "svc0/inst1/"))]
+    run_async(session.store.write_values("u", other))
+    comparison = Comparison(session)
+    head = run_async(comparison.load(SideSpec(SideKind.HEAD)))
+    assert len(head.entries) == len(ENTRIES)
+    itself = run_async(comparison.load(SideSpec(SideKind.TREE, tree_id="t")))
+    assert itself.entries == head.entries
+    theirs = run_async(comparison.load(SideSpec(SideKind.TREE, tree_id="u")))
+    assert not any(p.startswith("svc0/") for p in session.index.entries), "nothing of svc0 read yet"
+    run_async(comparison.read_scope("svc0", subtree=True))
+    plan = comparison.take(theirs, "svc0", subtree=True)
+    assert sorted(plan.sets) == ["svc0/inst0/key0"] and sorted(plan.deletes) == [f"svc0/inst1/key{k}" for k in range(3)]
+    assert all(c.base is not None for c in session.staging.changes.values()), "staged over the stored values"
+    assert run_async(win.save("take svc0 from u")) is not None, "saved without a conflict"
+    saved = {e.path: e.value_json for e in run_async(session.store.get_values("t", []))}
+    assert saved == {e.path: e.value_json for e in other}
+
+
 def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:
     """The model tester walks the whole model and fetches every group (as no user would):
     each arrival of rows must be announced correctly, also over rows a filter put there."""

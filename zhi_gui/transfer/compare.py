@@ -189,11 +189,14 @@ class Comparison:
     async def load(self, spec: SideSpec) -> Side:
         session = self.session
         tree = session.tree_id
+        # A big tree read lazily holds only the opened groups in its index: its sides are read
+        # from the store whole (the tree compared with itself showed every value as added).
         if spec.kind is SideKind.HEAD:
-            return Side(spec, f"{tree} (saved)", self.history.current_snapshot())
+            return Side(spec, f"{tree} (saved)", await self.history.current_tree())
         if spec.kind is SideKind.STAGED:
             count = len(session.staging)
-            return Side(spec, f"{tree} + {count} staged edit(s)", self.history.staged_snapshot())
+            return Side(spec, f"{tree} + {count} staged edit(s)",
+                        self.history.staged_snapshot(await self.history.current_tree()))
         if spec.kind is SideKind.TREE:
             if not spec.tree_id:
                 raise E.InvalidArgument("choose the tree to compare with")
@@ -226,9 +229,22 @@ class Comparison:
             fmt = format_for(spec.file)
             data = await loop.run_in_executor(None, spec.file.read_bytes)
             imported = await loop.run_in_executor(None, decode, data, fmt)  # Refused: line and reason
-            entries, masked = file_entries(imported, prefix, dict(session.index.entries))
+            here = await self.history.current_tree() if session.lazy else dict(session.index.entries)
+            entries, masked = file_entries(imported, prefix, here)
             return Side(spec, spec.file.name + (f" under {prefix}" if prefix else ""), entries, masked)
         raise E.InvalidArgument(f"unknown side {spec.kind!r}")
+
+    async def read_scope(self, scope: str, *, subtree: bool) -> None:
+        """A big tree read lazily holds only the opened groups: what a take at ``scope`` would
+        replace is read from the store first, so it is staged against the stored values (a
+        value not read yet looked absent: taken, it was staged as new and its save conflicted)."""
+        if not self.session.lazy:
+            return
+        if subtree:
+            if await self.session.read_groups_whole([scope]) is None:
+                raise WrongTarget("another tree was opened while the values to take were read: nothing was staged")
+        else:
+            await self.session.load_paths([scope])
 
     def take(self, side: Side, scope: str, *, subtree: bool) -> TakePlan:
         """Stage ``side``'s values at ``scope`` (and below it with ``subtree``) into the tree

@@ -277,15 +277,18 @@ class CompareDialog(QDialog):
         if node is None:
             self.say("Select a key or a folder first.", problem=True)
             return
-        side = self.sides[which]
+        self.window_api.run(self._take(self.sides[which], node.path, node.has_children), "Taking values")
+
+    async def _take(self, side: Side, path: str, subtree: bool) -> None:
         try:
-            plan = self.comparison.take(side, node.path, subtree=node.has_children)
+            await self.comparison.read_scope(path, subtree=subtree)  # a big tree: what is not read yet
+            plan = self.comparison.take(side, path, subtree=subtree)
         except ZhiError as exc:
             self.say(describe(exc), problem=True)
             return
-        what = f"{node.path} and below" if node.has_children else node.path
+        what = f"{path} and below" if subtree else path
         self.say(f"{what} from {side.label}: {plan.summary()} (staged; review and save as usual).")
-        if any(s.spec.kind is SideKind.STAGED for s in self.sides):
+        if self.sides is not None and any(s.spec.kind is SideKind.STAGED for s in self.sides):
             self.refresh()  # that side just changed
 
     async def close_comparison(self) -> None:
