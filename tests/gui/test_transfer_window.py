@@ -63,6 +63,8 @@ def test_export_then_import_through_the_file_menu(qtbot: Any, make_window: Any, 
     accept_file(qtbot, win, "export-file", out)
     qtbot.waitUntil(lambda: not win.tasks, timeout=20000)
     assert out.exists(), win.last_error
+    assert out.stat().st_mode & 0o777 == 0o644, "secrets masked: a file others may read"
+    assert not [p.name for p in short_tmp.iterdir() if p.name.startswith(".api.yaml.")], "written whole, no leftovers"
     text = out.read_text()
     assert "replicas:" in text and "secret: not exported" in text
     assert win.session.index.entries["services/api/database/password"].value_json.strip(b'"').decode() not in text

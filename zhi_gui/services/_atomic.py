@@ -1,4 +1,4 @@
-"""Atomic file replacement shared by the services (settings, per-plugin state)."""
+"""Atomic file replacement shared by the services (settings, per-plugin state) and exports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from pathlib import Path
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` so a reader sees the old or the new file, never half of one.
+    """``atomic_write_bytes`` of ``text`` in UTF-8 (newlines as they are)."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` so a reader sees the old or the new file, never half of one.
 
     The data goes to a temporary file in the same directory (so ``os.replace``
     stays on one file system), is flushed and fsynced, then renamed over the
@@ -21,8 +26,8 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)

@@ -168,11 +168,11 @@ class HistoryAccess:
         """The tree as the window shows it, without staged edits (a copy: the index changes on save)."""
         return dict(self.session.index.entries)
 
-    async def current_tree(self) -> dict[str, Entry]:
+    async def current_tree(self, progress: Progress | None = None) -> dict[str, Entry]:
         """The tree the window shows, whole: the index, or for a big tree read lazily
         (which the index holds only in part) the shown version from the store."""
         if self.session.lazy and self.session.head_version:
-            return await self.tree_snapshot(self.session.head_version)
+            return await self.tree_snapshot(self.session.head_version, progress)
         return self.current_snapshot()
 
     def staged_snapshot(self, base: dict[str, Entry] | None = None) -> dict[str, Entry]:

@@ -13,7 +13,7 @@ from zhi_gui.core.model import Entry, Versioning
 from zhi_gui.core.paths import path_problem, shown, under_prefix
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.session import SaveOutcome, StagedEditsPending, StoreSession
-from zhi_gui.session.history import HistoryAccess
+from zhi_gui.session.history import HistoryAccess, Progress
 from zhi_gui.transfer.formats import STEP, Format, Imported, Refused, encode
 from zhi_gui.transfer.steps import in_thread
 
@@ -39,16 +39,18 @@ def subtree(tree: Mapping[str, Entry], prefix: str) -> dict[str, Entry]:
 
 
 async def export_tree(session: StoreSession, fmt: Format, *, prefix: str = "", version: str = "",
-                      include_secrets: bool = False) -> bytes:
+                      include_secrets: bool = False, progress: Progress | None = None) -> bytes:
     """The loaded tree (head, or ``version``), or the subtree at ``prefix`` with paths
-    relative to it, as a file. Secrets masked unless ``include_secrets``."""
+    relative to it, as a file. Secrets masked unless ``include_secrets``. ``progress(read,
+    total)`` while a tree is read from the store; the file is made in a worker thread."""
     if version:
         if session.capabilities.versioning != Versioning.TREE:
             raise E.Unsupported("this store keeps no tree versions: only the current tree can be exported")
-        tree = await HistoryAccess(session).tree_snapshot(version)
+        tree = await HistoryAccess(session).tree_snapshot(version, progress)
     else:  # a big tree read lazily is in the index only in part: then the store's copy
-        tree = await HistoryAccess(session).current_tree()
-    return encode(subtree(tree, prefix), fmt, include_secrets=include_secrets)
+        tree = await HistoryAccess(session).current_tree(progress)
+    # (a 1M-value tree's file took the window seconds to make)
+    return await in_thread(lambda _steps: encode(subtree(tree, prefix), fmt, include_secrets=include_secrets))
 
 
 class Kind(enum.StrEnum):

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from zhi_gui.core.errors import ZhiError
 from zhi_gui.core.user_errors import describe
+from zhi_gui.services._atomic import atomic_write_bytes
 from zhi_gui.transfer.formats import Format, Imported, decode, format_for
 from zhi_gui.transfer.steps import in_thread
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
@@ -185,8 +186,15 @@ async def export_flow(window: WindowApi) -> Path | None:
         target = Path(files.selectedFiles()[0])
     finally:
         files.deleteLater()
-    data = await export_tree(session, fmt, prefix=prefix, include_secrets=include_secrets)
-    await asyncio.get_running_loop().run_in_executor(None, target.write_bytes, data)
+    allow_cancel()  # nothing is written until the file is
+    data = await export_tree(session, fmt, prefix=prefix, include_secrets=include_secrets,
+                             progress=lambda done, total: report_progress(f"{done:,} of {total:,} values read"))
+    cannot_cancel("the file is being written")
+    report_progress(f"writing {target.name} ({len(data) / 1e6:,.1f} MB)")
+    # Whole or not at all (a crash mid-write left half a file); a file with secrets is private.
+    mode = 0o600 if include_secrets else 0o644
+    await asyncio.get_running_loop().run_in_executor(
+        None, lambda: atomic_write_bytes(target, data, mode=mode))
     window.statusBar().showMessage(f"Exported {session.tree_id}{'/' + prefix if prefix else ''} to {target}", 10000)
     return target
 
