@@ -49,6 +49,10 @@ FEATURES = frozenset({"ListPaths", "StreamTree", "DescribeVersions", "WriteValue
 DEFAULT_CHUNK = 2000
 MAX_CHUNK = 50_000
 INDEX_SLICE = 2000  # values added to the search index per turn of the engine thread (~50-100 ms)
+# The index is built in the store's quiet moments: a slice starts only once no other call has
+# run for this long. Taking turns with a big read instead (a slice between each two of its
+# chunks) made a 1M-value read take ~55 s, not ~9 (seen: an export while the index was built).
+INDEX_QUIET = 0.2
 
 
 def _value_versioning() -> E.Unsupported:
@@ -85,6 +89,8 @@ class SqliteStore(Store):
         self._verdict: Future[E.StoreCorrupt | None] | None = None
         self._closed = False
         self._indexing: dict[str, asyncio.Task[None]] = {}  # search index builds, per tree
+        self._calls = 0  # calls on the engine thread now, other than the index's slices
+        self._last_call = 0.0  # when the last of them finished (loop time)
         existed = self.path.exists()
         try:
             self._engine_or_none: Engine | None = self._executor.submit(
@@ -153,6 +159,16 @@ class SqliteStore(Store):
         log.info("store %s unlocked with the passphrase from %s", self.path, where)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the engine thread, for a caller (the index build waits for these)."""
+        self._calls += 1
+        try:
+            return await self._step(fn, *args)
+        finally:
+            self._calls -= 1
+            self._last_call = asyncio.get_running_loop().time()
+
+    async def _step(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the engine thread (the checks every call passes first)."""
         if self._closed:
             raise E.StoreError("the store is closed")
         if self._missing is not None:
@@ -160,8 +176,16 @@ class SqliteStore(Store):
         if self._verdict is not None and getattr(fn, "__name__", "") not in _READS:
             await asyncio.wrap_future(self._verdict)  # nothing is written before the file is known sound
         self._refuse_if_damaged()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
+
+    async def _quiet(self) -> None:
+        """Until no call has run on the engine thread for INDEX_QUIET seconds."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        while True:  # a quiet period, not an event: polled, a few times a second at most
+            idle = loop.time() - self._last_call
+            if not self._calls and idle >= INDEX_QUIET:
+                return
+            await asyncio.sleep(INDEX_QUIET if self._calls else INDEX_QUIET - idle)
 
     async def _save_heads(self) -> None:
         """Trees read or written whole are saved in the file when the store closes
@@ -304,12 +328,12 @@ class SqliteStore(Store):
             self._indexing[tree_id] = asyncio.get_running_loop().create_task(self._build_index(tree_id))
 
     async def _build_index(self, tree_id: str) -> None:
-        """Build the tree's search index a slice at a time; other requests queue on the
-        engine thread between slices, so none waits longer than one slice."""
+        """Build the tree's search index a slice at a time, in the store's quiet moments: a
+        request waits for one slice at most, and a stream of them for none after its first."""
         try:
-            # each slice is a separate job on the engine thread: requests queued meanwhile run between
             while not self._closed:
-                if await self._run(self._engine.search_index_step, tree_id, INDEX_SLICE):
+                await self._quiet()
+                if await self._step(self._engine.search_index_step, tree_id, INDEX_SLICE):
                     break
         except asyncio.CancelledError:
             raise
