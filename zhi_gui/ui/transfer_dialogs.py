@@ -188,7 +188,8 @@ async def export_flow(window: WindowApi) -> Path | None:
         files.deleteLater()
     allow_cancel()  # nothing is written until the file is
     data = await export_tree(session, fmt, prefix=prefix, include_secrets=include_secrets,
-                             progress=lambda done, total: report_progress(f"{done:,} of {total:,} values read"))
+                             progress=lambda done, total: report_progress(
+                                 f"{done:,} of {total:,} values read" + ("; making the file" if done >= total else "")))
     cannot_cancel("the file is being written")
     report_progress(f"writing {target.name} ({len(data) / 1e6:,.1f} MB)")
     # Whole or not at all (a crash mid-write left half a file); a file with secrets is private.
