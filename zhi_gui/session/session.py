@@ -435,12 +435,20 @@ class StoreSession:
     async def load_paths(self, paths: Sequence[str]) -> None:
         """A store that cannot list its keys, or a big tree read lazily: read these paths too
         and show the ones that exist (an import's preview needs the values it would overwrite)."""
+        import asyncio
+
         if (self.lists_keys and not self.lazy) or not paths:
             return
         store = await self.store_ready()
-        for entry in await store.get_values(self.tree_id, list(paths)):
-            self.index.set_entry(entry)
-            self.known_paths.add(entry.path)
+        index = self.index
+        entries = await store.get_values(self.tree_id, list(paths))
+        for start in range(0, len(entries), FILL_SLICE):  # a slice per turn (an import of 1M values)
+            if index is not self.index:
+                return  # another tree was opened meanwhile
+            for entry in entries[start:start + FILL_SLICE]:
+                index.set_entry(entry)
+                self.known_paths.add(entry.path)
+            await asyncio.sleep(0)
 
     async def current_head(self) -> str:
         """The loaded tree's head version in the store now ('' for stores without tree versions)."""
