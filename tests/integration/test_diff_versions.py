@@ -129,3 +129,32 @@ def test_a_store_without_diff_versions_is_compared_by_snapshots(arun: Run, short
             await session.close()
 
     arun(go())
+
+
+def test_the_snapshot_cache_is_bounded_by_values_and_never_empties_a_snapshot_in_use(
+        arun: Run, short_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three 1M-value versions kept ~1 GB in the window: the cache holds at most
+    SNAPSHOT_CACHE_VALUES values; one it lets go of stays whole for whoever still uses it."""
+    from zhi_gui.session import history
+
+    monkeypatch.setattr(history, "SNAPSHOT_CACHE_VALUES", 500)
+
+    async def go() -> None:
+        session = StoreSession()
+        try:
+            await session.open(StoreTarget(SQLITE, {"path": str(short_tmp / "s.sqlite"), "create": True}, "t"))
+            store = session.store
+            v1 = await store.write_values("t", [Entry(f"k{i:03d}", str(i).encode()) for i in range(400)])
+            v2 = await store.write_values("t", [Entry("k000", b'"changed"')])
+            await session.load_tree("t")
+            access = HistoryAccess(session)
+            first = await access.tree_snapshot(v1)
+            assert [k[2] for k in access._snapshots] == [v1]
+            second = await access.tree_snapshot(v2)
+            assert [k[2] for k in access._snapshots] == [v2], "800 values: the older one is let go"
+            assert len(first) == 400 and first["k000"].value_json == b"0", "still whole for its user"
+            assert len(second) == 400 and second["k000"].value_json == b'"changed"'
+        finally:
+            await session.close()
+
+    arun(go())

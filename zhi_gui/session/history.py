@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from zhi_gui.plugin.client import StoreClient
 
 SNAPSHOT_CACHE = 3
+# ... and at most this many values in all: three 1M-value versions kept ~1 GB in the window
+# (issue 14: at 1M values the window holds what is shown plus a bounded cache). A version
+# bigger than this alone is read again when it is needed again.
+SNAPSHOT_CACHE_VALUES = 300_000
 Progress = Callable[[int, int], None]  # (values read, total or 0)
 
 
@@ -221,7 +225,8 @@ class HistoryAccess:
         snapshot = await asyncio.get_running_loop().run_in_executor(None, _snapshot, entries)
         self._snapshots[key] = snapshot
         dropped = []
-        while len(self._snapshots) > SNAPSHOT_CACHE:
+        while len(self._snapshots) > SNAPSHOT_CACHE or \
+                (self._snapshots and sum(map(len, self._snapshots.values())) > SNAPSHOT_CACHE_VALUES):
             dropped.append(self._snapshots.popitem(last=False)[1])
         _release(dropped)
         return snapshot
