@@ -219,6 +219,28 @@ def test_compare_reads_a_big_tree_whole_and_takes_over_values_not_read_yet(qtbot
     assert saved == {e.path: e.value_json for e in other}
 
 
+def test_a_reload_reads_the_open_groups_again_and_keeps_the_key_being_edited(qtbot: Any, lazy_window: MainWindow,
+                                                                             run_async: Any) -> None:
+    """Seen at 1M values after the plugin was killed and restarted: the open groups came back
+    closed, and the key whose edit was staged showed as "New key" (its group not read again)."""
+    win = lazy_window
+    svc2 = win.model.index(2, 0)
+    qtbot.waitUntil(lambda: win.model.rowCount(win.model.index(2, 0)) == 5, timeout=10000)
+    inst3 = win.model.index(3, 0, svc2)
+    win.tree_view.expand(inst3)
+    qtbot.waitUntil(lambda: len(rows(win, win.model.index(3, 0, win.model.index(2, 0)))) == 3, timeout=10000)
+    key1 = win.model.index_of_path("svc2/inst3/key1")
+    win.tree_view.setCurrentIndex(key1)
+    assert win.editor.path == "svc2/inst3/key1" and not win.editor._is_new
+    win.session.stage_set("svc2/inst3/key1", b'"staged"', b"")
+    run_async(win.reload_tree())  # as after a reconnect
+    qtbot.waitUntil(lambda: win.current_path() == "svc2/inst3/key1", timeout=10000)
+    assert win.tree_view.isExpanded(win.model.index_of_path("svc2/inst3")), "the open group is open again"
+    assert win.editor.path == "svc2/inst3/key1" and not win.editor._is_new, "not a new key"
+    assert "version" in win.editor.path_label.text()
+    assert len(rows(win, win.model.index_of_path("svc2/inst3"))) == 3
+
+
 def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:
     """The model tester walks the whole model and fetches every group (as no user would):
     each arrival of rows must be announced correctly, also over rows a filter put there."""

@@ -76,6 +76,7 @@ STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a
                 "stopped": "#8a94a3"}
 AUTO_EXPAND_LIMIT = 300
 SAVE_SENT = "a save sent to the store cannot be taken back: it will finish"
+REOPEN_LIMIT = 200  # groups of a big tree read again after a reload to keep the view as it was
 DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
@@ -794,11 +795,27 @@ class MainWindow(QMainWindow):
             return
         if flush:
             self.flush_editor()
+        # A big tree is read again from its root: the groups open on screen are read again after
+        # it, so the view (and the key being edited) stays where it was.
+        reopen = self._expanded_paths()[:REOPEN_LIMIT] if self.session.lazy else []
+        current, selected = self.current_path(), self.selected_paths()
         await self.session.refresh_trees()
         await self.session.load_tree(self.session.tree_id)
+        if reopen and self.session.lazy:
+            await self._reopen(reopen, current, selected)
         self._changes_report = None
         if self.session.staging:
             await self._resolve_conflicts_now()
+
+    async def _reopen(self, groups: list[str], current: str, selected: list[str]) -> None:
+        tree = (self.session.session_id, self.session.tree_id)
+        for path in sorted(groups):  # parents first: each is listed by the one above it
+            if (self.session.session_id, self.session.tree_id) != tree:
+                return
+            await self.session.load_children(path)
+        self._restore_view(current, selected, sorted(groups))
+        if current and self.current_path() == current and not self.editor.dirty:
+            self._load_editor(current)  # its version and whether it is new, as read now
 
     async def _resolve_conflicts_now(self) -> None:
         conflicts = await self.session.conflicts()
@@ -950,7 +967,12 @@ class MainWindow(QMainWindow):
             return
         self._editor_target = self.session.edit_target(path)
         read_only = not self.session.can_edit
-        self.editor.load(path, entry, read_only_store=read_only, is_new=path not in self.session.index.entries)
+        # A staged edit is shown with the version it was made on; and a key with a stored value
+        # is no new key, also where a big tree has not read it again since a reload.
+        base = self.session.base_of(path)
+        if base is not None and not entry.version:
+            entry = entry._replace(version=base.version)
+        self.editor.load(path, entry, read_only_store=read_only, is_new=base is None)
 
     def _editor_staged(self, path: str, value_json: bytes, metadata_json: bytes) -> None:
         target = self._editor_target
