@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableWidget,
+    QTableView,
 )
 
 from tests.conftest import plugin_path
@@ -95,7 +95,7 @@ def test_typed_edit_in_tree_a_stays_in_a_when_tree_b_is_clicked(qtbot: Any, wind
     review = find_dialog(qtbot, win, "review-dialog")
     summary = [label.text() for label in review.findChildren(QLabel) if "will be written" in label.text()]
     assert summary and "tree <b>A</b>" in summary[0], summary
-    assert review.findChild(QTableWidget, "review-table").item(0, 0).text() == "pokedex/trainer.badges"
+    assert review.findChild(QTableView, "review-table").model().index(0, 0).data() == "pokedex/trainer.badges"
     qtbot.mouseClick(review.findChild(QPushButton, "review-save"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.session.tree_id == "B" and win.session.loaded, timeout=15000)
 
