@@ -162,8 +162,6 @@ class ImportPreviewDialog(QDialog):
         self.ok.setEnabled(writes > 0)
 
 
-
-
 async def export_flow(window: WindowApi) -> Path | None:
     session, main = window.session, window.main_window()
     current = window.current_path()
