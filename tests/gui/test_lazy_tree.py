@@ -241,6 +241,35 @@ def test_a_reload_reads_the_open_groups_again_and_keeps_the_key_being_edited(qtb
     assert len(rows(win, win.model.index_of_path("svc2/inst3"))) == 3
 
 
+def test_typing_on_cancels_the_search_still_running(qtbot: Any, lazy_window: MainWindow,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search of a big store can take seconds (an encrypted 1M-value store: 17 s): typing on
+    cancels it (the plugin then stops its scan) instead of only dropping its result."""
+    import asyncio
+
+    win = lazy_window
+    real = win.session.search
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def search(query: str, limit: int = main_window.SEARCH_LIMIT) -> tuple[list[str], int]:
+        started.append(query)
+        try:
+            if query == "value-1":
+                await asyncio.Event().wait()  # a long scan
+            return await real(query, limit)
+        except asyncio.CancelledError:
+            cancelled.append(query)
+            raise
+
+    monkeypatch.setattr(win.session, "search", search)
+    win.filter_edit.setText("value-1")
+    qtbot.waitUntil(lambda: started == ["value-1"], timeout=10000)
+    win.filter_edit.setText("value-2-3")
+    qtbot.waitUntil(lambda: win.match_label.text() == "3 match(es)", timeout=10000)
+    assert cancelled == ["value-1"] and started == ["value-1", "value-2-3"]
+
+
 def test_the_model_stays_consistent_while_every_group_is_fetched(qtbot: Any, lazy_window: MainWindow) -> None:
     """The model tester walks the whole model and fetches every group (as no user would):
     each arrival of rows must be announced correctly, also over rows a filter put there."""

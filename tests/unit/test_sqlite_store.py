@@ -441,3 +441,39 @@ def test_the_search_index_is_built_in_quiet_moments_not_between_a_reads_chunks(s
     assert "search_index_step" not in calls[first:last], "no slice between two chunks of the read"
     assert calls.count("search_index_step") >= 6 and calls[-1] == "search_index_step", "built all the same"
     assert arun(store.search("t", "k0001")).total == 10
+
+
+def test_a_cancelled_search_stops_its_scan_and_frees_the_store(store: SqliteStore, arun: Run) -> None:
+    """An encrypted 1M-value store's search scans every row (17 s here) until its index is
+    built: a search the user typed past ran on to its end before the next one could start."""
+    import asyncio
+    import contextlib
+    import threading
+
+    arun(store.write_values("t", [e(f"k{i:05d}", str(i)) for i in range(30_000)]))
+    engine = store._engine
+    real_rows = engine._rows
+    seen = [0]
+    reached, go_on = threading.Event(), threading.Event()
+
+    def rows(*args: Any) -> Any:
+        for row in real_rows(*args):
+            seen[0] += 1
+            if seen[0] == 1500:  # the test cancels the search here, then lets the scan go on
+                reached.set()
+                go_on.wait(10)
+            yield row
+
+    engine._rows = rows  # type: ignore[method-assign]
+
+    async def go() -> list[str]:
+        search = asyncio.ensure_future(store.search("t", "\u00fc-nowhere"))  # non-ASCII: a scan in Python
+        await asyncio.to_thread(reached.wait, 10)
+        search.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await search
+        go_on.set()
+        return await store.list_trees()  # the engine thread is free again
+
+    assert arun(go()) == ["t"]
+    assert seen[0] <= 2001, f"the scan stopped at its next look at the flag, not after {seen[0]:,} of 30,000 rows"

@@ -1317,7 +1317,8 @@ class MainWindow(QMainWindow):
             else:
                 self._restore_view(current, selected, expanded)
 
-        self.run(go(), "Filtering")
+        # Named: typing on cancels the search still running (in a big store it stops there too).
+        self.run(go(), "Filtering", "filter")
 
     # --- controller events -------------------------------------------------------------------
     def _state_changed(self, state: str, detail: str) -> None:

@@ -65,8 +65,16 @@ _VERSION_RE = re.compile(r"[0-9]{1,18}")
 
 
 class Stopped(E.StoreError):
-    """A long rewrite was stopped between two batches because its caller gave up; its
-    transaction was rolled back."""
+    """A long rewrite (or scan) was stopped between two batches because its caller gave
+    up; its transaction was rolled back."""
+
+
+def _until_stopped(items: Iterable[T], stop: threading.Event, every: int = 1000) -> Iterator[T]:
+    """``items``, looking at ``stop`` every ``every`` of them (Stopped once it is set)."""
+    for count, item in enumerate(items):
+        if count % every == 0 and stop.is_set():
+            raise Stopped("the search was stopped by its caller")
+        yield item
 
 
 # Whole rows with their checksums: (tid, path, pid, head, ck) and
@@ -1041,10 +1049,12 @@ class Engine:
                 raise _db_error(self.path, exc) from exc
         return self._search
 
-    def search(self, name: str, query: str, version: str, limit: int) -> tuple[list[str], int, str]:
+    def search(self, name: str, query: str, version: str, limit: int,
+               stop: threading.Event | None = None) -> tuple[list[str], int, str]:
         """Paths whose key or value text contains ``query`` (case-insensitive; secrets by
         key only), in path order, at most ``limit``; and how many match in all. Answered
-        by the FTS5 index once it is built (``search_index_step``), by a scan until then."""
+        by the FTS5 index once it is built (``search_index_step``), by a scan until then;
+        a scan ends (``Stopped``) once ``stop`` is set: its caller gave up."""
         index = self._search_index()
         with self._txn():
             self._require_unlocked()
@@ -1058,18 +1068,19 @@ class Engine:
             if seq == head and index.is_current(tid, seq):
                 paths, total = index.search(tid, query, limit)
                 return paths, total, str(seq)
-            hits, total = self._scan_search(name, tid, seq, seq == head, query.lower(), limit)
+            hits, total = self._scan_search(name, tid, seq, seq == head, query.lower(), limit, stop)
             return hits, total, str(seq)
 
     def _scan_search(self, name: str, tid: int, seq: int, at_head: bool, needle: str,
-                     limit: int) -> tuple[list[str], int]:
+                     limit: int, stop: threading.Event | None = None) -> tuple[list[str], int]:
         """Search without the index. At the head of a store that is not encrypted, SQL picks
         the candidates (ASCII case folding) and the ones returned are checked as a read is
         (checksum) and against the window's rule (secrets by key only); else every row."""
         from zhi_gui.stores.sqlite.search import search_text
 
         if not at_head or self.encrypted or not needle.isascii():
-            hits = [e.path for e in self._rows(name, tid, seq, at_head, "", "", 0) if needle in search_text(e)]
+            rows = self._rows(name, tid, seq, at_head, "", "", 0)
+            hits = [e.path for e in (rows if stop is None else _until_stopped(rows, stop)) if needle in search_text(e)]
             return (hits[:limit] if limit else hits), len(hits)
         sql = (f"SELECT {_P}, {_C} FROM paths p JOIN changes c ON c.pid = p.pid AND c.seq = p.head "
                "WHERE p.tid = ? AND p.head IS NOT NULL AND instr(lower(p.path || char(10) || "
@@ -1079,6 +1090,8 @@ class Engine:
         hits = []
         checked = 0
         for start in range(0, len(rows), 1000):  # checked as far as needed for ``limit`` paths
+            if stop is not None and stop.is_set():
+                raise Stopped("the search was stopped by its caller")
             entries = self._entries(damage, name, rows[start:start + 1000], True)
             checked = start + 1000
             hits.extend(e.path for e in entries if needle in search_text(e))

@@ -267,17 +267,18 @@ class SqliteStore(Store):
     async def rotate_encryption(self, old_passphrase: bytes, new_passphrase: bytes) -> None:
         await self._stoppable(self._engine.rotate_encryption, bytes(old_passphrase), bytes(new_passphrase))
 
-    async def _stoppable(self, fn: Callable[..., None], *args: Any) -> None:
-        """A rewrite of every row, which may run for minutes. When the caller gives up (its
-        RPC cancelled: the user's Cancel, a deadline), the engine thread cannot be
-        interrupted, but it looks at ``stop`` between batches and rolls its one
-        transaction back; a rewrite that committed already stays committed."""
+    async def _stoppable(self, fn: Callable[..., T], *args: Any) -> T:
+        """Work over every row, which may run for seconds (a search scan) or minutes (a
+        rewrite). When the caller gives up (its RPC cancelled: the user's Cancel, a newer
+        search, a deadline), the engine thread cannot be interrupted, but it looks at
+        ``stop`` between batches: a rewrite rolls its one transaction back (one that
+        committed already stays committed), a scan ends, and the next call gets the thread."""
         stop = threading.Event()
         try:
-            await self._run(fn, *args, stop)
+            return await self._run(fn, *args, stop)
         except asyncio.CancelledError:
             stop.set()
-            log.info("a re-encryption was cancelled by the caller: rolling it back")
+            log.info("%s was cancelled by the caller: stopping it", getattr(fn, "__name__", "a call"))
             raise
 
     # --- extension -------------------------------------------------------------
@@ -319,7 +320,7 @@ class SqliteStore(Store):
     async def search(self, tree_id: str, query: str, version: str = "", limit: int = 0) -> SearchResult:
         from zhi_gui.core.model import SearchResult
 
-        paths, total, searched = await self._run(self._engine.search, tree_id, query, version, limit)
+        paths, total, searched = await self._stoppable(self._engine.search, tree_id, query, version, limit)
         self._index_in_background(tree_id)
         return SearchResult(tuple(paths), total, searched)
 
