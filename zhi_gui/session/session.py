@@ -393,8 +393,6 @@ class StoreSession:
         """Read from the store every value at and below these paths that a big tree read
         lazily does not hold yet, so the groups can be deleted whole: how many values were
         read. None when another tree (or store) was opened meanwhile."""
-        import asyncio
-
         index = self.index
         tops: list[str] = []
         for path in sorted(set(paths)):
@@ -403,13 +401,7 @@ class StoreSession:
         read = 0
         for top in tops:
             entries = await self.read_subtree(top, progress)
-            for start in range(0, len(entries), FILL_SLICE):  # a slice per turn: the window stays responsive
-                if index is not self.index:
-                    return None
-                for entry in entries[start:start + FILL_SLICE]:
-                    index.set_entry(entry)
-                await asyncio.sleep(0)
-            if index is not self.index:
+            if not await self._fill_index(index, entries):
                 return None
             for group in index.mark_read(top):
                 self.children_loaded.emit(index, group)
@@ -435,20 +427,26 @@ class StoreSession:
     async def load_paths(self, paths: Sequence[str]) -> None:
         """A store that cannot list its keys, or a big tree read lazily: read these paths too
         and show the ones that exist (an import's preview needs the values it would overwrite)."""
-        import asyncio
-
         if (self.lists_keys and not self.lazy) or not paths:
             return
         store = await self.store_ready()
         index = self.index
         entries = await store.get_values(self.tree_id, list(paths))
-        for start in range(0, len(entries), FILL_SLICE):  # a slice per turn (an import of 1M values)
+        if await self._fill_index(index, entries):
+            self.known_paths.update(entry.path for entry in entries)
+
+    async def _fill_index(self, index: TreeIndex, entries: Sequence[Entry]) -> bool:
+        """Put values read from the store into ``index``, a slice per turn of the loop (1M of
+        them in one turn held the window); False when another tree was opened meanwhile."""
+        import asyncio
+
+        for start in range(0, len(entries), FILL_SLICE):
             if index is not self.index:
-                return  # another tree was opened meanwhile
+                return False
             for entry in entries[start:start + FILL_SLICE]:
                 index.set_entry(entry)
-                self.known_paths.add(entry.path)
             await asyncio.sleep(0)
+        return index is self.index
 
     async def current_head(self) -> str:
         """The loaded tree's head version in the store now ('' for stores without tree versions)."""
