@@ -86,6 +86,21 @@ def short_tmp() -> Any:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def record_calls(obj: Any, *names: str) -> list[str]:
+    """Replace ``obj``'s methods ``names`` with ones that note their name, in call order,
+    in the returned list, then call the real method."""
+    calls: list[str] = []
+    for name in names:
+        real = getattr(obj, name)
+
+        def recorded(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(*args)
+
+        setattr(obj, name, recorded)
+    return calls
+
+
 def interop_binary(name: str) -> Path:
     """A Go peer from ../shared/interop, or skip the test saying how to build it."""
     path = INTEROP_BIN / name

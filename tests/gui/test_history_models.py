@@ -15,6 +15,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication
 
+from tests.conftest import record_calls
 from zhi_gui.core.diff import MASK, compare_entries, diff_trees
 from zhi_gui.core.key_history import key_history
 from zhi_gui.core.model import Entry, VersionInfo
@@ -246,15 +247,7 @@ def test_value_diff_fills_in_slices_and_scrolls_both_panes_together(qtbot: Any) 
     view.show()
     # The UI-thread work comes in steps (applying the result, each slice of text);
     # how long one step takes is a figure for benchmarks/bench_history.py, not a test.
-    steps: list[str] = []
-    for name in ("_apply", "_feed_step"):
-        original = getattr(view, name)
-
-        def counted(*args: Any, _original: Any = original, _name: str = name) -> Any:
-            steps.append(_name)
-            return _original(*args)
-
-        setattr(view, name, counted)
+    steps = record_calls(view, "_apply", "_feed_step")
     with qtbot.waitSignal(view.ready, timeout=20000):
         view.show_change(big_change(), "old", "new")
     assert steps.count("_feed_step") > 10, "a 72,000-line value is filled in slices, not in one long step"

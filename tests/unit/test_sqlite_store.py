@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import record_calls
 from zhi_gui.core import errors as E
 from zhi_gui.core.model import Encryption, Entry, Versioning
 from zhi_gui.stores.sqlite import SqliteStore
@@ -416,16 +417,7 @@ def test_the_search_index_is_built_in_quiet_moments_not_between_a_reads_chunks(s
     import asyncio
 
     arun(store.write_values("t", [e(f"k{i:05d}", str(i)) for i in range(12_000)]))
-    calls: list[str] = []
-    engine = store._engine
-    for name in ("search_index_step", "stream_chunk"):
-        real = getattr(engine, name)
-
-        def recorded(*args: Any, _real: Any = real, _name: str = name) -> Any:
-            calls.append(_name)
-            return _real(*args)
-
-        setattr(engine, name, recorded)
+    calls = record_calls(store._engine, "search_index_step", "stream_chunk")
 
     async def go() -> int:
         await store.search("t", "k0001")  # the build starts in the background
