@@ -48,7 +48,7 @@ from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services import settings as S
 from zhi_gui.ui.async_dialogs import ask, dialog_result
 from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
-from zhi_gui.ui.busy import BusyIndicator, allow_cancel, disallow_cancel
+from zhi_gui.ui.busy import BusyIndicator, allow_cancel, cannot_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.help_menu import install_help
 from zhi_gui.ui.session_signals import SessionSignals
@@ -1001,8 +1001,6 @@ class MainWindow(QMainWindow):
         """A big tree is read as groups are opened: a group deleted before it was read whole
         is read from the store first (with progress and Cancel; stopped, it stages nothing), so
         the staged delete names every value it removes, each checked at save (CAS)."""
-        from zhi_gui.ui.busy import report_progress
-
         target = (self.session.session_id, self.session.tree_id)
         allow_cancel()
         read = await self.session.read_groups_whole(
@@ -1128,8 +1126,6 @@ class MainWindow(QMainWindow):
             dialog.deleteLater()
 
     async def save(self, message: str) -> str | None:
-        from zhi_gui.ui.busy import cannot_cancel, report_progress
-
         # Shown in the status bar when it takes a while (a big save, a busy store), without Cancel
         cannot_cancel(SAVE_SENT)
         report_progress(f"{len(self.session.staging):,} change(s)")
