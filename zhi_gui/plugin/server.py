@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
 
+from zhi_gui.plugin import lean_start
 from zhi_gui.plugin.handshake import (
     APP_PROTOCOL_VERSION,
     COOKIE_HINT,
@@ -46,10 +47,8 @@ if TYPE_CHECKING:
 # collected, far less often. Start-up objects are frozen out of later scans
 # (once the services are loaded, on the first call).
 GC_THRESHOLDS = (20_000, 10, 10)
-# START_WITHOUT_GC: a plugin's main calls gc.disable() before it imports the server and its
-# store. Start-up makes only objects that live as long as the plugin (modules, classes), so
-# the collections during its imports found nothing to free: about 12 ms of CPU of the
-# ~150 ms to the handshake here (40 alternating runs). _serve_async turns it back on.
+# A plugin's main may start lean (zhi_gui.plugin.lean_start: no cycle collector, no ssl
+# module); _serve_async ends that once the handshake is out.
 # Python plugins accept big writes; Go plugins stop at 4 MiB and hosts chunk for them.
 MAX_MESSAGE_BYTES = 1 << 30
 MAX_UNIX_SOCKET_PATH = 107
@@ -238,9 +237,9 @@ async def _serve_async(made: Any) -> None:
     os.write(1, format_handshake(network, address).encode())
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    # A plugin's main may switch the collector off for its start-up (see
-    # START_WITHOUT_GC): from here on it collects, at GC_THRESHOLDS.
-    gc.enable()
+    # A lean start (zhi_gui.plugin.lean_start) ends here: from now on the plugin
+    # collects cycles, at GC_THRESHOLDS, and may import ssl.
+    lean_start.end()
     # Which code runs (an installed copy or a checkout) is worth seeing in the host's log view.
     log.info("plugin serving", extra={"network": network, "address": address,
                                       "code": _CODE_DIR})

@@ -10,7 +10,6 @@ Options (``ZHI_PLUGIN_OPTIONS``):
 
 from __future__ import annotations
 
-import gc
 import hmac
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -337,7 +336,9 @@ class MemoryStore(Store):
 
 
 def main() -> None:
-    gc.disable()  # until the handshake is out (zhi_gui.plugin.server: START_WITHOUT_GC)
+    from zhi_gui.plugin import lean_start
+
+    lean_start.begin()  # before the server is imported: the host waits for the handshake
     from zhi_gui.plugin.server import serve
 
     serve(MemoryStore, name="zhi-store-memory")

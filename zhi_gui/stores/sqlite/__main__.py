@@ -12,7 +12,6 @@ commands that never change the given file:
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 
@@ -53,7 +52,9 @@ def _cli(argv: list[str]) -> int:
 def main() -> None:
     if any(arg in ("--check", "--recover", "-h", "--help") for arg in sys.argv[1:]):
         raise SystemExit(_cli(sys.argv[1:]))
-    gc.disable()  # until the handshake is out (zhi_gui.plugin.server: START_WITHOUT_GC)
+    from zhi_gui.plugin import lean_start
+
+    lean_start.begin()  # before the server and the store are imported: the host waits for the handshake
     from zhi_gui.plugin.server import serve
     from zhi_gui.stores.sqlite.store import SqliteStore
 
