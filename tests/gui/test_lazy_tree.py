@@ -219,6 +219,59 @@ def test_compare_reads_a_big_tree_whole_and_takes_over_values_not_read_yet(qtbot
     assert saved == {e.path: e.value_json for e in other}
 
 
+def test_compare_says_how_far_it_has_read_and_stop_stops_it(qtbot: Any, lazy_window: MainWindow,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen at 1M values: Compare said "Reading both sides..." for ~20 s, with no count and
+    no way to stop it. Now both sides' counts show in the dialog and the status bar, and
+    the Compare button stops the reading while it runs."""
+    import asyncio
+
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.transfer import compare
+
+    win = lazy_window
+    real = compare.read_tree
+    hold = {"on": True}
+    cancelled: list[str] = []
+
+    async def slow_read(session: Any, tree_id: str, progress: Any = None) -> Any:
+        if hold["on"]:
+            progress(5, len(ENTRIES))  # the first chunk of a big tree, then a slow store
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.append(tree_id)
+                raise
+        return await real(session, tree_id, progress)
+
+    monkeypatch.setattr(compare, "read_tree", slow_read)
+    action = win.findChild(QAction, "action-compare-anything")
+    action.trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    run = dialog.findChild(QPushButton, "compare-run")
+    status = dialog.findChild(QLabel, "compare-status")
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    both = f"left {len(ENTRIES)} of {len(ENTRIES)} values \u00b7 right 5 of {len(ENTRIES)} values"
+    qtbot.waitUntil(lambda: both in status.text(), timeout=10000)  # the left side read whole, the right held
+    assert run.text() == "Stop"
+    qtbot.waitUntil(win.busy.isVisible, timeout=10000)  # shown after a second, with Cancel
+    assert f"right 5 of {len(ENTRIES)} values" in win.busy.label.text()
+
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cancelled == ["t"], timeout=10000)
+    assert run.text() == "Compare" and status.text().startswith("Stopped")
+    assert dialog.diff_view.diff is None, "nothing compared"
+
+    hold["on"] = False
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.diff_view.diff is not None, timeout=20000)
+    diff = dialog.diff_view.diff
+    assert (diff.added, diff.changed, diff.removed) == (0, 0, 0)
+    assert run.text() == "Compare"
+
+
 def test_a_reload_reads_the_open_groups_again_and_keeps_the_key_being_edited(qtbot: Any, lazy_window: MainWindow,
                                                                              run_async: Any) -> None:
     """Seen at 1M values after the plugin was killed and restarted: the open groups came back

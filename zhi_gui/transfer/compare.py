@@ -24,7 +24,7 @@ from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
 from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
-from zhi_gui.session.history import HistoryAccess
+from zhi_gui.session.history import HistoryAccess, Progress
 from zhi_gui.transfer.formats import MASK, Imported, Refused, decode, format_for
 
 # What a masked secret of a file shows as when this tree has no secret there to stand in.
@@ -112,7 +112,7 @@ class Side:
 
 
 async def read_tree(session: StoreSession, tree_id: str,
-                    progress: Callable[[int, int], None] | None = None) -> dict[str, Entry]:
+                    progress: Progress | None = None) -> dict[str, Entry]:
     """Every value of ``tree_id`` in the session's store, read now (not the shown index).
     ``progress(read, total)`` as the values arrive (from a store that streams them)."""
     store = await session.store_ready()
@@ -186,27 +186,28 @@ class Comparison:
                 self._others.pop(key, None)
                 raise
 
-    async def load(self, spec: SideSpec) -> Side:
+    async def load(self, spec: SideSpec, progress: Progress | None = None) -> Side:
+        """One side, read now. ``progress(read, total or 0)`` as a store's values arrive."""
         session = self.session
         tree = session.tree_id
         # A big tree read lazily holds only the opened groups in its index: its sides are read
         # from the store whole (the tree compared with itself showed every value as added).
         if spec.kind is SideKind.HEAD:
-            return Side(spec, f"{tree} (saved)", await self.history.current_tree())
+            return Side(spec, f"{tree} (saved)", await self.history.current_tree(progress))
         if spec.kind is SideKind.STAGED:
             count = len(session.staging)
             return Side(spec, f"{tree} + {count} staged edit(s)",
-                        self.history.staged_snapshot(await self.history.current_tree()))
+                        self.history.staged_snapshot(await self.history.current_tree(progress)))
         if spec.kind is SideKind.TREE:
             if not spec.tree_id:
                 raise E.InvalidArgument("choose the tree to compare with")
-            return Side(spec, f"tree {spec.tree_id}", await read_tree(session, spec.tree_id))
+            return Side(spec, f"tree {spec.tree_id}", await read_tree(session, spec.tree_id, progress))
         if spec.kind is SideKind.VERSION:
             if session.capabilities.versioning != Versioning.TREE:
                 raise E.Unsupported("this store keeps no tree versions")
             if not spec.version:
                 raise E.InvalidArgument("choose the version to compare with")
-            snapshot = await self.history.tree_snapshot(spec.version)
+            snapshot = await self.history.tree_snapshot(spec.version, progress)
             return Side(spec, f"{tree} @ {spec.version[:16]}", dict(snapshot))
         if spec.kind is SideKind.STORE:
             if spec.store is None:
@@ -218,7 +219,7 @@ class Comparison:
             if wanted == other.tree_id and other.loaded and not other.lazy:
                 entries = dict(other.index.entries)
             else:
-                entries = await read_tree(other, wanted)
+                entries = await read_tree(other, wanted, progress)
             name = spec.store.name
             return Side(spec, f"{name}: {wanted}", entries)
         if spec.kind is SideKind.FILE:

@@ -65,11 +65,13 @@ def cannot_cancel(reason: str) -> None:
         _uncancellable[task] = reason
 
 
-def report_progress(text: str) -> None:
-    """What the running task has done so far, in words ("12,000 of 100,000 values")."""
+def report_progress(text: str, task: asyncio.Task[Any] | None = None) -> None:
+    """What the running task has done so far, in words ("12,000 of 100,000 values").
+    ``task``: the task it is the progress of, when that is not the running one (a task
+    whose work runs in tasks it gathers reports from them)."""
     import asyncio
 
-    task = asyncio.current_task()
+    task = task or asyncio.current_task()
     if task is not None:
         _progress[task] = text
 

@@ -48,11 +48,14 @@ from zhi_gui.transfer.compare import (
     SideSpec,
     StoreGate,
 )
+from zhi_gui.ui.busy import allow_cancel, report_progress
 from zhi_gui.ui.history.diff_view import DiffView
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zhi_gui.ui.window_api import WindowApi
 
 VERSIONS_LISTED = 200  # newest versions offered in the version list
@@ -171,6 +174,9 @@ class SidePicker(QWidget):
         return SideSpec(kind)
 
 
+COMPARE, STOP = "Compare", "Stop"
+
+
 class CompareDialog(QDialog):
     def __init__(self, window: WindowApi) -> None:
         super().__init__(window.main_window())
@@ -183,10 +189,10 @@ class CompareDialog(QDialog):
         self.left = SidePicker("left", window, SideKind.HEAD)
         self.right = SidePicker("right", window, SideKind.STAGED if session.staging else SideKind.TREE)
         self.comparison = Comparison(session, getattr(window.history_panel, "access", None), self._gate)
-        self.compare_button = QPushButton("Compare")
+        self.compare_button = QPushButton(COMPARE)
         self.compare_button.setObjectName("compare-run")
         self.compare_button.setDefault(True)
-        self.compare_button.clicked.connect(self.refresh)
+        self.compare_button.clicked.connect(self._compare_or_stop)
         self.diff_view = DiffView(self, run=window.run)
         self.diff_view.show_message("Choose the two sides, then Compare.")
         self.take_left = QPushButton("Take left")
@@ -245,26 +251,61 @@ class CompareDialog(QDialog):
     def refresh(self) -> None:
         self._comparing = self.window_api.run(self.compare(), "Comparing", "compare")
 
+    def _reading(self) -> bool:
+        return self._comparing is not None and not self._comparing.done() and self.compare_button.text() == STOP
+
+    def _compare_or_stop(self) -> None:
+        """Compare; while the sides are read and compared (a big tree: seconds), the button stops it."""
+        if self._reading():
+            assert self._comparing is not None
+            self._comparing.cancel()
+            self.compare_button.setText(COMPARE)
+            self.sides = None
+            self.diff_view.show_message("Choose the two sides, then Compare.")
+            self.say("Stopped: nothing was compared. Compare again to read both sides.")
+            return
+        self.refresh()
+
     async def compare(self) -> None:
         keep = self.diff_view.selected_path() or None
         self.take_left.setEnabled(False)
         self.take_right.setEnabled(False)
+        allow_cancel()  # reading the sides changes nothing
+        this = asyncio.current_task()
+        read = [(0, 0), (0, 0)]
+
+        def reading(side: int) -> Callable[[int, int], None]:
+            def progress(done: int, total: int) -> None:
+                read[side] = (done, total)
+                text = " \u00b7 ".join(f"{name} {done:,}{f' of {total:,}' if total else ''} values"
+                                        for name, (done, total) in zip(("left", "right"), read, strict=True))
+                report_progress(text, this)  # called in the task gather runs a side in
+                self.say(f"Reading both sides: {text}\u2026")
+            return progress
+
         self.say("Reading both sides\u2026")
+        self.compare_button.setText(STOP)
         try:
-            left, right = await asyncio.gather(self.comparison.load(self.left.spec()),
-                                               self.comparison.load(self.right.spec()))
+            left, right = await asyncio.gather(self.comparison.load(self.left.spec(), reading(0)),
+                                               self.comparison.load(self.right.spec(), reading(1)))
         except OpenCancelled as exc:  # the user's own choice: said, not an error
+            self.compare_button.setText(COMPARE)
             self.say(f"{exc}. Compare again to be asked again.")
             return
         except ZhiError as exc:  # shown here: the user can pick another side
+            self.compare_button.setText(COMPARE)
             self.say(describe(exc), problem=True)
             return
+        comparing = f"Comparing {len(left.entries):,} with {len(right.entries):,} values"
+        report_progress(comparing.lower())
+        self.say(comparing + "\u2026")
         self.sides = (left, right)
         self.take_left.setText(f"Take left: {left.label}")
         self.take_right.setText(f"Take right: {right.label}")
         diff = await self.diff_view.show_diff(left.entries, right.entries, left.label, right.label, select=keep)
         if diff is None:
             return
+        self.compare_button.setText(COMPARE)
         self.say("Select a key or a folder, then take the side it should be in this tree.")
         can_edit = self.window_api.session.can_edit
         self.take_left.setEnabled(can_edit)
