@@ -375,14 +375,18 @@ class StoreSession:
                 index.set_entry(entry)
         return [p for p in found.paths if p in index.entries], found.total
 
-    async def read_subtree(self, prefix: str, progress: Callable[[int, int], None] | None = None) -> list[Entry]:
-        """The stored values at and below ``prefix`` ('' = all) in the shown version, from the
-        store: a big tree read lazily holds only the opened groups. ``progress(read, total)``."""
+    async def read_subtree(self, prefix: str, progress: Callable[[int, int], None] | None = None, *,
+                           version: str = "") -> list[Entry]:
+        """The stored values at and below ``prefix`` ('' = all) in ``version`` (default: the
+        shown one), from the store: a big tree read lazily holds only the opened groups.
+        ``progress(read, total)``."""
         store = await self.store_ready()
         if not self.has_feature("StreamTree"):
-            return [e for e in await store.get_values(self.tree_id, []) if under_prefix(e.path, prefix)]
+            every = await (store.get_tree_version(self.tree_id, version, []) if version
+                           else store.get_values(self.tree_id, []))
+            return [e for e in every if under_prefix(e.path, prefix)]
         entries: list[Entry] = []
-        async for chunk in store.stream_tree(self.tree_id, version=self.head_version, prefix=prefix):
+        async for chunk in store.stream_tree(self.tree_id, version=version or self.head_version, prefix=prefix):
             entries.extend(e for e in chunk.entries if under_prefix(e.path, prefix))
             if progress is not None:
                 progress(len(entries), chunk.total)

@@ -43,9 +43,14 @@ async def export_tree(session: StoreSession, fmt: Format, *, prefix: str = "", v
     """The loaded tree (head, or ``version``), or the subtree at ``prefix`` with paths
     relative to it, as a file. Secrets masked unless ``include_secrets``. ``progress(read,
     total)`` while a tree is read from the store; the file is made in a worker thread."""
-    if version:
-        if session.capabilities.versioning != Versioning.TREE:
-            raise E.Unsupported("this store keeps no tree versions: only the current tree can be exported")
+    if version and session.capabilities.versioning != Versioning.TREE:
+        raise E.Unsupported("this store keeps no tree versions: only the current tree can be exported")
+    if prefix.strip("/") and session.has_feature("StreamTree") and (version or session.lazy):
+        # Only the subtree is read from the store (svc001's 5,000 values of a 1M tree took 25 s
+        # when the whole tree was read to export them).
+        entries = await session.read_subtree(prefix.strip("/"), progress, version=version)
+        tree = {entry.path: entry for entry in entries}
+    elif version:
         tree = await HistoryAccess(session).tree_snapshot(version, progress)
     else:  # a big tree read lazily is in the index only in part: then the store's copy
         tree = await HistoryAccess(session).current_tree(progress)
