@@ -74,8 +74,12 @@ def test_copy_to_another_tree_is_one_version_with_its_message(arun: Run[Any], sh
         try:
             await here.create_tree("dev", [Entry("readme", b'"dev"')])
             before = await versions(here, "dev")
-            plan = await plan_copy(TreeRef(here, "prod"), API, TreeRef(here, "dev"), "services/api-copy")
+            steps: list[str] = []
+            plan = await plan_copy(TreeRef(here, "prod"), API, TreeRef(here, "dev"), "services/api-copy",
+                                   progress=steps.append)
             assert len(plan.writes) == len(api_values()) and plan.overwrites == 0
+            # only the subtree is read (a 1M-value tree was read whole to copy 5,000 values)
+            assert steps[-1] == "reading the source: 20 of 20 values read", steps
             assert "Copy 20 value(s)" in plan.summary()
             outcome = await apply_copy(plan, "api for dev")
             assert outcome.written == 20 and outcome.deleted == 0
