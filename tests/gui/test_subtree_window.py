@@ -74,6 +74,29 @@ def test_move_a_subtree_to_a_new_tree(qtbot: Any, make_window: Any, run_async: A
     assert "dev" in win.session.trees
 
 
+def test_the_preview_follows_a_typed_path(qtbot: Any, make_window: Any, run_async: Any, short_tmp: Path) -> None:
+    """Seen at 1M values: with the target path typed over, "the source and the target are the
+    same place" stayed up until Tab. The preview now follows typing, and OK waits for it."""
+    win = open_sample(qtbot, make_window, run_async, short_tmp / "s.sqlite")
+    dialog = start_copy(qtbot, win, API)
+    summary = dialog.findChild(QLabel, "copy-summary")
+    apply = dialog.findChild(QPushButton, "copy-apply")
+    qtbot.waitUntil(lambda: "same place" in summary.text())
+    target = dialog.findChild(QLineEdit, "copy-to")
+    target.setFocus()
+    target.selectAll()
+    qtbot.keyClicks(target, API + "-v")
+    assert not apply.isEnabled()
+    qtbot.waitUntil(lambda: apply.isEnabled() and "Copy 20 value(s)" in summary.text())
+    qtbot.keyClicks(target, "2")
+    assert not apply.isEnabled(), "typed on: OK waits for the preview of the new path"
+    qtbot.waitUntil(apply.isEnabled)
+    qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.tasks)
+    assert not win.last_error, win.last_error
+    assert len([p for p in win.session.index.entries if p.startswith(API + "-v2/")]) == 20
+
+
 def test_a_move_whose_target_changed_writes_nothing(qtbot: Any, make_window: Any, run_async: Any,
                                                    short_tmp: Path) -> None:
     there = short_tmp / "there.sqlite"

@@ -17,6 +17,7 @@ import asyncio
 import html
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
 
 THIS_STORE, OTHER_STORE = 0, 1
+PREVIEW_DELAY_MS = 400  # a pause in typing a path, then the preview reads again
 
 
 class CopyDialog(QDialog):
@@ -186,9 +188,28 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         else:
             refresh()
 
+    # The preview follows typing (a pause of PREVIEW_DELAY_MS), not only Tab or Enter: the
+    # "same place" problem stayed up while a new path was typed. From the first key the OK
+    # button is off, since the plan shown no longer says what it would do.
+    pause = QTimer(dialog)
+    pause.setSingleShot(True)
+    pause.setInterval(PREVIEW_DELAY_MS)
+    pause.timeout.connect(refresh)
+
+    def typed(_text: str) -> None:
+        current[0] = None
+        dialog.ok.setEnabled(False)
+        pause.start()
+
+    def finished() -> None:
+        if pause.isActive():  # typed, then Tab or Enter: preview now
+            pause.stop()
+            refresh()
+
     dialog.chooser.chosen.connect(store_chosen)
     for field in (dialog.source, dialog.target):
-        field.editingFinished.connect(refresh)
+        field.textEdited.connect(typed)
+        field.editingFinished.connect(finished)
     dialog.tree.currentTextChanged.connect(lambda _text: refresh())
     dialog.move_box.toggled.connect(lambda _checked: refresh())
     dialog.destination.currentIndexChanged.connect(lambda _index: refresh())
