@@ -38,11 +38,11 @@ class TakePlan:
     def summary(self) -> str:
         parts = []
         if self.sets:
-            parts.append(f"{len(self.sets)} value(s) set")
+            parts.append(f"{len(self.sets):,} value(s) set")
         if self.deletes:
-            parts.append(f"{len(self.deletes)} deleted")
+            parts.append(f"{len(self.deletes):,} deleted")
         if self.skipped:
-            parts.append(f"{len(self.skipped)} secret(s) skipped (the file holds no value for them)")
+            parts.append(f"{len(self.skipped):,} secret(s) skipped (the file holds no value for them)")
         return ", ".join(parts) if parts else "nothing to change: both sides already agree"
 
 

@@ -75,10 +75,10 @@ class CopyPlan:
         verb = "Move" if self.move else "Copy"
         where = f"{self.from_prefix or 'the whole tree'} of {self.source.label}"
         to = f"{self.to_prefix or 'the top'} of {self.target.label}"
-        parts = [f"{len(self.writes) - self.overwrites} new", f"{self.overwrites} overwritten"]
+        parts = [f"{len(self.writes) - self.overwrites:,} new", f"{self.overwrites:,} overwritten"]
         if self.unchanged:
-            parts.append(f"{self.unchanged} already the same")
-        text = f"{verb} {len(self.read)} value(s) from {where} to {to}: {', '.join(parts)}."
+            parts.append(f"{self.unchanged:,} already the same")
+        text = f"{verb} {len(self.read):,} value(s) from {where} to {to}: {', '.join(parts)}."
         if self.move:
             text += " The source is deleted only after the target saved."
         return text

@@ -236,7 +236,7 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
     if plan.target.session is session:
         await session.refresh_trees()  # a new tree may exist now
     window.statusBar().showMessage(
-        f"{'Moved' if plan.move else 'Copied'} {len(plan.read)} value(s) to {plan.target.label}"
+        f"{'Moved' if plan.move else 'Copied'} {len(plan.read):,} value(s) to {plan.target.label}"
         + (f" as version {outcome.version}" if outcome.version else ""), 10000)
     return True
 
