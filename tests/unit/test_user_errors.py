@@ -66,3 +66,15 @@ def test_describe_detail_keeps_the_plugins_message_not_its_log_fields() -> None:
     assert describe_detail(detail) == "disk full"
     assert describe_detail("exited with status 9\nmore") == "exited with status 9"
     assert describe_detail("") == "no reason given"
+
+
+def test_a_message_that_starts_with_a_path_keeps_its_case() -> None:
+    """Seen at 1M values: "Svc000 holds values that are not read yet", "Inst10/key003: holds a
+    masked secret": a path is case-sensitive, and capitalised it names a key that is not there."""
+    from zhi_gui.transfer.formats import Refused
+
+    assert describe(E.InvalidArgument("svc000 holds values", {"path": "svc000"})).startswith("svc000 holds")
+    assert describe(Refused("holds a masked secret", path="inst10/key003")).startswith("inst10/key003: holds")
+    assert describe(E.InvalidArgument("readme is a secret", {"path": "readme"})).startswith("readme is")
+    assert describe(E.InvalidArgument("services/api: bad value")).startswith("services/api: bad")
+    assert describe(E.InvalidArgument("the value is bad")).startswith("The value is bad.")

@@ -20,12 +20,24 @@ _LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warn": 3, "warning": 3, "erro
 _SEE_LOG = "The plugin log view has the full output."
 
 
-def _sentence(text: str) -> str:
+# A first word holding one of these is a name (a path, a key, a tree id), never capitalised:
+# paths are case-sensitive, and "Svc000 holds values" named a key the tree does not have.
+_NAME_CHARS = re.compile(r"[/._\-0-9]")
+
+
+def _sentence(text: str, *, name_first: bool = False) -> str:
+    """``text`` as a sentence: capitalised (unless it starts with a name) and ended."""
     text = " ".join(text.split()).strip()
     if not text:
         return ""
-    text = text[0].upper() + text[1:]
+    if not name_first and not _NAME_CHARS.search(text.split(None, 1)[0]):
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _path_of(exc: BaseException) -> str:
+    path = exc.details.get("path", "") if isinstance(exc, E.StoreError) else ""
+    return path or str(getattr(exc, "path", "") or "")
 
 
 def plugin_messages(stderr: str) -> list[str]:
@@ -78,7 +90,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, E.LaunchError):
         return _describe_launch(exc)
     message = exc.message if isinstance(exc, E.StoreError) else str(exc)
-    what = _sentence(message) or _sentence(type(exc).__name__)
+    path = _path_of(exc)
+    what = _sentence(message, name_first=bool(path) and message.startswith(path)) or _sentence(type(exc).__name__)
     next_step = _next_step(exc)
     return f"{what} {next_step}".strip()
 
