@@ -93,3 +93,21 @@ def test_a_missing_file_is_reported_not_created(qtbot: Any, tmp_path: Path) -> N
         window.start_check()
     assert signal.args[0].status == "damaged" and "does not exist" in window.text.toPlainText()
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_the_window_shows_what_the_check_is_doing(qtbot: Any, run_async: Any, tmp_path: Path) -> None:
+    """A big store's check takes seconds: what the tool says it reads is shown as it goes."""
+    from zhi_gui.ui.store_check import run_tool
+
+    store = tmp_path / "s.db"
+    make_store(run_async, store, values=300)
+    said: list[str] = []
+    result = run_async(run_tool("--check", str(store), progress=said.append))
+    assert result.status == "intact" and "progress" not in result.report
+    assert said[0] == "SQLite's check of every page" and "reading changes" in said
+    window = show_store_check(None, store)
+    qtbot.addWidget(window)
+    shown: list[str] = []
+    qtbot.waitUntil(lambda: shown.append(window.summary.text()) or not window.busy, timeout=60_000)
+    assert any("Close stops it" in text for text in shown)
+    assert "No damage found" in window.summary.text()

@@ -92,3 +92,23 @@ def test_encrypted_rows_are_authenticated_with_the_passphrase(short_tmp: Path, a
     (short_tmp / "pass").write_text("pw\n")
     done = cli("--check", str(path), "--passphrase-file", str(short_tmp / "pass"))
     assert done.returncode == 1 and "'k003' (version 1) fails authentication" in done.stdout
+
+
+def test_a_long_check_says_what_it_is_doing_as_it_goes(short_tmp: Path, arun: Run,
+                                                       monkeypatch: Any) -> None:
+    """A 1M-value store takes ~15 s to check: the tool says which table it reads and how far
+    (``--progress``: on stderr, the report on stdout unchanged), so the window can show it."""
+    from zhi_gui.stores.sqlite import check as checker
+
+    path = short_tmp / "s.db"
+    make(path, arun, encrypt=b"pw")
+    monkeypatch.setattr(checker, "PROGRESS_ROWS", 40)
+    said: list[str] = []
+    assert not checker.check(path, b"pw", said.append).damaged
+    assert said[0] == "SQLite's check of every page"
+    assert "reading changes: 80 of 101 rows" in said and "checking the links between the tables" in said
+    assert "authenticating encrypted values: 40 of 101" in said
+    done = cli("--check", str(path), "--progress")
+    assert done.returncode == 0 and "no damage found" in done.stdout and "progress:" not in done.stdout
+    assert "progress: reading paths" in done.stderr.splitlines()
+    assert "progress:" not in cli("--check", str(path)).stderr, "only when asked"

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,13 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zhi_gui.stores.sqlite import PROGRESS_PREFIX
 from zhi_gui.ui.window_api import follow_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zhi_gui.session import StoreSession
     from zhi_gui.ui.window_api import WindowApi
 
 CHECK_TIMEOUT = 600.0
+STILL_USABLE = "The window stays usable meanwhile; Close stops it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +58,39 @@ class CheckResult:
     exit_code: int | None = None
 
 
-async def run_tool(*args: str, timeout: float = CHECK_TIMEOUT) -> CheckResult:
-    """``python -m zhi_gui.stores.sqlite ARGS`` in a subprocess; its report."""
+async def run_tool(*args: str, timeout: float = CHECK_TIMEOUT,
+                   progress: Callable[[str], None] | None = None) -> CheckResult:
+    """``python -m zhi_gui.stores.sqlite ARGS`` in a subprocess; its report.
+    ``progress(text)``: what the tool says it is doing, as it goes (``--progress``)."""
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-P", "-m", "zhi_gui.stores.sqlite", *args,
+            sys.executable, "-P", "-m", "zhi_gui.stores.sqlite", *args, *(["--progress"] if progress else []),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONUNBUFFERED": ""})
     except OSError as exc:
         return CheckResult("failed", f"The check could not be started: {exc.strerror or exc}.")
+
+    async def errors() -> list[str]:
+        assert proc.stderr is not None
+        kept = []
+        async for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if progress is not None and line.startswith(PROGRESS_PREFIX):
+                progress(line[len(PROGRESS_PREFIX):])
+            else:
+                kept.append(line)
+        return kept
+
+    assert proc.stdout is not None
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err, _ = await asyncio.wait_for(asyncio.gather(proc.stdout.read(), errors(), proc.wait()), timeout)
     except (TimeoutError, asyncio.CancelledError):
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
         raise
     text = out.decode("utf-8", "replace").strip()
-    problem = err.decode("utf-8", "replace").strip()
+    problem = "\n".join(err).strip()
     if proc.returncode == 0:
         return CheckResult("intact", text, 0)
     if proc.returncode == 1:
@@ -116,22 +136,27 @@ class StoreCheckWindow(QWidget):
         return self._task is not None and not self._task.done()
 
     def start_check(self) -> None:
-        self._start(f"Checking {self.path} ... the window stays usable meanwhile.", "--check", str(self.path))
+        self._start(f"Checking {self.path}", "--check", str(self.path))
 
     def start_recover(self, new_path: Path) -> None:
-        self._start(f"Recovering the intact data of {self.path} into {new_path} ...",
+        self._start(f"Recovering the intact data of {self.path} into {new_path}",
                     "--recover", str(self.path), str(new_path))
 
     def _start(self, message: str, *args: str) -> None:
         if self.busy:
             return
-        self.summary.setText(message)
+        self.summary.setText(f"{message}\u2026 {STILL_USABLE}")
         self.recover_button.setEnabled(False)
-        self._task = asyncio.ensure_future(self._run(args[0], args))
+        self._task = asyncio.ensure_future(self._run(args[0], args, message))
 
-    async def _run(self, kind: str, args: tuple[str, ...]) -> None:
+    async def _run(self, kind: str, args: tuple[str, ...], message: str) -> None:
+        began = time.monotonic()
+
+        def progress(text: str) -> None:  # a big store takes a while (1M values: ~15 s)
+            self.summary.setText(f"{message}\u2026 {time.monotonic() - began:.0f} s \u00b7 {text}. {STILL_USABLE}")
+
         try:
-            result = await run_tool(*args)
+            result = await run_tool(*args, progress=progress)
         except asyncio.CancelledError:
             return
         self.result = result

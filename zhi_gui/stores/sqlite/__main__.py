@@ -20,6 +20,7 @@ def _cli(argv: list[str]) -> int:
     import argparse  # here: the plugin run by a host never parses arguments, and waits less for its handshake
 
     from zhi_gui.core.errors import ZhiError
+    from zhi_gui.stores.sqlite import PROGRESS_PREFIX
     from zhi_gui.stores.sqlite.check import check, recover
 
     parser = argparse.ArgumentParser(prog="zhi-store-sqlite", description="Check or recover a zhi-gui SQLite store "
@@ -31,17 +32,23 @@ def _cli(argv: list[str]) -> int:
     parser.add_argument("--passphrase-file", metavar="F",
                         help="passphrase of an encrypted store (one trailing newline is dropped), to also check "
                              "every encrypted row's authentication")
+    parser.add_argument("--progress", action="store_true",
+                        help=f"say on stderr what is being checked as it goes (lines starting {PROGRESS_PREFIX!r})")
     args = parser.parse_args(argv)
+
+    def progress(text: str) -> None:
+        if args.progress:
+            print(PROGRESS_PREFIX + text, file=sys.stderr, flush=True)
     passphrase = None
     if args.passphrase_file:
         data = Path(args.passphrase_file).expanduser().read_bytes()
         passphrase = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
     try:
         if args.check:
-            report = check(Path(args.check).expanduser().absolute(), passphrase)
+            report = check(Path(args.check).expanduser().absolute(), passphrase, progress)
         else:
             source, target = (Path(p).expanduser().absolute() for p in args.recover)
-            report = recover(source, target, passphrase)
+            report = recover(source, target, passphrase, progress)
     except (ZhiError, OSError) as exc:
         print(f"zhi-store-sqlite: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,14 @@ from zhi_gui.stores.sqlite.integrity import COLUMNS, row_ok
 from zhi_gui.stores.sqlite.schema import APP, FORMAT_VERSION, open_database, structure_problems, tolerant_text
 
 MAX_LISTED = 50
+# What the check is doing, in words, as it goes ("reading changes: 300,000 rows"): a store of
+# 1M values takes ~15 s, which the window shows (``--progress`` prints these lines).
+Progress = Callable[[str], None]
+PROGRESS_ROWS = 100_000  # rows read (or values authenticated) between two progress lines
+
+
+def _silent(_text: str) -> None:
+    pass
 
 
 @dataclass
@@ -101,7 +109,8 @@ _KEYS = {"meta": ("key",), "trees": ("tid",), "versions": ("seq",), "paths": ("t
          "changes": ("pid", "seq")}
 
 
-def _scan(conn: sqlite3.Connection, table: str, report: Report, has_ck: bool) -> list[tuple[Any, ...]]:
+def _scan(conn: sqlite3.Connection, table: str, report: Report, has_ck: bool,
+          progress: Progress = _silent) -> list[tuple[Any, ...]]:
     """Intact rows of a table (checksum verified when the format has one).
     A damaged page stops SQLite's scan; the table is then also read from its
     other end, so only the rows of the damaged pages are lost."""
@@ -111,10 +120,20 @@ def _scan(conn: sqlite3.Connection, table: str, report: Report, has_ck: bool) ->
     seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     bad = 0
     errors: list[str] = []
+    read = 0
+    try:  # for "N of M" (a damaged table may not count: then the rows read alone)
+        total = int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.DatabaseError:
+        total = 0
+    of = f" of {total:,}" if total else ""
+    progress(f"reading {table}")
     for direction in ("ASC", "DESC"):
         keys = ", ".join(f"{k} {direction}" for k in _KEYS[table])
         try:
             for row in conn.execute(f"SELECT {cols} FROM {table} ORDER BY {keys}"):
+                read += 1
+                if read % PROGRESS_ROWS == 0:
+                    progress(f"reading {table}: {read:,}{of} rows")
                 key = tuple(row[COLUMNS[table].index(k)] for k in _KEYS[table])
                 if key in seen:
                     break  # met the forward scan: everything between was read
@@ -157,7 +176,7 @@ class _Rows:
     changes: list[tuple[Any, ...]]
 
 
-def _read(path: Path, report: Report, passphrase: bytes | None) -> _Rows | None:
+def _read(path: Path, report: Report, passphrase: bytes | None, progress: Progress = _silent) -> _Rows | None:
     problem = integrity.file_problem(path)
     if problem:
         report.add(f"the file cannot be a complete store: {problem}")
@@ -169,6 +188,7 @@ def _read(path: Path, report: Report, passphrase: bytes | None) -> _Rows | None:
         except sqlite3.DatabaseError as exc:
             report.add(f"SQLite cannot read the file: {exc}")
             return None
+        progress("SQLite's check of every page")
         for problem in structure_problems(conn):
             report.add(f"SQLite integrity check: {problem}")
         if not set(COLUMNS) <= tables:
@@ -193,12 +213,13 @@ def _read(path: Path, report: Report, passphrase: bytes | None) -> _Rows | None:
             report.notes.append("format 1 has no row checksums: only SQLite's structure and the links between "
                                 "tables were checked (opening it read-write upgrades it to format 2)")
         rows = _Rows(meta,
-                     {r[0]: r for r in _scan(conn, "trees", report, has_ck)},
-                     {r[0]: r for r in _scan(conn, "versions", report, has_ck)},
-                     {r[2]: r for r in _scan(conn, "paths", report, has_ck)},
-                     _scan(conn, "changes", report, has_ck))
+                     {r[0]: r for r in _scan(conn, "trees", report, has_ck, progress)},
+                     {r[0]: r for r in _scan(conn, "versions", report, has_ck, progress)},
+                     {r[2]: r for r in _scan(conn, "paths", report, has_ck, progress)},
+                     _scan(conn, "changes", report, has_ck, progress))
+    progress("checking the links between the tables")
     _check_links(rows, report)
-    _check_encryption(rows, report, passphrase)
+    _check_encryption(rows, report, passphrase, progress)
     return rows
 
 
@@ -232,7 +253,7 @@ def _check_links(rows: _Rows, report: Report) -> None:
             report.add(f"the current version {head} of tree {name!r} is lost", str(name))
 
 
-def _check_encryption(rows: _Rows, report: Report, passphrase: bytes | None) -> None:
+def _check_encryption(rows: _Rows, report: Report, passphrase: bytes | None, progress: Progress = _silent) -> None:
     if rows.meta.get("encryption", "none") != CIPHER_NAME:
         return
     if passphrase is None:
@@ -252,7 +273,10 @@ def _check_encryption(rows: _Rows, report: Report, passphrase: bytes | None) -> 
     except E.StoreCorrupt as exc:
         report.add(f"the encryption settings are damaged: {exc.message}")
         return
-    for pid, seq, value, _meta in rows.changes:
+    total = len(rows.changes)
+    for done, (pid, seq, value, _meta) in enumerate(rows.changes):
+        if done % PROGRESS_ROWS == 0:
+            progress(f"authenticating encrypted values: {done:,} of {total:,}")
         path_row = rows.paths.get(pid)
         if value is None or path_row is None:
             continue
@@ -270,19 +294,19 @@ def _check_encryption(rows: _Rows, report: Report, passphrase: bytes | None) -> 
                 report.add(f"the encrypted message of version {seq} fails authentication", _tree_name(rows, tid))
 
 
-def check(path: Path, passphrase: bytes | None = None) -> Report:
+def check(path: Path, passphrase: bytes | None = None, progress: Progress = _silent) -> Report:
     report = Report(str(path))
     if not path.is_file():
         report.add("the file does not exist" if not path.exists() else "it is not a file")
         return report
     try:
-        _read(path, report, passphrase)
+        _read(path, report, passphrase, progress)
     except sqlite3.Error as exc:
         report.add(f"SQLite cannot read the file: {exc}")
     return report
 
 
-def recover(path: Path, new_path: Path, passphrase: bytes | None = None) -> Report:
+def recover(path: Path, new_path: Path, passphrase: bytes | None = None, progress: Progress = _silent) -> Report:
     """Copy what is intact into ``new_path`` (which must not exist)."""
     if new_path.exists():
         raise E.InvalidArgument(f"{new_path} already exists: recovery writes only into a new file")
@@ -290,7 +314,7 @@ def recover(path: Path, new_path: Path, passphrase: bytes | None = None) -> Repo
     rows = None
     if path.is_file():
         try:
-            rows = _read(path, report, passphrase)
+            rows = _read(path, report, passphrase, progress)
         except sqlite3.Error as exc:
             report.add(f"SQLite cannot read the file: {exc}")
     else:
@@ -302,6 +326,7 @@ def recover(path: Path, new_path: Path, passphrase: bytes | None = None) -> Repo
         _drop_unauthentic(rows, report, passphrase)
     conn = open_database(new_path, create=True)
     try:
+        progress(f"writing the intact rows into {new_path}")
         conn.execute("BEGIN IMMEDIATE")
         _write(conn, rows, report)
         conn.execute("COMMIT")
