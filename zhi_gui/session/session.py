@@ -456,6 +456,10 @@ class StoreSession:
         """The loaded tree's head version in the store now ('' for stores without tree versions)."""
         return await self._head_of(await self.store_ready(), self.tree_id)
 
+    async def head_of(self, tree_id: str) -> str:
+        """``tree_id``'s newest version in the store now ('' for stores without tree versions)."""
+        return await self._head_of(await self.store_ready(), tree_id)
+
     async def _head_of(self, store: StoreClient, tree_id: str) -> str:
         newest = await self._newest_versions(store, tree_id, 1)
         return newest[0] if newest else ""
