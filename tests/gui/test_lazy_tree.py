@@ -219,6 +219,19 @@ def test_compare_reads_a_big_tree_whole_and_takes_over_values_not_read_yet(qtbot
     assert saved == {e.path: e.value_json for e in other}
 
 
+def test_the_check_for_changes_of_a_deleted_tree_is_quiet(qtbot: Any, lazy_window: MainWindow,
+                                                          run_async: Any) -> None:
+    """Seen renaming a 1M-value tree: the 5 s check for changes ran between the delete of the
+    old tree and the opening of the new one, and "Tree 'big' not found" came up in a box."""
+    win = lazy_window
+    session = win.session
+    run_async(session.store.delete_tree("t"))  # as a rename does, just before it shows the new tree
+    win.check_for_changes()  # what the timer does
+    qtbot.waitUntil(lambda: "t" not in session.trees and not win.tasks, timeout=10000)
+    assert not win.last_error, win.last_error
+    assert not win.trees_list.findItems("t", Qt.MatchFlag.MatchExactly), "the tree list says it is gone"
+
+
 def test_compare_says_how_far_it_has_read_and_stop_stops_it(qtbot: Any, lazy_window: MainWindow,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Seen at 1M values: Compare said "Reading both sides..." for ~20 s, with no count and

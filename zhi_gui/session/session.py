@@ -788,6 +788,12 @@ class StoreSession:
                 head = await self._head_of(store, tree)
                 if head == self.head_version:
                     return None
+                if not head:
+                    # No version left: the tree was deleted (by a rename of ours about to show
+                    # the new tree, or elsewhere). Nothing to compare: the tree list says it.
+                    # (Compared, a big tree's store diff failed with "tree not found".)
+                    await self.refresh_trees()
+                    return None
                 if self.lazy:  # the window holds part of the tree: the store says what changed
                     return await self._report_store_diff(store, tree, shown, head)
             elif len(shown) > CONTENT_CHECK_LIMIT or not self.lists_keys:

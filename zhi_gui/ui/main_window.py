@@ -841,7 +841,7 @@ class MainWindow(QMainWindow):
         # (a session not made yet has no store to ask, and asking would make it)
         if not self.isVisible() or not self.has_session or not self.session.can_edit:
             return
-        self.run(self.session.check_for_changes(), "", "check-changes")
+        self.run(self.session.check_for_changes(), "Checking for changes made elsewhere", "check-changes")
 
     def _application_state_changed(self, state: Qt.ApplicationState) -> None:
         if state == Qt.ApplicationState.ApplicationActive:
