@@ -261,6 +261,8 @@ class CompareDialog(QDialog):
             self._comparing.cancel()
             self.compare_button.setText(COMPARE)
             self.sides = None
+            self.take_left.setText("Take left")
+            self.take_right.setText("Take right")
             self.diff_view.show_message("Choose the two sides, then Compare.")
             self.say("Stopped: nothing was compared. Compare again to read both sides.")
             return
