@@ -219,6 +219,57 @@ def test_compare_reads_a_big_tree_whole_and_takes_over_values_not_read_yet(qtbot
     assert saved == {e.path: e.value_json for e in other}
 
 
+def test_compare_with_an_older_version_is_done_by_the_store_and_takes_read_what_they_need(
+        qtbot: Any, lazy_window: MainWindow, run_async: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen at 1M values: comparing the saved tree with a version read both whole (~30 s,
+    ~800 MB in the window). The store compares two versions of a big tree itself: only the
+    changes travel, and a take reads the values it needs from the version taken from."""
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.transfer.compare import Comparison, SideKind
+
+    win = lazy_window
+    session = win.session
+    first = session.head_version
+    run_async(session.store.write_values("t", [Entry("svc3/inst1/key1", b'"new"'), Entry("svc9/added", b"1")],
+                                         delete_paths=["svc2/inst4/key0"]))
+    run_async(win.reload_tree())
+    assert session.head_version != first
+
+    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a side was read whole")
+
+    monkeypatch.setattr(Comparison, "load", no_whole_read)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    dialog.right.set_kind(SideKind.VERSION)
+    version = dialog.right.version
+    qtbot.waitUntil(lambda: version.count() >= 2, timeout=10000)
+    version.setCurrentIndex(version.findData(first))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+    take_right = dialog.findChild(QPushButton, "compare-take-right")
+    qtbot.waitUntil(take_right.isEnabled, timeout=10000)
+    assert not win.last_error, win.last_error
+    diff = dialog.diff_view.diff
+    assert diff is not None and (diff.added, diff.changed, diff.removed) == (1, 1, 1), "saved -> the older version"
+    assert "Compared in the store" in dialog.findChild(QLabel, "compare-status").text()
+
+    # take the older version's svc3 back (one changed key below it) and its svc2/inst4/key0 back
+    dialog.diff_view.tree.setCurrentIndex(run_async(dialog.diff_view.model.ensure_path("svc3")))
+    qtbot.mouseClick(take_right, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "svc3/inst1/key1" in session.staging, timeout=10000)
+    assert session.staging.get("svc3/inst1/key1").new.value_json == b'"value-3-1-1"'
+    dialog.diff_view.tree.setCurrentIndex(run_async(dialog.diff_view.model.ensure_path("svc2/inst4/key0")))
+    qtbot.mouseClick(take_right, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "svc2/inst4/key0" in session.staging, timeout=10000)
+    assert sorted(session.staging.changes) == ["svc2/inst4/key0", "svc3/inst1/key1"]
+    assert run_async(win.save("back from the older version")) is not None, "saved without a conflict"
+    got = {e.path: e.value_json for e in run_async(session.store.get_values("t", ["svc3/inst1/key1",
+                                                                                 "svc2/inst4/key0"]))}
+    assert got == {"svc3/inst1/key1": b'"value-3-1-1"', "svc2/inst4/key0": b'"value-2-4-0"'}
+
+
 def test_the_check_for_changes_of_a_deleted_tree_is_quiet(qtbot: Any, lazy_window: MainWindow,
                                                           run_async: Any) -> None:
     """Seen renaming a 1M-value tree: the 5 s check for changes ran between the delete of the

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
@@ -26,6 +26,9 @@ from zhi_gui.services.settings import StoreIdentity
 from zhi_gui.session import EditTarget, StoreSession, StoreTarget, WrongTarget
 from zhi_gui.session.history import HistoryAccess, Progress
 from zhi_gui.transfer.formats import MASK, Imported, Refused, decode, format_for
+
+if TYPE_CHECKING:
+    from zhi_gui.core.diff import TreeDiff
 
 # What a masked secret of a file shows as when this tree has no secret there to stand in.
 _MASKED_LABELS = b'{"ui.password":true}'
@@ -109,6 +112,9 @@ class Side:
     label: str
     entries: dict[str, Entry]
     masked: frozenset[str] = field(default_factory=frozenset)  # secrets the file does not hold
+    # A version of this tree compared by the store (``Comparison.versions_diff``): ``entries``
+    # is empty, and a take reads the values it needs from this version (``Comparison.scope``).
+    version: str = ""
 
 
 async def read_tree(session: StoreSession, tree_id: str, progress: Progress | None = None, *,
@@ -195,7 +201,7 @@ class Comparison:
         # A big tree read lazily holds only the opened groups in its index: its sides are read
         # from the store whole (the tree compared with itself showed every value as added).
         if spec.kind is SideKind.HEAD:
-            return Side(spec, f"{tree} (saved)", await self.history.current_tree(progress))
+            return Side(spec, self._label(spec), await self.history.current_tree(progress))
         if spec.kind is SideKind.STAGED:
             count = len(session.staging)
             return Side(spec, f"{tree} + {count} staged edit(s)",
@@ -210,7 +216,7 @@ class Comparison:
             if not spec.version:
                 raise E.InvalidArgument("choose the version to compare with")
             snapshot = await self.history.tree_snapshot(spec.version, progress)
-            return Side(spec, f"{tree} @ {spec.version[:16]}", dict(snapshot))
+            return Side(spec, self._label(spec), dict(snapshot))
         if spec.kind is SideKind.STORE:
             if spec.store is None:
                 raise E.InvalidArgument("choose the store to compare with")
@@ -236,6 +242,51 @@ class Comparison:
             entries, masked = file_entries(imported, prefix, here)
             return Side(spec, spec.file.name + (f" under {prefix}" if prefix else ""), entries, masked)
         raise E.InvalidArgument(f"unknown side {spec.kind!r}")
+
+    def store_versions(self, left: SideSpec, right: SideSpec) -> tuple[str, str] | None:
+        """The two versions of this tree that ``left`` and ``right`` are, when the store can
+        compare them itself (DiffVersions) and the tree is big (read lazily): then only the
+        changes travel (1M values: seconds, not two whole reads). None otherwise."""
+        session = self.session
+        if not session.lazy or not self.history.diffs_versions or not session.head_version:
+            return None
+        versions = []
+        for spec in (left, right):
+            if spec.kind is SideKind.HEAD:
+                versions.append(session.head_version)
+            elif spec.kind is SideKind.VERSION and spec.version:
+                versions.append(spec.version)
+            else:
+                return None
+        return versions[0], versions[1]
+
+    async def versions_diff(self, left: SideSpec, right: SideSpec,
+                            progress: Progress | None = None) -> tuple[Side, Side, TreeDiff] | None:
+        """Both sides as versions compared by the store (see ``store_versions``): the sides
+        hold no values (a take reads them), the diff only the changed ones."""
+        versions = self.store_versions(left, right)
+        if versions is None:
+            return None
+        diff = await self.history.diff_versions(*versions, progress)
+        if diff is None:
+            return None
+        sides = tuple(Side(spec, self._label(spec), {}, version=version)
+                      for spec, version in zip((left, right), versions, strict=True))
+        return sides[0], sides[1], diff
+
+    def _label(self, spec: SideSpec) -> str:
+        tree = self.session.tree_id
+        return f"{tree} (saved)" if spec.kind is SideKind.HEAD else f"{tree} @ {spec.version[:16]}"
+
+    async def scope(self, side: Side, scope: str, *, subtree: bool) -> Side:
+        """``side`` with its values at ``scope`` (and below, with ``subtree``): a side compared
+        by the store holds none until a take reads them from its version."""
+        if not side.version:
+            return side
+        found = await self.session.read_subtree(scope, version=side.version)
+        if not subtree:
+            found = [entry for entry in found if entry.path == scope]
+        return replace(side, entries={entry.path: entry for entry in found})
 
     async def read_scope(self, scope: str, *, subtree: bool) -> None:
         """A big tree read lazily holds only the opened groups: what a take at ``scope`` would
