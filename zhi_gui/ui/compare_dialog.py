@@ -293,24 +293,30 @@ class CompareDialog(QDialog):
             left, right = await asyncio.gather(self.comparison.load(self.left.spec(), reading(0)),
                                                self.comparison.load(self.right.spec(), reading(1)))
         except OpenCancelled as exc:  # the user's own choice: said, not an error
-            self.compare_button.setText(COMPARE)
-            self.say(f"{exc}. Compare again to be asked again.")
+            self._ended(f"{exc}. Compare again to be asked again.")
             return
         except ZhiError as exc:  # shown here: the user can pick another side
-            self.compare_button.setText(COMPARE)
-            self.say(describe(exc), problem=True)
+            self._ended(describe(exc), problem=True)
             return
         comparing = f"Comparing {len(left.entries):,} with {len(right.entries):,} values"
         report_progress(comparing.lower())
         self.say(comparing + "\u2026")
+        self._set_sides(left, right)
+        diff = await self.diff_view.show_diff(left.entries, right.entries, left.label, right.label, select=keep)
+        if diff is not None:  # (None: a newer comparison took over)
+            self._compared("")
+
+    def _set_sides(self, left: Side, right: Side) -> None:
         self.sides = (left, right)
         self.take_left.setText(f"Take left: {left.label}")
         self.take_right.setText(f"Take right: {right.label}")
-        diff = await self.diff_view.show_diff(left.entries, right.entries, left.label, right.label, select=keep)
-        if diff is None:
-            return
+
+    def _ended(self, text: str, *, problem: bool = False) -> None:
         self.compare_button.setText(COMPARE)
-        self.say("Select a key or a folder, then take the side it should be in this tree.")
+        self.say(text, problem=problem)
+
+    def _compared(self, how: str) -> None:
+        self._ended(f"{how}Select a key or a folder, then take the side it should be in this tree.")
         can_edit = self.window_api.session.can_edit
         self.take_left.setEnabled(can_edit)
         self.take_right.setEnabled(can_edit)
@@ -331,27 +337,19 @@ class CompareDialog(QDialog):
         try:
             found = await self.comparison.versions_diff(*specs, progress)
         except ZhiError as exc:
-            self.compare_button.setText(COMPARE)
-            self.say(describe(exc), problem=True)
+            self._ended(describe(exc), problem=True)
             return True
         if found is None:
             return False
         left, right, diff = found
-        self.sides = (left, right)
-        self.take_left.setText(f"Take left: {left.label}")
-        self.take_right.setText(f"Take right: {right.label}")
+        self._set_sides(left, right)
 
         async def whole() -> tuple[Snapshot, Snapshot]:  # "Only changes" off: every value listed
             sides = await asyncio.gather(*(self.comparison.load(spec) for spec in specs))
             return sides[0].entries, sides[1].entries
 
-        if await self.diff_view.show_tree_diff(diff, left.label, right.label, select=keep, full=whole) is None:
-            return True
-        self.compare_button.setText(COMPARE)
-        self.say("Compared in the store. Select a key or a folder, then take the side it should be in this tree.")
-        can_edit = self.window_api.session.can_edit
-        self.take_left.setEnabled(can_edit)
-        self.take_right.setEnabled(can_edit)
+        if await self.diff_view.show_tree_diff(diff, left.label, right.label, select=keep, full=whole) is not None:
+            self._compared("Compared in the store. ")
         return True
 
     def take(self, which: int) -> None:
