@@ -19,13 +19,18 @@ can verify a locked encrypted store without its passphrase.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from zhi_gui.core.entries import Entry
+
+try:  # what hashlib.blake2b is; ``import hashlib`` also loads OpenSSL's libcrypto for its other
+    # digests, ~4 ms of every plugin start (a host waits for the handshake) for nothing used here
+    from _blake2 import blake2b as blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b as blake2b
 
 CK_PERSON = b"zhi-sqlite-ck-v2"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -71,10 +76,10 @@ def row_ck(table: str, *columns: Any) -> bytes:
             add(b"B")
             add(_LEN(len(data)))
             add(data)
-    return hashlib.blake2b(b"".join(parts), digest_size=16, person=CK_PERSON).digest()
+    return blake2b(b"".join(parts), digest_size=16, person=CK_PERSON).digest()
 
 
-_CK_START = hashlib.blake2b(digest_size=16, person=CK_PERSON)  # copied per row: cheaper than a new one
+_CK_START = blake2b(digest_size=16, person=CK_PERSON)  # copied per row: cheaper than a new one
 
 
 def paths_ck(tid: Any, path: Any, pid: Any, head: Any) -> bytes:

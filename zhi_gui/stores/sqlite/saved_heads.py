@@ -43,7 +43,6 @@ paths are printable; a tree where one does anyway is simply not saved.
 from __future__ import annotations
 
 import array
-import hashlib
 import itertools
 import sys
 from collections.abc import Sequence
@@ -52,6 +51,7 @@ from operator import itemgetter
 from typing import Any
 
 from zhi_gui.core.entries import Entry
+from zhi_gui.stores.sqlite.integrity import blake2b
 
 SAVE_FROM = 20_000
 
@@ -82,7 +82,7 @@ _path, _value, _meta, _version = itemgetter(0), itemgetter(1), itemgetter(2), it
 
 
 def _digest(tid: int, seq: int, count: int, columns: Sequence[bytes]) -> bytes:
-    digest = hashlib.blake2b(digest_size=16, person=_PERSON)
+    digest = blake2b(digest_size=16, person=_PERSON)
     digest.update(b"%d:%d:%d" % (tid, seq, count))
     for column in columns:
         digest.update(b":%d:" % len(column))
