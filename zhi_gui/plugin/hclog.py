@@ -12,8 +12,8 @@ import json
 import logging
 import re
 import sys
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 LEVELS = ("trace", "debug", "info", "warn", "error")
@@ -27,9 +27,12 @@ _PY_TO_HCLOG = {
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
-def hclog_timestamp(when: datetime | None = None) -> str:
-    when = (when or datetime.now(UTC)).astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+def hclog_timestamp(when: float | None = None) -> str:
+    """``when`` (seconds since the epoch; default now) in UTC with six fractional digits.
+    With ``time``, not ``datetime``: a plugin imports this before its handshake (~2 ms)."""
+    when = time.time() if when is None else when
+    seconds = int(when // 1)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int((when - seconds) * 1e6):06d}Z"
 
 
 def _level_name(levelno: int) -> str:
@@ -51,7 +54,7 @@ class HclogJsonFormatter(logging.Formatter):
         out: dict[str, str] = {
             "@level": _level_name(record.levelno),
             "@message": str(message),
-            "@timestamp": hclog_timestamp(datetime.fromtimestamp(record.created, UTC)),
+            "@timestamp": hclog_timestamp(record.created),
             "@module": str(record.name),
         }
         for key, value in vars(record).items():
