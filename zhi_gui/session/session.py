@@ -377,16 +377,24 @@ class StoreSession:
 
     async def read_subtree(self, prefix: str, progress: Callable[[int, int], None] | None = None, *,
                            version: str = "") -> list[Entry]:
-        """The stored values at and below ``prefix`` ('' = all) in ``version`` (default: the
-        shown one), from the store: a big tree read lazily holds only the opened groups.
-        ``progress(read, total)``."""
+        """The shown tree's stored values at and below ``prefix`` ('' = all) in ``version``
+        (default: the shown one): a big tree read lazily holds only the opened groups."""
+        return await self.read_values(self.tree_id, prefix=prefix, version=version or self.head_version,
+                                      progress=progress)
+
+    async def read_values(self, tree_id: str, *, prefix: str = "", version: str = "",
+                          progress: Callable[[int, int], None] | None = None) -> list[Entry]:
+        """``tree_id``'s values at and below ``prefix`` ('' = all) in ``version`` ('' = the
+        newest), read from the store now; only the subtree travels from a store that streams.
+        ``progress(read, total)`` as they arrive."""
         store = await self.store_ready()
         if not self.has_feature("StreamTree"):
-            every = await (store.get_tree_version(self.tree_id, version, []) if version
-                           else store.get_values(self.tree_id, []))
+            every = await (store.get_tree_version(tree_id, version, []) if version
+                           else store.get_values(tree_id, []))
             return [e for e in every if under_prefix(e.path, prefix)]
         entries: list[Entry] = []
-        async for chunk in store.stream_tree(self.tree_id, version=version or self.head_version, prefix=prefix):
+        async for chunk in store.stream_tree(tree_id, version=version, prefix=prefix):
+            # A store's prefix is one of text: "svc1" also streams "svc10/..."
             entries.extend(e for e in chunk.entries if under_prefix(e.path, prefix))
             if progress is not None:
                 progress(len(entries), chunk.total)

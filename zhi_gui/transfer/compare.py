@@ -19,7 +19,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import path_problem, shown, under_prefix, validate_path
+from zhi_gui.core.paths import path_problem, shown, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
 from zhi_gui.services.settings import StoreIdentity
@@ -119,20 +119,9 @@ class Side:
 
 async def read_tree(session: StoreSession, tree_id: str, progress: Progress | None = None, *,
                     prefix: str = "") -> dict[str, Entry]:
-    """Every value of ``tree_id`` (at and below ``prefix``) in the session's store, read now
-    (not the shown index). ``progress(read, total)`` as the values arrive (from a store that
-    streams them: then only the subtree is read)."""
-    store = await session.store_ready()
-    entries: list[Entry] = []
-    if session.has_feature("StreamTree"):
-        async for chunk in store.stream_tree(tree_id, prefix=prefix):
-            entries.extend(chunk.entries)
-            if progress is not None:
-                progress(len(entries), chunk.total)
-    else:
-        entries = await store.get_values(tree_id, [])
-    # A store's prefix is one of text: "svc1" also streams "svc10/..."
-    return {e.path: e for e in entries if not prefix or under_prefix(e.path, prefix)}
+    """Every value of ``tree_id`` (at and below ``prefix``) in the session's store as it is
+    now (not the shown index), by path. ``progress(read, total)`` as the values arrive."""
+    return {e.path: e for e in await session.read_values(tree_id, prefix=prefix, progress=progress)}
 
 
 def file_entries(imported: dict[str, Imported], prefix: str,

@@ -326,8 +326,6 @@ class CompareDialog(QDialog):
         only the changes travel (1M values: seconds; read whole, ~30 s and ~800 MB). False
         when the sides are not such versions (then both are read)."""
         specs = self.left.spec(), self.right.spec()
-        if self.comparison.store_versions(*specs) is None:
-            return False
 
         def progress(done: int, _total: int) -> None:
             text = f"{done:,} changed value(s)"
