@@ -589,7 +589,7 @@ class StoreSession:
             if self.index.has_unloaded_below(path):
                 raise E.InvalidArgument(f"{f'the group {path}' if path else 'the tree'} holds values that are "
                                         "not read yet (a big tree is read as groups are opened): read them "
-                                        "first (read_groups_whole), then delete it", {"path": path})
+                                        "first, then delete it", {"path": path})
         targets: list[str] = []
         for path in paths:  # a group deletes every value below it
             node = self.index.nodes.get(path)
