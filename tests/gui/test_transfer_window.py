@@ -4,6 +4,7 @@ does, Replace adds the deletes, and the import is one version with its message."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from tests.conftest import plugin_path
 from tests.gui.helpers import activate, find_dialog
+from zhi_gui.services.settings import Settings
 from zhi_gui.session import StoreTarget
 
 
@@ -101,3 +103,90 @@ def test_export_then_import_through_the_file_menu(qtbot: Any, make_window: Any, 
     assert versions.versions[0].message == "scale api to 12"
     assert len(run_async(win.session.store.list_tree_versions("sample"))) == versions_before + 1
     assert win.findChild(QDialog, "error-box") is None
+
+
+def _open_import(qtbot: Any, win: Any, path: Path) -> Any:
+    win.findChild(type(win.save_action), "action-import").trigger()
+    accept_file(qtbot, win, "import-file", path)
+    return find_dialog(qtbot, win, "import-dialog")
+
+
+def _lines(preview: Any) -> list[str]:
+    changes = preview.findChild(QListWidget, "import-changes")
+    return [changes.item(i).text() for i in range(changes.count())]
+
+
+def test_enter_after_typing_a_subtree_imports_into_that_subtree(qtbot: Any, make_window: Any, run_async: Any,
+                                                                 short_tmp: Path) -> None:
+    """The preview for the whole tree is valid (OK on); a subtree typed and Enter at once
+    must not apply that preview: OK is off from the first key, and the import lands where
+    the field says."""
+    win = make_window()
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(short_tmp / "s.sqlite"),
+                                                                 "create": True}, "sample")))
+    run_async(win.fill_sample())
+    activate(qtbot, win)
+    file = short_tmp / "timeouts.json"
+    file.write_text('{"read": "99s"}')
+    preview = _open_import(qtbot, win, file)
+    qtbot.waitUntil(lambda: "+ read" in " ".join(_lines(preview)) and preview.ok.isEnabled(), timeout=20000)
+
+    into = preview.findChild(QLineEdit, "import-prefix")
+    qtbot.keyClicks(into, "services/api/timeouts")
+    assert not preview.ok.isEnabled(), "the preview shown is for the whole tree, not what the field says"
+    qtbot.keyClick(into, Qt.Key.Key_Return)
+    assert preview.isVisible(), "Enter did not apply the preview of the text before"
+    qtbot.waitUntil(lambda: any(line.startswith("~ services/api/timeouts/read") for line in _lines(preview))
+                    and preview.ok.isEnabled(), timeout=20000)
+    qtbot.mouseClick(preview.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.tasks, timeout=20000)
+    assert not win.last_error, win.last_error
+    assert win.session.index.entries["services/api/timeouts/read"].value_json == b'"99s"'
+    assert "read" not in win.session.index.entries
+
+
+def test_an_exported_subtree_is_imported_back_under_its_path(qtbot: Any, make_window: Any, run_async: Any,
+                                                             short_tmp: Path) -> None:
+    """Export services/auth, edit the file, import it: the dialog starts at services/auth
+    (remembered for this store) and says where the file came from."""
+    win = make_window(Settings(short_tmp / "settings.json"), short_tmp / "state")
+    run_async(win.open_store(StoreTarget(plugin_path("sqlite"), {"path": str(short_tmp / "s.sqlite"),
+                                                                 "create": True}, "sample")))
+    run_async(win.fill_sample())
+    activate(qtbot, win)
+    win.findChild(type(win.save_action), "action-export").trigger()
+    dialog = find_dialog(qtbot, win, "export-dialog")
+    prefix = dialog.findChild(QLineEdit, "export-prefix")
+    prefix.selectAll()
+    qtbot.keyClicks(prefix, "services/auth")
+    fmt = dialog.findChild(QComboBox, "export-format")
+    fmt.setCurrentIndex(fmt.findText("JSON", Qt.MatchFlag.MatchStartsWith))
+    assert fmt.currentText().startswith("JSON")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    file = short_tmp / "auth.json"
+    accept_file(qtbot, win, "export-file", file)
+    qtbot.waitUntil(lambda: not win.tasks, timeout=20000)
+    assert file.exists(), win.last_error
+    data = json.loads(file.read_text())
+    data["replicas"] = 42
+    file.write_text(json.dumps(data))
+
+    preview = _open_import(qtbot, win, file)
+    assert preview.findChild(QLineEdit, "import-prefix").text() == "services/auth"
+    origin = preview.findChild(QLabel, "import-origin")
+    assert origin.isVisible() and "services/auth" in origin.text() and "this tree" in origin.text()
+    qtbot.waitUntil(lambda: any(line.startswith("~ services/auth/replicas") for line in _lines(preview))
+                    and preview.ok.isEnabled(), timeout=20000)
+    assert not any(line.startswith(("+", "-")) for line in _lines(preview)), _lines(preview)
+    qtbot.mouseClick(preview.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.tasks, timeout=20000)
+    assert not win.last_error, win.last_error
+    assert win.session.index.entries["services/auth/replicas"].value_json == b"42"
+
+    # another file, never exported from this store: the whole tree, and nothing said
+    other = short_tmp / "other.json"
+    other.write_text('{"global": {"region": "eu-west-1"}}')
+    preview = _open_import(qtbot, win, other)
+    assert preview.findChild(QLineEdit, "import-prefix").text() == ""
+    assert not preview.findChild(QLabel, "import-origin").isVisible()
+    preview.reject()

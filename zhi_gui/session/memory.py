@@ -1,6 +1,7 @@
 """What the application remembers about the stores a user opens: the recent
-list (settings), and per store the tree last worked in and, for stores that
-cannot list their keys, the paths known for it (per-plugin state).
+list (settings), and per store the tree last worked in, for stores that
+cannot list their keys the paths known for it, and which subtree each file
+exported from it came from (per-plugin state).
 
 Failures to remember are reported, never raised: losing a "last tree" must not
 stop a save or an open.
@@ -15,6 +16,8 @@ from zhi_gui.services import settings as S
 from zhi_gui.services.plugin_state import PluginState as PluginStateStore
 from zhi_gui.services.plugin_state import PluginStateError, plugin_dir_name
 from zhi_gui.session.target import StoreTarget
+
+MAX_EXPORTS = 50  # files remembered per store, the most recent
 
 
 class SessionMemory:
@@ -61,6 +64,38 @@ class SessionMemory:
         except PluginStateError as exc:
             return str(exc)
         return ""
+
+    def remember_export(self, target: StoreTarget, file: Path, tree_id: str, prefix: str) -> str:
+        """``file`` was exported from ``prefix`` ('' the whole tree) of ``tree_id``: an
+        import of it is offered that subtree again (an exported subtree's paths are
+        relative to it, and the file does not say where it came from)."""
+        key = self._key("exports", target)
+        try:
+            state = self._state(target)
+            try:
+                others = [e for e in self._exports(state, key) if e["file"] != str(file)]
+            except PluginStateError:  # an unreadable record (only ever a hint): started again
+                others = []
+            state.set(key, [{"file": str(file), "tree": tree_id, "prefix": prefix}, *others][:MAX_EXPORTS])
+        except PluginStateError as exc:
+            return str(exc)
+        return ""
+
+    def export_of(self, target: StoreTarget, file: Path) -> tuple[str, str] | None:
+        """The tree and subtree ``file`` was last exported from, of this store; None if unknown."""
+        try:
+            exports = self._exports(self._state(target), self._key("exports", target))
+        except PluginStateError:
+            return None  # nothing to offer: the import starts at the whole tree, as without memory
+        return next(((e["tree"], e["prefix"]) for e in exports if e["file"] == str(file)), None)
+
+    @staticmethod
+    def _exports(state: PluginStateStore, key: str) -> list[dict[str, str]]:
+        """The remembered exports, newest first; records not of the expected shape skipped."""
+        known = state.get(key, [])
+        return [e for e in known if isinstance(e, dict) and all(isinstance(e.get(f), str) for f in
+                                                                  ("file", "tree", "prefix"))] \
+            if isinstance(known, list) else []
 
     def recent(self) -> list[S.StoreIdentity]:
         return self.settings.recent_stores()

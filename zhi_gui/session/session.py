@@ -36,6 +36,7 @@ from zhi_gui.session.target import ChangesElsewhere, Conflict, EditTarget, SaveO
 # Imported where used (asyncio, the plugin layer, diff code): the first window paints without them (issue 14).
 if TYPE_CHECKING:
     import asyncio
+    from pathlib import Path
 
     from zhi_gui.plugin.client import StoreClient
     from zhi_gui.plugin.hclog import LogLine
@@ -155,6 +156,20 @@ class StoreSession:
         if self.target is None:
             return None
         return StoreIdentity(str(self.target.plugin), self.target.options, self.tree_id, self.target.name)
+
+    def remember_export(self, file: Path, prefix: str) -> None:
+        """The shown tree's ``prefix`` ('' all of it) was exported to ``file`` (see
+        ``exported_subtree``). Not being able to remember it is said, never raised."""
+        if self.memory is not None and self.target is not None and self.tree_id:
+            warning = self.memory.remember_export(self.target, file.resolve(), self.tree_id, prefix)
+            if warning:
+                self.notice.emit(warning)
+
+    def exported_subtree(self, file: Path) -> tuple[str, str] | None:
+        """The tree and subtree of this store ``file`` was last exported from, if known."""
+        if self.memory is None or self.target is None:
+            return None
+        return self.memory.export_of(self.target, file.resolve())
 
     def has_feature(self, name: str) -> bool:
         return self.description is not None and name in self.description.features

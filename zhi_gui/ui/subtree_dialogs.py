@@ -17,7 +17,6 @@ import asyncio
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,12 +46,12 @@ from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, cannot_cancel, report_progress
 from zhi_gui.ui.security.other_store import other_store_security
 from zhi_gui.ui.store_chooser import StoreChooser
+from zhi_gui.ui.typed_preview import follow_typing
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
 
 THIS_STORE, OTHER_STORE = 0, 1
-PREVIEW_DELAY_MS = 400  # a pause in typing a path, then the preview reads again
 
 
 class CopyDialog(QDialog):
@@ -160,10 +159,14 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
                 raise
         return TreeRef(other, tree or other.tree_id)
 
-    async def again() -> None:
-        dialog.ok.setEnabled(False)  # until the plan matches what the dialog says
+    def stale() -> None:
+        """What the dialog says changed: OK waits until the plan matches it again (off from
+        here on, so neither a click nor Enter can apply the plan shown before)."""
+        dialog.ok.setEnabled(False)
         current[0] = None
         dialog.summary.setText("Reading\u2026")
+
+    async def again() -> None:
         try:
             plan = await plan_copy(TreeRef(session, session.tree_id), dialog.source.text(), await target_ref(),
                                    dialog.target.text(), move=dialog.move_box.isChecked(),
@@ -179,7 +182,8 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         dialog.show_plan(plan)
 
     def refresh() -> None:
-        previews[:] = [window.run(again(), "Previewing the copy", "copy-preview")]
+        stale()
+        previews[:] = [window.run(again(), "Previewing the copy", "copy-preview")]  # the previous one stops
 
     def store_chosen() -> None:
         target = dialog.chooser.target
@@ -188,28 +192,8 @@ async def copy_flow(window: WindowApi, path: str | None = None) -> bool:
         else:
             refresh()
 
-    # The preview follows typing (a pause of PREVIEW_DELAY_MS), not only Tab or Enter: the
-    # "same place" problem stayed up while a new path was typed. From the first key the OK
-    # button is off, since the plan shown no longer says what it would do.
-    pause = QTimer(dialog)
-    pause.setSingleShot(True)
-    pause.setInterval(PREVIEW_DELAY_MS)
-    pause.timeout.connect(refresh)
-
-    def typed(_text: str) -> None:
-        current[0] = None
-        dialog.ok.setEnabled(False)
-        pause.start()
-
-    def finished() -> None:
-        if pause.isActive():  # typed, then Tab or Enter: preview now
-            pause.stop()
-            refresh()
-
     dialog.chooser.chosen.connect(store_chosen)
-    for field in (dialog.source, dialog.target):
-        field.textEdited.connect(typed)
-        field.editingFinished.connect(finished)
+    follow_typing(dialog, (dialog.source, dialog.target), stale, refresh)
     dialog.tree.currentTextChanged.connect(lambda _text: refresh())
     dialog.move_box.toggled.connect(lambda _checked: refresh())
     dialog.destination.currentIndexChanged.connect(lambda _index: refresh())

@@ -46,6 +46,7 @@ from zhi_gui.transfer.steps import in_thread
 from zhi_gui.transfer.transfer import Kind, Preview, apply_import, export_tree, preview_import
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, cannot_cancel, disallow_cancel, report_progress
+from zhi_gui.ui.typed_preview import follow_typing
 
 if TYPE_CHECKING:
     from zhi_gui.ui.window_api import WindowApi
@@ -103,7 +104,8 @@ class ExportDialog(QDialog):
 class ImportPreviewDialog(QDialog):
     """What an import would do; Replace re-runs the preview (``replaceToggled``)."""
 
-    def __init__(self, file_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, file_name: str, parent: QWidget | None = None, *, prefix: str = "", origin: str = "") -> None:
+        """``prefix``: the subtree filled in; ``origin``: where the file is known to come from."""
         super().__init__(parent)
         self.setObjectName("import-dialog")
         self.setWindowTitle(f"Import {file_name}")
@@ -113,9 +115,13 @@ class ImportPreviewDialog(QDialog):
         self.summary.setWordWrap(True)
         self.changes = QListWidget()
         self.changes.setObjectName("import-changes")
-        self.prefix = QLineEdit()
+        self.prefix = QLineEdit(prefix)
         self.prefix.setObjectName("import-prefix")
         self.prefix.setPlaceholderText("the whole tree (an exported subtree goes back under its path)")
+        self.origin = QLabel(origin)
+        self.origin.setObjectName("import-origin")
+        self.origin.setWordWrap(True)
+        self.origin.setVisible(bool(origin))
         self.replace = QCheckBox("Replace: also delete the keys of the tree (or subtree) that the file does not have")
         self.replace.setObjectName("import-replace")
         self.message = QLineEdit()
@@ -133,6 +139,7 @@ class ImportPreviewDialog(QDialog):
         layout.addWidget(self.changes, 1)
         into = QFormLayout()
         into.addRow("Into subtree:", self.prefix)
+        into.addRow("", self.origin)
         layout.addLayout(into)
         layout.addWidget(self.replace)
         layout.addWidget(QLabel("Message"))
@@ -194,6 +201,7 @@ async def export_flow(window: WindowApi) -> Path | None:
     mode = 0o600 if include_secrets else 0o644
     await asyncio.get_running_loop().run_in_executor(
         None, lambda: atomic_write_bytes(target, data, mode=mode))
+    session.remember_export(target, prefix)  # its import offers this subtree again
     window.statusBar().showMessage(f"Exported {session.tree_id}{'/' + prefix if prefix else ''} to {target}", 10000)
     return target
 
@@ -245,13 +253,17 @@ async def _preview_dialog(window: WindowApi, path: Path, imported: dict[str, Imp
     """The preview dialog until Import (the message and the preview shown) or Cancel (None:
     the comparison still running is stopped, nothing was written)."""
     session = window.session
-    dialog = ImportPreviewDialog(path.name, window.main_window())
+    prefix, origin = "", ""
+    known = session.exported_subtree(path)
+    if known is not None:  # an exported subtree's paths are relative to it: it goes back there
+        tree, prefix = known
+        where = f"subtree {prefix}" if prefix else "the whole tree"
+        origin = f"Exported from {where} of " + ("this tree" if tree == session.tree_id else f"tree {tree}") + "."
+    dialog = ImportPreviewDialog(path.name, window.main_window(), prefix=prefix, origin=origin)
     current: list[Preview | None] = [None]
     total = len(imported)
 
     async def again() -> None:
-        current[0] = None  # Import waits until the preview matches what the dialog says
-        dialog.show_progress(f"Comparing {total:,} values with the tree\u2026")
         try:
             preview = await preview_import(
                 session, imported, prefix=dialog.prefix.text().strip().strip("/"), replace=dialog.replace.isChecked(),
@@ -266,11 +278,18 @@ async def _preview_dialog(window: WindowApi, path: Path, imported: dict[str, Imp
 
     running: list[asyncio.Task[None]] = []
 
+    def stale() -> None:
+        """What the dialog says changed: Import waits until the preview matches it again (it
+        is off from here on, so neither a click nor Enter can apply the previous one)."""
+        current[0] = None
+        dialog.show_progress(f"Comparing {total:,} values with the tree\u2026")
+
     def refresh() -> None:
-        running[:] = [window.run(again(), "Previewing the import", "import-preview")]
+        stale()
+        running[:] = [window.run(again(), "Previewing the import", "import-preview")]  # the previous one stops
 
     dialog.replace.toggled.connect(lambda _checked: refresh())
-    dialog.prefix.editingFinished.connect(refresh)
+    follow_typing(dialog, [dialog.prefix], stale, refresh)
     refresh()
     try:
         if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
