@@ -107,6 +107,8 @@ class ValueTreeModel(QAbstractItemModel):
 
     def set_visible(self, visible: set[str] | None) -> None:
         """Show only these node paths (a filter result); None shows everything."""
+        if visible is None and self.visible is None:  # everything shown still (a filter matching all)
+            return
         self.beginResetModel()
         self.visible = visible
         self._kids.clear()
