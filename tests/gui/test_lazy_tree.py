@@ -336,6 +336,50 @@ def test_compare_says_how_far_it_has_read_and_stop_stops_it(qtbot: Any, lazy_win
     assert run.text() == "Compare"
 
 
+def test_stop_while_the_sides_are_compared(qtbot: Any, lazy_window: MainWindow,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both sides read, the comparison itself running (at 1M values, seconds): Stop stops it,
+    and its result, when the work in the thread ends later, is not shown."""
+    import threading
+
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.ui.history import diff_view
+
+    win = lazy_window
+    real = diff_view.compute_diff
+    started, release = threading.Event(), threading.Event()
+
+    def held(*args: Any) -> Any:
+        started.set()
+        release.wait(20)
+        return real(*args)
+
+    monkeypatch.setattr(diff_view, "compute_diff", held)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    run = dialog.findChild(QPushButton, "compare-run")
+    status = dialog.findChild(QLabel, "compare-status")
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(started.is_set, timeout=20000)
+    assert status.text().startswith(f"Comparing {len(ENTRIES)} with {len(ENTRIES)} values"), status.text()
+    assert run.text() == "Stop"
+
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    assert run.text() == "Compare" and status.text().startswith("Stopped")
+    release.set()  # the thread's diff ends now: nothing may show it
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
+    qtbot.wait(200)
+    assert dialog.diff_view.diff is None and status.text().startswith("Stopped"), status.text()
+    assert not win.last_error, win.last_error
+
+    monkeypatch.setattr(diff_view, "compute_diff", real)
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.diff_view.diff is not None, timeout=20000)
+    assert run.text() == "Compare"
+
+
 def test_a_reload_reads_the_open_groups_again_and_keeps_the_key_being_edited(qtbot: Any, lazy_window: MainWindow,
                                                                              run_async: Any) -> None:
     """Seen at 1M values after the plugin was killed and restarted: the open groups came back
