@@ -11,10 +11,13 @@ VENV="$ROOT/.venv"
 # on this project's 2-core machine that build was 25-35% slower at what zhi-gui does
 # most (a plugin's start to its handshake 185 -> 137 ms, a json put of 100,000
 # values 0.77 -> 0.62 s). A store plugin is a new interpreter each time it starts.
-# Else python3 on PATH. (On a plain Debian/Ubuntu both are the same program.)
+# It must also make virtualenvs already (python3-venv): a user without root keeps the
+# python3 on PATH that can. Else python3 on PATH. (On a plain Debian/Ubuntu both are
+# the same program.)
 if [ -z "${PYTHON:-}" ]; then
     PYTHON=python3
-    if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys, venv, ensurepip
+sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
         PYTHON=/usr/bin/python3
     fi
 fi
