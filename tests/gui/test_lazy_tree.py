@@ -270,6 +270,110 @@ def test_compare_with_an_older_version_is_done_by_the_store_and_takes_read_what_
     assert got == {"svc3/inst1/key1": b'"value-3-1-1"', "svc2/inst4/key0": b'"value-2-4-0"'}
 
 
+def test_compare_with_another_big_tree_walks_both_streams_and_takes_read_what_they_need(
+        qtbot: Any, lazy_window: MainWindow, run_async: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two big trees with "Only changes": read whole, two 1M-value trees held ~800 MB in
+    the window. Their streams are walked side by side and only what differs is kept; a
+    take reads the values it needs from the tree taken from."""
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.transfer.compare import Comparison, SideKind
+
+    win = lazy_window
+    session = win.session
+    theirs = [Entry("svc0/inst0/key0", b'"theirs"'), Entry("svc0/new", b"true"), Entry("zzz/last", b"2")] + [
+        e for e in ENTRIES if not e.path.startswith(("svc0/inst0/key0", "svc0/inst1/", "top"))]
+    run_async(session.store.write_values("u", theirs))
+    run_async(session.refresh_trees())
+
+    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a side was read whole")
+
+    monkeypatch.setattr(Comparison, "load", no_whole_read)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    dialog.right.set_kind(SideKind.TREE)
+    trees = dialog.right.tree
+    qtbot.waitUntil(lambda: trees.findText("u") >= 0, timeout=10000)
+    trees.setCurrentIndex(trees.findText("u"))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+    take_right = dialog.findChild(QPushButton, "compare-take-right")
+    qtbot.waitUntil(take_right.isEnabled, timeout=10000)
+    assert not win.last_error, win.last_error
+    diff = dialog.diff_view.diff
+    assert diff is not None
+    assert (diff.added, diff.changed, diff.removed, diff.counts.unchanged) == (2, 1, 4, len(ENTRIES) - 5)
+    status = dialog.findChild(QLabel, "compare-status").text()
+    assert "Select a key" in status and "Compared in the store" not in status
+
+    # take their svc0 (one changed, one added, three gone below it; the rest the same)
+    dialog.diff_view.tree.setCurrentIndex(run_async(dialog.diff_view.model.ensure_path("svc0")))
+    qtbot.mouseClick(take_right, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "svc0/new" in session.staging, timeout=10000)
+    assert sorted(session.staging.changes) == ["svc0/inst0/key0", "svc0/inst1/key0", "svc0/inst1/key1",
+                                               "svc0/inst1/key2", "svc0/new"], "only what differs is staged"
+    assert run_async(win.save("svc0 from u")) is not None, "saved without a conflict"
+    saved = {e.path: e.value_json for e in run_async(session.store.get_values("t", []))}
+    want = {e.path: e.value_json for e in ENTRIES if not e.path.startswith(("svc0/inst0/key0", "svc0/inst1/"))}
+    assert saved == want | {"svc0/inst0/key0": b'"theirs"', "svc0/new": b"true"}
+
+
+def test_stop_while_two_big_trees_stream(qtbot: Any, lazy_window: MainWindow, run_async: Any,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stop while the two trees stream: both streams end (the stores stop sending), nothing
+    is shown, and a new Compare works."""
+    import asyncio
+
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.session import StoreSession
+    from zhi_gui.transfer.compare import SideKind
+
+    win = lazy_window
+    run_async(win.session.store.write_values("u", ENTRIES[:10]))
+    run_async(win.session.refresh_trees())
+    real = StoreSession.stream_values
+    hold = {"on": True}
+    ended: list[str] = []
+
+    async def slow(self: Any, tree_id: str, *, version: str = "") -> Any:
+        try:
+            async for chunk, total in real(self, tree_id, version=version):
+                yield chunk[:5], total
+                while hold["on"]:
+                    await asyncio.sleep(0.05)
+                yield chunk[5:], total
+        finally:
+            ended.append(tree_id)
+
+    monkeypatch.setattr(StoreSession, "stream_values", slow)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    dialog.right.set_kind(SideKind.TREE)
+    trees = dialog.right.tree
+    qtbot.waitUntil(lambda: trees.findText("u") >= 0, timeout=10000)
+    trees.setCurrentIndex(trees.findText("u"))
+    run = dialog.findChild(QPushButton, "compare-run")
+    status = dialog.findChild(QLabel, "compare-status")
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"left 5 of {len(ENTRIES)} values \u00b7 right 5 of 10 values" in status.text(),
+                    timeout=10000)
+    assert run.text() == "Stop"
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(ended) == ["t", "u"], timeout=10000)
+    assert run.text() == "Compare" and status.text().startswith("Stopped")
+    assert dialog.diff_view.diff is None, "nothing compared"
+    assert not win.last_error, win.last_error
+
+    hold["on"] = False
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.diff_view.diff is not None, timeout=20000)
+    diff = dialog.diff_view.diff
+    assert (diff.added, diff.changed, diff.removed) == (0, 0, len(ENTRIES) - 10)
+
+
 def test_the_check_for_changes_of_a_deleted_tree_is_quiet(qtbot: Any, lazy_window: MainWindow,
                                                           run_async: Any) -> None:
     """Seen renaming a 1M-value tree: the 5 s check for changes ran between the delete of the
@@ -314,6 +418,7 @@ def test_compare_says_how_far_it_has_read_and_stop_stops_it(qtbot: Any, lazy_win
     action = win.findChild(QAction, "action-compare-anything")
     action.trigger()
     dialog = find_dialog(qtbot, win, "compare-dialog")
+    dialog.diff_view.only_changes.click()  # every value listed: both sides read whole
     run = dialog.findChild(QPushButton, "compare-run")
     status = dialog.findChild(QLabel, "compare-status")
     qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
@@ -359,6 +464,7 @@ def test_stop_while_the_sides_are_compared(qtbot: Any, lazy_window: MainWindow,
     monkeypatch.setattr(diff_view, "compute_diff", held)
     win.findChild(QAction, "action-compare-anything").trigger()
     dialog = find_dialog(qtbot, win, "compare-dialog")
+    dialog.diff_view.only_changes.click()  # every value listed: both sides read whole, then compared
     run = dialog.findChild(QPushButton, "compare-run")
     status = dialog.findChild(QLabel, "compare-status")
     qtbot.mouseClick(run, Qt.MouseButton.LeftButton)

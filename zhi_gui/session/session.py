@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from zhi_gui.core import errors as E
@@ -414,6 +414,20 @@ class StoreSession:
             if progress is not None:
                 progress(len(entries), chunk.total)
         return entries
+
+    async def stream_values(self, tree_id: str, *, version: str = "") -> AsyncIterator[tuple[Sequence[Entry], int]]:
+        """``tree_id``'s values in ``version`` ('' = the newest) chunk by chunk as the store
+        sends them, each with the count of the whole stream: for a caller that keeps only
+        part of a big tree (a comparison keeps what differs). A store that does not stream
+        (no StreamTree) sends everything as one chunk."""
+        store = await self.store_ready()
+        if not self.has_feature("StreamTree"):
+            every = await (store.get_tree_version(tree_id, version, []) if version
+                           else store.get_values(tree_id, []))
+            yield every, len(every)
+            return
+        async for chunk in store.stream_tree(tree_id, version=version):
+            yield chunk.entries, chunk.total
 
     async def read_groups_whole(self, paths: Sequence[str],
                                 progress: Callable[[int, int], None] | None = None) -> int | None:

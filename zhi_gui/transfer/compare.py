@@ -91,6 +91,9 @@ class SideKind(enum.StrEnum):
     FILE = "file"  # a file in any transfer format
 
 
+# Sides a store streams: what ``Comparison.streamed_diff`` walks side by side.
+_STREAMED = frozenset({SideKind.HEAD, SideKind.VERSION, SideKind.TREE, SideKind.STORE})
+
 KIND_NAMES = {SideKind.HEAD: "This tree (saved)", SideKind.STAGED: "This tree with staged edits",
               SideKind.TREE: "Another tree of this store", SideKind.STORE: "A tree of another store",
               SideKind.VERSION: "A version of this tree", SideKind.FILE: "A file"}
@@ -107,14 +110,25 @@ class SideSpec:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a side's values are read from when the side was compared without holding
+    them: a tree of a store, at a version ('' the newest)."""
+
+    session: StoreSession
+    tree_id: str
+    version: str = ""
+
+
+@dataclass(frozen=True)
 class Side:
     spec: SideSpec
     label: str
     entries: dict[str, Entry]
     masked: frozenset[str] = field(default_factory=frozenset)  # secrets the file does not hold
-    # A version of this tree compared by the store (``Comparison.versions_diff``): ``entries``
-    # is empty, and a take reads the values it needs from this version (``Comparison.scope``).
-    version: str = ""
+    # A side compared without its values (two versions by the store, ``versions_diff``; two
+    # big trees walked side by side, ``streamed_diff``): ``entries`` is empty, and a take
+    # reads the values it needs from here (``Comparison.scope``).
+    source: Source | None = None
 
 
 async def read_tree(session: StoreSession, tree_id: str, progress: Progress | None = None, *,
@@ -259,9 +273,58 @@ class Comparison:
         diff = await self.history.diff_versions(*versions, progress)
         if diff is None:
             return None
-        sides = tuple(Side(spec, self._label(spec), {}, version=version)
+        sides = tuple(Side(spec, self._label(spec), {}, source=Source(self.session, self.session.tree_id, version))
                       for spec, version in zip((left, right), versions, strict=True))
         return sides[0], sides[1], diff
+
+    async def streamed_diff(self, left: SideSpec, right: SideSpec, left_progress: Progress | None = None,
+                            right_progress: Progress | None = None) -> tuple[Side, Side, TreeDiff] | None:
+        """Two trees of stores (this one's saved, another of its trees, one of its versions, a
+        tree of another store) compared as their stores stream them, side by side: only what
+        differs is kept (``transfer.stream_diff``). For a big tree (read lazily) only: two
+        1M-value sides read whole held ~800 MB. None when a side is not such a tree or its
+        store does not send it in path order (then both are read whole)."""
+        from zhi_gui.core.diff import diff_from_changes
+        from zhi_gui.transfer.stream_diff import Unsorted, changed_pairs
+
+        if not self.session.lazy or not all(spec.kind in _STREAMED for spec in (left, right)):
+            return None
+        sources = [await self._source(spec) for spec in (left, right)]
+        if not all(s.session.has_feature("StreamTree") for s in sources):
+            return None
+        try:
+            old, new = (s.session.stream_values(s.tree_id, version=s.version) for s in sources)
+            pairs, _old_count, new_count = await changed_pairs(old, new, left_progress, right_progress)
+        except Unsorted:
+            return None
+        diff = await asyncio.get_running_loop().run_in_executor(None, diff_from_changes, pairs, new_count)
+        sides = [Side(spec, await self._side_label(spec, source), {}, source=source)
+                 for spec, source in zip((left, right), sources, strict=True)]
+        return sides[0], sides[1], diff
+
+    async def _source(self, spec: SideSpec) -> Source:
+        session = self.session
+        if spec.kind is SideKind.HEAD:
+            return Source(session, session.tree_id, session.head_version)
+        if spec.kind is SideKind.VERSION:
+            if not spec.version:
+                raise E.InvalidArgument("choose the version to compare with")
+            return Source(session, session.tree_id, spec.version)
+        if spec.kind is SideKind.TREE:
+            if not spec.tree_id:
+                raise E.InvalidArgument("choose the tree to compare with")
+            return Source(session, spec.tree_id)
+        if spec.store is None:
+            raise E.InvalidArgument("choose the store to compare with")
+        other = await self.other_store(spec.store)
+        return Source(other, spec.tree_id or other.tree_id)
+
+    async def _side_label(self, spec: SideSpec, source: Source) -> str:
+        if spec.kind is SideKind.TREE:
+            return f"tree {source.tree_id}"
+        if spec.kind is SideKind.STORE and spec.store is not None:
+            return f"{spec.store.name}: {source.tree_id}"
+        return self._label(spec)
 
     def _label(self, spec: SideSpec) -> str:
         tree = self.session.tree_id
@@ -269,10 +332,11 @@ class Comparison:
 
     async def scope(self, side: Side, scope: str, *, subtree: bool) -> Side:
         """``side`` with its values at ``scope`` (and below, with ``subtree``): a side compared
-        by the store holds none until a take reads them from its version."""
-        if not side.version:
+        without its values holds none until a take reads them from its source."""
+        source = side.source
+        if source is None:
             return side
-        found = await self.session.read_subtree(scope, version=side.version)
+        found = await source.session.read_values(source.tree_id, prefix=scope, version=source.version)
         if not subtree:
             found = [entry for entry in found if entry.path == scope]
         return replace(side, entries={entry.path: entry for entry in found})
