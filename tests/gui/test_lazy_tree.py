@@ -319,6 +319,49 @@ def test_compare_with_another_big_tree_walks_both_streams_and_takes_read_what_th
     assert saved == want | {"svc0/inst0/key0": b'"theirs"', "svc0/new": b"true"}
 
 
+def test_compare_with_the_staged_edits_reads_nothing_whole(qtbot: Any, lazy_window: MainWindow, run_async: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big tree with staged edits: Compare opens on "saved" against "with staged edits",
+    which read 1M values twice. The difference is the staged edits themselves; a take
+    from the saved side puts a value back, a take from the other side changes nothing."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.transfer.compare import Comparison
+
+    win = lazy_window
+    session = win.session
+    run_async(session.load_paths(["svc2/inst0/key0", "svc2/inst0/key1"]))
+    session.stage_set("svc2/inst0/key0", b'"edited"', b"")
+    session.stage_set("svc9/new", b"1", b"")
+    session.stage_delete(["svc2/inst0/key1"])
+
+    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a side was read whole")
+
+    monkeypatch.setattr(Comparison, "load", no_whole_read)
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
+    take_left = dialog.findChild(QPushButton, "compare-take-left")
+    qtbot.waitUntil(take_left.isEnabled, timeout=10000)
+    assert not win.last_error, win.last_error
+    diff = dialog.diff_view.diff
+    assert diff is not None
+    assert (diff.added, diff.changed, diff.removed, diff.counts.unchanged) == (1, 1, 1, len(ENTRIES) - 2)
+    assert take_left.text() == "Take left: t (saved)"
+    assert dialog.findChild(QPushButton, "compare-take-right").text() == "Take right: t + 3 staged edit(s)"
+
+    # the saved side's svc2/inst0: the edit and the delete go back, nothing else changes
+    dialog.diff_view.tree.setCurrentIndex(run_async(dialog.diff_view.model.ensure_path("svc2/inst0")))
+    qtbot.mouseClick(take_left, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(session.staging.changes) == ["svc9/new"], timeout=10000)
+    assert not win.last_error, win.last_error
+    assert run_async(win.save("only the new key")) is not None
+    saved = {e.path: e.value_json for e in run_async(session.store.get_values("t", []))}
+    assert saved == {e.path: e.value_json for e in ENTRIES} | {"svc9/new": b"1"}
+
+
 def test_stop_while_two_big_trees_stream(qtbot: Any, lazy_window: MainWindow, run_async: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Stop while the two trees stream: both streams end (the stores stop sending), nothing

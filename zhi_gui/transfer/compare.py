@@ -19,7 +19,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import path_problem, shown, validate_path
+from zhi_gui.core.paths import path_problem, shown, under_prefix, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
 from zhi_gui.services.settings import StoreIdentity
@@ -117,6 +117,7 @@ class Source:
     session: StoreSession
     tree_id: str
     version: str = ""
+    staged: bool = False  # with the session's staged edits at the time of the take
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,36 @@ class Comparison:
                  for spec, source in zip((left, right), sources, strict=True)]
         return sides[0], sides[1], diff
 
+    async def staged_diff(self, left: SideSpec, right: SideSpec) -> tuple[Side, Side, TreeDiff] | None:
+        """A big tree (read lazily) as saved against itself with the staged edits: what differs
+        is the staged edits, each of which holds the value it was staged over, so nothing is
+        read but the saved version's count (the two sides read whole: 1M values twice). None
+        for other sides."""
+        from zhi_gui.core.diff import diff_from_changes
+        from zhi_gui.core.model import DiffEntry
+
+        session = self.session
+        kinds = (left.kind, right.kind)
+        if not session.lazy or not session.has_feature("ListChildren") or \
+                sorted(kinds) != sorted((SideKind.HEAD, SideKind.STAGED)):
+            return None
+        store = await session.store_ready()
+        listed = await store.list_children(session.tree_id, "", version=session.head_version)
+        saved_count = sum(child.values for child in listed.children)
+        changes = list(session.staging.changes.values())
+        added = sum(1 for c in changes if c.base is None and c.new is not None)
+        deleted = sum(1 for c in changes if c.base is not None and c.new is None)
+        if kinds[0] is SideKind.HEAD:
+            pairs, new_count = [DiffEntry(c.path, c.base, c.new) for c in changes], saved_count + added - deleted
+        else:
+            pairs, new_count = [DiffEntry(c.path, c.new, c.base) for c in changes], saved_count
+        diff = await asyncio.get_running_loop().run_in_executor(None, diff_from_changes, pairs, new_count)
+        head = Source(session, session.tree_id, session.head_version)
+        sides = [Side(spec, self._label(spec), {}, source=head) if spec.kind is SideKind.HEAD else
+                 Side(spec, f"{session.tree_id} + {len(changes)} staged edit(s)", {}, source=replace(head, staged=True))
+                 for spec in (left, right)]
+        return sides[0], sides[1], diff
+
     async def _source(self, spec: SideSpec) -> Source:
         session = self.session
         if spec.kind is SideKind.HEAD:
@@ -337,6 +368,15 @@ class Comparison:
         if source is None:
             return side
         found = await source.session.read_values(source.tree_id, prefix=scope, version=source.version)
+        if source.staged:  # the saved values with the edits staged now
+            values = {entry.path: entry for entry in found}
+            for path, change in source.session.staging.changes.items():
+                if under_prefix(path, scope):
+                    if change.new is None:
+                        values.pop(path, None)
+                    else:
+                        values[path] = change.new
+            found = list(values.values())
         if not subtree:
             found = [entry for entry in found if entry.path == scope]
         return replace(side, entries={entry.path: entry for entry in found})
