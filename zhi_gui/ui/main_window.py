@@ -1294,23 +1294,25 @@ class MainWindow(QMainWindow):
                     total = len(matches or [])
             if generation != self._filter_generation or index is not self.session.index:
                 return
-            # The model is reset: keep what the user sees around the current key
-            # (its selection and the expanded groups) across it.
-            current = self.current_path()
-            selected = self.selected_paths()
-            expanded = self._expanded_paths()
-            self.model.set_visible(visible)
             self._filter_matches = matches or []
             shown = len(matches) if matches is not None else 0
             self.match_label.setText("" if matches is None else f"{shown:,} match(es)" if total <= shown
                                      else f"{shown:,} of {total:,} matches shown \u00b7 <a href='more'>show "
                                           f"{min(SEARCH_LIMIT, total - shown):,} more</a>")
             self._filter_generation_done = generation
-            if matches is not None and len(matches) <= AUTO_EXPAND_LIMIT:
+            if visible is None and self.model.visible is None:
+                return  # everything shown before and after (a filter matching every key): the view stays
+            # The model is reset: keep what the user sees around the current key (its selection
+            # and the expanded groups) across it. The expanded groups are walked only when they
+            # are opened again: a walk of a big expanded result was most of a keystroke's turn.
+            auto_expand = matches is not None and len(matches) <= AUTO_EXPAND_LIMIT
+            current = self.current_path()
+            selected = self.selected_paths()
+            expanded = [] if auto_expand else self._expanded_paths()
+            self.model.set_visible(visible)
+            if auto_expand:
                 self.tree_view.expandAll()
-                self._restore_view(current, selected, [])
-            else:
-                self._restore_view(current, selected, expanded)
+            self._restore_view(current, selected, expanded)
 
         # Named: typing on cancels the search still running (in a big store it stops there too).
         self.run(go(), "Filtering", "filter")
