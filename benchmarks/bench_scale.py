@@ -42,10 +42,14 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("PYTHONUNBUFFERED", None)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.screen import offscreen_platform  # noqa: E402
+
+# The windows measured are 1400x900 on a desktop-sized screen (benchmarks/screen.py).
+os.environ.setdefault("QT_QPA_PLATFORM", offscreen_platform())
 
 from zhi_gui.core.model import Entry  # noqa: E402
 from zhi_gui.plugin.launcher import launch_store  # noqa: E402
@@ -198,7 +202,7 @@ def child_env(home: Path) -> dict[str, str]:
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[var] = str(home / var.lower())
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["QT_QPA_PLATFORM"] = offscreen_platform()
     env["PYTHONPATH"] = str(ROOT)
     return env
 
