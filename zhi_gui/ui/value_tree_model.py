@@ -51,7 +51,8 @@ _DELEGATE_ROLES = tuple(int(r) for r in (
     Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
     Qt.ItemDataRole.BackgroundRole))
-_STATE_SLOTS = (_DELEGATE_ROLES.index(_FONT), _DELEGATE_ROLES.index(_FOREGROUND))
+_STATE_SLOTS = _FONT_SLOT, _FOREGROUND_SLOT = (_DELEGATE_ROLES.index(_FONT), _DELEGATE_ROLES.index(_FOREGROUND))
+_DISPLAY_SLOT = _DELEGATE_ROLES.index(_DISPLAY)
 # Roles a view's delegate asks for that this model never answers (left empty in multiData).
 _UNUSED_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.CheckStateRole,
                                            Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.BackgroundRole))
@@ -293,12 +294,22 @@ class ValueTreeModel(QAbstractItemModel):
         else:
             span: Any = roleDataSpan  # the stubs miss the span's __getitem__
             if span.size() == len(_DELEGATE_ROLES):
-                display = span[_DELEGATE_ROLES.index(_DISPLAY)]
+                display = span[_DISPLAY_SLOT]
                 if display.role() == _DISPLAY:
                     # QStyledItemDelegate's request, for every painted cell: roles in its fixed
                     # order, in a span the delegate keeps and reuses for each cell. The roles
                     # this model never answers stay empty; font and colour are set or cleared.
                     display.setData(self._display(node, index.column()))
+                    staging = self._staging
+                    if staging is None or node.path not in staging.changes:
+                        # Not staged (nearly every cell): the span's font and colour are cleared
+                        # only when a staged row painted before set them. Read, not cleared each
+                        # time: a repaint of the tree at 1400x900 took 5.5 -> 4.6 ms.
+                        font = span[_FONT_SLOT]
+                        if font.data() is not None:
+                            font.clearData()
+                            span[_FOREGROUND_SLOT].clearData()
+                        return
                     self._fill_state(index, node, (span[i] for i in _STATE_SLOTS))
                     return
             slots = [span[i] for i in range(span.size())]
@@ -327,7 +338,8 @@ class ValueTreeModel(QAbstractItemModel):
     def _display(self, node: Node, column: int) -> str:
         if column == 0:
             return node.name
-        change = self.staging.get(node.path)
+        staging = self._staging  # (not the property, nor Staging.get: two calls fewer per painted cell)
+        change = staging.changes.get(node.path) if staging is not None else None
         stored = self.index_data.entries.get(node.path)
         entry = change.new if change is not None else stored
         if entry is None:
