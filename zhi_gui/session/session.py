@@ -402,32 +402,40 @@ class StoreSession:
         """``tree_id``'s values at and below ``prefix`` ('' = all) in ``version`` ('' = the
         newest), read from the store now; only the subtree travels from a store that streams.
         ``progress(read, total)`` as they arrive."""
-        store = await self.store_ready()
-        if not self.has_feature("StreamTree"):
-            every = await (store.get_tree_version(tree_id, version, []) if version
-                           else store.get_values(tree_id, []))
-            return [e for e in every if under_prefix(e.path, prefix)]
         entries: list[Entry] = []
-        async for chunk in store.stream_tree(tree_id, version=version, prefix=prefix):
-            # A store's prefix is one of text: "svc1" also streams "svc10/..."
-            entries.extend(e for e in chunk.entries if under_prefix(e.path, prefix))
+        async for chunk, total in self.stream_values(tree_id, prefix=prefix, version=version):
+            entries.extend(chunk)
             if progress is not None:
-                progress(len(entries), chunk.total)
+                progress(len(entries), total)
         return entries
 
-    async def stream_values(self, tree_id: str, *, version: str = "") -> AsyncIterator[tuple[Sequence[Entry], int]]:
-        """``tree_id``'s values in ``version`` ('' = the newest) chunk by chunk as the store
-        sends them, each with the count of the whole stream: for a caller that keeps only
-        part of a big tree (a comparison keeps what differs). A store that does not stream
-        (no StreamTree) sends everything as one chunk."""
+    async def read_subtree_staged(self, prefix: str,
+                                  progress: Callable[[int, int], None] | None = None) -> list[Entry]:
+        """The shown tree's values at and below ``prefix`` as saving the staged edits would
+        leave them: the stored values (``read_subtree``) with the edits below ``prefix`` over them."""
+        from zhi_gui.core.compare import with_staged
+
+        stored = await self.read_subtree(prefix, progress)
+        staged = {p: c.new for p, c in self.staging.changes.items() if under_prefix(p, prefix)}
+        return list(with_staged({e.path: e for e in stored}, staged).values())
+
+    async def stream_values(self, tree_id: str, *, prefix: str = "",
+                            version: str = "") -> AsyncIterator[tuple[list[Entry], int]]:
+        """``tree_id``'s values at and below ``prefix`` in ``version`` ('' = the newest), chunk
+        by chunk as the store sends them, each with the count of the whole stream: the one
+        reader of a tree's stored values (``read_values`` keeps them all; a comparison keeps
+        what differs). A store that does not stream (no StreamTree) sends one chunk."""
         store = await self.store_ready()
         if not self.has_feature("StreamTree"):
             every = await (store.get_tree_version(tree_id, version, []) if version
                            else store.get_values(tree_id, []))
-            yield every, len(every)
+            chunk = [e for e in every if under_prefix(e.path, prefix)]
+            yield chunk, len(chunk)
             return
-        async for chunk in store.stream_tree(tree_id, version=version):
-            yield chunk.entries, chunk.total
+        async for part in store.stream_tree(tree_id, version=version, prefix=prefix):
+            # A store's prefix is one of text: "svc1" also streams "svc10/..."
+            chunk = [e for e in part.entries if under_prefix(e.path, prefix)] if prefix else list(part.entries)
+            yield chunk, part.total
 
     async def read_groups_whole(self, paths: Sequence[str],
                                 progress: Callable[[int, int], None] | None = None) -> int | None:

@@ -19,7 +19,7 @@ from zhi_gui.core import errors as E
 from zhi_gui.core.compare import TakePlan, take_plan, with_staged
 from zhi_gui.core.jsonvalues import encode_value
 from zhi_gui.core.model import Entry, Versioning
-from zhi_gui.core.paths import path_problem, shown, under_prefix, validate_path
+from zhi_gui.core.paths import path_problem, shown, validate_path
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.core.staging import StagedChange
 from zhi_gui.services.settings import StoreIdentity
@@ -299,7 +299,7 @@ class Comparison:
         except Unsorted:
             return None
         diff = await asyncio.get_running_loop().run_in_executor(None, diff_from_changes, pairs, new_count)
-        sides = [Side(spec, await self._side_label(spec, source), {}, source=source)
+        sides = [Side(spec, self._side_label(spec, source), {}, source=source)
                  for spec, source in zip((left, right), sources, strict=True)]
         return sides[0], sides[1], diff
 
@@ -314,7 +314,7 @@ class Comparison:
         session = self.session
         kinds = (left.kind, right.kind)
         if not session.lazy or not session.has_feature("ListChildren") or \
-                sorted(kinds) != sorted((SideKind.HEAD, SideKind.STAGED)):
+                set(kinds) != {SideKind.HEAD, SideKind.STAGED}:
             return None
         store = await session.store_ready()
         listed = await store.list_children(session.tree_id, "", version=session.head_version)
@@ -350,7 +350,7 @@ class Comparison:
         other = await self.other_store(spec.store)
         return Source(other, spec.tree_id or other.tree_id)
 
-    async def _side_label(self, spec: SideSpec, source: Source) -> str:
+    def _side_label(self, spec: SideSpec, source: Source) -> str:
         if spec.kind is SideKind.TREE:
             return f"tree {source.tree_id}"
         if spec.kind is SideKind.STORE and spec.store is not None:
@@ -367,16 +367,8 @@ class Comparison:
         source = side.source
         if source is None:
             return side
-        found = await source.session.read_values(source.tree_id, prefix=scope, version=source.version)
-        if source.staged:  # the saved values with the edits staged now
-            values = {entry.path: entry for entry in found}
-            for path, change in source.session.staging.changes.items():
-                if under_prefix(path, scope):
-                    if change.new is None:
-                        values.pop(path, None)
-                    else:
-                        values[path] = change.new
-            found = list(values.values())
+        found = await (source.session.read_subtree_staged(scope) if source.staged  # with the edits staged now
+                       else source.session.read_values(source.tree_id, prefix=scope, version=source.version))
         if not subtree:
             found = [entry for entry in found if entry.path == scope]
         return replace(side, entries={entry.path: entry for entry in found})

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStatusBar, QTreeView
 
 from zhi_gui.core.entries import Entry
-from zhi_gui.core.paths import under_prefix
 from zhi_gui.core.secrets import is_secret
 from zhi_gui.ui.async_dialogs import dialog_result
 from zhi_gui.ui.busy import allow_cancel, disallow_cancel, report_progress
@@ -128,17 +127,10 @@ class CopyActions:
         part only, so the subtree is read from the store (with the staged edits over it)."""
         w = self.window
         allow_cancel()  # a big subtree takes a while to read; nothing is lost by stopping
-        stored = await w.session.read_subtree(
+        found = await w.session.read_subtree_staged(
             root, lambda done, total: report_progress(f"{done:,} of {total:,} values read"))
         disallow_cancel()
-        by_path = {e.path: e for e in stored}
-        for path, change in w.session.staging.changes.items():
-            if under_prefix(path, root):
-                if change.new is None:
-                    by_path.pop(path, None)
-                else:
-                    by_path[path] = change.new
-        return list(by_path.values())
+        return found
 
     async def copy_subtree(self, kind: str) -> None:
         import asyncio
