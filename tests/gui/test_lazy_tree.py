@@ -48,6 +48,31 @@ def rows(win: MainWindow, parent: QModelIndex | None = None) -> list[str]:
     return [win.model.index(r, 0, parent).data(PATH_ROLE) for r in range(win.model.rowCount(parent))]
 
 
+def forbid_whole_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comparison that reads a side whole fails the test."""
+    from zhi_gui.transfer.compare import Comparison
+
+    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a side was read whole")
+
+    monkeypatch.setattr(Comparison, "load", no_whole_read)
+
+
+def open_compare(qtbot: Any, win: MainWindow, right_tree: str = "") -> Any:
+    """Store > Compare...; with ``right_tree``, the right side is that tree of this store."""
+    from tests.gui.helpers import find_dialog
+    from zhi_gui.transfer.compare import SideKind
+
+    win.findChild(QAction, "action-compare-anything").trigger()
+    dialog = find_dialog(qtbot, win, "compare-dialog")
+    if right_tree:
+        dialog.right.set_kind(SideKind.TREE)
+        trees = dialog.right.tree
+        qtbot.waitUntil(lambda: trees.findText(right_tree) >= 0, timeout=10000)
+        trees.setCurrentIndex(trees.findText(right_tree))
+    return dialog
+
+
 def test_only_the_opened_groups_are_read(qtbot: Any, lazy_window: MainWindow) -> None:
     win = lazy_window
     session = win.session
@@ -226,8 +251,7 @@ def test_compare_with_an_older_version_is_done_by_the_store_and_takes_read_what_
     changes travel, and a take reads the values it needs from the version taken from."""
     from PySide6.QtWidgets import QLabel, QPushButton
 
-    from tests.gui.helpers import find_dialog
-    from zhi_gui.transfer.compare import Comparison, SideKind
+    from zhi_gui.transfer.compare import SideKind
 
     win = lazy_window
     session = win.session
@@ -237,12 +261,8 @@ def test_compare_with_an_older_version_is_done_by_the_store_and_takes_read_what_
     run_async(win.reload_tree())
     assert session.head_version != first
 
-    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
-        raise AssertionError("a side was read whole")
-
-    monkeypatch.setattr(Comparison, "load", no_whole_read)
-    win.findChild(QAction, "action-compare-anything").trigger()
-    dialog = find_dialog(qtbot, win, "compare-dialog")
+    forbid_whole_reads(monkeypatch)
+    dialog = open_compare(qtbot, win)
     dialog.right.set_kind(SideKind.VERSION)
     version = dialog.right.version
     qtbot.waitUntil(lambda: version.count() >= 2, timeout=10000)
@@ -277,8 +297,6 @@ def test_compare_with_another_big_tree_walks_both_streams_and_takes_read_what_th
     take reads the values it needs from the tree taken from."""
     from PySide6.QtWidgets import QLabel, QPushButton
 
-    from tests.gui.helpers import find_dialog
-    from zhi_gui.transfer.compare import Comparison, SideKind
 
     win = lazy_window
     session = win.session
@@ -287,16 +305,8 @@ def test_compare_with_another_big_tree_walks_both_streams_and_takes_read_what_th
     run_async(session.store.write_values("u", theirs))
     run_async(session.refresh_trees())
 
-    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
-        raise AssertionError("a side was read whole")
-
-    monkeypatch.setattr(Comparison, "load", no_whole_read)
-    win.findChild(QAction, "action-compare-anything").trigger()
-    dialog = find_dialog(qtbot, win, "compare-dialog")
-    dialog.right.set_kind(SideKind.TREE)
-    trees = dialog.right.tree
-    qtbot.waitUntil(lambda: trees.findText("u") >= 0, timeout=10000)
-    trees.setCurrentIndex(trees.findText("u"))
+    forbid_whole_reads(monkeypatch)
+    dialog = open_compare(qtbot, win, right_tree="u")
     qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
     take_right = dialog.findChild(QPushButton, "compare-take-right")
     qtbot.waitUntil(take_right.isEnabled, timeout=10000)
@@ -326,8 +336,6 @@ def test_compare_with_the_staged_edits_reads_nothing_whole(qtbot: Any, lazy_wind
     from the saved side puts a value back, a take from the other side changes nothing."""
     from PySide6.QtWidgets import QPushButton
 
-    from tests.gui.helpers import find_dialog
-    from zhi_gui.transfer.compare import Comparison
 
     win = lazy_window
     session = win.session
@@ -336,12 +344,8 @@ def test_compare_with_the_staged_edits_reads_nothing_whole(qtbot: Any, lazy_wind
     session.stage_set("svc9/new", b"1", b"")
     session.stage_delete(["svc2/inst0/key1"])
 
-    def no_whole_read(*_args: Any, **_kwargs: Any) -> Any:
-        raise AssertionError("a side was read whole")
-
-    monkeypatch.setattr(Comparison, "load", no_whole_read)
-    win.findChild(QAction, "action-compare-anything").trigger()
-    dialog = find_dialog(qtbot, win, "compare-dialog")
+    forbid_whole_reads(monkeypatch)
+    dialog = open_compare(qtbot, win)
     qtbot.mouseClick(dialog.findChild(QPushButton, "compare-run"), Qt.MouseButton.LeftButton)
     take_left = dialog.findChild(QPushButton, "compare-take-left")
     qtbot.waitUntil(take_left.isEnabled, timeout=10000)
@@ -370,9 +374,7 @@ def test_stop_while_two_big_trees_stream(qtbot: Any, lazy_window: MainWindow, ru
 
     from PySide6.QtWidgets import QLabel, QPushButton
 
-    from tests.gui.helpers import find_dialog
     from zhi_gui.session import StoreSession
-    from zhi_gui.transfer.compare import SideKind
 
     win = lazy_window
     run_async(win.session.store.write_values("u", ENTRIES[:10]))
@@ -381,9 +383,9 @@ def test_stop_while_two_big_trees_stream(qtbot: Any, lazy_window: MainWindow, ru
     hold = {"on": True}
     ended: list[str] = []
 
-    async def slow(self: Any, tree_id: str, *, version: str = "") -> Any:
+    async def slow(self: Any, tree_id: str, **kwargs: Any) -> Any:
         try:
-            async for chunk, total in real(self, tree_id, version=version):
+            async for chunk, total in real(self, tree_id, **kwargs):
                 yield chunk[:5], total
                 while hold["on"]:
                     await asyncio.sleep(0.05)
@@ -392,12 +394,7 @@ def test_stop_while_two_big_trees_stream(qtbot: Any, lazy_window: MainWindow, ru
             ended.append(tree_id)
 
     monkeypatch.setattr(StoreSession, "stream_values", slow)
-    win.findChild(QAction, "action-compare-anything").trigger()
-    dialog = find_dialog(qtbot, win, "compare-dialog")
-    dialog.right.set_kind(SideKind.TREE)
-    trees = dialog.right.tree
-    qtbot.waitUntil(lambda: trees.findText("u") >= 0, timeout=10000)
-    trees.setCurrentIndex(trees.findText("u"))
+    dialog = open_compare(qtbot, win, right_tree="u")
     run = dialog.findChild(QPushButton, "compare-run")
     status = dialog.findChild(QLabel, "compare-status")
     qtbot.mouseClick(run, Qt.MouseButton.LeftButton)
