@@ -420,7 +420,7 @@ class StoreSession:
         return list(with_staged({e.path: e for e in stored}, staged).values())
 
     async def stream_values(self, tree_id: str, *, prefix: str = "",
-                            version: str = "") -> AsyncIterator[tuple[list[Entry], int]]:
+                            version: str = "") -> AsyncIterator[tuple[Sequence[Entry], int]]:
         """``tree_id``'s values at and below ``prefix`` in ``version`` ('' = the newest), chunk
         by chunk as the store sends them, each with the count of the whole stream: the one
         reader of a tree's stored values (``read_values`` keeps them all; a comparison keeps
@@ -434,8 +434,7 @@ class StoreSession:
             return
         async for part in store.stream_tree(tree_id, version=version, prefix=prefix):
             # A store's prefix is one of text: "svc1" also streams "svc10/..."
-            chunk = [e for e in part.entries if under_prefix(e.path, prefix)] if prefix else list(part.entries)
-            yield chunk, part.total
+            yield ([e for e in part.entries if under_prefix(e.path, prefix)] if prefix else part.entries), part.total
 
     async def read_groups_whole(self, paths: Sequence[str],
                                 progress: Callable[[int, int], None] | None = None) -> int | None:
