@@ -87,3 +87,27 @@ def test_an_invalid_root_expands_the_whole_tree(view: ValueTreeView, qtbot: Any)
     job = batched_expand.expand_recursively(view, QModelIndex())
     qtbot.waitUntil(lambda: not job.running, timeout=10000)
     assert all(view.isExpanded(i) for i in groups_below(view, QModelIndex()))
+
+
+def test_the_rows_shown_after_expanding_everything_are_what_a_repaint_shows(view: ValueTreeView,
+                                                                          qtbot: Any) -> None:
+    # Rows opened below the viewport skip the repaint the expand asks for: what is on screen
+    # must still be the whole expanded tree, as a full repaint draws it.
+    qtbot.waitExposed(view)
+    screen = view.screen()
+
+    def on_screen() -> Any:
+        qtbot.wait(30)  # the pending repaint, if any
+        return screen.grabWindow(view.winId()).toImage()
+
+    collapsed = on_screen()
+    job = batched_expand.expand_recursively(view, QModelIndex())
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    shown = on_screen()
+    assert shown != collapsed, "the expanded rows are painted"
+    view.viewport().repaint()
+    assert on_screen() == shown, "what is shown equals a full repaint"
+    view.scrollToBottom()
+    bottom = on_screen()
+    view.viewport().repaint()
+    assert on_screen() == bottom, "rows opened out of view are painted when scrolled to"

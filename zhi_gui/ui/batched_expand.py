@@ -7,6 +7,8 @@ Here the subtree is expanded breadth first, a few milliseconds of work per
 event-loop turn: each ``expand`` of an item whose parent is already open only
 lays out that item's own children, so the cost per slice stays bounded and the
 window keeps answering (the user can scroll, type, or press Esc meanwhile).
+Rows opened below the viewport are not repainted: on a whole tree that is
+nearly every slice, and the repaint cost more than the slice.
 """
 
 from __future__ import annotations
@@ -65,12 +67,17 @@ class BatchedExpand(QObject):
     def step(self) -> None:
         deadline = time.perf_counter() + SLICE_SECONDS
         view, model, queue = self.view, self.view.model(), self._queue
+        viewport = view.viewport()
+        bottom = viewport.height()
         while queue:  # at least one item per turn, so a slow machine still gets there
             kept = queue.popleft()
             if not kept.isValid():
                 continue  # removed meanwhile
             index = model.index(kept.row(), 0, kept.parent())
-            view.expand(index)
+            if view.visualRect(index).top() >= bottom:  # laid out below what is shown
+                _expand_unseen(view, viewport, index)
+            else:
+                view.expand(index)
             self.expanded += 1
             rows = model.rowCount(index)
             if not rows and model.hasChildren(index):  # being read from the store (a big tree)
@@ -103,6 +110,22 @@ class BatchedExpand(QObject):
                 self._timer.start()
         elif not self._waiting:
             self.stop()
+
+
+def _expand_unseen(view: QTreeView, viewport: QWidget, index: QModelIndex) -> None:
+    """Expand a row laid out below the viewport without repainting the viewport.
+
+    ``QTreeView.expand`` asks for a repaint of the whole viewport, and that repaint cost more
+    than the expand itself. Rows below what is shown leave the shown rows as they are (only the
+    scroll bar, a widget of its own, changes), so the request is dropped: ``WA_UpdatesDisabled``
+    set around the call, rather than ``setUpdatesEnabled``, which asks for a repaint when it
+    turns updates back on. The rows get painted when they are scrolled into view.
+    """
+    viewport.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, True)
+    try:
+        view.expand(index)
+    finally:
+        viewport.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, False)
 
 
 def expand_recursively(view: QTreeView, root: QModelIndex) -> BatchedExpand:
