@@ -247,24 +247,72 @@ def test_restart_reopens_the_tree_worked_in(qtbot: Any, windows: Any, run_async:
 
 # --- 7. locking takes the history off the screen, without an error -------------------------------
 def test_lock_with_history_shown(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path) -> None:
+    win = encrypted_store_with_history(qtbot, windows, run_async, short_tmp, "secret message")
+    panel = win.history_panel
+    assert any(r.info and r.info.message == "secret message" for r in panel.model.rows)
+    lock_now(qtbot, win)
+    assert win.findChild(QMessageBox, "error-box") is None, win.last_error
+    assert not panel.model.rows and "locked" in panel.title_label.text()
+    assert not win.session.index.entries and win.model.rowCount() == 0
+
+
+def unlock_with_the_dialog(qtbot: Any, win: Any, passphrase: str) -> None:
+    win.findChild(type(win.save_action), "action-unlock").trigger()
+    find_dialog(qtbot, win, "unlock-dialog")
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    qtbot.keyClicks(QApplication.focusWidget(), passphrase)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.session.locked and win.session.loaded and not win.tasks, timeout=20000)
+
+
+def encrypted_store_with_history(qtbot: Any, windows: Any, run_async: Any, short_tmp: Path,
+                                 message: str = "moved") -> Any:
+    """A window on an encrypted store whose tree has two versions, the latest saved with ``message``."""
     win = windows()
     run_async(win.open_store(sqlite_target(short_tmp / "s.sqlite")))
     run_async(win.fill_sample())
     run_async(win.session.store.init_encryption(b"correct horse battery staple"))
     run_async(win.session.refresh_capabilities())
-    run_async(win.session.store.write_values("sample", [Entry("global/region", b'"eu"')],
-                                             message="secret message"))
+    run_async(win.session.store.write_values("sample", [Entry("global/region", b'"eu"')], message=message))
     run_async(win.reload_tree())
     panel = win.history_panel
-    qtbot.waitUntil(lambda: any(r.info and r.info.message == "secret message" for r in panel.model.rows),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.model.rows) >= 2, timeout=10000)
+    return win
+
+
+def lock_now(qtbot: Any, win: Any) -> None:
     lock = win.findChild(type(win.save_action), "action-lock")
     qtbot.waitUntil(lock.isEnabled)
     lock.trigger()
     qtbot.waitUntil(lambda: win.session.locked and not win.tasks, timeout=10000)
-    assert win.findChild(QMessageBox, "error-box") is None, win.last_error
-    assert not panel.model.rows and "locked" in panel.title_label.text()
-    assert not win.session.index.entries and win.model.rowCount() == 0
+
+
+def test_unlocking_shows_again_the_diff_shown_before_the_lock(qtbot: Any, windows: Any, run_async: Any,
+                                                              short_tmp: Path) -> None:
+    win = encrypted_store_with_history(qtbot, windows, run_async, short_tmp)
+    panel = win.history_panel
+    older = panel.model.rows[1].id
+    panel.select_versions([older])
+    qtbot.waitUntil(lambda: panel.diff_view.diff is not None, timeout=10000)
+    lock_now(qtbot, win)
+    assert panel.diff_view.diff is None and "locked" in panel.diff_view.value_view.placeholder.text()
+    unlock_with_the_dialog(qtbot, win, "correct horse battery staple")
+    qtbot.waitUntil(lambda: panel.diff_view.diff is not None, timeout=10000)
+    assert [r.id for r in panel.selected_rows()] == [older]
+    assert panel.diff_view.title_label.text().startswith(f"version {older}")
+    assert "global/region" in {c.path for c in panel.diff_view.diff.iter_changes()}
+
+
+def test_unlocking_with_nothing_selected_takes_the_lock_message_away(qtbot: Any, windows: Any, run_async: Any,
+                                                                     short_tmp: Path) -> None:
+    win = encrypted_store_with_history(qtbot, windows, run_async, short_tmp)
+    panel = win.history_panel
+    lock_now(qtbot, win)
+    assert "locked" in panel.diff_view.value_view.placeholder.text()
+    unlock_with_the_dialog(qtbot, win, "correct horse battery staple")
+    qtbot.waitUntil(lambda: len(panel.model.rows) >= 2, timeout=10000)
+    assert "locked" not in panel.diff_view.value_view.placeholder.text()
+    assert "Select a version" in panel.diff_view.value_view.placeholder.text()
 
 
 # --- 8. a passphrase only ever reaches a password field ----------------------------------------------

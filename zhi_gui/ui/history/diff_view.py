@@ -83,7 +83,7 @@ class DiffView(QWidget):
         self._task: asyncio.Task[Any] | None = None
         self._full: FullSnapshots | None = None  # how to list the unchanged values of a partial diff
         self._build(shortcuts)
-        self.show_message("Select a version in the History panel to see what changed.")
+        self.show_nothing_selected()
 
     # --- building -----------------------------------------------------------------------------
     def _build(self, shortcuts: bool) -> None:
@@ -193,6 +193,9 @@ class DiffView(QWidget):
         self.model.clear()
         self.value_view.clear(text)
         self._set_enabled(False)
+
+    def show_nothing_selected(self) -> None:
+        self.show_message("Select a version in the History panel to see what changed.")
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)

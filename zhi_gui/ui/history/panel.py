@@ -94,6 +94,7 @@ class HistoryPanel(QWidget):
         self._scan: KeyHistoryScan | None = None
         self._key_stale = True
         self._wanted: tuple[list[str], bool] | None = None  # selection (and compare?) for the next listing
+        self._diff_says_locked = False
         self._build()
         self._build_actions()
         self._compare_timer = QTimer(self)
@@ -393,6 +394,9 @@ class HistoryPanel(QWidget):
         self.versionsShown.emit()
         if compare and self.selected_rows():
             self.compare()
+        elif self._diff_says_locked:  # unlocked, nothing to compare again: the lock message goes
+            self.diff_view.show_nothing_selected()
+        self._diff_says_locked = False
 
     def _select_ids(self, ids: Sequence[str], staged: bool = False) -> None:
         selection = QItemSelection()
@@ -435,7 +439,12 @@ class HistoryPanel(QWidget):
             self._run(self.load_key_history(), "Loading the key history")
 
     def _show_locked(self) -> None:
-        """Nothing of the store's history stays on screen while it is locked."""
+        """Nothing of the store's history stays on screen while it is locked; the versions
+        selected are selected and compared again once it is unlocked."""
+        kept = [r.id for r in self.selected_rows() if not r.is_staged]
+        if kept and self._wanted is None:
+            self._wanted = (kept, True)
+        self._diff_says_locked = True
         self._refresh_generation += 1
         if self._compare_task is not None and not self._compare_task.done():
             self._compare_task.cancel()
