@@ -95,6 +95,7 @@ class HistoryPanel(QWidget):
         self._key_stale = True
         self._wanted: tuple[list[str], bool] | None = None  # selection (and compare?) for the next listing
         self._diff_says_locked = False
+        self._after_unlock: tuple[str, list[str]] | None = None  # (tree, versions) selected at the lock
         self._build()
         self._build_actions()
         self._compare_timer = QTimer(self)
@@ -343,6 +344,11 @@ class HistoryPanel(QWidget):
         if c.locked or not c.loaded:
             self._show_locked()
             return
+        if self._after_unlock is not None:
+            tree, kept = self._after_unlock
+            self._after_unlock = None
+            if tree == c.tree_id and self._wanted is None:
+                self._wanted = (kept, True)
         mode = self.mode
         self.reveal.setVisible(mode == Versioning.VALUE)
         if mode == Versioning.NONE:
@@ -439,11 +445,7 @@ class HistoryPanel(QWidget):
             self._run(self.load_key_history(), "Loading the key history")
 
     def _show_locked(self) -> None:
-        """Nothing of the store's history stays on screen while it is locked; the versions
-        selected are selected and compared again once it is unlocked."""
-        kept = [r.id for r in self.selected_rows() if not r.is_staged]
-        if kept and self._wanted is None:
-            self._wanted = (kept, True)
+        """Nothing of the store's history stays on screen while it is locked."""
         self._diff_says_locked = True
         self._refresh_generation += 1
         if self._compare_task is not None and not self._compare_task.done():
@@ -457,6 +459,10 @@ class HistoryPanel(QWidget):
         self.key_view.clear_history("The store is locked.")
 
     def on_values_hidden(self) -> None:
+        # Locked: the versions selected are selected and compared again when this tree is
+        # listed unlocked (only on a lock: a listing of another tree must not take them).
+        kept = [r.id for r in self.selected_rows() if not r.is_staged]
+        self._after_unlock = (self.session.tree_id, kept) if kept else None
         self._show_locked()
 
     def on_saved(self, _version: str = "") -> None:
