@@ -47,6 +47,21 @@ def test_filter_shows_matches_and_their_ancestors(qapp) -> None:
     assert model.rowCount() == 2
 
 
+def test_under_a_filter_a_row_opens_only_when_it_shows_children(qapp) -> None:
+    """The expand arrow of a filtered row: a group whose keys all missed the filter has none,
+    also when the group itself matched (``app`` holds a value and a key below it)."""
+    model, _, _tester = build()
+    f = Filter(model.index_data)
+    for query, opening in (("x", {"app": False}), ("demo", {"app": True, "app/name": False}),
+                           ("5432", {"db": True, "db/port": False})):
+        f.set_query(query)
+        model.set_visible(f.visible)
+        for path, opens in opening.items():
+            index = model.index_of_path(path)
+            assert model.hasChildren(index) is opens, (query, path)
+            assert (model.rowCount(index) > 0) is opens, (query, path)
+
+
 def test_staged_changes_overlay_insert_and_remove_rows(qapp) -> None:
     model, staging, _tester = build()
     db = model.index_of_path("db")

@@ -65,6 +65,16 @@ def _unlink(nodes: dict[str, Node]) -> Iterator[None]:
     yield from drain(nodes)
 
 
+class ShownPaths(set[str]):
+    """A filter result: the matching paths and their ancestors. ``groups`` holds those with
+    a shown path right below them, so a view can tell which shown rows open without going
+    through their children (a layout asks that of every row it lays out)."""
+
+    def __init__(self, paths: Iterable[str] = ()) -> None:
+        super().__init__(paths)
+        self.groups: set[str] = set()
+
+
 class TreeIndex:
     """Holds a tree's entries and their hierarchy."""
 
@@ -232,15 +242,17 @@ class TreeIndex:
             pairs = self._pairs = [(p, search(p)) for p in self.entries]
         return [p for p, text in pairs if needle in text]
 
-    def visible_nodes(self, paths: Iterable[str]) -> set[str]:
+    def visible_nodes(self, paths: Iterable[str]) -> ShownPaths:
         """The given paths and all their ancestors."""
-        visible: set[str] = set()
+        visible = ShownPaths()
+        groups = visible.groups
         for path in paths:
             while path not in visible:
                 visible.add(path)
                 if not path:
                     break
                 path = path.rpartition("/")[0]
+                groups.add(path)
         visible.add("")
         return visible
 

@@ -74,9 +74,11 @@ class BatchedExpand(QObject):
             if not kept.isValid():
                 continue  # removed meanwhile
             index = model.index(kept.row(), 0, kept.parent())
+            repainted = False
             if view.visualRect(index).top() >= bottom:  # laid out below what is shown
                 _expand_unseen(view, viewport, index)
             else:
+                repainted = not view.isExpanded(index)
                 view.expand(index)
             self.expanded += 1
             rows = model.rowCount(index)
@@ -86,7 +88,9 @@ class BatchedExpand(QObject):
                 child = model.index(row, 0, index)
                 if model.hasChildren(child):
                     queue.append(QPersistentModelIndex(child))
-            if time.perf_counter() >= deadline:
+            # Rows opened on screen end the slice: the repaint of the whole viewport follows in
+            # this turn and costs more than the slice, so no more work is piled onto it.
+            if repainted or time.perf_counter() >= deadline:
                 break
         if queue:
             self._timer.start()

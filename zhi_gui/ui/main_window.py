@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core import errors as E
 from zhi_gui.core.entries import Encryption, Versioning
 from zhi_gui.core.paths import tree_id_problem
-from zhi_gui.core.tree_index import SEARCH_LIMIT
+from zhi_gui.core.tree_index import SEARCH_LIMIT, ShownPaths
 from zhi_gui.core.user_errors import describe, describe_detail
 from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services import settings as S
@@ -1273,7 +1273,7 @@ class MainWindow(QMainWindow):
             else:
                 loop = asyncio.get_running_loop()
 
-                def compute() -> tuple[set[str] | None, list[str]]:
+                def compute() -> tuple[ShownPaths | None, list[str]]:
                     found = index.matching_paths(query)
                     return (None if len(found) == len(index.entries) else index.visible_nodes(found)), found
 
