@@ -66,13 +66,14 @@ def _unlink(nodes: dict[str, Node]) -> Iterator[None]:
 
 
 class ShownPaths(set[str]):
-    """A filter result: the matching paths and their ancestors. ``groups`` holds those with
-    a shown path right below them, so a view can tell which shown rows open without going
-    through their children (a layout asks that of every row it lays out)."""
+    """A filter result: the matching paths and their ancestors. ``groups`` counts, for each
+    path with shown paths right below it, how many: a view tells which shown rows open and
+    how many keys each shows without going through their children (made off the UI thread
+    with the result; a layout asks that of every row it lays out)."""
 
     def __init__(self, paths: Iterable[str] = ()) -> None:
         super().__init__(paths)
-        self.groups: set[str] = set()
+        self.groups: dict[str, int] = {}
 
 
 class TreeIndex:
@@ -252,7 +253,7 @@ class TreeIndex:
                 if not path:
                     break
                 path = path.rpartition("/")[0]
-                groups.add(path)
+                groups[path] = groups.get(path, 0) + 1
         visible.add("")
         return visible
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOpti
 
 from zhi_gui.core import errors as E
 from zhi_gui.session import ChangesElsewhere
-from zhi_gui.ui.value_tree_model import PATH_ROLE
+from zhi_gui.ui.value_tree_model import PATH_ROLE, path_of
 from zhi_gui.ui.window_api import WindowApi
 
 log = logging.getLogger("zhi_gui.ui.change_marks")
@@ -136,7 +136,7 @@ class ChangeMarks(QObject):
 
     def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.unmark(str(current.data(PATH_ROLE)))
+            self.unmark(path_of(current))
 
 
 class ChangeMarkDelegate(QStyledItemDelegate):
@@ -155,7 +155,7 @@ class ChangeMarkDelegate(QStyledItemDelegate):
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,
                   index: Index) -> bool:
         if event.type() == QEvent.Type.ToolTip and index.isValid():
-            text = self.marks.tooltip(str(index.data(PATH_ROLE)))
+            text = self.marks.tooltip(path_of(index))
             if text:
                 QToolTip.showText(event.globalPos(), text, view)
                 return True

@@ -54,7 +54,7 @@ from zhi_gui.ui.help_menu import install_help
 from zhi_gui.ui.session_signals import SessionSignals
 from zhi_gui.ui.tasks import TaskRunner
 from zhi_gui.ui.theme import icon, icon_path
-from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel, path_of
 from zhi_gui.ui.window_hub import WindowHub
 
 # Dialog and message box classes are imported where they are used: PySide makes a Qt class's
@@ -425,6 +425,8 @@ class MainWindow(QMainWindow):
         self.tree_view.setObjectName("value-tree")
         self.tree_view.setModel(self.model)
         self.tree_view.setUniformRowHeights(True)
+        # Values are edited in the Value panel; a cell never opens an editor of its own.
+        self.tree_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree_view.setAlternatingRowColors(True)
         self.tree_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -938,11 +940,10 @@ class MainWindow(QMainWindow):
         return [str(index.data(PATH_ROLE)) for index in rows]
 
     def current_path(self) -> str:
-        index = self.tree_view.currentIndex()
-        return str(index.data(PATH_ROLE)) if index.isValid() else ""
+        return path_of(self.tree_view.currentIndex())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        path = str(current.data(PATH_ROLE)) if current.isValid() else ""
+        path = path_of(current)
         if self._editor_target is not None and path == self._editor_target.path:
             return
         if not self.flush_editor():

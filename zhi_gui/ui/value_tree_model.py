@@ -1,31 +1,35 @@
-"""The value tree as a Qt model: an adapter over ``TreeIndex`` + ``Staging``.
+"""The value tree as a Qt model: an adapter over ``TreeIndex`` + ``Staging`` whose rows Qt
+reads without calling Python.
 
-Lazy: Qt asks only for rows of expanded nodes, and children lists are built on
-first request. In a big tree loaded lazily by the session, a group whose children
-are not read yet has children for Qt (``hasChildren``) and ``canFetchMore``;
-``fetchMore`` asks the session (through ``fetcher``) and the rows are inserted
-when they arrive (``on_children_loaded``). Filtering happens in the index (data source), and the model
-only swaps the set of visible nodes. Staged edits are drawn over the stored
-values; staged additions and their undo insert and remove rows in place so
-the view keeps its expansion state.
+The rows Qt has asked for are held as ``QStandardItem`` cells, their texts and looks made
+once, so painting the tree (``index``, ``parent``, ``multiData`` for every cell of every
+shown row, about 900 calls a repaint) is answered in C++: a repaint costs about a third of
+what it did when each of those calls ran Python (``benchmarks/bench_tree_paint.py``).
+Python still decides what the rows are:
+
+* Lazy: a group's rows are made when Qt first asks how many it has (``rowCount``, which Qt
+  asks before anything about the rows). Qt was told the group has children
+  (``hasChildren``); the rows are made without announcing them, as they were always there.
+  In a big tree loaded lazily by the session, a group whose children are not read yet has
+  ``canFetchMore``; ``fetchMore`` asks the session (through ``fetcher``) and the rows are
+  inserted when they arrive (``on_children_loaded``).
+* Filtering happens in the index (data source); the model swaps the set of visible nodes.
+* Staged edits are drawn over the stored values; staged additions and their undo insert and
+  remove rows in place so the view keeps its expansion state.
+
+``_kids`` holds, per shown group, the nodes of the rows Qt was given, in row order (each
+node's ``row`` says where it is). A row's first cell carries its node's id (``_by_id``); the
+cells are made by Qt from a prototype, so no Python object stays behind for each of them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 
 from zhi_gui.core.display import is_secret, preview, type_name
 from zhi_gui.core.entries import Entry
@@ -37,44 +41,49 @@ if TYPE_CHECKING:
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Key", "Value", "Type", "Version")
 _COLUMN_COUNT = len(COLUMNS)
-PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # "", "added", "changed", "deleted"
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on a row's first cell: the node's path (see path_of)
+_ORDER_ROLE = Qt.ItemDataRole.UserRole + 3  # a row's new place, set only while rows are reordered
+_NODE_ROLE = Qt.ItemDataRole.UserRole + 4  # on a row's first cell: id() of its node
 
 REFRESH_SLICE = 50  # rows announced as changed per event-loop turn at most (a save of 1,000 edits: 20+ turns)
 RELAYOUT_RUNS = 200  # runs of rows coming or going in one change above which the view relays out once
 REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint follows in the same turn
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
-_DISPLAY, _FONT, _FOREGROUND = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
-                                                  Qt.ItemDataRole.ForegroundRole))
-# What QStyledItemDelegate asks for each cell it paints, in its order (Qt 6).
-_DELEGATE_ROLES = tuple(int(r) for r in (
-    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.BackgroundRole))
-_STATE_SLOTS = _FONT_SLOT, _FOREGROUND_SLOT = (_DELEGATE_ROLES.index(_FONT), _DELEGATE_ROLES.index(_FOREGROUND))
-_DISPLAY_SLOT = _DELEGATE_ROLES.index(_DISPLAY)
-# Roles a view's delegate asks for that this model never answers (left empty in multiData).
-_UNUSED_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.CheckStateRole,
-                                           Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.BackgroundRole))
+_FONT, _FOREGROUND = Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole
+_CELL_FLAGS = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled  # not editable in place
+_ROOT = QModelIndex()
+_DISPLAY, _TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
 
 
-class ValueTreeModel(QAbstractItemModel):
+def path_of(index: QModelIndex | QPersistentModelIndex) -> str:
+    """The path of the key on ``index``'s row, whichever column it is in."""
+    return str(index.sibling(index.row(), 0).data(PATH_ROLE)) if index.isValid() else ""
+
+
+class ValueTreeModel(QStandardItemModel):
     def __init__(self, index: TreeIndex | None = None, staging: Staging | None = None) -> None:
         super().__init__()
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setSortRole(_ORDER_ROLE)
+        self._root_item = self.invisibleRootItem()
+        # The cells Qt makes when a row's data is set: selectable, not editable in place.
+        self._prototype = QStandardItem()
+        self._prototype.setFlags(_CELL_FLAGS)
+        self.setItemPrototype(self._prototype)
         self.index_data = index or TreeIndex()
         # An empty model's staging is made when first asked for: the app's first window paints
         # its (empty) tree before the staging module's data classes are needed (issue 14).
         self._staging = staging if staging else None
         self.visible: set[str] | None = None
-        # Under a filter, the shown paths with a shown path right below (a ShownPaths result);
-        # None: not known, each row's children are looked at instead.
-        self._groups: set[str] | None = None
+        # Under a filter, the shown paths with shown paths right below, and how many (a
+        # ShownPaths result); None: not known, each row's children are looked at instead.
+        self._groups: dict[str, int] | None = None
         self._kids: dict[int, list[Node]] = {}
+        self._by_id: dict[int, Node] = {}  # id() -> node, for every node with a row
         # Asks for a lazily loaded group's children (set by the window); None: nothing to ask.
         self.fetcher: Callable[[str], object] | None = None
         self._fetching: set[str] = set()
-        # Rows whose look changed (staged, saved), announced a slice per turn: each
-        # dataChanged costs the view a dozen calls into this model.
+        # Rows whose look changed (staged, saved), announced a slice per turn.
         self._to_refresh: list[str] = []
         self._refresher = QTimer(self)
         self._refresher.setSingleShot(True)  # started again after each slice (see _refresh_slice)
@@ -84,6 +93,7 @@ class ValueTreeModel(QAbstractItemModel):
         self._bold.setBold(True)
         self._struck = QFont()
         self._struck.setStrikeOut(True)
+        self._brushes = {state: QBrush(color) for state, color in _COLORS.items()}
 
     @property
     def staging(self) -> Staging:
@@ -100,13 +110,14 @@ class ValueTreeModel(QAbstractItemModel):
     # --- feeding -------------------------------------------------------------------
     def set_tree(self, index: TreeIndex, staging: Staging) -> None:
         self.beginResetModel()
+        self._drop_rows()
         self.index_data, self.staging, self.visible, self._groups = index, staging, None, None
-        self._kids.clear()
         self._fetching.clear()
         self._to_refresh.clear()
         for path, change in staging.changes.items():
             if change.new is not None and path not in index.nodes:
                 index.add_path(path)
+        self._shown_children(index.root)
         self.endResetModel()
 
     def set_visible(self, visible: set[str] | None) -> None:
@@ -114,73 +125,121 @@ class ValueTreeModel(QAbstractItemModel):
         if visible is None and self.visible is None:  # everything shown still (a filter matching all)
             return
         self.beginResetModel()
+        self._drop_rows()
         self.visible = visible
         self._groups = getattr(visible, "groups", None)
-        self._kids.clear()
         self._to_refresh.clear()
+        self._shown_children(self.index_data.root)
         self.endResetModel()
+
+    def _drop_rows(self) -> None:
+        """Every row goes (inside a reset: Qt is told by the reset)."""
+        blocked = self.blockSignals(True)
+        try:
+            self._root_item.removeRows(0, self._root_item.rowCount())
+        finally:
+            self.blockSignals(blocked)
+        self._kids.clear()
+        self._by_id.clear()
 
     # --- structure ---------------------------------------------------------------------
     def _node(self, index: Index) -> Node:
         if not index.isValid():
             return self.index_data.root
-        node = index.internalPointer()
-        assert isinstance(node, Node)
+        node = self._by_id.get(index.sibling(index.row(), 0).data(_NODE_ROLE))
+        if node is None:  # a row being inserted, told to Qt before its cells are filled
+            return self._kids[id(self._node(index.parent()))][index.row()]
         return node
 
-    def children_of(self, node: Node) -> list[Node]:
+    def _item_of(self, node: Node) -> QStandardItem:
+        return self._root_item if node is self.index_data.root else self.itemFromIndex(self._index_of(node))
+
+    def _index_of(self, node: Node) -> QModelIndex:
+        """The first cell of a shown node's row (the root: the invalid index)."""
+        if node is self.index_data.root or node.parent is None:
+            return QModelIndex()
+        return self.index(node.row, 0, self._index_of(node.parent))
+
+    def _shown_children(self, node: Node) -> list[Node]:
+        """The nodes of ``node``'s rows, made the first time they are asked for (silently: Qt
+        knows the group has children, and asks for them only now)."""
         kids = self._kids.get(id(node))
         if kids is None:
-            everything = node.sorted_children()
-            # A copy: the index adds staged paths to node.children before the
-            # model announces them with beginInsertRows.
-            kids = list(everything) if self.visible is None else [c for c in everything if c.path in self.visible]
-            for row, kid in enumerate(kids):
-                kid.row = row
+            # A copy: the index adds staged paths to node.children before the model
+            # announces them.
+            kids = self._wanted_children(node)
+            _renumber(kids)
             self._kids[id(node)] = kids
+            if kids:
+                self._put_rows(node, 0, kids, announce=False)
         return kids
 
-    # index() and hasChildren() are called for every shown row each time the view lays its rows
-    # out (200,000 calls each for a big tree expanded whole): written for the common case.
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if parent.isValid():
-            if parent.column() != 0:
-                return QModelIndex()
-            node = parent.internalPointer()
+    def _put_rows(self, group: Node, first: int, nodes: list[Node], *, announce: bool) -> None:
+        """Rows for ``nodes`` at ``first`` under ``group``'s row. ``announce``: Qt is told
+        (one rowsInserted for them all; the cells are filled right after, Qt told again)."""
+        parent = self._item_of(group)
+        parent_index = self._parent_index(group)
+        blocked = self.blockSignals(True)
+        try:
+            if parent.columnCount() < _COLUMN_COUNT:
+                parent.setColumnCount(_COLUMN_COUNT)
+            if not announce:
+                parent.insertRows(first, len(nodes))
+        finally:
+            self.blockSignals(blocked)
+        if announce:
+            parent.insertRows(first, len(nodes))
+        blocked = self.blockSignals(True)
+        try:
+            for row, node in enumerate(nodes, first):
+                self._fill_row(node, row, parent_index)
+        finally:
+            self.blockSignals(blocked)
+        if announce:
+            self.dataChanged.emit(self.index(first, 0, parent_index),
+                                  self.index(first + len(nodes) - 1, _COLUMN_COUNT - 1, parent_index))
+
+    def _fill_row(self, node: Node, row: int, parent_index: QModelIndex) -> None:
+        # Everything Qt or the window reads is in the cells: no ``data`` in Python, which Qt
+        # would call for every role of every painted cell (QStandardItemModel's multiData does).
+        path = node.path
+        self._by_id[id(node)] = node
+        index, set_data = self.index, self.setData
+        self.setItemData(index(row, 0, parent_index),
+                         {_DISPLAY: node.name, PATH_ROLE: path, _TOOLTIP: path, _NODE_ROLE: id(node)})
+        for column, text in enumerate(self._texts(node), 1):
+            if text:  # (a group's type and version: no cell at all, nothing to make)
+                set_data(index(row, column, parent_index), text)
+        state = self.state(path)
+        if state:
+            self._set_look(row, parent_index, state)
+
+    def _set_look(self, row: int, parent_index: QModelIndex, state: str) -> None:
+        font = (self._struck if state == "deleted" else self._bold) if state else None
+        brush = self._brushes[state] if state else None
+        for column in range(_COLUMN_COUNT):
+            cell = self.index(row, column, parent_index)
+            self.setData(cell, font, _FONT)
+            self.setData(cell, brush, _FOREGROUND)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        if not parent.isValid():
+            node, item = self.index_data.root, self._root_item
         else:
-            node = self.index_data.root
-        kids = self._kids.get(id(node))
-        if kids is None:
-            kids = self.children_of(node)
-        if 0 <= row < len(kids) and 0 <= column < _COLUMN_COUNT:
-            return self.createIndex(row, column, kids[row])
-        return QModelIndex()
+            if parent.column():
+                return 0
+            node = self._node(parent)
+            item = None
+        if id(node) not in self._kids:
+            self._shown_children(node)
+        if item is None:
+            item = self.itemFromIndex(parent if isinstance(parent, QModelIndex) else parent.sibling(parent.row(), 0))
+        return item.rowCount()  # what Qt was told (also while rows are being inserted)
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
-        # Asked about every painted row, once per level for the branch lines: kept to the
-        # fewest calls into Qt (a valid index always points at a Node: see index()).
-        if not index.isValid():
-            return QModelIndex()
-        parent = index.internalPointer().parent
-        if parent is None or parent is self.index_data.root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def hasChildren(self, parent: Index = _ROOT) -> bool:
         if parent.isValid() and parent.column() != 0:
-            return 0
-        return len(self.children_of(self._node(parent)))
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(COLUMNS)
-
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
-        if parent.isValid():
-            if parent.column() != 0:
-                return False
-            node = parent.internalPointer()
-        else:
-            node = self.index_data.root
+            return False
+        node = self._node(parent)
         if self.visible is None:
             return bool(node.children) or node.path in self.index_data.unloaded
         kids = self._kids.get(id(node))
@@ -188,7 +247,7 @@ class ValueTreeModel(QAbstractItemModel):
             # A layout after a filter asks this of every row it lays out: listing each row's
             # shown children for it was most of the layout (10,000 checks for 200 groups).
             return node.path in self._groups
-        return bool(kids if kids is not None else self.children_of(node))
+        return bool(kids if kids is not None else self._wanted_children(node))
 
     def canFetchMore(self, parent: Index) -> bool:
         if self.fetcher is None or (parent.isValid() and parent.column() != 0):
@@ -210,37 +269,33 @@ class ValueTreeModel(QAbstractItemModel):
         node = index.nodes.get(path)
         if index is not self.index_data or node is None:
             return
-        shown_beside = self._kids.get(id(node.parent)) if node.parent is not None else None
-        if shown_beside is not None and node.row < len(shown_beside) and shown_beside[node.row] is node:
-            # Its own row: "5,000 values" (not read yet) becomes "50 keys"
-            self.dataChanged.emit(self.createIndex(node.row, 1, node), self.createIndex(node.row, 1, node))
+        if node is not index.root and self._is_shown(node):
+            self._refresh_row(node)  # "5,000 values" (not read yet) becomes "50 keys"
         kids = self._kids.get(id(node))
         if kids is None:
             return  # not shown yet: Qt asks when it needs the rows
-        parent_index = self._parent_index(node) if node is not index.root else QModelIndex()
         if kids:
-            self.beginRemoveRows(parent_index, 0, len(kids) - 1)
-            self._forget(node)
-            self._kids[id(node)] = []
-            self.endRemoveRows()
-        # Until beginInsertRows the model still answers with the old (empty) list.
-        fresh = node.sorted_children() if self.visible is None else \
-            [c for c in node.sorted_children() if c.path in self.visible]
+            self._remove_rows(node, kids, 0, len(kids) - 1)
+        fresh = self._wanted_children(node)
         if fresh:
-            self.beginInsertRows(parent_index, 0, len(fresh) - 1)
-            del self._kids[id(node)]
-            self.children_of(node)
-            self.endInsertRows()
+            _renumber(fresh)
+            self._kids[id(node)] = fresh
+            self._put_rows(node, 0, fresh, announce=True)
         else:
-            del self._kids[id(node)]
+            self._kids[id(node)] = []
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 4:
-            return COLUMNS[section]
-        return None
+    def _remove_rows(self, group: Node, rows: list[Node], first: int, last: int) -> None:
+        """Rows ``first``..``last`` of ``group`` go, Qt told; ``rows`` (the group's shown
+        nodes) loses them."""
+        gone = rows[first:last + 1]
+        self._item_of(group).removeRows(first, last - first + 1)
+        for node in gone:
+            self._forget(node)
+        del rows[first:last + 1]
+        _renumber(rows, first)
 
     def index_of_path(self, path: str, column: int = 0) -> QModelIndex:
-        """The model index of a node, materialising its ancestors' children lists."""
+        """The model index of a node, making its ancestors' rows."""
         node = self.index_data.nodes.get(path)
         if node is None or node is self.index_data.root:
             return QModelIndex()
@@ -251,10 +306,11 @@ class ValueTreeModel(QAbstractItemModel):
             current = current.parent
         for ancestor in reversed(chain):
             assert ancestor.parent is not None
-            kids = self.children_of(ancestor.parent)
+            kids = self._shown_children(ancestor.parent)
             if ancestor.row >= len(kids) or kids[ancestor.row] is not ancestor:
                 return QModelIndex()  # filtered out
-        return self.createIndex(node.row, column, node)
+        index = self._index_of(node)
+        return index.siblingAtColumn(column) if column else index
 
     # --- data ------------------------------------------------------------------------------
     def current_entry(self, path: str) -> Entry | None:
@@ -265,112 +321,45 @@ class ValueTreeModel(QAbstractItemModel):
         return self.index_data.entries.get(path)
 
     def state(self, path: str) -> str:
-        change = self.staging.get(path)
+        staging = self._staging
+        change = staging.changes.get(path) if staging is not None else None
         if change is None:
             return ""
         return "deleted" if change.is_delete else "added" if change.is_add else "changed"
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        node = self._node(index)
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(node, column)
-        if role == PATH_ROLE:
-            return node.path
-        if role == STATE_ROLE:
-            return self.state(node.path)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return node.path
-        if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
-            state = self.state(node.path)
-            if not state:
-                return None
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(_COLORS[state])
-            return self._struck if state == "deleted" else self._bold
-        return None
-
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
-        """Every role a delegate asks for a cell in one call: painting a row is then four calls
-        into Python instead of 28 (the default asks ``data`` once per role)."""
-        if not index.isValid():
-            return
-        node = self._node(index)
-        if isinstance(roleDataSpan, QModelRoleData):
-            slots = [roleDataSpan]
-        else:
-            span: Any = roleDataSpan  # the stubs miss the span's __getitem__
-            if span.size() == len(_DELEGATE_ROLES):
-                display = span[_DISPLAY_SLOT]
-                if display.role() == _DISPLAY:
-                    # QStyledItemDelegate's request, for every painted cell: roles in its fixed
-                    # order, in a span the delegate keeps and reuses for each cell. The roles
-                    # this model never answers stay empty; font and colour are set or cleared.
-                    display.setData(self._display(node, index.column()))
-                    staging = self._staging
-                    if staging is None or node.path not in staging.changes:
-                        # Not staged (nearly every cell): the span's font and colour are cleared
-                        # only when a staged row painted before set them. Read, not cleared each
-                        # time: a repaint of the tree at 1400x900 took 5.5 -> 4.6 ms.
-                        font = span[_FONT_SLOT]
-                        if font.data() is not None:
-                            font.clearData()
-                            span[_FOREGROUND_SLOT].clearData()
-                        return
-                    self._fill_state(index, node, (span[i] for i in _STATE_SLOTS))
-                    return
-            slots = [span[i] for i in range(span.size())]
-        self._fill_state(index, node, slots)
-
-    def _fill_state(self, index: Index, node: Node, slots: Iterable[QModelRoleData]) -> None:
-        state: str | None = None
-        for slot in slots:
-            role = slot.role()
-            if role == _DISPLAY:
-                slot.setData(self._display(node, index.column()))
-            elif role in (_FONT, _FOREGROUND):
-                if state is None:
-                    state = self.state(node.path)
-                if not state:
-                    slot.clearData()
-                elif role == _FOREGROUND:
-                    slot.setData(QBrush(_COLORS[state]))
-                else:
-                    slot.setData(self._struck if state == "deleted" else self._bold)
-            elif role in _UNUSED_ROLES:
-                slot.clearData()
-            else:
-                slot.setData(self.data(index, role))
-
-    def _display(self, node: Node, column: int) -> str:
-        if column == 0:
-            return node.name
-        staging = self._staging  # (not the property, nor Staging.get: two calls fewer per painted cell)
+    def _texts(self, node: Node) -> tuple[str, str, str]:
+        """The Value, Type and Version cells of ``node``'s row."""
+        staging = self._staging
         change = staging.changes.get(node.path) if staging is not None else None
         stored = self.index_data.entries.get(node.path)
         entry = change.new if change is not None else stored
         if entry is None:
-            if change is not None and change.is_delete and column == 1:
-                return "(deleted)"
+            if change is not None and change.is_delete:
+                return "(deleted)", "", ""
             below = self.index_data.unloaded.get(node.path)
             # A group not read whole yet says how many values it holds, also when a filter
             # read a few of them (and without a filter only those would count as its keys).
-            if column == 1 and below is not None and (self.visible is None or not node.children):
-                return f"{below:,} value" if below == 1 else f"{below:,} values"
-            if column == 1 and node.children:
+            if below is not None and (self.visible is None or not node.children):
+                return (f"{below:,} value" if below == 1 else f"{below:,} values"), "", ""
+            if node.children:
                 # Under a filter, the keys its expansion shows: a group read whole from a
                 # big store while filtered holds its other keys too, hidden.
-                count = len(node.children) if self.visible is None else len(self.children_of(node))
-                return f"{count} key" if count == 1 else f"{count:,} keys"
-            return ""
-        if column == 1:
-            return preview(entry.value_json, is_secret(entry))
-        if column == 2:
-            return type_name(entry.value_json)
+                count = len(node.children) if self.visible is None else self._shown_count(node)
+                return (f"{count} key" if count == 1 else f"{count:,} keys"), "", ""
+            return "", "", ""
         version = stored.version if stored is not None else ""
-        return f"{version} *" if change is not None else version
+        return (preview(entry.value_json, is_secret(entry)), type_name(entry.value_json),
+                f"{version} *" if change is not None else version)
+
+    def _shown_count(self, node: Node) -> int:
+        """How many rows ``node`` shows under the filter (without making them)."""
+        kids = self._kids.get(id(node))
+        if kids is not None:
+            return len(kids)
+        if self._groups is not None:
+            return self._groups.get(node.path, 0)
+        visible = self.visible
+        return len(node.children) if visible is None else sum(1 for c in node.children if c.path in visible)
 
     # --- staged edits ---------------------------------------------------------------------
     def on_paths_changed(self, paths: Iterable[str]) -> None:
@@ -384,10 +373,13 @@ class ValueTreeModel(QAbstractItemModel):
             node = self.index_data.nodes.get(path)
             if node is None and change is not None and change.new is not None:  # a staged new key
                 if self.visible is not None:
-                    added = self.index_data.visible_nodes([path])
-                    self.visible |= added
+                    new = self.index_data.visible_nodes([path]) - self.visible
+                    self.visible |= new
                     if self._groups is not None:
-                        self._groups |= added.groups
+                        for new_path in new:  # each new shown path is one more row of its group
+                            if new_path:
+                                above = new_path.rpartition("/")[0]
+                                self._groups[above] = self._groups.get(above, 0) + 1
                 self.index_data.add_path(path)
                 node = self.index_data.nodes.get(path)
             if node is None:
@@ -399,8 +391,9 @@ class ValueTreeModel(QAbstractItemModel):
                 top = self.index_data.removable_top(
                     path, keep=lambda p: p in self.index_data.entries or p in self.staging)
                 if top is not None and top.parent is not None:
-                    self._forget(top)
-                    self.index_data.remove_subtree(top)  # the view is told below, with its group
+                    # The view is told below, with its group; the nodes stay linked below ``top``
+                    # (and in the group's shown rows) until their rows go.
+                    self.index_data.remove_subtree(top)
             if top is not None and top.parent is not None:
                 groups[id(top.parent)] = top.parent
             else:
@@ -442,25 +435,39 @@ class ValueTreeModel(QAbstractItemModel):
     def _relayout(self, changes: list[tuple[Node, list[Node], list[Node]]]) -> None:
         """Many rows at once (an import of 100,000 keys among the shown ones, a big save from
         elsewhere arriving live): one layout change instead of a Qt step per run of rows,
-        which is a Python call and a pass over every persistent index each (100,000 keys
-        interleaved with the shown ones froze the window for seconds). Persistent indexes
-        (the view's expanded groups, the selection, the current row) follow their nodes;
-        those of rows that went become invalid, as a removal would make them."""
+        which cost a pass over every persistent index each (100,000 keys interleaved with
+        the shown ones froze the window for seconds). New rows are put at the end of their
+        group, every row is given its new place and the group's rows sorted by it (a sort
+        moves the persistent indexes with their rows: the view's expanded groups, the
+        selection, the current row follow their nodes), and the rows that went, sorted last,
+        are removed at once (their persistent indexes become invalid, as a removal makes them)."""
         self.layoutAboutToBeChanged.emit()
-        before = self.persistentIndexList()
-        nodes = [(index.internalPointer(), index.column()) for index in before]  # alive: the lists below hold them
-        for group, shown, wanted in changes:  # (``changes`` keeps the rows that went alive until the end)
-            if self._kids.get(id(group)) is not shown:
-                continue  # gone with a parent's rows just now
-            keep = {id(node) for node in wanted}
-            for node in shown:
-                if id(node) not in keep:
-                    self._forget(node)
-            self._kids[id(group)] = wanted
-            _renumber(wanted)
-        after = [self.createIndex(node.row, column, node) if self._is_shown(node) else QModelIndex()
-                 for node, column in nodes]
-        self.changePersistentIndexList(before, after)
+        blocked = self.blockSignals(True)
+        try:
+            for group, shown, wanted in changes:  # (``changes`` keeps the rows that went alive until the end)
+                if self._kids.get(id(group)) is not shown:
+                    continue  # gone with a parent's rows just now
+                present = {id(node) for node in shown}
+                keep = {id(node) for node in wanted}
+                new = [node for node in wanted if id(node) not in present]
+                gone = [node for node in shown if id(node) not in keep]
+                if new:
+                    self._put_rows(group, len(shown), new, announce=False)
+                place = {id(node): row for row, node in enumerate(wanted)}
+                parent, parent_index = self._item_of(group), self._parent_index(group)
+                for row, node in enumerate([*shown, *new]):
+                    self.setData(self.index(row, 0, parent_index), place.get(id(node), len(wanted) + row), _ORDER_ROLE)
+                parent.sortChildren(0)
+                for row in range(len(shown) + len(new)):  # (the sort reaches the rows below too: no order there)
+                    self.setData(self.index(row, 0, parent_index), None, _ORDER_ROLE)
+                if gone:
+                    parent.removeRows(len(wanted), len(gone))
+                    for node in gone:
+                        self._forget(node)
+                self._kids[id(group)] = wanted
+                _renumber(wanted)
+        finally:
+            self.blockSignals(blocked)
         self.layoutChanged.emit()
 
     def _is_shown(self, node: Node) -> bool:
@@ -474,7 +481,6 @@ class ValueTreeModel(QAbstractItemModel):
         rows in one step (an import adding 1,000 keys to a group was 1,000 steps, each
         renumbering the group: quadratic, seconds of frozen window)."""
         keep = {id(node) for node in wanted}
-        parent_index = self._parent_index(group)
         rows = list(shown)
         self._kids[id(group)] = rows
         row = len(rows) - 1
@@ -485,12 +491,7 @@ class ValueTreeModel(QAbstractItemModel):
             last = row
             while row > 0 and id(rows[row - 1]) not in keep:
                 row -= 1
-            self.beginRemoveRows(parent_index, row, last)
-            for node in rows[row:last + 1]:
-                self._forget(node)
-            del rows[row:last + 1]
-            _renumber(rows)
-            self.endRemoveRows()
+            self._remove_rows(group, rows, row, last)
             row -= 1
         present = {id(node) for node in rows}
         row = 0
@@ -503,17 +504,18 @@ class ValueTreeModel(QAbstractItemModel):
                 end += 1
             # rows[:row] is wanted[:row] here: what is left of the shown rows keeps its (sorted)
             # order; the row-by-row loop below would catch anything else.
-            self.beginInsertRows(parent_index, row, end)
-            rows[row:row] = wanted[row:end + 1]
+            added = wanted[row:end + 1]
+            rows[row:row] = added
             _renumber(rows, row)
-            self.endInsertRows()
+            self._put_rows(group, row, added, announce=True)
             row = end + 1
         for row, node in enumerate(wanted):
             if row >= len(rows) or rows[row] is not node:
-                self.beginInsertRows(parent_index, row, row)
                 rows.insert(row, node)
                 _renumber(rows)
-                self.endInsertRows()
+                self._put_rows(group, row, [node], announce=True)
+        if group is not self.index_data.root and self._is_shown(group):
+            self._refresh_row(group)  # its key count
 
     def _refresh_slice(self) -> None:
         deadline = time.perf_counter() + REFRESH_SECONDS
@@ -536,20 +538,35 @@ class ValueTreeModel(QAbstractItemModel):
         if node is None or node.parent is None:
             return
         if not self._is_shown(node):
-            return  # not shown yet: Qt will ask when it needs it
-        top_left = self.createIndex(node.row, 0, node)
-        self.dataChanged.emit(top_left, self.createIndex(node.row, len(COLUMNS) - 1, node))
+            return  # not shown yet: its row is made from the index when Qt asks for it
+        self._refresh_row(node)
+
+    def _refresh_row(self, node: Node) -> None:
+        """A shown row's cells made again from the index and the staging, Qt told once."""
+        assert node.parent is not None
+        parent_index = self._parent_index(node.parent)
+        row = node.row
+        blocked = self.blockSignals(True)
+        try:
+            for column, text in enumerate(self._texts(node), 1):
+                self.setData(self.index(row, column, parent_index), text)
+            self._set_look(row, parent_index, self.state(node.path))
+        finally:
+            self.blockSignals(blocked)
+        self.dataChanged.emit(self.index(row, 0, parent_index), self.index(row, _COLUMN_COUNT - 1, parent_index))
 
     def _forget(self, node: Node) -> None:
-        # Cached children lists are keyed by id(); a removed node's id can be reused.
+        # Dictionaries are keyed by id(): a removed node's (or cell's) id can be reused.
         stack = [node]
         while stack:
             current = stack.pop()
             self._kids.pop(id(current), None)
+            self._by_id.pop(id(current), None)
             stack.extend(current.children)
 
     def _parent_index(self, parent: Node) -> QModelIndex:
-        return QModelIndex() if parent is self.index_data.root else self.createIndex(parent.row, 0, parent)
+        return self._index_of(parent)
+
 
 def _runs(shown: list[Node], wanted: list[Node]) -> int:
     """How many runs of neighbouring rows come (in ``wanted``, not ``shown``) or go (the
