@@ -25,6 +25,7 @@ cells are made by Qt from a prototype, so no Python object stays behind for each
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -42,12 +43,16 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Key", "Value", "Type", "Version")
 _COLUMN_COUNT = len(COLUMNS)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on a row's first cell: the node's path (see path_of)
-_ORDER_ROLE = Qt.ItemDataRole.UserRole + 3  # a row's new place, set only while rows are reordered
+# A row's new place while rows are reordered: a role of its own each time (from this one up),
+# so the sort, which reaches every level below too, finds no order there (a cell keeps one
+# small number per reordering it took part in; they are rare: imports, big live updates).
+_FIRST_ORDER_ROLE = Qt.ItemDataRole.UserRole + 1000
 _NODE_ROLE = Qt.ItemDataRole.UserRole + 4  # on a row's first cell: id() of its node
 
 REFRESH_SLICE = 50  # rows announced as changed per event-loop turn at most (a save of 1,000 edits: 20+ turns)
 RELAYOUT_RUNS = 200  # runs of rows coming or going in one change above which the view relays out once
 REFRESH_SECONDS = 0.002  # and time spent announcing them: the view's repaint follows in the same turn
+FILL_AT_ONCE = 1_000  # rows put whole at once; of more, the first cells at once and the rest in slices
 _COLORS = {"added": QColor("#2e9d4f"), "changed": QColor("#c07a00"), "deleted": QColor("#c0392b")}
 _FONT, _FOREGROUND = Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole
 _CELL_FLAGS = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled  # not editable in place
@@ -64,7 +69,7 @@ class ValueTreeModel(QStandardItemModel):
     def __init__(self, index: TreeIndex | None = None, staging: Staging | None = None) -> None:
         super().__init__()
         self.setHorizontalHeaderLabels(list(COLUMNS))
-        self.setSortRole(_ORDER_ROLE)
+        self._order_role = int(_FIRST_ORDER_ROLE)
         self._root_item = self.invisibleRootItem()
         # The cells Qt makes when a row's data is set: selectable, not editable in place.
         self._prototype = QStandardItem()
@@ -89,6 +94,12 @@ class ValueTreeModel(QStandardItemModel):
         self._refresher.setSingleShot(True)  # started again after each slice (see _refresh_slice)
         self._refresher.setInterval(0)
         self._refresher.timeout.connect(self._refresh_slice)
+        self._to_fill: deque[Node] = deque()
+        self._bulk = False  # rows put now are part of a big change: their cells filled later
+        self._filler = QTimer(self)
+        self._filler.setSingleShot(True)
+        self._filler.setInterval(0)
+        self._filler.timeout.connect(self._fill_slice)
         self._bold = QFont()
         self._bold.setBold(True)
         self._struck = QFont()
@@ -141,6 +152,7 @@ class ValueTreeModel(QStandardItemModel):
             self.blockSignals(blocked)
         self._kids.clear()
         self._by_id.clear()
+        self._to_fill.clear()
 
     # --- structure ---------------------------------------------------------------------
     def _node(self, index: Index) -> Node:
@@ -191,28 +203,57 @@ class ValueTreeModel(QStandardItemModel):
             parent.insertRows(first, len(nodes))
         blocked = self.blockSignals(True)
         try:
+            whole = len(nodes) <= FILL_AT_ONCE and not self._bulk
             for row, node in enumerate(nodes, first):
-                self._fill_row(node, row, parent_index)
+                self._fill_first(node, row, parent_index)
+                if whole:
+                    self._fill_rest(node, row, parent_index)
         finally:
             self.blockSignals(blocked)
+        if not whole:  # the rows' other cells a slice per turn (an import of 100,000 keys)
+            self._to_fill.extend(nodes)
+            self._filler.start()
         if announce:
             self.dataChanged.emit(self.index(first, 0, parent_index),
                                   self.index(first + len(nodes) - 1, _COLUMN_COUNT - 1, parent_index))
 
-    def _fill_row(self, node: Node, row: int, parent_index: QModelIndex) -> None:
-        # Everything Qt or the window reads is in the cells: no ``data`` in Python, which Qt
-        # would call for every role of every painted cell (QStandardItemModel's multiData does).
+    # Everything Qt or the window reads is in the cells: no ``data`` in Python, which Qt
+    # would call for every role of every painted cell (QStandardItemModel's multiData does).
+    def _fill_first(self, node: Node, row: int, parent_index: QModelIndex) -> None:
+        """The row's first cell: the key's name, and what the structure is read from."""
         path = node.path
         self._by_id[id(node)] = node
-        index, set_data = self.index, self.setData
-        self.setItemData(index(row, 0, parent_index),
+        self.setItemData(self.index(row, 0, parent_index),
                          {_DISPLAY: node.name, PATH_ROLE: path, _TOOLTIP: path, _NODE_ROLE: id(node)})
+
+    def _fill_rest(self, node: Node, row: int, parent_index: QModelIndex) -> None:
+        """The row's value, type and version, and its look when staged."""
+        index, set_data = self.index, self.setData
         for column, text in enumerate(self._texts(node), 1):
             if text:  # (a group's type and version: no cell at all, nothing to make)
                 set_data(index(row, column, parent_index), text)
-        state = self.state(path)
+        state = self.state(node.path)
         if state:
             self._set_look(row, parent_index, state)
+
+    def _fill_slice(self) -> None:
+        """Rows put in bulk get their other cells here, a slice per turn, top rows first."""
+        deadline = time.perf_counter() + REFRESH_SECONDS
+        queue = self._to_fill
+        while queue and time.perf_counter() < deadline:
+            node = queue.popleft()
+            if node.parent is None or not self._is_shown(node):
+                continue  # gone meanwhile
+            parent_index = self._parent_index(node.parent)
+            blocked = self.blockSignals(True)
+            try:
+                self._fill_rest(node, node.row, parent_index)
+            finally:
+                self.blockSignals(blocked)
+            self.dataChanged.emit(self.index(node.row, 1, parent_index),
+                                  self.index(node.row, _COLUMN_COUNT - 1, parent_index))
+        if queue:
+            self._filler.start()
 
     def _set_look(self, row: int, parent_index: QModelIndex, state: str) -> None:
         font = (self._struck if state == "deleted" else self._bold) if state else None
@@ -404,12 +445,17 @@ class ValueTreeModel(QStandardItemModel):
                    for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1)
                    if (group is self.index_data.root or self.index_data.nodes.get(group.path) is group)
                    and (shown := self._kids.get(id(group))) is not None]  # never shown: Qt asks when it needs it
-        if sum(_runs(shown, wanted) for _group, shown, wanted in changes) > RELAYOUT_RUNS:
-            self._relayout(changes)
-        else:
-            for group, shown, wanted in changes:
-                if self._kids.get(id(group)) is shown:  # (not gone with a parent's rows just now)
-                    self._sync_children(group, shown, wanted)
+        # Many new rows (an import): their first cells now, the rest a slice per turn.
+        self._bulk = sum(max(0, len(wanted) - len(shown)) for _group, shown, wanted in changes) > FILL_AT_ONCE
+        try:
+            if sum(_runs(shown, wanted) for _group, shown, wanted in changes) > RELAYOUT_RUNS:
+                self._relayout(changes)
+            else:
+                for group, shown, wanted in changes:
+                    if self._kids.get(id(group)) is shown:  # (not gone with a parent's rows just now)
+                        self._sync_children(group, shown, wanted)
+        finally:
+            self._bulk = False
         self._refresh_slice()
 
     on_staged = on_paths_changed  # Staging.listeners
@@ -455,11 +501,12 @@ class ValueTreeModel(QStandardItemModel):
                     self._put_rows(group, len(shown), new, announce=False)
                 place = {id(node): row for row, node in enumerate(wanted)}
                 parent, parent_index = self._item_of(group), self._parent_index(group)
+                self._order_role += 1
+                self.setSortRole(self._order_role)
+                index, set_data, role = self.index, self.setData, self._order_role
                 for row, node in enumerate([*shown, *new]):
-                    self.setData(self.index(row, 0, parent_index), place.get(id(node), len(wanted) + row), _ORDER_ROLE)
+                    set_data(index(row, 0, parent_index), place.get(id(node), len(wanted) + row), role)
                 parent.sortChildren(0)
-                for row in range(len(shown) + len(new)):  # (the sort reaches the rows below too: no order there)
-                    self.setData(self.index(row, 0, parent_index), None, _ORDER_ROLE)
                 if gone:
                     parent.removeRows(len(wanted), len(gone))
                     for node in gone:
