@@ -10,6 +10,8 @@ Python still decides what the rows are:
 * Lazy: a group's rows are made when Qt first asks how many it has (``rowCount``, which Qt
   asks before anything about the rows). Qt was told the group has children
   (``hasChildren``); the rows are made without announcing them, as they were always there.
+  ``index`` (Qt's own) answers for rows made: code reading a group's rows asks ``rowCount``
+  first, as views do, or uses ``index_of_path``.
   In a big tree loaded lazily by the session, a group whose children are not read yet has
   ``canFetchMore``; ``fetchMore`` asks the session (through ``fetcher``) and the rows are
   inserted when they arrive (``on_children_loaded``).
