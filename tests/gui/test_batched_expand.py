@@ -111,3 +111,23 @@ def test_the_rows_shown_after_expanding_everything_are_what_a_repaint_shows(view
     bottom = on_screen()
     view.viewport().repaint()
     assert on_screen() == bottom, "rows opened out of view are painted when scrolled to"
+
+
+def test_groups_named_by_path_open_over_several_turns_and_stop_at_a_reset(view: ValueTreeView, qtbot: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the window uses to open again the groups it had open after a filter changed."""
+    monkeypatch.setattr(batched_expand, "SLICE_SECONDS", 0.0)  # one group per turn
+    model = view.model()
+    assert isinstance(model, ValueTreeModel)
+    paths = [f"g1/sub{s:02d}/deep" for s in range(30)] + [f"g1/sub{s:02d}" for s in range(30)] + ["g1"]
+    job = batched_expand.expand_paths(view, paths, model.index_of_path)
+    assert not view.isExpanded(model.index_of_path("g1")), "nothing in the turn that asked"
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
+    assert all(view.isExpanded(model.index_of_path(p)) for p in paths)
+    shown = model.index(0, 0, model.index_of_path("g1/sub00/deep"))
+    assert view.visualRect(shown).isValid(), "the rows below the opened groups are laid out"
+    view.collapseAll()
+    job = batched_expand.expand_paths(view, paths, model.index_of_path)
+    model.set_tree(TreeIndex(ENTRIES), Staging())  # a new filter or tree: the old paths are not wanted
+    qtbot.wait(100)
+    assert not job.running and not view.isExpanded(model.index_of_path("g1"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QTreeView, QWidget
@@ -178,3 +179,59 @@ class CachedHintHeader(QHeaderView):
     def headerDataChanged(self, orientation: Qt.Orientation, first: int, last: int) -> None:
         self._forget_hint()
         super().headerDataChanged(orientation, first, last)
+
+
+class PathExpand(QObject):
+    """Opens groups named by path a slice per turn: the groups a view had open, put back
+    after a filter changed (thousands after an expand everything, each one's rows made
+    when it opens). Stops when the model is reset or re-laid out."""
+
+    def __init__(self, view: QTreeView, paths: list[str], index_of: Callable[[str], QModelIndex]) -> None:
+        super().__init__(view)
+        self.view = view
+        self._paths = deque(paths)
+        self._index_of = index_of
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)  # started again after each slice (see BatchedExpand)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.step)
+        model = view.model()
+        model.modelReset.connect(self.stop)
+        model.layoutChanged.connect(self.stop)
+        self.running = True
+
+    def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        self._timer.stop()
+        self._paths.clear()
+        self.deleteLater()
+
+    def step(self) -> None:
+        deadline = time.perf_counter() + SLICE_SECONDS
+        view, viewport = self.view, self.view.viewport()
+        bottom = viewport.height()
+        while self._paths:
+            index = self._index_of(self._paths.popleft())
+            if index.isValid() and not view.isExpanded(index):
+                if view.visualRect(index).top() >= bottom:
+                    _expand_unseen(view, viewport, index)
+                else:
+                    view.expand(index)
+            if time.perf_counter() >= deadline:
+                break
+        if self._paths:
+            self._timer.start()
+        else:
+            self.stop()
+
+
+def expand_paths(view: QTreeView, paths: list[str], index_of: Callable[[str], QModelIndex]) -> PathExpand:
+    """Open ``paths`` (parents before children) a slice per turn; one such job running on
+    this view before stops."""
+    for running in view.findChildren(PathExpand):
+        running.stop()
+    job = PathExpand(view, sorted(paths), index_of)
+    job._timer.start()
+    return job

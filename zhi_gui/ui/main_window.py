@@ -47,7 +47,7 @@ from zhi_gui.core.user_errors import describe, describe_detail
 from zhi_gui.plugin.plugin_states import PluginState
 from zhi_gui.services import settings as S
 from zhi_gui.ui.async_dialogs import ask, dialog_result
-from zhi_gui.ui.batched_expand import CachedHintHeader, expand_recursively
+from zhi_gui.ui.batched_expand import CachedHintHeader, expand_paths, expand_recursively
 from zhi_gui.ui.busy import BusyIndicator, allow_cancel, cannot_cancel, disallow_cancel, report_progress
 from zhi_gui.ui.copy_actions import CopyActions
 from zhi_gui.ui.help_menu import install_help
@@ -77,6 +77,7 @@ STATE_COLORS = {"running": "#2e9d4f", "starting": "#1f6feb", "restarting": "#e0a
 AUTO_EXPAND_LIMIT = 300
 SAVE_SENT = "a save sent to the store cannot be taken back: it will finish"
 REOPEN_LIMIT = 200  # groups of a big tree read again after a reload to keep the view as it was
+RESTORE_AT_ONCE = 100  # groups opened again at once after a filter changed; the rest in slices
 DOCK_MIN_WIDTH, DOCK_MIN_HEIGHT = 160, 90  # below this a dock's panel scrolls
 CHANGE_CHECK_MS = 5000  # how often a visible window asks the store whether it changed elsewhere
 UNAVAILABLE_GRACE_MS = 1000  # a failed call is reported only if the plugin did not die meanwhile
@@ -1223,10 +1224,15 @@ class MainWindow(QMainWindow):
         return found
 
     def _restore_view(self, current: str, selected: list[str], expanded: list[str]) -> None:
-        for path in expanded:
+        # The first groups (in path order: the top of the tree) open now, the rest a slice per
+        # turn: after an expand everything, thousands of groups, each one's rows made anew.
+        expanded = sorted(expanded)
+        for path in expanded[:RESTORE_AT_ONCE]:
             index = self.model.index_of_path(path)
             if index.isValid():
                 self.tree_view.expand(index)
+        if len(expanded) > RESTORE_AT_ONCE:
+            expand_paths(self.tree_view, expanded[RESTORE_AT_ONCE:], self.model.index_of_path)
         if not current:
             return
         parent = current.rpartition("/")[0]
