@@ -25,18 +25,13 @@ from PySide6.QtWidgets import QHeaderView, QTreeView, QWidget
 SLICE_SECONDS = 0.0025
 
 
-class BatchedExpand(QObject):
-    """Expands ``root`` and everything below it in slices; stops when the model is
-    reset or re-laid out, or the user collapses an item."""
+class _SlicedJob(QObject):
+    """Work on a view a slice per event-loop turn (``step``), until done or the model is
+    reset or re-laid out; the QObject is deleted once it stops."""
 
-    def __init__(self, view: QTreeView, root: QModelIndex) -> None:
+    def __init__(self, view: QTreeView) -> None:
         super().__init__(view)
         self.view = view
-        model = view.model()
-        # An invalid root stands for the whole tree: its top-level rows are the start.
-        tops = [root] if root.isValid() else [model.index(r, 0) for r in range(model.rowCount())]
-        self._queue: deque[QPersistentModelIndex] = deque(QPersistentModelIndex(i) for i in tops
-                                                          if model.hasChildren(i))
         # Single shot, started again after each slice: a repeating zero timer is due again at
         # once, ahead of every timer that came due during the slice, so two slices could run
         # back to back with only a paint between them.
@@ -44,43 +39,69 @@ class BatchedExpand(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.step)
-        # Groups of a big tree expanded before their rows were read: their rows are queued
-        # when they arrive (by internalId, then compared).
-        self._waiting: dict[int, list[QPersistentModelIndex]] = {}
-        model.rowsInserted.connect(self._rows_arrived)
-        model.modelReset.connect(self.stop)
-        model.layoutChanged.connect(self.stop)
-        view.collapsed.connect(self.stop)  # the user closed something: they want less, not more
-        self.expanded = 0
+        view.model().modelReset.connect(self.stop)
+        view.model().layoutChanged.connect(self.stop)
         self.running = True  # a plain flag: the QObject is deleted once it is done
 
-    def start(self) -> None:
-        self.step()
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def _drop_work(self) -> None:
+        """Let go of what is left to do."""
 
     def stop(self) -> None:
         if not self.running:
             return
         self.running = False
         self._timer.stop()
-        self._queue.clear()
+        self._drop_work()
         self.deleteLater()
+
+
+def _open(view: QTreeView, viewport: QWidget, index: QModelIndex) -> bool:
+    """Expand ``index``; True when that repainted rows on screen (it was shown and closed)."""
+    if view.visualRect(index).top() >= viewport.height():  # laid out below what is shown
+        _expand_unseen(view, viewport, index)
+        return False
+    repainted = not view.isExpanded(index)
+    view.expand(index)
+    return repainted
+
+
+class BatchedExpand(_SlicedJob):
+    """Expands ``root`` and everything below it in slices; stops when the model is
+    reset or re-laid out, or the user collapses an item."""
+
+    def __init__(self, view: QTreeView, root: QModelIndex) -> None:
+        super().__init__(view)
+        model = view.model()
+        # An invalid root stands for the whole tree: its top-level rows are the start.
+        tops = [root] if root.isValid() else [model.index(r, 0) for r in range(model.rowCount())]
+        self._queue: deque[QPersistentModelIndex] = deque(QPersistentModelIndex(i) for i in tops
+                                                          if model.hasChildren(i))
+        # Groups of a big tree expanded before their rows were read: their rows are queued
+        # when they arrive (by internalId, then compared).
+        self._waiting: dict[int, list[QPersistentModelIndex]] = {}
+        model.rowsInserted.connect(self._rows_arrived)
+        view.collapsed.connect(self.stop)  # the user closed something: they want less, not more
+        self.expanded = 0
+
+    def start(self) -> None:
+        self.step()
+
+    def _drop_work(self) -> None:
+        self._queue.clear()
 
     def step(self) -> None:
         deadline = time.perf_counter() + SLICE_SECONDS
         view, model, queue = self.view, self.view.model(), self._queue
         viewport = view.viewport()
-        bottom = viewport.height()
         while queue:  # at least one item per turn, so a slow machine still gets there
             kept = queue.popleft()
             if not kept.isValid():
                 continue  # removed meanwhile
             index = model.index(kept.row(), 0, kept.parent())
-            repainted = False
-            if view.visualRect(index).top() >= bottom:  # laid out below what is shown
-                _expand_unseen(view, viewport, index)
-            else:
-                repainted = not view.isExpanded(index)
-                view.expand(index)
+            repainted = _open(view, viewport, index)
             self.expanded += 1
             rows = model.rowCount(index)
             if not rows and model.hasChildren(index):  # being read from the store (a big tree)
@@ -181,44 +202,29 @@ class CachedHintHeader(QHeaderView):
         super().headerDataChanged(orientation, first, last)
 
 
-class PathExpand(QObject):
+class PathExpand(_SlicedJob):
     """Opens groups named by path a slice per turn: the groups a view had open, put back
     after a filter changed (thousands after an expand everything, each one's rows made
     when it opens). Stops when the model is reset or re-laid out."""
 
     def __init__(self, view: QTreeView, paths: list[str], index_of: Callable[[str], QModelIndex]) -> None:
         super().__init__(view)
-        self.view = view
         self._paths = deque(paths)
         self._index_of = index_of
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)  # started again after each slice (see BatchedExpand)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.step)
-        model = view.model()
-        model.modelReset.connect(self.stop)
-        model.layoutChanged.connect(self.stop)
-        self.running = True
 
-    def stop(self) -> None:
-        if not self.running:
-            return
-        self.running = False
-        self._timer.stop()
+    def start_later(self) -> None:
+        self._timer.start()
+
+    def _drop_work(self) -> None:
         self._paths.clear()
-        self.deleteLater()
 
     def step(self) -> None:
         deadline = time.perf_counter() + SLICE_SECONDS
         view, viewport = self.view, self.view.viewport()
-        bottom = viewport.height()
         while self._paths:
             index = self._index_of(self._paths.popleft())
             if index.isValid() and not view.isExpanded(index):
-                if view.visualRect(index).top() >= bottom:
-                    _expand_unseen(view, viewport, index)
-                else:
-                    view.expand(index)
+                _open(view, viewport, index)
             if time.perf_counter() >= deadline:
                 break
         if self._paths:
@@ -233,5 +239,5 @@ def expand_paths(view: QTreeView, paths: list[str], index_of: Callable[[str], QM
     for running in view.findChildren(PathExpand):
         running.stop()
     job = PathExpand(view, sorted(paths), index_of)
-    job._timer.start()
+    job.start_later()
     return job
