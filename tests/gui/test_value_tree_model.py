@@ -5,7 +5,7 @@ from zhi_gui.core.display import MASK
 from zhi_gui.core.model import Entry
 from zhi_gui.core.staging import Staging
 from zhi_gui.core.tree_index import Filter, TreeIndex
-from zhi_gui.ui.value_tree_model import PATH_ROLE, ValueTreeModel
+from zhi_gui.ui.value_tree_model import FILL_WHOLE, PATH_ROLE, ValueTreeModel
 
 ENTRIES = [Entry("db/host", b'"localhost"', b"", "4"), Entry("db/port", b"5432", b"", "4"),
            Entry("db/password", b'"hunter2"', b'{"ui":{"password":true}}', "2"), Entry("app", b'"x"', b"", "1"),
@@ -225,3 +225,18 @@ def test_many_interleaved_keys_keep_the_view_expanded_and_on_its_row(qapp, qtbot
     assert view.currentIndex().data(PATH_ROLE) == "g1/k200"
     view.scrollTo(view.currentIndex())
     assert view.visualRect(view.currentIndex()).isValid(), "the current row is laid out where it now sits"
+
+
+def test_a_big_group_shows_its_first_rows_whole_and_the_others_values_soon(qtbot) -> None:
+    """Rows past a screenful get their value, type and version a slice per turn, in order."""
+    entries = [Entry(f"big/k{i:04d}", f'"v{i}"'.encode(), b"", "3") for i in range(FILL_WHOLE + 200)]
+    model = ValueTreeModel()
+    model.set_tree(TreeIndex(entries), Staging())
+    group = model.index(0, 0)
+    assert model.rowCount(group) == len(entries)
+    assert model.data(model.index(FILL_WHOLE - 1, 1, group)) == f'v{FILL_WHOLE - 1}'
+    assert model.data(model.index(0, 0, group)) == "k0000"
+    last = len(entries) - 1
+    assert model.data(model.index(last, 0, group)) == f"k{last:04d}", "every row has its name at once"
+    qtbot.waitUntil(lambda: model.data(model.index(last, 1, group)) == f"v{last}")
+    assert [model.data(model.index(last, c, group)) for c in (2, 3)] == ["string", "3"]
