@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QPalette, QWheelEvent
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication
 
@@ -109,6 +109,24 @@ def test_tree_diff_model_loads_big_levels_off_the_ui_thread(qtbot: Any, run_asyn
     del tester
 
 
+def test_a_long_level_of_the_diff_shows_its_first_rows_at_once_and_the_rest_soon(qtbot: Any) -> None:
+    """Rows past the first screenful get their texts and colours a slice per turn."""
+    count = tree_diff_model.FILL_WHOLE * 3
+    old = {f"k{i:04d}": e(f"k{i:04d}", i) for i in range(count)}
+    new = {path: e(path, i + 1) for i, path in enumerate(old)}
+    diff = diff_trees(old, new)
+    model = TreeDiffModel()
+    tester = QAbstractItemModelTester(model, Fatal)
+    model.set_diff(diff, diff.children("", only_changes=True), True)
+    assert model.rowCount() == count
+    assert model.index(0, 3).data() == "1"
+    last = model.index(count - 1, 0)
+    assert model.node_at(last) is not None and model.node_at(last).path == f"k{count - 1:04d}"
+    qtbot.waitUntil(lambda: model.index(count - 1, 3).data() == str(count))
+    assert walk(model)[f"k{count - 1:04d}"] == [f"k{count - 1:04d}", "changed: value", str(count - 1), str(count)]
+    del tester
+
+
 def test_diff_view_navigates_and_filters(qtbot: Any, run_async: Any) -> None:
     old, new = trees()
     view = DiffView()
@@ -132,6 +150,39 @@ def test_diff_view_navigates_and_filters(qtbot: Any, run_async: Any) -> None:
     same = run_async(view.show_diff(old, old, "a", "b"))
     assert same is not None and same.is_empty and "identical" in view.counts_label.text()
     assert not view.next_button.isEnabled()
+
+
+def test_diff_rows_take_the_colours_of_a_theme_switched_while_shown(qtbot: Any, run_async: Any) -> None:
+    """The rows hold their colours (painting reads no Python): a light/dark switch makes them anew."""
+    from zhi_gui.ui import theme
+    from zhi_gui.ui.history.colors import kind_colors
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style, palette, preference = app.style().name(), QPalette(app.palette()), theme.current_theme()
+    old, new = trees()
+    view = DiffView()
+    qtbot.addWidget(view)
+    view.show()
+    run_async(view.show_diff(old, new, "v1", "v2"))
+    added = run_async(view.model.ensure_path("app/s2/new"))
+
+    def colour_of_added() -> str:
+        brush = added.siblingAtColumn(3).data(Qt.ItemDataRole.ForegroundRole)
+        return brush.color().name() if brush is not None else ""
+
+    try:
+        light = colour_of_added()
+        theme.apply_theme(app, "dark")
+        colors = kind_colors("added")
+        assert colors is not None
+        qtbot.waitUntil(lambda: colour_of_added() == colors.text.name())
+        assert colour_of_added() != light
+    finally:  # other tests keep the style and colours they started with
+        theme._theme["preference"] = preference
+        app.setStyle(style)
+        app.setPalette(palette)
+    qtbot.waitUntil(lambda: colour_of_added() == light)
 
 
 # --- the version list and key history models -----------------------------------------------------------

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.diff import ChangeKind, DiffNode, TreeDiff, diff_trees
 from zhi_gui.core.model import Entry
 from zhi_gui.ui.history.colors import kind_colors, muted_text
-from zhi_gui.ui.history.tree_diff_model import PATH_ROLE, TreeDiffModel, counts_text
+from zhi_gui.ui.history.tree_diff_model import TreeDiffModel, counts_text, path_of
 from zhi_gui.ui.history.value_diff import ValueDiffView
 from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
@@ -176,6 +176,11 @@ class DiffView(QWidget):
                 self.addAction(action)
         self._set_enabled(False)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: the diff's colours follow
+            self.model.restyle()
+        super().changeEvent(event)
+
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.prev_button, self.next_button):
             widget.setEnabled(enabled)
@@ -271,6 +276,11 @@ class DiffView(QWidget):
             return diff
         if diff.counts.changes <= EXPAND_ALL_LIMIT and only:
             self.tree.expandAll()
+        # The rows are painted in this turn, the first change selected (and its value diff
+        # started) in the next: together they went over a frame at 100,000 values.
+        await asyncio.sleep(0)
+        if not self.is_current(generation):
+            return None
         target = select if select and diff.node(select) is not None else None
         change = diff.change_for(target) if target else None
         # The key shown in the window may be unchanged (and filtered out): then the first change.
@@ -295,8 +305,7 @@ class DiffView(QWidget):
         return True
 
     def selected_path(self) -> str:
-        index = self.tree.currentIndex()
-        return str(index.data(PATH_ROLE)) if index.isValid() else ""
+        return path_of(self.tree.currentIndex())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.node_at(current)
