@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 from zhi_gui.core.diff import PathChange
 from zhi_gui.core.gc_control import paused_gc
 from zhi_gui.core.textdiff import Chunk, ChunkKind, TextDiff, diff_change, utf16_ranges
-from zhi_gui.ui.history.colors import kind_colors, muted_text
+from zhi_gui.ui.history.colors import KindColors, kind_colors, muted_text
 from zhi_gui.ui.history.scrollsync import AlignedRows
 from zhi_gui.ui.tasks import Runner, standalone_runner
 from zhi_gui.ui.theme import icon
@@ -219,17 +219,16 @@ class DiffPane(QPlainTextEdit):
                 return height
         return float(self.fontMetrics().lineSpacing())
 
-    def line_top(self, line: int) -> float:
-        """The y of ``line``'s top in viewport coordinates (also for lines not filled in yet)."""
+    def lines_at(self) -> LineGeometry:
+        """Where the lines are (viewport y, also for lines not filled in yet): asked once a
+        paint, not per line (a line's top asked of Qt was six calls; a repaint of both panes,
+        their gutters and the strip between them made ~2,000)."""
+        height = self.line_height()
         block = self.firstVisibleBlock()
         if not block.isValid():
-            return self.document().documentMargin() + line * self.line_height()
+            return LineGeometry(0, self.document().documentMargin(), height)
         top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
-        return top + (line - block.blockNumber()) * self.line_height()
-
-    def first_visible_line(self) -> int:
-        block = self.firstVisibleBlock()
-        return block.blockNumber() if block.isValid() else 0
+        return LineGeometry(block.blockNumber(), top, height)
 
     def visible_lines(self) -> int:
         return max(int(self.viewport().height() / self.line_height()), 1)
@@ -245,20 +244,22 @@ class DiffPane(QPlainTextEdit):
 
     def _paint_decor(self, painter: QPainter, area: QRect) -> None:
         side = self.side
-        height = self.line_height()
+        at = self.lines_at()
+        height, first = at.height, at.first
+        visible = max(int(self.viewport().height() / height), 1)
         width = self.viewport().width()
-        first = self.first_visible_line()
-        last = min(first + self.visible_lines() + 2, len(side.kinds))
+        last = min(first + visible + 2, len(side.kinds))
         doc = self.document()
         x0 = self.contentOffset().x()
+        colors_of = _ColorsOf()
         for line in range(first, last):
             kind = side.kinds[line]
             if kind is None:
                 continue
-            colors = kind_colors(kind)
+            colors = colors_of(kind)
             if colors is None:
                 continue
-            top = self.line_top(line)
+            top = at.top(line)
             painter.fillRect(QRectF(0, top, width, height), colors.line)
             ranges = side.words.get(line)
             if ranges and line < doc.blockCount():
@@ -273,10 +274,10 @@ class DiffPane(QPlainTextEdit):
                     right = base + _cursor_x(text_line, end)
                     painter.fillRect(QRectF(left, top + 1, max(right - left, 2.0), height - 2), colors.word)
         for line, kind in side.markers:
-            if first - 1 <= line <= first + self.visible_lines() + 1:
-                colors = kind_colors(kind)
+            if first - 1 <= line <= first + visible + 1:
+                colors = colors_of(kind)
                 if colors is not None:
-                    y = self.line_top(line)
+                    y = at.top(line)
                     painter.fillRect(QRectF(0, y - 1, width, 2), colors.edge)
 
     # --- line numbers -----------------------------------------------------------------------------
@@ -304,20 +305,41 @@ class DiffPane(QPlainTextEdit):
         painter.fillRect(event.rect(), palette.color(palette.ColorRole.AlternateBase))
         painter.setPen(muted_text())
         painter.setFont(self.font())
-        height = self.line_height()
-        first = self.first_visible_line()
-        last = min(first + self.visible_lines() + 2, self.line_count)
+        at = self.lines_at()
+        height, first = at.height, at.first
+        last = min(first + max(int(self.viewport().height() / height), 1) + 2, self.line_count)
         right = gutter.width() - 5
+        colors_of = _ColorsOf()
         for line in range(first, last):
-            top = self.line_top(line)
+            top = at.top(line)
             kind = self.side.kinds[line] if line < len(self.side.kinds) else None
             if kind is not None:
-                colors = kind_colors(kind)
+                colors = colors_of(kind)
                 if colors is not None:
                     painter.fillRect(QRectF(0, top, gutter.width(), height), colors.line)
             painter.drawText(QRectF(0, top, right, height), int(Qt.AlignmentFlag.AlignRight
                                                                 | Qt.AlignmentFlag.AlignVCenter), str(line + 1))
         painter.end()
+
+
+class LineGeometry(NamedTuple):
+    """A pane's lines as painted now: the first visible line, its top, each line's height."""
+
+    first: int
+    first_top: float
+    height: float
+
+    def top(self, line: int) -> float:
+        return self.first_top + (line - self.first) * self.height
+
+
+class _ColorsOf(dict[Any, "KindColors | None"]):
+    """kind_colors, asked once a kind a paint (it reads the palette each time)."""
+
+    def __call__(self, kind: Any) -> KindColors | None:
+        if kind not in self:
+            self[kind] = kind_colors(kind)
+        return self[kind]
 
 
 def _cursor_x(text_line: Any, position: int) -> float:
@@ -348,15 +370,17 @@ class LinkMap(QWidget):
         right_offset = self.mapFromGlobal(right.viewport().mapToGlobal(QPoint(0, 0))).y()
         height = self.height()
         w = float(self.width())
+        left_at, right_at = left.lines_at(), right.lines_at()
+        colors_of = _ColorsOf()
         for i in prepared.changes:
             c: Chunk = prepared.diff.chunks[i]
-            lt = left_offset + left.line_top(c.left_start)
-            lb = left_offset + left.line_top(c.left_end)
-            rt = right_offset + right.line_top(c.right_start)
-            rb = right_offset + right.line_top(c.right_end)
+            lt = left_offset + left_at.top(c.left_start)
+            lb = left_offset + left_at.top(c.left_end)
+            rt = right_offset + right_at.top(c.right_start)
+            rb = right_offset + right_at.top(c.right_end)
             if max(lb, rb) < 0 or min(lt, rt) > height:
                 continue
-            colors = kind_colors(c.kind)
+            colors = colors_of(c.kind)
             if colors is None:
                 continue
             path = QPainterPath(QPointF(0, lt))
