@@ -240,3 +240,38 @@ def test_a_big_group_shows_its_first_rows_whole_and_the_others_values_soon(qtbot
     assert model.data(model.index(last, 0, group)) == f"k{last:04d}", "every row has its name at once"
     qtbot.waitUntil(lambda: model.data(model.index(last, 1, group)) == f"v{last}")
     assert [model.data(model.index(last, c, group)) for c in (2, 3)] == ["string", "3"]
+
+
+def test_a_value_that_gets_keys_below_it_opens_with_the_right_arrow_key(qtbot) -> None:
+    """A value's row tells the view it has no children (so laying out 100,000 of them asks
+    no Python); a key staged below it makes it a group the keyboard opens, whether or not
+    its (empty) rows had been asked for before."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QTreeView
+
+    for with_tester in (True, False):  # the tester asks every row for its rows; a view does not
+        staging = Staging()
+        model = ValueTreeModel()
+        model.set_tree(TreeIndex(ENTRIES), staging)
+        staging.listeners.append(model.on_staged)
+        _tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal) \
+            if with_tester else None
+        view = QTreeView()
+        view.setModel(model)
+        view.resize(500, 300)
+        view.show()
+        qtbot.waitExposed(view)
+        view.expand(model.index_of_path("db"))
+        port = model.index_of_path("db/port")
+        view.setCurrentIndex(port)
+        QTest.keyClick(view, Qt.Key.Key_Right)
+        assert not view.isExpanded(port), "a value has nothing to open"
+        staging.stage_set("db/port/unit", b'"tcp"', b"", None)
+        qtbot.wait(1)
+        QTest.keyClick(view, Qt.Key.Key_Right)
+        assert view.isExpanded(port), with_tester
+        unit = model.index_of_path("db/port/unit")
+        assert unit.isValid() and view.visualRect(unit).isValid() and unit.data() == "unit"
+        assert cell(model, "db/port/unit", 1) == "tcp"
+        view.deleteLater()

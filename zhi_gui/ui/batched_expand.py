@@ -17,12 +17,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QTreeView, QWidget
 
 # Work per event-loop turn. The repaint of the rows that follows in the same turn costs about
 # as much again, and a busy machine stretches both: together they must stay well inside a frame.
 SLICE_SECONDS = 0.0025
+_LEAF = Qt.ItemFlag.ItemNeverHasChildren
+
+
+def _may_open(model: QAbstractItemModel, index: QModelIndex) -> bool:
+    """``index`` has children (a value's row says it has none in its flags, read in C++;
+    ``hasChildren`` is a call into the model's Python)."""
+    return not index.flags() & _LEAF and model.hasChildren(index)
 
 
 class _SlicedJob(QObject):
@@ -108,7 +115,7 @@ class BatchedExpand(_SlicedJob):
                 self._waiting.setdefault(index.internalId(), []).append(QPersistentModelIndex(index))
             for row in range(rows):
                 child = model.index(row, 0, index)
-                if model.hasChildren(child):
+                if _may_open(model, child):
                     queue.append(QPersistentModelIndex(child))
             # Rows opened on screen end the slice: the repaint of the whole viewport follows in
             # this turn and costs more than the slice, so no more work is piled onto it.
@@ -129,7 +136,7 @@ class BatchedExpand(_SlicedJob):
         model = self.view.model()
         for row in range(first, last + 1):
             child = model.index(row, 0, parent)
-            if model.hasChildren(child):
+            if _may_open(model, child):
                 self._queue.append(QPersistentModelIndex(child))
         if self._queue:
             if not self._timer.isActive():

@@ -1221,15 +1221,8 @@ class MainWindow(QMainWindow):
         return QModelIndex()
 
     def _expanded_paths(self) -> list[str]:
-        """The groups expanded on screen (only expanded branches are walked)."""
-        found: list[str] = []
-        todo = [self.model.index(row, 0) for row in range(self.model.rowCount())]
-        while todo:
-            index = todo.pop()
-            if self.tree_view.isExpanded(index):
-                found.append(str(index.data(PATH_ROLE)))
-                todo.extend(self.model.index(row, 0, index) for row in range(self.model.rowCount(index)))
-        return found
+        """The groups expanded on screen, parents first."""
+        return self.model.expanded_paths(self.tree_view.isExpanded)
 
     def _restore_view(self, current: str, selected: list[str], expanded: list[str]) -> None:
         # The first groups (in path order: the top of the tree) open now, the rest a slice per
