@@ -481,7 +481,8 @@ class ValueTreeModel(QStandardItemModel):
         changes = [(group, shown, self._wanted_children(group))
                    for group in sorted(groups.values(), key=lambda g: g.path.count("/") if g.path else -1)
                    if (group is self.index_data.root or self.index_data.nodes.get(group.path) is group)
-                   and (shown := self._rows_given(group)) is not None]  # never shown: Qt asks when it needs it
+                   # (a value's row given its first keys got its empty rows in _unannounced_top)
+                   and (shown := self._kids.get(id(group))) is not None]  # never shown: Qt asks when it needs it
         # Many new rows (an import): their first cells now, the rest a slice per turn.
         self._bulk = sum(max(0, len(wanted) - len(shown)) for _group, shown, wanted in changes) > FILL_AT_ONCE
         try:
